@@ -1,0 +1,50 @@
+import { DecoratorUsageError } from '../errors';
+import { isValidName } from '../wire/names';
+import { recordProcessOptions, type Constructor } from '../metadata/metadata-store';
+
+export interface ProcessOptions {
+  /** Class name used to create processes; defaults to the class's name. */
+  name?: string;
+  /** How many functions may run at once, interleaved at `await` (default 64). */
+  maxConcurrency?: number;
+  /** Swap out after this long without data-plane activity (default 300 000 ms; 0 = never). */
+  idleTimeoutMs?: number;
+  /** Write a snapshot at this interval without deactivating, to bound what a host failure loses. */
+  checkpointEveryMs?: number;
+}
+
+export const DEFAULT_MAX_CONCURRENCY = 64;
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+
+function check(className: string, ok: boolean, problem: string): void {
+  if (!ok) throw new DecoratorUsageError('Process', className, undefined, problem);
+}
+
+/**
+ * Marks a class as a cloud process. Methods decorated with `@Fn` become its functions and fields
+ * decorated with `@State` its swappable state.
+ * @example
+ * ```ts
+ * @Process({ maxConcurrency: 8 })
+ * class Counter { @State() n = 0; @Fn() add(by: number) { return (this.n += by); } }
+ * ```
+ */
+export function Process(options: ProcessOptions = {}): ClassDecorator {
+  return (target) => {
+    const className = target.name || '(anonymous class)';
+    const name = options.name ?? target.name;
+    check(className, isValidName(name), `name ${JSON.stringify(name)} must be 1-128 letters, digits, '_' or '-'`);
+    const maxConcurrency = options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+    check(className, Number.isInteger(maxConcurrency) && maxConcurrency >= 1, `maxConcurrency must be an integer of at least 1, got ${maxConcurrency}`);
+    const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    check(className, Number.isFinite(idleTimeoutMs) && idleTimeoutMs >= 0, `idleTimeoutMs must be a non-negative number, got ${idleTimeoutMs}`);
+    const every = options.checkpointEveryMs;
+    check(className, every === undefined || (Number.isFinite(every) && every > 0), `checkpointEveryMs must be a positive number, got ${every}`);
+    recordProcessOptions(target as unknown as Constructor, {
+      name,
+      maxConcurrency,
+      idleTimeoutMs,
+      ...(every === undefined ? {} : { checkpointEveryMs: every }),
+    });
+  };
+}

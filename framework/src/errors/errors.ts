@@ -1,0 +1,140 @@
+import { PraasError, type PraasErrorOptions } from './praas-error';
+
+/** A decorator was used where it cannot work; names the decorator, the class and the member. */
+export class DecoratorUsageError extends PraasError {
+  constructor(decorator: string, className: string, member: string | undefined, problem: string) {
+    const where = member === undefined ? className : `${className}.${member}`;
+    super('DECORATOR_USAGE', `@${decorator} on ${where}: ${problem}`, {
+      details: { decorator, className, member },
+    });
+  }
+}
+
+/** A name (application, pid, function, message key) breaks the naming rule. */
+export class InvalidNameError extends PraasError {
+  constructor(kind: string, value: unknown, rule: string) {
+    super('INVALID_NAME', `invalid ${kind} ${JSON.stringify(value)}: ${rule}`, { details: { kind, value: String(value) } });
+  }
+}
+
+/** Arguments to an API call are wrong in a way no name rule covers. */
+export class InvalidArgumentError extends PraasError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('INVALID_ARGUMENT', message, { details });
+  }
+}
+
+export class FunctionNotFoundError extends PraasError {
+  constructor(processClass: string, fn: string, available: readonly string[]) {
+    super(
+      'FUNCTION_NOT_FOUND',
+      `process class '${processClass}' has no function '${fn}'; its functions are: ${available.join(', ') || '(none)'}`,
+      { details: { processClass, function: fn, available: [...available] } },
+    );
+  }
+}
+
+export class ProcessNotFoundError extends PraasError {
+  constructor(app: string, pid: string) {
+    super('PROCESS_NOT_FOUND', `application '${app}' has no process '${pid}'`, { details: { app, pid } });
+  }
+}
+
+export class ProcessClassNotFoundError extends PraasError {
+  constructor(app: string, processClass: string, available: readonly string[]) {
+    super(
+      'PROCESS_CLASS_NOT_FOUND',
+      `application '${app}' has no process class '${processClass}'; its classes are: ${available.join(', ') || '(none)'}`,
+      { details: { app, processClass, available: [...available] } },
+    );
+  }
+}
+
+export class ApplicationNotFoundError extends PraasError {
+  constructor(app: string) {
+    super('APPLICATION_NOT_FOUND', `application '${app}' does not exist`, { details: { app } });
+  }
+}
+
+export class AlreadyExistsError extends PraasError {
+  constructor(kind: string, name: string) {
+    super('ALREADY_EXISTS', `${kind} '${name}' already exists`, { details: { kind, name } });
+  }
+}
+
+/** An operation did not complete in time; retryable. */
+export class TimeoutError extends PraasError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('TIMEOUT', message, { details, retryable: true });
+  }
+}
+
+/** A value could not be encoded; `path` names the key or field and where inside it. */
+export class EncodeError extends PraasError {
+  constructor(path: string, problem: string, cause?: unknown) {
+    super('ENCODE_FAILED', `cannot encode ${path}: ${problem}`, { details: { path }, cause });
+  }
+}
+
+export class DecodeError extends PraasError {
+  constructor(what: string, problem: string, cause?: unknown) {
+    super('DECODE_FAILED', `cannot decode ${what}: ${problem}`, { details: { what }, cause });
+  }
+}
+
+/** Swapping a process out or in failed; the process keeps its previous, consistent state. */
+export class SwapFailedError extends PraasError {
+  constructor(message: string, options: PraasErrorOptions = {}) {
+    super('SWAP_FAILED', message, { retryable: true, ...options });
+  }
+}
+
+/** A snapshot read back from the store is missing a part or does not match its manifest. */
+export class SnapshotCorruptError extends PraasError {
+  constructor(object: string, problem: string) {
+    super('SNAPSHOT_CORRUPT', `snapshot object '${object}' ${problem}`, { details: { object } });
+  }
+}
+
+/** The process is not in a state that allows the operation (e.g. swapping); retryable. */
+export class ProcessUnavailableError extends PraasError {
+  constructor(app: string, pid: string, status: string) {
+    super('PROCESS_UNAVAILABLE', `process '${pid}' of '${app}' is ${status}; try again`, {
+      details: { app, pid, status },
+      retryable: true,
+    });
+  }
+}
+
+/** A user function threw; carries the original error's name and message. */
+export class FunctionError extends PraasError {
+  constructor(fn: string, pid: string, originalName: string, originalMessage: string, options: PraasErrorOptions = {}) {
+    super('FUNCTION_FAILED', originalMessage, {
+      ...options,
+      details: { function: fn, pid, errorName: originalName, ...options.details },
+    });
+  }
+}
+
+/** The transport or a service is closed or unreachable. */
+export class UnavailableError extends PraasError {
+  constructor(message: string, options: PraasErrorOptions = {}) {
+    super('UNAVAILABLE', message, { retryable: true, ...options });
+  }
+}
+
+/** A payload is over a configured limit. */
+export class PayloadTooLargeError extends PraasError {
+  constructor(what: string, size: number, limit: number) {
+    super('PAYLOAD_TOO_LARGE', `${what} is ${size} bytes, over the limit of ${limit} bytes`, {
+      details: { size, limit },
+    });
+  }
+}
+
+/** Nobody serves the subject: the process is not active anywhere. */
+export class NoRespondersError extends PraasError {
+  constructor(subject: string) {
+    super('NO_RESPONDERS', `no one serves '${subject}'`, { details: { subject }, retryable: true });
+  }
+}

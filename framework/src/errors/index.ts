@@ -1,0 +1,3 @@
+export * from './praas-error';
+export * from './errors';
+export * from './wire-error';

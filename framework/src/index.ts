@@ -1,0 +1,30 @@
+/**
+ * @praas/framework — the programming model of PraaS cloud processes and the wire contract that
+ * the runtime hosts and the gateway share.
+ */
+import 'reflect-metadata';
+
+export { Process, type ProcessOptions, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONCURRENCY } from './decorators/process.decorator';
+export { Fn, type FnOptions } from './decorators/fn.decorator';
+export { State } from './decorators/state.decorator';
+export * from './api/context';
+export * from './api/triggers';
+export {
+  processDefinitionOf,
+  functionNames,
+  type ProcessDefinition,
+  type FunctionDefinition,
+  type StateFieldDefinition,
+} from './metadata/process-definition';
+export type { Constructor, TypeThunk } from './metadata/metadata-store';
+export * from './errors';
+export { validateName, isValidName, normalizeKey, type NameKind } from './wire/names';
+export { encode, decode, revive, assertEncodable } from './wire/codec';
+export * from './wire/subjects';
+export * from './wire/envelope';
+export * from './wire/object-keys';
+export { newId } from './wire/ids';
+export * from './transport/transport';
+export { MemoryTransport } from './transport/memory/memory-transport';
+export * from './registry/registry';
+export { MemoryRegistry } from './registry/memory/memory-registry';

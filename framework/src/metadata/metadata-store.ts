@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import type { Trigger } from '../api/triggers';
+import { FUNCTIONS, PROCESS_OPTIONS, STATE_FIELDS } from './keys';
+
+/** A class constructor as the framework sees it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Constructor<T = object> = new (...args: any[]) => T;
+/** A type thunk, `() => Model`, resolved lazily so classes may be declared in any order. */
+export type TypeThunk = () => Constructor;
+
+export interface ProcessOptionsRecord {
+  readonly name: string;
+  readonly maxConcurrency: number;
+  readonly idleTimeoutMs: number;
+  readonly checkpointEveryMs?: number;
+}
+
+export interface FunctionRecord {
+  readonly name: string;
+  readonly method: string;
+  readonly trigger: Trigger;
+  readonly exclusive: boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface StateFieldRecord {
+  readonly field: string;
+  readonly type?: TypeThunk;
+}
+
+/* All access to reflect-metadata lives in this file; decorators record, definitions read. */
+
+export function recordProcessOptions(target: Constructor, options: ProcessOptionsRecord): void {
+  Reflect.defineMetadata(PROCESS_OPTIONS, options, target);
+}
+
+export function readProcessOptions(target: Constructor): ProcessOptionsRecord | undefined {
+  return Reflect.getOwnMetadata(PROCESS_OPTIONS, target) as ProcessOptionsRecord | undefined;
+}
+
+function ownList<T>(key: string, target: Constructor): T[] {
+  const own = Reflect.getOwnMetadata(key, target) as T[] | undefined;
+  if (own) return own;
+  // Inherited lists are copied, never mutated: a subclass must not change its parent's metadata.
+  const inherited = (Reflect.getMetadata(key, target) as T[] | undefined) ?? [];
+  const copy = [...inherited];
+  Reflect.defineMetadata(key, copy, target);
+  return copy;
+}
+
+export function recordFunction(target: Constructor, record: FunctionRecord): void {
+  const list = ownList<FunctionRecord>(FUNCTIONS, target);
+  const overridden = list.findIndex((f) => f.method === record.method);
+  if (overridden >= 0) list.splice(overridden, 1);
+  list.push(record);
+}
+
+export function readFunctions(target: Constructor): readonly FunctionRecord[] {
+  return (Reflect.getMetadata(FUNCTIONS, target) as FunctionRecord[] | undefined) ?? [];
+}
+
+export function recordStateField(target: Constructor, record: StateFieldRecord): void {
+  const list = ownList<StateFieldRecord>(STATE_FIELDS, target);
+  const overridden = list.findIndex((f) => f.field === record.field);
+  if (overridden >= 0) list.splice(overridden, 1);
+  list.push(record);
+}
+
+export function readStateFields(target: Constructor): readonly StateFieldRecord[] {
+  return (Reflect.getMetadata(STATE_FIELDS, target) as StateFieldRecord[] | undefined) ?? [];
+}

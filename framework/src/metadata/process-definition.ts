@@ -1,0 +1,102 @@
+import type { Trigger } from '../api/triggers';
+import { DecoratorUsageError } from '../errors';
+import { readFunctions, readProcessOptions, readStateFields, type Constructor, type TypeThunk } from './metadata-store';
+
+export interface FunctionDefinition {
+  /** Name callers use. */
+  readonly name: string;
+  /** Method on the class that implements it. */
+  readonly method: string;
+  readonly trigger: Trigger;
+  readonly exclusive: boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface StateFieldDefinition {
+  readonly field: string;
+  /** Class to restore the field's value as; absent for plain values and built-ins. */
+  readonly type?: Constructor;
+}
+
+/** Everything the runtime needs to host a process class, validated and frozen. Dispatch reads only this. */
+export interface ProcessDefinition {
+  readonly name: string;
+  readonly ctor: Constructor;
+  readonly maxConcurrency: number;
+  readonly idleTimeoutMs: number;
+  readonly checkpointEveryMs?: number;
+  readonly functions: ReadonlyMap<string, FunctionDefinition>;
+  readonly state: readonly StateFieldDefinition[];
+}
+
+function freezeMap<K, V>(map: Map<K, V>): ReadonlyMap<K, V> {
+  const refuse = (): never => {
+    throw new TypeError('a ProcessDefinition is immutable');
+  };
+  Object.defineProperties(map, { set: { value: refuse }, delete: { value: refuse }, clear: { value: refuse } });
+  return Object.freeze(map);
+}
+
+const cache = new WeakMap<Constructor, ProcessDefinition>();
+
+function resolveThunk(className: string, field: string, thunk: TypeThunk): Constructor {
+  let type: unknown;
+  try {
+    type = thunk();
+  } catch (cause) {
+    throw new DecoratorUsageError('State', className, field, `its type thunk threw: ${String(cause)}`);
+  }
+  if (typeof type !== 'function') {
+    throw new DecoratorUsageError('State', className, field, 'its type thunk must return a class, e.g. @State(() => Model)');
+  }
+  return type as Constructor;
+}
+
+/**
+ * Turns a `@Process` class into its validated, immutable definition (cached per class).
+ * @throws DecoratorUsageError when the class is not decorated with `@Process` or its members misuse decorators.
+ */
+export function processDefinitionOf(ctor: Constructor): ProcessDefinition {
+  if (typeof ctor !== 'function') {
+    throw new DecoratorUsageError('Process', String(ctor), undefined, 'expected a class decorated with @Process');
+  }
+  const cached = cache.get(ctor);
+  if (cached) return cached;
+  const options = readProcessOptions(ctor);
+  if (!options) {
+    throw new DecoratorUsageError('Process', ctor.name || '(anonymous class)', undefined, 'the class is not decorated with @Process');
+  }
+  const functions = new Map<string, FunctionDefinition>();
+  for (const f of readFunctions(ctor)) {
+    const existing = functions.get(f.name);
+    if (existing) {
+      throw new DecoratorUsageError('Fn', ctor.name, f.method, `function name '${f.name}' is already used by ${existing.method}`);
+    }
+    functions.set(f.name, Object.freeze({ ...f }));
+  }
+  const fieldNames = new Set<string>();
+  const state = readStateFields(ctor).map((s) => {
+    if (functions.has(s.field)) throw new DecoratorUsageError('State', ctor.name, s.field, 'a member cannot be both state and a function');
+    fieldNames.add(s.field);
+    return Object.freeze(s.type ? { field: s.field, type: resolveThunk(ctor.name, s.field, s.type) } : { field: s.field });
+  });
+  for (const f of functions.values()) {
+    if (fieldNames.has(f.method)) throw new DecoratorUsageError('Fn', ctor.name, f.method, 'a member cannot be both state and a function');
+  }
+  const definition: ProcessDefinition = Object.freeze({
+    name: options.name,
+    ctor,
+    maxConcurrency: options.maxConcurrency,
+    idleTimeoutMs: options.idleTimeoutMs,
+    ...(options.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: options.checkpointEveryMs }),
+    functions: freezeMap(functions),
+    state: Object.freeze(state),
+  });
+  cache.set(ctor, definition);
+  return definition;
+}
+
+/** Lists function names, for error messages. */
+export function functionNames(definition: ProcessDefinition): string[] {
+  return [...definition.functions.keys()];
+}

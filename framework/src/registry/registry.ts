@@ -1,0 +1,57 @@
+import type { ProcessStatus } from '../api/context';
+import type { Subscription } from '../transport/transport';
+
+export interface AppRecord {
+  readonly name: string;
+  readonly createdAt: number;
+  /** Process classes the application's code defines. */
+  readonly processClasses: readonly string[];
+}
+
+export interface ProcessRecord {
+  readonly app: string;
+  readonly pid: string;
+  readonly processClass: string;
+  readonly status: ProcessStatus;
+  /** Host that holds the process while it is active. */
+  readonly host?: string;
+  /** Newest committed snapshot generation; 0 before the first swap-out. */
+  readonly generation: number;
+  readonly updatedAt: number;
+}
+
+export interface HostRecord {
+  readonly id: string;
+  readonly app: string;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+  readonly activeProcesses: number;
+}
+
+export interface ProcessEvent {
+  readonly type: 'put' | 'deleted';
+  readonly record: ProcessRecord;
+}
+
+/**
+ * The registry of applications, processes and runtime hosts (DESIGN §3, §5). The NATS
+ * implementation keeps it in JetStream KV; the memory one serves the embedded mode.
+ */
+export interface Registry {
+  putApp(record: AppRecord): Promise<void>;
+  getApp(name: string): Promise<AppRecord | undefined>;
+  listApps(): Promise<AppRecord[]>;
+  deleteApp(name: string): Promise<void>;
+
+  putProcess(record: ProcessRecord): Promise<void>;
+  getProcess(app: string, pid: string): Promise<ProcessRecord | undefined>;
+  listProcesses(app: string): Promise<ProcessRecord[]>;
+  deleteProcess(app: string, pid: string): Promise<void>;
+  watchProcesses(app: string, listener: (event: ProcessEvent) => void): Promise<Subscription>;
+
+  putHost(record: HostRecord): Promise<void>;
+  listHosts(app: string): Promise<HostRecord[]>;
+  deleteHost(app: string, id: string): Promise<void>;
+
+  close(): Promise<void>;
+}

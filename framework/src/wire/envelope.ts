@@ -1,0 +1,105 @@
+import { Packr } from 'msgpackr';
+import { DecodeError, EncodeError, type WireError } from '../errors';
+
+/** A named message for a process's mailbox. */
+export interface MessageEnvelope {
+  readonly t: 'msg';
+  /** Sender-generated id; a second message with the same id is dropped. */
+  readonly id: string;
+  /** Sender pid, or `client:<id>` from outside the application. */
+  readonly from: string;
+  /** The sender's incarnation; `seq` counts per (sender incarnation, receiver). */
+  readonly epoch: string;
+  readonly seq: number;
+  readonly key: string;
+  readonly data: Uint8Array;
+}
+
+/** A call of a function; answered with a ReplyEnvelope. */
+export interface InvokeEnvelope {
+  readonly t: 'inv';
+  readonly id: string;
+  readonly from: string;
+  readonly fn: string;
+  /** Invocation key for multi-source triggers. */
+  readonly key?: string;
+  readonly data: Uint8Array;
+  /** Where to publish the result when the invocation is delivered from the backup queue. */
+  readonly replyTo?: string;
+}
+
+export type Envelope = MessageEnvelope | InvokeEnvelope;
+
+export type ReplyEnvelope = { readonly ok: true; readonly data?: Uint8Array } | { readonly ok: false; readonly error: WireError };
+
+/** Control-plane request to a runtime host. */
+export type ControlOp = 'create' | 'activate' | 'swap' | 'delete' | 'describe' | 'checkpoint';
+
+export interface ControlRequest {
+  readonly op: ControlOp;
+  readonly app: string;
+  readonly pid: string;
+  readonly processClass?: string;
+}
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: true });
+
+/** Encodes a wire structure (envelope, reply, control request). */
+export function encodeWire(value: Envelope | ReplyEnvelope | ControlRequest | object): Uint8Array {
+  try {
+    return packr.pack(value);
+  } catch (cause) {
+    throw new EncodeError('wire envelope', String(cause), cause);
+  }
+}
+
+function decodeObject(bytes: Uint8Array, what: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = packr.unpack(bytes);
+  } catch (cause) {
+    throw new DecodeError(what, 'not a valid msgpack document', cause);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DecodeError(what, 'expected an object');
+  return v as Record<string, unknown>;
+}
+
+function requireString(o: Record<string, unknown>, key: string, what: string): void {
+  if (typeof o[key] !== 'string') throw new DecodeError(what, `field '${key}' must be a string`);
+}
+
+/** Decodes and checks an envelope arriving on a process subject. */
+export function decodeEnvelope(bytes: Uint8Array): Envelope {
+  const o = decodeObject(bytes, 'envelope');
+  for (const k of ['id', 'from']) requireString(o, k, 'envelope');
+  if (!(o['data'] instanceof Uint8Array)) throw new DecodeError('envelope', "field 'data' must be bytes");
+  if (o['t'] === 'msg') {
+    for (const k of ['epoch', 'key']) requireString(o, k, 'message');
+    if (typeof o['seq'] !== 'number') throw new DecodeError('message', "field 'seq' must be a number");
+    return o as unknown as MessageEnvelope;
+  }
+  if (o['t'] === 'inv') {
+    requireString(o, 'fn', 'invocation');
+    return o as unknown as InvokeEnvelope;
+  }
+  throw new DecodeError('envelope', `unknown kind ${JSON.stringify(o['t'])}`);
+}
+
+export function decodeReply(bytes: Uint8Array): ReplyEnvelope {
+  const o = decodeObject(bytes, 'reply');
+  if (o['ok'] === true) return o as unknown as ReplyEnvelope;
+  const e = o['error'] as WireError | undefined;
+  if (o['ok'] === false && e && typeof e.code === 'string' && typeof e.message === 'string') return o as unknown as ReplyEnvelope;
+  throw new DecodeError('reply', 'expected { ok: true, data } or { ok: false, error }');
+}
+
+export function decodeControl(bytes: Uint8Array): ControlRequest {
+  const o = decodeObject(bytes, 'control request');
+  for (const k of ['op', 'app', 'pid']) requireString(o, k, 'control request');
+  return o as unknown as ControlRequest;
+}
+
+/** Decodes any wire structure without checking its shape (trusted, e.g. a host's own records). */
+export function decodeWire<T>(bytes: Uint8Array, what: string): T {
+  return decodeObject(bytes, what) as T;
+}

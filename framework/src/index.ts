@@ -4,7 +4,12 @@
  */
 import 'reflect-metadata';
 
-export { Process, type ProcessOptions, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONCURRENCY } from './decorators/process.decorator';
+export {
+  Process,
+  type ProcessOptions,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENCY,
+} from './decorators/process.decorator';
 export { Fn, type FnOptions } from './decorators/fn.decorator';
 export { State } from './decorators/state.decorator';
 export * from './api/context';
@@ -28,3 +33,5 @@ export * from './transport/transport';
 export { MemoryTransport } from './transport/memory/memory-transport';
 export * from './registry/registry';
 export { MemoryRegistry } from './registry/memory/memory-registry';
+export * from './api/control-plane';
+export { DataPlaneClient, unwrapReply, DEFAULT_INVOKE_TIMEOUT_MS } from './transport/data-plane-client';

@@ -33,7 +33,9 @@ export interface BatchOptions {
 
 function positiveInteger(what: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${what} must be an integer of at least 1, got ${String(value)}`, { [what]: value });
+    throw new InvalidArgumentError(`${what} must be an integer of at least 1, got ${JSON.stringify(value)}`, {
+      [what]: value,
+    });
   }
   return value;
 }
@@ -59,7 +61,9 @@ export function standard(): StandardTrigger {
 export function multiSource(options: MultiSourceOptions): MultiSourceTrigger {
   const count = positiveInteger('multiSource count', options?.count);
   const maxWaitMs = optionalWait('multiSource maxWaitMs', options.maxWaitMs);
-  return Object.freeze(maxWaitMs === undefined ? { kind: 'multiSource', count } : { kind: 'multiSource', count, maxWaitMs });
+  return Object.freeze(
+    maxWaitMs === undefined ? { kind: 'multiSource', count } : { kind: 'multiSource', count, maxWaitMs },
+  );
 }
 
 /** Fires with `size` messages of any key, or with what arrived `maxWaitMs` after the first one. */

@@ -35,9 +35,11 @@ export function Fn(options: FnOptions = {}): MethodDecorator {
     const name = options.name ?? member;
     if (!isValidName(name)) fail(`name ${JSON.stringify(name)} must be 1-128 letters, digits, '_' or '-'`);
     const trigger = options.trigger ?? standard();
-    if (!trigger || !TRIGGER_KINDS.has(trigger.kind)) fail('trigger must come from standard(), multiSource() or batch()');
+    if (!trigger || !TRIGGER_KINDS.has(trigger.kind))
+      fail('trigger must come from standard(), multiSource() or batch()');
     const timeoutMs = options.timeoutMs;
-    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) fail(`timeoutMs must be positive, got ${timeoutMs}`);
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
+      fail(`timeoutMs must be positive, got ${timeoutMs}`);
     try {
       recordFunction(ctor, {
         name,

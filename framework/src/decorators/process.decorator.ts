@@ -35,11 +35,23 @@ export function Process(options: ProcessOptions = {}): ClassDecorator {
     const name = options.name ?? target.name;
     check(className, isValidName(name), `name ${JSON.stringify(name)} must be 1-128 letters, digits, '_' or '-'`);
     const maxConcurrency = options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
-    check(className, Number.isInteger(maxConcurrency) && maxConcurrency >= 1, `maxConcurrency must be an integer of at least 1, got ${maxConcurrency}`);
+    check(
+      className,
+      Number.isInteger(maxConcurrency) && maxConcurrency >= 1,
+      `maxConcurrency must be an integer of at least 1, got ${maxConcurrency}`,
+    );
     const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    check(className, Number.isFinite(idleTimeoutMs) && idleTimeoutMs >= 0, `idleTimeoutMs must be a non-negative number, got ${idleTimeoutMs}`);
+    check(
+      className,
+      Number.isFinite(idleTimeoutMs) && idleTimeoutMs >= 0,
+      `idleTimeoutMs must be a non-negative number, got ${idleTimeoutMs}`,
+    );
     const every = options.checkpointEveryMs;
-    check(className, every === undefined || (Number.isFinite(every) && every > 0), `checkpointEveryMs must be a positive number, got ${every}`);
+    check(
+      className,
+      every === undefined || (Number.isFinite(every) && every > 0),
+      `checkpointEveryMs must be a positive number, got ${every}`,
+    );
     recordProcessOptions(target as unknown as Constructor, {
       name,
       maxConcurrency,

@@ -8,7 +8,7 @@ import { recordStateField, type Constructor, type TypeThunk } from '../metadata/
  */
 export function State(type?: TypeThunk): PropertyDecorator {
   // Accepts a third argument so that misuse on a method or accessor is caught, not silently ignored.
-  return ((target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor) => {
+  return (target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor) => {
     const isStatic = typeof target === 'function';
     const ctor = (isStatic ? target : target.constructor) as Constructor;
     const member = String(propertyKey);
@@ -18,7 +18,8 @@ export function State(type?: TypeThunk): PropertyDecorator {
     if (typeof propertyKey === 'symbol') fail('state fields need a string name, not a symbol');
     if (isStatic) fail('static fields are shared by all processes and cannot be process state');
     if (descriptor !== undefined) fail('only fields can be state, not methods or accessors');
-    if (type !== undefined && typeof type !== 'function') fail('the type must be a thunk returning a class, e.g. @State(() => Model)');
+    if (type !== undefined && typeof type !== 'function')
+      fail('the type must be a thunk returning a class, e.g. @State(() => Model)');
     recordStateField(ctor, type === undefined ? { field: member } : { field: member, type });
-  }) as PropertyDecorator;
+  };
 }

@@ -13,7 +13,9 @@ export class DecoratorUsageError extends PraasError {
 /** A name (application, pid, function, message key) breaks the naming rule. */
 export class InvalidNameError extends PraasError {
   constructor(kind: string, value: unknown, rule: string) {
-    super('INVALID_NAME', `invalid ${kind} ${JSON.stringify(value)}: ${rule}`, { details: { kind, value: String(value) } });
+    super('INVALID_NAME', `invalid ${kind} ${JSON.stringify(value)}: ${rule}`, {
+      details: { kind, value: String(value) },
+    });
   }
 }
 

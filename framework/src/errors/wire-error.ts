@@ -19,7 +19,7 @@ export function toWireError(error: unknown): WireError {
 /** Rebuilds an error from its wire form, as the most specific known class where the details allow. */
 export function fromWireError(wire: WireError): PraasError {
   const d = wire.details ?? {};
-  const s = (key: string): string => (typeof d[key] === 'string' ? (d[key] as string) : '');
+  const s = (key: string): string => (typeof d[key] === 'string' ? d[key] : '');
   let error: PraasError;
   switch (wire.code) {
     case 'FUNCTION_FAILED':

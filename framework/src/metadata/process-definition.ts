@@ -47,7 +47,12 @@ function resolveThunk(className: string, field: string, thunk: TypeThunk): Const
     throw new DecoratorUsageError('State', className, field, `its type thunk threw: ${String(cause)}`);
   }
   if (typeof type !== 'function') {
-    throw new DecoratorUsageError('State', className, field, 'its type thunk must return a class, e.g. @State(() => Model)');
+    throw new DecoratorUsageError(
+      'State',
+      className,
+      field,
+      'its type thunk must return a class, e.g. @State(() => Model)',
+    );
   }
   return type as Constructor;
 }
@@ -64,24 +69,38 @@ export function processDefinitionOf(ctor: Constructor): ProcessDefinition {
   if (cached) return cached;
   const options = readProcessOptions(ctor);
   if (!options) {
-    throw new DecoratorUsageError('Process', ctor.name || '(anonymous class)', undefined, 'the class is not decorated with @Process');
+    throw new DecoratorUsageError(
+      'Process',
+      ctor.name || '(anonymous class)',
+      undefined,
+      'the class is not decorated with @Process',
+    );
   }
   const functions = new Map<string, FunctionDefinition>();
   for (const f of readFunctions(ctor)) {
     const existing = functions.get(f.name);
     if (existing) {
-      throw new DecoratorUsageError('Fn', ctor.name, f.method, `function name '${f.name}' is already used by ${existing.method}`);
+      throw new DecoratorUsageError(
+        'Fn',
+        ctor.name,
+        f.method,
+        `function name '${f.name}' is already used by ${existing.method}`,
+      );
     }
     functions.set(f.name, Object.freeze({ ...f }));
   }
   const fieldNames = new Set<string>();
   const state = readStateFields(ctor).map((s) => {
-    if (functions.has(s.field)) throw new DecoratorUsageError('State', ctor.name, s.field, 'a member cannot be both state and a function');
+    if (functions.has(s.field))
+      throw new DecoratorUsageError('State', ctor.name, s.field, 'a member cannot be both state and a function');
     fieldNames.add(s.field);
-    return Object.freeze(s.type ? { field: s.field, type: resolveThunk(ctor.name, s.field, s.type) } : { field: s.field });
+    return Object.freeze(
+      s.type ? { field: s.field, type: resolveThunk(ctor.name, s.field, s.type) } : { field: s.field },
+    );
   });
   for (const f of functions.values()) {
-    if (fieldNames.has(f.method)) throw new DecoratorUsageError('Fn', ctor.name, f.method, 'a member cannot be both state and a function');
+    if (fieldNames.has(f.method))
+      throw new DecoratorUsageError('Fn', ctor.name, f.method, 'a member cannot be both state and a function');
   }
   const definition: ProcessDefinition = Object.freeze({
     name: options.name,

@@ -33,17 +33,24 @@ export function assertEncodable(value: unknown, path: string): void {
     const t = typeof v;
     if (t === 'function' || t === 'symbol') throw new EncodeError(at, `${describe(v)} cannot be encoded`);
     if (t !== 'object') return;
-    const o = v as object;
+    const o = v;
     if (isBinary(o) || o instanceof Date) return;
     if (o instanceof Promise || o instanceof WeakMap || o instanceof WeakSet) {
       throw new EncodeError(at, `a ${o.constructor.name} cannot be encoded; await or unwrap it first`);
     }
-    if (ancestors.has(o)) throw new EncodeError(at, 'the value contains a cycle (an object that refers back to itself)');
+    if (ancestors.has(o))
+      throw new EncodeError(at, 'the value contains a cycle (an object that refers back to itself)');
     ancestors.add(o);
     if (Array.isArray(o)) o.forEach((item, i) => visit(item, `${at}[${i}]`));
-    else if (o instanceof Map) for (const [k, item] of o) { visit(k, `${at}<key>`); visit(item, `${at}.get(${String(k)})`); }
-    else if (o instanceof Set) { let i = 0; for (const item of o) visit(item, `${at}<set item ${i++}>`); }
-    else for (const k of Object.keys(o)) visit((o as Record<string, unknown>)[k], `${at}.${k}`);
+    else if (o instanceof Map)
+      for (const [k, item] of o) {
+        visit(k, `${at}<key>`);
+        visit(item, `${at}.get(${String(k)})`);
+      }
+    else if (o instanceof Set) {
+      let i = 0;
+      for (const item of o) visit(item, `${at}<set item ${i++}>`);
+    } else for (const k of Object.keys(o)) visit((o as Record<string, unknown>)[k], `${at}.${k}`);
     ancestors.delete(o);
   };
   visit(value, path);
@@ -92,7 +99,9 @@ export function revive(plain: unknown, type: Constructor): unknown {
     if (v === null || typeof v !== 'object' || v instanceof Date || seen.has(v)) return v;
     seen.add(v);
     if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = unshield(v[i], seen);
-    else for (const k of Object.keys(v)) (v as Record<string, unknown>)[k] = unshield((v as Record<string, unknown>)[k], seen);
+    else
+      for (const k of Object.keys(v))
+        (v as Record<string, unknown>)[k] = unshield((v as Record<string, unknown>)[k], seen);
     return v;
   };
   return unshield(plainToInstance(type, shield(plain)), new Set());

@@ -30,7 +30,8 @@ export interface InvokeEnvelope {
 
 export type Envelope = MessageEnvelope | InvokeEnvelope;
 
-export type ReplyEnvelope = { readonly ok: true; readonly data?: Uint8Array } | { readonly ok: false; readonly error: WireError };
+export type ReplyEnvelope =
+  { readonly ok: true; readonly data?: Uint8Array } | { readonly ok: false; readonly error: WireError };
 
 /** Control-plane request to a runtime host. */
 export type ControlOp = 'create' | 'activate' | 'swap' | 'delete' | 'describe' | 'checkpoint';
@@ -89,7 +90,8 @@ export function decodeReply(bytes: Uint8Array): ReplyEnvelope {
   const o = decodeObject(bytes, 'reply');
   if (o['ok'] === true) return o as unknown as ReplyEnvelope;
   const e = o['error'] as WireError | undefined;
-  if (o['ok'] === false && e && typeof e.code === 'string' && typeof e.message === 'string') return o as unknown as ReplyEnvelope;
+  if (o['ok'] === false && e && typeof e.code === 'string' && typeof e.message === 'string')
+    return o as unknown as ReplyEnvelope;
   throw new DecodeError('reply', 'expected { ok: true, data } or { ok: false, error }');
 }
 

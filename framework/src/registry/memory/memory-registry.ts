@@ -27,7 +27,7 @@ export class MemoryRegistry implements Registry {
 
   private processesOf(app: string): Map<string, ProcessRecord> {
     let m = this.processes.get(app);
-    if (!m) this.processes.set(app, (m = new Map()));
+    if (!m) this.processes.set(app, (m = new Map<string, ProcessRecord>()));
     return m;
   }
 
@@ -68,7 +68,7 @@ export class MemoryRegistry implements Registry {
 
   putHost(record: HostRecord): Promise<void> {
     let m = this.hosts.get(record.app);
-    if (!m) this.hosts.set(record.app, (m = new Map()));
+    if (!m) this.hosts.set(record.app, (m = new Map<string, HostRecord>()));
     m.set(record.id, record);
     return Promise.resolve();
   }

@@ -1,5 +1,13 @@
 import { NoRespondersError, TimeoutError, UnavailableError } from '../../errors';
-import type { BackupEntry, BackupQueue, RequestHandler, RequestOptions, ServeOptions, Subscription, Transport } from '../transport';
+import type {
+  BackupEntry,
+  BackupQueue,
+  RequestHandler,
+  RequestOptions,
+  ServeOptions,
+  Subscription,
+  Transport,
+} from '../transport';
 
 interface Server {
   handler: RequestHandler;
@@ -34,7 +42,9 @@ class MemoryBackupQueue implements BackupQueue {
   }
 
   read(app: string, pid: string, afterSeq: number, max: number): Promise<BackupEntry[]> {
-    const entries = this.queue(app, pid).entries.filter((e) => e.seq > afterSeq).slice(0, max);
+    const entries = this.queue(app, pid)
+      .entries.filter((e) => e.seq > afterSeq)
+      .slice(0, max);
     return Promise.resolve(entries);
   }
 
@@ -105,7 +115,10 @@ export class MemoryTransport implements Transport {
     if (!server) throw new NoRespondersError(subject);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`no reply on '${subject}' within ${options.timeoutMs} ms`, { subject })), options.timeoutMs);
+      timer = setTimeout(
+        () => reject(new TimeoutError(`no reply on '${subject}' within ${options.timeoutMs} ms`, { subject })),
+        options.timeoutMs,
+      );
     });
     try {
       return await Promise.race([server.handler(data), timeout]);

@@ -1,0 +1,91 @@
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryRegistry, MemoryTransport, type Constructor, type ControlPlaneApi } from '@praas/framework';
+import { ControlPlane } from '@praas/gateway';
+import {
+  FsSwapStore,
+  type ProcessControllerOptions,
+  type SnapshotRepositoryOptions,
+  type SwapStore,
+} from '@praas/runtime';
+import { InProcessHostProvider } from './in-process-host-provider';
+
+export interface EmbeddedOptions {
+  /** The `@Process` classes the application's runtime hosts can run. */
+  processes: Constructor[];
+  /** Directory of the file-system swap store, kept after close (default: a temporary directory, removed at close). */
+  swapDir?: string;
+  /** Another swap store instead of the file-system one. */
+  store?: SwapStore;
+  snapshots?: SnapshotRepositoryOptions;
+  controller?: ProcessControllerOptions;
+}
+
+/** A running embedded stack: the control-plane API, plus a way to stop it. */
+export interface EmbeddedPraas extends ControlPlaneApi {
+  /** Where swapped state is kept. */
+  readonly swapLocation: string;
+  /** The in-process hosts, one per application (for inspection and tests). */
+  readonly provider: InProcessHostProvider;
+  /** Swaps every process out to the swap store and stops. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the embedded mode (DESIGN §7): the control plane and a runtime host per application in
+ * this Node.js process, an in-memory transport and registry, and a file-system swap store. No
+ * service is needed; the code paths are the same as on a cluster.
+ * @example
+ * ```ts
+ * const praas = await createEmbedded({ processes: [Counter] });
+ * await praas.createApp('demo');
+ * const { pid } = await praas.createProcess('demo');
+ * await praas.invoke('demo', 'add', 2, { pid });
+ * await praas.close();
+ * ```
+ */
+export async function createEmbedded(options: EmbeddedOptions): Promise<EmbeddedPraas> {
+  const transport = new MemoryTransport();
+  const registry = new MemoryRegistry();
+  // A temporary swap directory lives as long as the stack; one the caller names is kept.
+  const tempDir = options.store || options.swapDir ? undefined : mkdtempSync(join(tmpdir(), 'praas-swap-'));
+  const store = options.store ?? new FsSwapStore(options.swapDir ?? tempDir!);
+  const provider = new InProcessHostProvider({
+    processes: options.processes,
+    transport,
+    registry,
+    store,
+    host: {
+      ...(options.snapshots ? { snapshots: options.snapshots } : {}),
+      ...(options.controller ? { controller: options.controller } : {}),
+    },
+  });
+  const controlPlane = new ControlPlane({ transport, registry, provider });
+  let closed = false;
+  const embedded: EmbeddedPraas = {
+    swapLocation: store.describe(),
+    provider,
+    createApp: (name, o) => controlPlane.createApp(name, o),
+    listApps: () => controlPlane.listApps(),
+    getApp: (name) => controlPlane.getApp(name),
+    deleteApp: (name) => controlPlane.deleteApp(name),
+    createProcess: (app, o) => controlPlane.createProcess(app, o),
+    listProcesses: (app) => controlPlane.listProcesses(app),
+    getProcess: (app, pid) => controlPlane.getProcess(app, pid),
+    swapProcess: (app, pid) => controlPlane.swapProcess(app, pid),
+    deleteProcess: (app, pid) => controlPlane.deleteProcess(app, pid),
+    invoke: (app, fn, data, o) => controlPlane.invoke(app, fn, data, o),
+    send: (app, pid, key, data) => controlPlane.send(app, pid, key, data),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await provider.close();
+      await registry.close();
+      await transport.close();
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+  return embedded;
+}

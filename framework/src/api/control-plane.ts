@@ -1,0 +1,56 @@
+import type { ProcessStatus } from './context';
+
+export interface AppInfo {
+  readonly name: string;
+  readonly processClasses: readonly string[];
+  readonly createdAt: number;
+}
+
+export interface ProcessInfo {
+  readonly app: string;
+  readonly pid: string;
+  readonly processClass: string;
+  readonly status: ProcessStatus;
+  /** Data-plane address: the NATS subject that carries the process's invocations and messages. */
+  readonly address: string;
+  readonly host?: string;
+  readonly generation: number;
+}
+
+export interface CreateAppOptions {
+  /** Process classes of the application; defaults to every class the runtime hosts know. */
+  processClasses?: string[];
+}
+
+export interface CreateProcessOptions {
+  /** Which class to instantiate; may be omitted when the application has exactly one. */
+  processClass?: string;
+  /** A pid of choice; when it names a swapped-out process, that process is swapped back in. */
+  pid?: string;
+}
+
+export interface ClientInvokeOptions {
+  /** Sticky routing: invoke this process (swapping it in if needed). Without it a process is picked or created. */
+  pid?: string;
+  key?: string | number;
+  timeoutMs?: number;
+}
+
+/**
+ * The control-plane operations of DESIGN §4, as the gateway serves them over REST and gRPC and as
+ * the embedded mode offers them in process.
+ */
+export interface ControlPlaneApi {
+  createApp(name: string, options?: CreateAppOptions): Promise<AppInfo>;
+  listApps(): Promise<AppInfo[]>;
+  getApp(name: string): Promise<AppInfo>;
+  deleteApp(name: string): Promise<void>;
+  createProcess(app: string, options?: CreateProcessOptions): Promise<ProcessInfo>;
+  listProcesses(app: string): Promise<ProcessInfo[]>;
+  getProcess(app: string, pid: string): Promise<ProcessInfo>;
+  swapProcess(app: string, pid: string): Promise<ProcessInfo>;
+  deleteProcess(app: string, pid: string): Promise<void>;
+  invoke<R = unknown>(app: string, fn: string, data?: unknown, options?: ClientInvokeOptions): Promise<R>;
+  /** Put a message into a process's mailbox from outside the application. */
+  send(app: string, pid: string, key: string | number, data: unknown): Promise<void>;
+}

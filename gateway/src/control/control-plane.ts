@@ -1,0 +1,251 @@
+import {
+  AlreadyExistsError,
+  ApplicationNotFoundError,
+  DataPlaneClient,
+  decode,
+  decodeReply,
+  decodeWire,
+  encode,
+  encodeWire,
+  fromWireError,
+  hostSubject,
+  InvalidArgumentError,
+  newId,
+  normalizeKey,
+  ProcessClassNotFoundError,
+  ProcessNotFoundError,
+  processSubject,
+  UnavailableError,
+  unwrapReply,
+  validateName,
+  type AppInfo,
+  type AppRecord,
+  type ClientInvokeOptions,
+  type ControlOp,
+  type ControlPlaneApi,
+  type ControlRequest,
+  type CreateAppOptions,
+  type CreateProcessOptions,
+  type ProcessInfo,
+  type ProcessRecord,
+  type Registry,
+  type Transport,
+} from '@praas/framework';
+import { pickLeastLoaded } from '../placement/least-loaded';
+import type { HostProvider } from '../provisioning/host-provider';
+
+export interface ControlPlaneOptions {
+  readonly transport: Transport;
+  readonly registry: Registry;
+  readonly provider: HostProvider;
+  /** Timeout of control requests to hosts (default 60 000 ms: a swap of a large state takes a while). */
+  readonly controlTimeoutMs?: number;
+}
+
+function toInfo(record: ProcessRecord): ProcessInfo {
+  return {
+    app: record.app,
+    pid: record.pid,
+    processClass: record.processClass,
+    status: record.status,
+    address: processSubject(record.app, record.pid),
+    generation: record.generation,
+    ...(record.host === undefined ? {} : { host: record.host }),
+  };
+}
+
+function toAppInfo(record: AppRecord): AppInfo {
+  return { name: record.name, processClasses: [...record.processClasses], createdAt: record.createdAt };
+}
+
+/**
+ * The control plane (DESIGN §4): applications, processes, placement on runtime hosts, and the
+ * FaaS-compatible invoke. It keeps no state of its own; everything lives in the registry, so
+ * several instances can serve side by side. REST, gRPC and the embedded mode all call this.
+ */
+export class ControlPlane implements ControlPlaneApi {
+  private readonly clients = new Map<string, DataPlaneClient>();
+  /** This control plane's identity as a message sender, and its per-receiver sequence numbers. */
+  private readonly senderId = `client:${newId().slice(0, 8)}`;
+  private readonly epoch = newId();
+  private readonly seq = new Map<string, number>();
+  private readonly controlTimeoutMs: number;
+
+  constructor(private readonly options: ControlPlaneOptions) {
+    this.controlTimeoutMs = options.controlTimeoutMs ?? 60_000;
+  }
+
+  async createApp(name: string, options: CreateAppOptions = {}): Promise<AppInfo> {
+    validateName('application', name);
+    const classes = options.processClasses ?? this.options.provider.knownProcessClasses();
+    classes.forEach((c) => validateName('process class', c));
+    if (await this.options.registry.getApp(name)) throw new AlreadyExistsError('application', name);
+    const record: AppRecord = { name, createdAt: Date.now(), processClasses: [...classes] };
+    await this.options.registry.putApp(record);
+    await this.options.provider.ensureHosts(record);
+    return toAppInfo(record);
+  }
+
+  async listApps(): Promise<AppInfo[]> {
+    return (await this.options.registry.listApps()).map(toAppInfo);
+  }
+
+  async getApp(name: string): Promise<AppInfo> {
+    return toAppInfo(await this.app(name));
+  }
+
+  async deleteApp(name: string): Promise<void> {
+    await this.app(name);
+    for (const p of await this.options.registry.listProcesses(name)) await this.deleteProcess(name, p.pid);
+    await this.options.provider.releaseHosts(name);
+    await this.options.registry.deleteApp(name);
+  }
+
+  async createProcess(appName: string, options: CreateProcessOptions = {}): Promise<ProcessInfo> {
+    const app = await this.app(appName);
+    if (options.pid !== undefined) {
+      validateName('pid', options.pid);
+      const existing = await this.options.registry.getProcess(appName, options.pid);
+      if (existing && existing.status !== 'deleted') {
+        if (existing.status === 'active') throw new AlreadyExistsError('process', options.pid);
+        // The pid names a swapped-out (or failed) process: bring it back from its swapped state.
+        await this.client(appName).activate(options.pid);
+        return this.getProcess(appName, options.pid);
+      }
+    }
+    const processClass = this.chooseClass(app, options.processClass);
+    const pid = options.pid ?? `${processClass.toLowerCase()}-${newId().slice(0, 8)}`;
+    const host = await this.placeFor(app);
+    const info = await this.control<ProcessInfo>(hostSubject(appName, host), {
+      op: 'create',
+      app: appName,
+      pid,
+      processClass,
+    });
+    return info;
+  }
+
+  async listProcesses(app: string): Promise<ProcessInfo[]> {
+    await this.app(app);
+    return (await this.options.registry.listProcesses(app)).map(toInfo);
+  }
+
+  async getProcess(app: string, pid: string): Promise<ProcessInfo> {
+    return toInfo(await this.process(app, pid));
+  }
+
+  async swapProcess(app: string, pid: string): Promise<ProcessInfo> {
+    const record = await this.process(app, pid);
+    if (record.status !== 'active' || record.host === undefined) return toInfo(record);
+    return this.control<ProcessInfo>(hostSubject(app, record.host), { op: 'swap', app, pid });
+  }
+
+  async deleteProcess(app: string, pid: string): Promise<void> {
+    const record = await this.process(app, pid);
+    const host =
+      record.status === 'active' && record.host !== undefined ? record.host : await this.placeFor(await this.app(app));
+    await this.control(hostSubject(app, host), { op: 'delete', app, pid });
+  }
+
+  async invoke<R = unknown>(app: string, fn: string, data?: unknown, options: ClientInvokeOptions = {}): Promise<R> {
+    validateName('function', fn);
+    const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
+    const pid = options.pid ?? (await this.pickProcess(app));
+    const reply = await this.client(app).invoke(
+      pid,
+      {
+        t: 'inv',
+        id: newId(),
+        from: this.senderId,
+        fn,
+        ...(key === undefined ? {} : { key }),
+        data: encode(data, `argument of '${fn}'`),
+      },
+      options.timeoutMs,
+    );
+    const bytes = unwrapReply(reply);
+    return (bytes === undefined ? undefined : decode(bytes, `result of '${fn}'`)) as R;
+  }
+
+  async send(app: string, pid: string, key: string | number, data: unknown): Promise<void> {
+    validateName('pid', pid);
+    const messageKey = normalizeKey('message key', key);
+    const bytes = encode(data, `message '${messageKey}'`);
+    const seqKey = `${app}/${pid}`;
+    const seq = (this.seq.get(seqKey) ?? 0) + 1;
+    this.seq.set(seqKey, seq);
+    await this.client(app).send(pid, {
+      t: 'msg',
+      id: newId(),
+      from: this.senderId,
+      epoch: this.epoch,
+      seq,
+      key: messageKey,
+      data: bytes,
+    });
+  }
+
+  /** FaaS-style routing without a pid: an active process, else a swapped one, else a new one. */
+  private async pickProcess(app: string): Promise<string> {
+    const processes = await this.options.registry.listProcesses(app);
+    const active = processes.filter((p) => p.status === 'active');
+    const pool = active.length ? active : processes.filter((p) => p.status === 'swapped');
+    if (pool.length) return pool[Math.floor(Math.random() * pool.length)]!.pid;
+    return (await this.createProcess(app)).pid;
+  }
+
+  private chooseClass(app: AppRecord, requested: string | undefined): string {
+    if (requested !== undefined) {
+      validateName('process class', requested);
+      if (!app.processClasses.includes(requested))
+        throw new ProcessClassNotFoundError(app.name, requested, app.processClasses);
+      return requested;
+    }
+    if (app.processClasses.length === 1) return app.processClasses[0]!;
+    throw new InvalidArgumentError(
+      `application '${app.name}' has ${app.processClasses.length} process classes; say which one: ${app.processClasses.join(', ')}`,
+      { available: [...app.processClasses] },
+    );
+  }
+
+  private async placeFor(app: AppRecord): Promise<string> {
+    let host = pickLeastLoaded(await this.options.registry.listHosts(app.name));
+    if (!host) {
+      await this.options.provider.ensureHosts(app);
+      host = pickLeastLoaded(await this.options.registry.listHosts(app.name));
+    }
+    if (!host)
+      throw new UnavailableError(`no runtime host serves application '${app.name}'`, { details: { app: app.name } });
+    return host.id;
+  }
+
+  private async app(name: string): Promise<AppRecord> {
+    validateName('application', name);
+    const app = await this.options.registry.getApp(name);
+    if (!app) throw new ApplicationNotFoundError(name);
+    return app;
+  }
+
+  private async process(app: string, pid: string): Promise<ProcessRecord> {
+    await this.app(app);
+    validateName('pid', pid);
+    const record = await this.options.registry.getProcess(app, pid);
+    if (!record || record.status === 'deleted') throw new ProcessNotFoundError(app, pid);
+    return record;
+  }
+
+  private client(app: string): DataPlaneClient {
+    let client = this.clients.get(app);
+    if (!client)
+      this.clients.set(app, (client = new DataPlaneClient(this.options.transport, this.options.registry, app)));
+    return client;
+  }
+
+  private async control<T>(subject: string, request: ControlRequest & { op: ControlOp }): Promise<T> {
+    const reply = decodeReply(
+      await this.options.transport.request(subject, encodeWire(request), { timeoutMs: this.controlTimeoutMs }),
+    );
+    if (!reply.ok) throw fromWireError(reply.error);
+    return (reply.data === undefined ? undefined : decodeWire<object>(reply.data, 'control reply')) as T;
+  }
+}

@@ -1,0 +1,286 @@
+import {
+  activationQueue,
+  activationSubject,
+  AlreadyExistsError,
+  DataPlaneClient,
+  decodeControl,
+  encodeWire,
+  hostSubject,
+  newId,
+  processDefinitionOf,
+  ProcessClassNotFoundError,
+  ProcessNotFoundError,
+  processSubject,
+  toWireError,
+  validateName,
+  type Constructor,
+  type ControlRequest,
+  type ProcessDefinition,
+  type ProcessInfo,
+  type Registry,
+  type ReplyEnvelope,
+  type Subscription,
+  type Transport,
+} from '@praas/framework';
+import { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from '../process/process-controller';
+import { SnapshotRepository, type SnapshotRepositoryOptions } from '../state/snapshot-repository';
+import type { SwapStore } from '../storage/swap-store';
+
+export interface RuntimeHostOptions {
+  /** The application this host serves. */
+  readonly app: string;
+  /** The application's process classes (decorated with `@Process`). */
+  readonly processes: readonly Constructor[];
+  readonly transport: Transport;
+  readonly registry: Registry;
+  readonly store: SwapStore;
+  /** Stable id of this host; generated when absent. */
+  readonly hostId?: string;
+  readonly snapshots?: SnapshotRepositoryOptions;
+  readonly controller?: ProcessControllerOptions;
+  /** Interval of heartbeats into the registry (default 2 000 ms). */
+  readonly heartbeatMs?: number;
+}
+
+/**
+ * A runtime host (DESIGN §3): one Node.js process that hosts many cloud processes of one
+ * application. It takes control requests (create, activate, swap, delete) on its own subject and
+ * activation requests on the application's queue group, and heartbeats into the registry.
+ */
+export class RuntimeHost implements ProcessDirectory {
+  readonly app: string;
+  readonly id: string;
+  readonly snapshots: SnapshotRepository;
+  private readonly definitions = new Map<string, ProcessDefinition>();
+  private readonly controllers = new Map<string, ProcessController>();
+  /** Life-cycle operations on one pid run one after another. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly dataPlane: DataPlaneClient;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly options: RuntimeHostOptions) {
+    this.app = validateName('application', options.app);
+    this.id = validateName('host id', options.hostId ?? `host-${newId().slice(0, 8)}`);
+    for (const ctor of options.processes) {
+      const definition = processDefinitionOf(ctor);
+      this.definitions.set(definition.name, definition);
+    }
+    this.snapshots = new SnapshotRepository(options.store, options.snapshots);
+    this.dataPlane = new DataPlaneClient(options.transport, options.registry, this.app);
+  }
+
+  /** Names of the process classes this host can run. */
+  get processClasses(): string[] {
+    return [...this.definitions.keys()];
+  }
+
+  async start(): Promise<void> {
+    const { transport } = this.options;
+    const handler = (bytes: Uint8Array): Promise<Uint8Array> => this.handleControl(bytes);
+    this.subscriptions.push(await transport.serve(hostSubject(this.app, this.id), handler));
+    this.subscriptions.push(
+      await transport.serve(activationSubject(this.app), handler, { queue: activationQueue(this.app) }),
+    );
+    await this.beat();
+    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), this.options.heartbeatMs ?? 2_000);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * Stops the host. With `swapOut` (the default) every process is swapped out first, so nothing is
+   * lost; without it processes are dropped and come back from their last committed snapshot.
+   */
+  async stop(options: { swapOut?: boolean } = {}): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const s of this.subscriptions.splice(0)) await s.unsubscribe();
+    const pids = [...this.controllers.keys()];
+    await Promise.all(
+      pids.map((pid) =>
+        this.locked(pid, async () => {
+          const c = this.controllers.get(pid);
+          if (!c) return;
+          if (options.swapOut !== false && c.status === 'active') await c.swapOut();
+          else await c.stop();
+          this.controllers.delete(pid);
+        }),
+      ),
+    );
+    await this.options.registry.deleteHost(this.app, this.id).catch(() => undefined);
+  }
+
+  /** The controller of a process hosted here, for direct local calls. */
+  local(pid: string): ProcessController | undefined {
+    return this.controllers.get(pid);
+  }
+
+  /** Processes hosted here right now. */
+  list(): ProcessController[] {
+    return [...this.controllers.values()];
+  }
+
+  /** Creates a fresh process; fails when the pid is taken. */
+  create(pid: string, processClass: string): Promise<ProcessInfo> {
+    validateName('pid', pid);
+    const definition = this.definitions.get(processClass);
+    if (!definition) throw new ProcessClassNotFoundError(this.app, processClass, this.processClasses);
+    return this.locked(pid, async () => {
+      const existing = await this.options.registry.getProcess(this.app, pid);
+      if (existing && existing.status !== 'deleted') throw new AlreadyExistsError('process', pid);
+      // A reused pid must not inherit a deleted predecessor's snapshots or queued traffic.
+      await this.snapshots.deleteAll(this.app, pid);
+      const controller = await ProcessController.start(this.controllerDeps(pid, definition));
+      this.controllers.set(pid, controller);
+      return this.info(controller);
+    });
+  }
+
+  /** Makes a process active here: a no-op when it is, else swapped in from its newest snapshot. */
+  activate(pid: string): Promise<ProcessInfo> {
+    validateName('pid', pid);
+    return this.locked(pid, async () => {
+      const current = this.controllers.get(pid);
+      if (current && current.status === 'active') return this.info(current);
+      const record = await this.options.registry.getProcess(this.app, pid);
+      if (!record || record.status === 'deleted') throw new ProcessNotFoundError(this.app, pid);
+      const definition = this.definitions.get(record.processClass);
+      if (!definition) throw new ProcessClassNotFoundError(this.app, record.processClass, this.processClasses);
+      await this.options.registry.putProcess({
+        ...record,
+        status: 'swapping-in',
+        host: this.id,
+        updatedAt: Date.now(),
+      });
+      const controller = await ProcessController.start(this.controllerDeps(pid, definition));
+      this.controllers.set(pid, controller);
+      return this.info(controller);
+    });
+  }
+
+  /** Swaps a process hosted here out; returns its record afterwards. */
+  swapOut(pid: string): Promise<ProcessInfo> {
+    return this.locked(pid, async () => {
+      const controller = this.controllers.get(pid);
+      if (!controller) {
+        const record = await this.options.registry.getProcess(this.app, pid);
+        if (!record) throw new ProcessNotFoundError(this.app, pid);
+        return {
+          app: this.app,
+          pid,
+          processClass: record.processClass,
+          status: record.status,
+          address: processSubject(this.app, pid),
+          generation: record.generation,
+        };
+      }
+      await controller.swapOut();
+      this.controllers.delete(pid);
+      return this.info(controller);
+    });
+  }
+
+  /** Writes a checkpoint of a process hosted here. */
+  checkpoint(pid: string): Promise<ProcessInfo> {
+    return this.locked(pid, async () => {
+      const controller = this.controllers.get(pid);
+      if (!controller) throw new ProcessNotFoundError(this.app, pid);
+      await controller.checkpoint();
+      return this.info(controller);
+    });
+  }
+
+  /** Deletes a process: stops it if hosted here, removes its snapshots, backup queue and record. */
+  delete(pid: string): Promise<void> {
+    validateName('pid', pid);
+    return this.locked(pid, async () => {
+      const record = await this.options.registry.getProcess(this.app, pid);
+      const controller = this.controllers.get(pid);
+      if (!record && !controller) throw new ProcessNotFoundError(this.app, pid);
+      if (controller) {
+        await controller.stop();
+        this.controllers.delete(pid);
+      }
+      await this.snapshots.deleteAll(this.app, pid);
+      await this.options.transport.backup.purge(this.app, pid);
+      await this.options.registry.deleteProcess(this.app, pid);
+    });
+  }
+
+  private info(controller: ProcessController): ProcessInfo {
+    return {
+      app: this.app,
+      pid: controller.pid,
+      processClass: controller.definition.name,
+      status: controller.status,
+      address: processSubject(this.app, controller.pid),
+      generation: controller.generation,
+      ...(controller.status === 'active' ? { host: this.id } : {}),
+    };
+  }
+
+  private controllerDeps(pid: string, definition: ProcessDefinition) {
+    return {
+      app: this.app,
+      pid,
+      hostId: this.id,
+      definition,
+      transport: this.options.transport,
+      registry: this.options.registry,
+      snapshots: this.snapshots,
+      directory: this,
+      dataPlane: this.dataPlane,
+      ...(this.options.controller ? { options: this.options.controller } : {}),
+    };
+  }
+
+  private locked<T>(pid: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(pid) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const settled = run.catch(() => undefined);
+    this.locks.set(pid, settled);
+    void settled.then(() => {
+      if (this.locks.get(pid) === settled) this.locks.delete(pid);
+    });
+    return run;
+  }
+
+  private async handleControl(bytes: Uint8Array): Promise<Uint8Array> {
+    let reply: ReplyEnvelope;
+    try {
+      const request = decodeControl(bytes);
+      const result = await this.control(request);
+      reply = result === undefined ? { ok: true } : { ok: true, data: encodeWire(result) };
+    } catch (e) {
+      reply = { ok: false, error: toWireError(e) };
+    }
+    return encodeWire(reply);
+  }
+
+  private control(request: ControlRequest): Promise<ProcessInfo | ProcessInfo[] | undefined> {
+    switch (request.op) {
+      case 'create':
+        return this.create(request.pid, request.processClass ?? '');
+      case 'activate':
+        return this.activate(request.pid);
+      case 'swap':
+        return this.swapOut(request.pid);
+      case 'checkpoint':
+        return this.checkpoint(request.pid);
+      case 'delete':
+        return this.delete(request.pid).then(() => undefined);
+      case 'describe':
+        return Promise.resolve(this.list().map((c) => this.info(c)));
+    }
+  }
+
+  private async beat(): Promise<void> {
+    await this.options.registry.putHost({
+      id: this.id,
+      app: this.app,
+      startedAt: this.startedAt,
+      heartbeatAt: Date.now(),
+      activeProcesses: this.controllers.size,
+    });
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * @praas/runtime — runtime hosts: each hosts many cloud processes of one application, with their
+ * mailboxes, function dispatch, state and swapping.
+ */
+import 'reflect-metadata';
+
+export { RuntimeHost, type RuntimeHostOptions } from './host/runtime-host';
+export { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from './process/process-controller';
+export { FunctionGate } from './process/function-gate';
+export { Mailbox, type StoredMessage, type MailboxSnapshot } from './mailbox/mailbox';
+export { KeyedState } from './state/keyed-state';
+export {
+  encodeSnapshot,
+  decodeSnapshot,
+  SNAPSHOT_FORMAT,
+  type SnapshotContent,
+  type SnapshotMeta,
+} from './state/snapshot';
+export {
+  SnapshotRepository,
+  DEFAULT_CHUNK_BYTES,
+  type SnapshotManifest,
+  type SnapshotRepositoryOptions,
+  type ChunkInfo,
+} from './state/snapshot-repository';
+export type { SwapStore } from './storage/swap-store';
+export { FsSwapStore } from './storage/fs/fs-swap-store';

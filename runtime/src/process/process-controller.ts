@@ -1,0 +1,562 @@
+import {
+  ANY,
+  DataPlaneClient,
+  DEFAULT_INVOKE_TIMEOUT_MS,
+  decode,
+  decodeEnvelope,
+  encode,
+  encodeWire,
+  EncodeError,
+  FunctionError,
+  FunctionNotFoundError,
+  fromWireError,
+  functionNames,
+  InvalidArgumentError,
+  newId,
+  normalizeKey,
+  PraasError,
+  processSubject,
+  ProcessUnavailableError,
+  SELF,
+  SwapFailedError,
+  TimeoutError,
+  toWireError,
+  unwrapReply,
+  validateName,
+  type Destination,
+  type Envelope,
+  type FunctionDefinition,
+  type InvokeEnvelope,
+  type InvokeOptions,
+  type MessageEnvelope,
+  type Part,
+  type PeerEvent,
+  type PeerInfo,
+  type ProcessDefinition,
+  type ProcessRecord,
+  type ProcessStatus,
+  type RecvOptions,
+  type Registry,
+  type ReplyEnvelope,
+  type SendOptions,
+  type Source,
+  type Subscription,
+  type Transport,
+  type Unsubscribe,
+} from '@praas/framework';
+import { Mailbox, type StoredMessage } from '../mailbox/mailbox';
+import { KeyedState } from '../state/keyed-state';
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, type SnapshotContent } from '../state/snapshot';
+import type { SnapshotRepository } from '../state/snapshot-repository';
+import { FunctionGate } from './function-gate';
+import { ProcessContext, type ContextHost } from './process-context';
+
+/** Lets a controller reach other processes on the same host without the transport. */
+export interface ProcessDirectory {
+  /** The controller of `pid` when it is hosted here, whatever its status. */
+  local(pid: string): ProcessController | undefined;
+}
+
+export interface ProcessControllerOptions {
+  /** How long a swap-out waits for running calls before it gives up (default 10 000 ms). */
+  drainTimeoutMs?: number;
+  /** Default timeout of `ctx.invoke` (default 30 000 ms). */
+  invokeTimeoutMs?: number;
+}
+
+export interface ProcessControllerDeps {
+  readonly app: string;
+  readonly pid: string;
+  readonly hostId: string;
+  readonly definition: ProcessDefinition;
+  readonly transport: Transport;
+  readonly registry: Registry;
+  readonly snapshots: SnapshotRepository;
+  readonly directory: ProcessDirectory;
+  readonly dataPlane: DataPlaneClient;
+  readonly options?: ProcessControllerOptions;
+}
+
+type ReplySink = (reply: ReplyEnvelope) => void;
+
+const BACKUP_BATCH = 256;
+const OK: ReplyEnvelope = Object.freeze({ ok: true });
+
+function unavailable(app: string, pid: string, status: string): ReplyEnvelope {
+  return { ok: false, error: new ProcessUnavailableError(app, pid, status).toWire() };
+}
+
+/**
+ * One cloud process on a runtime host (DESIGN §3, §5, §6): owns its instance, state, mailbox and
+ * function gate, serves its data-plane subject, drains its backup queue, and swaps out and in.
+ * Life cycle: swapping-in → active → swapping-out → swapped (or back to active when a swap fails).
+ */
+export class ProcessController implements ContextHost {
+  readonly app: string;
+  readonly pid: string;
+  readonly definition: ProcessDefinition;
+  readonly keyedState = new KeyedState();
+  readonly mailbox: Mailbox;
+  private readonly gate: FunctionGate;
+  private readonly drainTimeoutMs: number;
+  private readonly invokeTimeoutMs: number;
+
+  private statusValue: ProcessStatus = 'swapping-in';
+  private instance: Record<string, unknown>;
+  private generationValue = 0;
+  private lastActivityAt = Date.now();
+
+  /** Per sender: its incarnation and the last sequence number accepted from it. */
+  private readonly senders = new Map<string, { epoch: string; seq: number }>();
+  /** As a sender: this process's incarnation and the next sequence number per receiver. */
+  private outEpoch = newId();
+  private readonly outSeq = new Map<string, number>();
+  /** Sends to one receiver are chained so they are accepted in the order they were made. */
+  private readonly sendChains = new Map<string, Promise<void>>();
+
+  private backupCursor = 0;
+  private drainChain: Promise<void> = Promise.resolve();
+  private liveSubscription: Subscription | undefined;
+  private backupWatch: Subscription | undefined;
+  private readonly peerWatches = new Set<Subscription>();
+
+  private constructor(private readonly deps: ProcessControllerDeps) {
+    this.app = deps.app;
+    this.pid = deps.pid;
+    this.definition = deps.definition;
+    this.mailbox = new Mailbox(deps.pid);
+    this.gate = new FunctionGate(deps.definition.maxConcurrency);
+    this.drainTimeoutMs = deps.options?.drainTimeoutMs ?? 10_000;
+    this.invokeTimeoutMs = deps.options?.invokeTimeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
+    this.instance = new deps.definition.ctor() as Record<string, unknown>;
+  }
+
+  /** Starts a process: from its newest committed snapshot when there is one, else fresh. */
+  static async start(deps: ProcessControllerDeps): Promise<ProcessController> {
+    const controller = new ProcessController(deps);
+    const manifest = await deps.snapshots.latestManifest(deps.app, deps.pid);
+    if (manifest) {
+      const bytes = await deps.snapshots.read(manifest);
+      controller.restore(decodeSnapshot(bytes, `snapshot ${deps.app}/${deps.pid}@${manifest.generation}`));
+    }
+    await controller.goLive();
+    return controller;
+  }
+
+  get status(): ProcessStatus {
+    return this.statusValue;
+  }
+  get generation(): number {
+    return this.generationValue;
+  }
+  get lastActivity(): number {
+    return this.lastActivityAt;
+  }
+  /** Calls running or waiting for admission. */
+  get busy(): number {
+    return this.gate.active + this.gate.queued;
+  }
+
+  // ---------------------------------------------------------------- inbound traffic
+
+  /** Handles one request from the transport or from a process on the same host. */
+  async handle(envelope: Envelope): Promise<ReplyEnvelope> {
+    this.lastActivityAt = Date.now();
+    if (envelope.t === 'msg') {
+      // Messages are accepted until the live subscription closes, even while running calls finish.
+      if (this.liveSubscription === undefined) return unavailable(this.app, this.pid, this.statusValue);
+      await this.acceptLiveMessage(envelope);
+      return OK;
+    }
+    if (this.statusValue !== 'active') return unavailable(this.app, this.pid, this.statusValue);
+    return new Promise<ReplyEnvelope>((resolve) => this.dispatch(envelope, resolve));
+  }
+
+  private async handleBytes(bytes: Uint8Array): Promise<Uint8Array> {
+    let reply: ReplyEnvelope;
+    try {
+      reply = await this.handle(decodeEnvelope(bytes));
+    } catch (e) {
+      reply = { ok: false, error: toWireError(e) };
+    }
+    return encodeWire(reply);
+  }
+
+  private async acceptLiveMessage(envelope: MessageEnvelope): Promise<void> {
+    const last = this.senders.get(envelope.from);
+    const inOrder = last !== undefined && last.epoch === envelope.epoch && envelope.seq === last.seq + 1;
+    const duplicate = last !== undefined && last.epoch === envelope.epoch && envelope.seq <= last.seq;
+    // A gap means an earlier message of this sender waits in the backup queue: take it first.
+    if (!inOrder && !duplicate && envelope.seq > 1) await this.drainBackup();
+    this.acceptMessage(envelope);
+  }
+
+  private acceptMessage(envelope: MessageEnvelope): void {
+    const last = this.senders.get(envelope.from);
+    if (!last || last.epoch !== envelope.epoch || envelope.seq > last.seq) {
+      this.senders.set(envelope.from, { epoch: envelope.epoch, seq: envelope.seq });
+    }
+    this.mailbox.put({ id: envelope.id, from: envelope.from, key: envelope.key, data: envelope.data });
+  }
+
+  /** Takes everything waiting in the backup queue, in order; concurrent calls share one pass. */
+  private drainBackup(): Promise<void> {
+    const run = this.drainChain.then(() => this.drainOnce());
+    this.drainChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async drainOnce(): Promise<void> {
+    for (;;) {
+      const entries = await this.deps.transport.backup.read(this.app, this.pid, this.backupCursor, BACKUP_BATCH);
+      if (entries.length === 0) return;
+      for (const entry of entries) {
+        let envelope: Envelope | undefined;
+        try {
+          envelope = decodeEnvelope(entry.data);
+        } catch {
+          envelope = undefined; // Undecodable entries cannot be delivered; skipping keeps the queue moving.
+        }
+        if (envelope?.t === 'inv' && this.statusValue === 'swapping-out') return; // Left for the next swap-in.
+        if (envelope?.t === 'msg') this.acceptMessage(envelope);
+        else if (envelope?.t === 'inv') this.dispatchQueued(envelope);
+        this.backupCursor = entry.seq;
+      }
+    }
+  }
+
+  private dispatchQueued(envelope: InvokeEnvelope): void {
+    const replyTo = envelope.replyTo;
+    this.dispatch(envelope, (reply) => {
+      if (replyTo !== undefined) this.deps.transport.publish(replyTo, encodeWire(reply)).catch(() => undefined);
+    });
+  }
+
+  // ---------------------------------------------------------------- function dispatch
+
+  private findFunction(name: string): FunctionDefinition {
+    const fn = this.definition.functions.get(name);
+    if (!fn) throw new FunctionNotFoundError(this.definition.name, name, functionNames(this.definition));
+    return fn;
+  }
+
+  /** Starts the call an invocation asks for and hands its reply to `sink`. */
+  private dispatch(envelope: InvokeEnvelope, sink: ReplySink): void {
+    const run = async (): Promise<ReplyEnvelope> => {
+      const fn = this.findFunction(envelope.fn);
+      const data = decode(envelope.data, `argument of '${envelope.fn}'`);
+      const release = await this.gate.acquire(fn.exclusive);
+      try {
+        const result = await this.call(fn, data);
+        return { ok: true, data: encode(result, `result of '${fn.name}'`) };
+      } finally {
+        release();
+      }
+    };
+    run().then(sink, (e: unknown) => sink({ ok: false, error: toWireError(e) }));
+  }
+
+  /** Runs the user's method; whatever it throws becomes a FunctionError with the original message. */
+  private async call(fn: FunctionDefinition, data: unknown): Promise<unknown> {
+    const method = this.instance[fn.method] as (arg: unknown, ctx: ProcessContext) => unknown;
+    const ctx = new ProcessContext(this, fn.name);
+    const running = (async () => method.call(this.instance, data, ctx))();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (fn.timeoutMs === undefined) return await running;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new TimeoutError(`'${fn.name}' of '${this.pid}' ran longer than ${fn.timeoutMs} ms`, {
+                pid: this.pid,
+                function: fn.name,
+              }),
+            ),
+          fn.timeoutMs,
+        );
+      });
+      return await Promise.race([running, timeout]);
+    } catch (e) {
+      if (e instanceof TimeoutError && e.details['function'] === fn.name && e.details['pid'] === this.pid) throw e;
+      if (e instanceof FunctionError) throw e;
+      const name = e instanceof Error ? e.name : 'Error';
+      const message = e instanceof Error ? e.message : String(e);
+      const code = e instanceof PraasError ? e.code : undefined;
+      throw new FunctionError(fn.name, this.pid, name, message, { cause: e, details: code ? { errorCode: code } : {} });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // ---------------------------------------------------------------- the process API (Context)
+
+  async send(dest: Destination, key: string | number, data: unknown, options: SendOptions = {}): Promise<void> {
+    const target = this.resolve(dest);
+    const messageKey = normalizeKey('message key', key);
+    const envelopeBase = {
+      t: 'msg' as const,
+      id: options.id ?? newId(),
+      from: this.pid,
+      epoch: this.outEpoch,
+      key: messageKey,
+    };
+    const bytes = encode(data, `message '${messageKey}' to '${target}'`);
+    const previous = this.sendChains.get(target) ?? Promise.resolve();
+    const sending = previous.then(async () => {
+      const seq = (this.outSeq.get(target) ?? 0) + 1;
+      this.outSeq.set(target, seq);
+      const envelope: MessageEnvelope = { ...envelopeBase, seq, data: bytes };
+      const local = this.deps.directory.local(target);
+      if (local) {
+        const reply = await local.handle(envelope);
+        if (reply.ok) return;
+        if (reply.error.code !== 'PROCESS_UNAVAILABLE') throw fromWireError(reply.error);
+      }
+      await this.deps.dataPlane.send(target, envelope);
+    });
+    const settled = sending.catch(() => undefined);
+    this.sendChains.set(target, settled);
+    void settled.then(() => {
+      if (this.sendChains.get(target) === settled) this.sendChains.delete(target);
+    });
+    return sending;
+  }
+
+  async recv<T>(source: Source, key: string | number, options: RecvOptions = {}): Promise<Part<T>> {
+    if (source !== SELF && source !== ANY) validateName('pid', source);
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      throw new InvalidArgumentError(`recv timeoutMs must be a non-negative number, got ${String(timeoutMs)}`);
+    }
+    const messageKey = normalizeKey('message key', key);
+    const message: StoredMessage = await this.mailbox.take(source, messageKey, timeoutMs);
+    return {
+      source: message.from,
+      key: message.key,
+      data: decode<T>(message.data, `message '${message.key}' from '${message.from}'`),
+    };
+  }
+
+  async invoke<R>(dest: Destination, fn: string, data: unknown, options: InvokeOptions = {}): Promise<R> {
+    validateName('function', fn);
+    const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
+    if (dest === SELF || dest === this.pid) {
+      // Functions of one process share its memory: a call to SELF is a direct call, arguments by reference.
+      return (await this.call(this.findFunction(fn), data)) as R;
+    }
+    const target = this.resolve(dest);
+    const envelope: InvokeEnvelope = {
+      t: 'inv',
+      id: options.id ?? newId(),
+      from: this.pid,
+      fn,
+      ...(key === undefined ? {} : { key }),
+      data: encode(data, `argument of '${fn}' for '${target}'`),
+    };
+    const timeoutMs = options.timeoutMs ?? this.invokeTimeoutMs;
+    const local = this.deps.directory.local(target);
+    let reply: ReplyEnvelope | undefined;
+    if (local) {
+      reply = await local.handle(envelope);
+      if (!reply.ok && reply.error.code === 'PROCESS_UNAVAILABLE') reply = undefined;
+    }
+    reply ??= await this.deps.dataPlane.invoke(target, envelope, timeoutMs);
+    const bytes = unwrapReply(reply);
+    return (bytes === undefined ? undefined : decode(bytes, `result of '${fn}' from '${target}'`)) as R;
+  }
+
+  async peers(): Promise<PeerInfo[]> {
+    const records = await this.deps.registry.listProcesses(this.app);
+    return records.map(toPeer);
+  }
+
+  watchPeers(listener: (event: PeerEvent) => void): Unsubscribe {
+    let subscription: Subscription | undefined;
+    let stopped = false;
+    void this.deps.registry
+      .watchProcesses(this.app, (event) => {
+        if (!stopped) listener({ type: event.type === 'deleted' ? 'deleted' : 'updated', peer: toPeer(event.record) });
+      })
+      .then((s) => {
+        subscription = s;
+        if (stopped) void s.unsubscribe();
+        else this.peerWatches.add(s);
+      });
+    return () => {
+      stopped = true;
+      if (subscription) {
+        this.peerWatches.delete(subscription);
+        void subscription.unsubscribe();
+      }
+    };
+  }
+
+  private resolve(dest: Destination): string {
+    if (dest === SELF) return this.pid;
+    return validateName('pid', dest);
+  }
+
+  // ---------------------------------------------------------------- life cycle
+
+  /** Watch the backup queue, drain it, then take live traffic: nothing queued is overtaken. */
+  private async goLive(): Promise<void> {
+    const { transport } = this.deps;
+    this.backupWatch = await transport.backup.watch(this.app, this.pid, () => {
+      this.drainBackup().catch(() => undefined);
+    });
+    await this.drainBackup();
+    this.statusValue = 'active';
+    this.liveSubscription = await transport.serve(processSubject(this.app, this.pid), (bytes) =>
+      this.handleBytes(bytes),
+    );
+    await this.publishRecord();
+  }
+
+  private async stopTraffic(): Promise<void> {
+    const live = this.liveSubscription;
+    this.liveSubscription = undefined;
+    await live?.unsubscribe();
+    const watch = this.backupWatch;
+    this.backupWatch = undefined;
+    await watch?.unsubscribe();
+    await this.drainChain;
+  }
+
+  private async publishRecord(): Promise<void> {
+    const record: ProcessRecord = {
+      app: this.app,
+      pid: this.pid,
+      processClass: this.definition.name,
+      status: this.statusValue,
+      generation: this.generationValue,
+      updatedAt: Date.now(),
+      ...(this.statusValue === 'active' || this.statusValue === 'swapping-out' ? { host: this.deps.hostId } : {}),
+    };
+    await this.deps.registry.putProcess(record);
+  }
+
+  /**
+   * Swaps the process out (DESIGN §6): new invocations go to the backup queue, running calls
+   * finish, the snapshot is committed, the process is marked swapped and its memory released.
+   * On failure the process stays active with its last committed snapshot intact.
+   * @returns the committed generation.
+   */
+  async swapOut(): Promise<number> {
+    if (this.statusValue !== 'active') throw new ProcessUnavailableError(this.app, this.pid, this.statusValue);
+    this.statusValue = 'swapping-out';
+    await this.publishRecord();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.gate.idle().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.drainTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!drained) {
+      this.statusValue = 'active';
+      await this.publishRecord();
+      throw new SwapFailedError(
+        `cannot swap out '${this.pid}': ${this.gate.active} call(s) still running after ${this.drainTimeoutMs} ms (is one waiting in recv?)`,
+        { details: { app: this.app, pid: this.pid } },
+      );
+    }
+    await this.stopTraffic();
+    const generation = this.generationValue + 1;
+    try {
+      const content = this.capture(generation);
+      await this.deps.snapshots.commit(content.meta, encodeSnapshot(content));
+    } catch (e) {
+      await this.goLive();
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new SwapFailedError(`swap-out of '${this.pid}' failed, the process stays active: ${reason}`, {
+        cause: e,
+        details: { app: this.app, pid: this.pid, ...(e instanceof PraasError ? { cause: e.toWire() } : {}) },
+      });
+    }
+    this.generationValue = generation;
+    this.statusValue = 'swapped';
+    await this.publishRecord();
+    await this.deps.transport.backup.trim(this.app, this.pid, this.backupCursor).catch(() => undefined);
+    this.release();
+    return generation;
+  }
+
+  /** Writes a snapshot without deactivating the process; returns the committed generation. */
+  async checkpoint(): Promise<number> {
+    if (this.statusValue !== 'active') throw new ProcessUnavailableError(this.app, this.pid, this.statusValue);
+    const generation = this.generationValue + 1;
+    // Captured in one synchronous step: functions interleave only at await, so this is a consistent cut.
+    const content = this.capture(generation);
+    const cursor = this.backupCursor;
+    await this.deps.snapshots.commit(content.meta, encodeSnapshot(content));
+    this.generationValue = Math.max(this.generationValue, generation);
+    await this.publishRecord();
+    await this.deps.transport.backup.trim(this.app, this.pid, cursor).catch(() => undefined);
+    return generation;
+  }
+
+  /** Stops the process without a snapshot (it is being deleted, or its host is going away hard). */
+  async stop(): Promise<void> {
+    await this.stopTraffic();
+    this.release();
+    this.statusValue = 'deleted';
+  }
+
+  private release(): void {
+    this.mailbox.rejectWaiters(new ProcessUnavailableError(this.app, this.pid, this.statusValue));
+    for (const w of this.peerWatches) void w.unsubscribe();
+    this.peerWatches.clear();
+    this.instance = {};
+  }
+
+  private capture(generation: number): SnapshotContent {
+    const className = this.definition.name;
+    const fields = this.definition.state.map((f) => {
+      try {
+        return [f.field, encode(this.instance[f.field], `field ${className}.${f.field}`)] as const;
+      } catch (e) {
+        if (e instanceof EncodeError) throw e;
+        throw new EncodeError(`field ${className}.${f.field}`, String(e), e);
+      }
+    });
+    const keyed = this.keyedState.entries().map(([k, v]) => [k, encode(v, `state key '${k}'`)] as const);
+    const mailbox = this.mailbox.snapshot();
+    return {
+      meta: {
+        format: SNAPSHOT_FORMAT,
+        app: this.app,
+        pid: this.pid,
+        processClass: className,
+        generation,
+        createdAt: Date.now(),
+      },
+      fields,
+      keyed,
+      messages: mailbox.messages,
+      seenIds: mailbox.seenIds,
+      senders: [...this.senders].map(([from, s]) => [from, s.epoch, s.seq] as const),
+      outbox: { epoch: this.outEpoch, seq: [...this.outSeq] },
+      backupCursor: this.backupCursor,
+      triggers: encode(null),
+    };
+  }
+
+  private restore(content: SnapshotContent): void {
+    const types = new Map(this.definition.state.map((f) => [f.field, f.type]));
+    for (const [field, bytes] of content.fields) {
+      if (!types.has(field)) continue; // A field removed from the class since the snapshot.
+      this.instance[field] = decode(bytes, `field ${this.definition.name}.${field}`, types.get(field));
+    }
+    for (const [key, bytes] of content.keyed) this.keyedState.restore(key, decode(bytes, `state key '${key}'`));
+    this.mailbox.restore({ messages: [...content.messages], seenIds: [...content.seenIds] });
+    for (const [from, epoch, seq] of content.senders) this.senders.set(from, { epoch, seq });
+    this.outEpoch = content.outbox.epoch;
+    for (const [to, seq] of content.outbox.seq) this.outSeq.set(to, seq);
+    this.backupCursor = content.backupCursor;
+    this.generationValue = content.meta.generation;
+  }
+}
+
+function toPeer(record: ProcessRecord): PeerInfo {
+  return { pid: record.pid, processClass: record.processClass, status: record.status };
+}

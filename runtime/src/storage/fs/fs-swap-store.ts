@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { InvalidArgumentError } from '@praas/framework';
+import type { SwapStore } from '../swap-store';
+
+/**
+ * A SwapStore on a local directory: one file per object, written to a temporary name and renamed,
+ * so a reader never sees half an object.
+ */
+export class FsSwapStore implements SwapStore {
+  constructor(readonly root: string) {}
+
+  private path(key: string): string {
+    if (key.length === 0 || key.startsWith('/') || key.split('/').some((p) => p === '..' || p === '.' || p === '')) {
+      throw new InvalidArgumentError(`object key ${JSON.stringify(key)} is not a relative path of plain segments`);
+    }
+    return join(this.root, ...key.split('/'));
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const path = this.path(key);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${randomUUID()}.tmp`;
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await readFile(this.path(key));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    // Walk only the directory the prefix names; its last segment may be partial.
+    const cut = prefix.lastIndexOf('/');
+    const dir = cut < 0 ? this.root : join(this.root, ...prefix.slice(0, cut).split('/'));
+    const keys: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(d, { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      for (const entry of entries) {
+        const full = join(d, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (!entry.name.endsWith('.tmp')) {
+          const key = relative(this.root, full).split(sep).join('/');
+          if (key.startsWith(prefix)) keys.push(key);
+        }
+      }
+    };
+    await walk(dir);
+    return keys.sort();
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((k) => rm(this.path(k), { force: true })));
+  }
+
+  describe(): string {
+    return `directory ${this.root}`;
+  }
+}

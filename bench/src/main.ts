@@ -1,0 +1,2 @@
+/** Benchmark runner entry; suites register in later steps. */
+export {};

@@ -1,0 +1,2 @@
+/** Contract suites (mocha) that every implementation of a framework interface must pass. */
+export { transportContract, type TransportContractOptions } from './transport.contract';

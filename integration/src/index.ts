@@ -1,0 +1,2 @@
+/** Test services for end-to-end suites and benchmarks: real nats-server and S3 endpoints. */
+export {};

@@ -43,7 +43,9 @@ function positiveInteger(what: string, value: unknown): number {
 function optionalWait(what: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidArgumentError(`${what} must be a non-negative number of milliseconds, got ${JSON.stringify(value)}`);
+    throw new InvalidArgumentError(
+      `${what} must be a non-negative number of milliseconds, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

@@ -103,7 +103,10 @@ export function transportContract(name: string, options: TransportContractOption
         const app = appName();
         for (let i = 0; i < 10; i++) await t.backup.append(app, 'p1', `id-${i}`, bytes(`m${i}`));
         const entries = await t.backup.read(app, 'p1', 0, 100);
-        assert.deepEqual(entries.map((e) => text(e.data)), Array.from({ length: 10 }, (_, i) => `m${i}`));
+        assert.deepEqual(
+          entries.map((e) => text(e.data)),
+          Array.from({ length: 10 }, (_, i) => `m${i}`),
+        );
         for (let i = 1; i < entries.length; i++) assert.ok(entries[i]!.seq > entries[i - 1]!.seq);
       });
 
@@ -114,7 +117,10 @@ export function transportContract(name: string, options: TransportContractOption
         await t.backup.append(app, 'p1', 'same', bytes('retry'));
         await t.backup.append(app, 'p1', 'other', bytes('second'));
         const entries = await t.backup.read(app, 'p1', 0, 100);
-        assert.deepEqual(entries.map((e) => text(e.data)), ['first', 'second']);
+        assert.deepEqual(
+          entries.map((e) => text(e.data)),
+          ['first', 'second'],
+        );
       });
 
       it('reads after a sequence number, at most max entries', async () => {
@@ -123,7 +129,10 @@ export function transportContract(name: string, options: TransportContractOption
         for (let i = 0; i < 6; i++) await t.backup.append(app, 'p1', `id-${i}`, bytes(`m${i}`));
         const all = await t.backup.read(app, 'p1', 0, 100);
         const page = await t.backup.read(app, 'p1', all[1]!.seq, 3);
-        assert.deepEqual(page.map((e) => text(e.data)), ['m2', 'm3', 'm4']);
+        assert.deepEqual(
+          page.map((e) => text(e.data)),
+          ['m2', 'm3', 'm4'],
+        );
       });
 
       it('keeps the queues of different processes apart', async () => {
@@ -131,8 +140,14 @@ export function transportContract(name: string, options: TransportContractOption
         const app = appName();
         await t.backup.append(app, 'p1', 'a', bytes('for-p1'));
         await t.backup.append(app, 'p2', 'b', bytes('for-p2'));
-        assert.deepEqual((await t.backup.read(app, 'p1', 0, 10)).map((e) => text(e.data)), ['for-p1']);
-        assert.deepEqual((await t.backup.read(app, 'p2', 0, 10)).map((e) => text(e.data)), ['for-p2']);
+        assert.deepEqual(
+          (await t.backup.read(app, 'p1', 0, 10)).map((e) => text(e.data)),
+          ['for-p1'],
+        );
+        assert.deepEqual(
+          (await t.backup.read(app, 'p2', 0, 10)).map((e) => text(e.data)),
+          ['for-p2'],
+        );
       });
 
       it('trims entries up to a sequence number and purges a whole queue', async () => {
@@ -141,7 +156,10 @@ export function transportContract(name: string, options: TransportContractOption
         for (let i = 0; i < 4; i++) await t.backup.append(app, 'p1', `id-${i}`, bytes(`m${i}`));
         const all = await t.backup.read(app, 'p1', 0, 10);
         await t.backup.trim(app, 'p1', all[1]!.seq);
-        assert.deepEqual((await t.backup.read(app, 'p1', 0, 10)).map((e) => text(e.data)), ['m2', 'm3']);
+        assert.deepEqual(
+          (await t.backup.read(app, 'p1', 0, 10)).map((e) => text(e.data)),
+          ['m2', 'm3'],
+        );
         await t.backup.purge(app, 'p1');
         assert.deepEqual(await t.backup.read(app, 'p1', 0, 10), []);
       });
@@ -154,7 +172,10 @@ export function transportContract(name: string, options: TransportContractOption
         const sub = await reader.backup.watch(app, 'p1', () => calls++);
         await writer.backup.append(app, 'p1', 'x', bytes('hello'));
         await until(() => calls >= 1, 'the watcher');
-        assert.deepEqual((await reader.backup.read(app, 'p1', 0, 10)).map((e) => text(e.data)), ['hello']);
+        assert.deepEqual(
+          (await reader.backup.read(app, 'p1', 0, 10)).map((e) => text(e.data)),
+          ['hello'],
+        );
         await sub.unsubscribe();
         const before = calls;
         await writer.backup.append(app, 'p1', 'y', bytes('again'));

@@ -85,7 +85,10 @@ export function swapStoreContract(name: string, options: SwapStoreContractOption
         // A failed attempt: chunks without a manifest are never read back.
         await store.put(chunkKey('app', 'p1', 3, 0), randomBytes(10));
         const keys = await store.list('app/p1/');
-        assert.ok(keys.every((k) => !k.includes('/000000000001/')), `generation 1 should be gone: ${keys.join(', ')}`);
+        assert.ok(
+          keys.every((k) => !k.includes('/000000000001/')),
+          `generation 1 should be gone: ${keys.join(', ')}`,
+        );
         const latest = await repo.latestManifest('app', 'p1');
         assert.equal(latest?.generation, 2);
         assert.deepEqual(Buffer.from(await repo.read(latest!)), second);

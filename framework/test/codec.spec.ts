@@ -43,7 +43,13 @@ describe('codec', () => {
     assert.ok(back.createdAt instanceof Date);
     assert.equal(back.createdAt.toISOString(), '2026-01-02T03:04:05.000Z');
     assert.deepEqual(back.tags, new Set(['x', 'y']));
-    assert.deepEqual(back.lookup, new Map([['a', 1], ['b', 2]]));
+    assert.deepEqual(
+      back.lookup,
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
   });
 
   it('round-trips built-ins without a type: bigint, Buffer, Uint8Array, BigInt64Array, Map with object keys', () => {

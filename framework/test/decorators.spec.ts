@@ -58,41 +58,56 @@ describe('decorators and process definitions', () => {
   });
 
   it('rejects @Fn on a getter, a setter or a static member, naming class and member', () => {
-    assert.throws(() => {
-      class A {
-        @Fn() get value(): number {
-          return 1;
+    assert.throws(
+      () => {
+        class A {
+          @Fn() get value(): number {
+            return 1;
+          }
         }
-      }
-      return A;
-    }, usageError('Fn', 'A', 'value'));
-    assert.throws(() => {
-      class B {
-        @Fn() set value(_v: number) {}
-      }
-      return B;
-    }, usageError('Fn', 'B', 'value'));
-    assert.throws(() => {
-      class C {
-        @Fn() static make(): void {}
-      }
-      return C;
-    }, usageError('Fn', 'C', 'make'));
+        return A;
+      },
+      usageError('Fn', 'A', 'value'),
+    );
+    assert.throws(
+      () => {
+        class B {
+          @Fn() set value(_v: number) {}
+        }
+        return B;
+      },
+      usageError('Fn', 'B', 'value'),
+    );
+    assert.throws(
+      () => {
+        class C {
+          @Fn() static make(): void {}
+        }
+        return C;
+      },
+      usageError('Fn', 'C', 'make'),
+    );
   });
 
   it('rejects @State on a method or a static field', () => {
-    assert.throws(() => {
-      class D {
-        @State() run(): void {}
-      }
-      return D;
-    }, usageError('State', 'D', 'run'));
-    assert.throws(() => {
-      class E {
-        @State() static shared = 1;
-      }
-      return E;
-    }, usageError('State', 'E', 'shared'));
+    assert.throws(
+      () => {
+        class D {
+          @State() run(): void {}
+        }
+        return D;
+      },
+      usageError('State', 'D', 'run'),
+    );
+    assert.throws(
+      () => {
+        class E {
+          @State() static shared = 1;
+        }
+        return E;
+      },
+      usageError('State', 'E', 'shared'),
+    );
   });
 
   it('rejects two functions with the same name at registration', () => {
@@ -105,17 +120,23 @@ describe('decorators and process definitions', () => {
   });
 
   it('rejects invalid names for processes and functions', () => {
-    assert.throws(() => {
-      @Process({ name: 'has.dot' })
-      class F {}
-      return F;
-    }, usageError('Process', 'F', undefined));
-    assert.throws(() => {
-      class G {
-        @Fn({ name: 'no spaces' }) go(): void {}
-      }
-      return G;
-    }, usageError('Fn', 'G', 'go'));
+    assert.throws(
+      () => {
+        @Process({ name: 'has.dot' })
+        class F {}
+        return F;
+      },
+      usageError('Process', 'F', undefined),
+    );
+    assert.throws(
+      () => {
+        class G {
+          @Fn({ name: 'no spaces' }) go(): void {}
+        }
+        return G;
+      },
+      usageError('Fn', 'G', 'go'),
+    );
   });
 
   it('rejects invalid process options', () => {

@@ -2,6 +2,7 @@ import { PraasError, type PraasErrorOptions } from './praas-error';
 
 /** A decorator was used where it cannot work; names the decorator, the class and the member. */
 export class DecoratorUsageError extends PraasError {
+  static readonly code = 'DECORATOR_USAGE';
   constructor(decorator: string, className: string, member: string | undefined, problem: string) {
     const where = member === undefined ? className : `${className}.${member}`;
     super('DECORATOR_USAGE', `@${decorator} on ${where}: ${problem}`, {
@@ -12,6 +13,7 @@ export class DecoratorUsageError extends PraasError {
 
 /** A name (application, pid, function, message key) breaks the naming rule. */
 export class InvalidNameError extends PraasError {
+  static readonly code = 'INVALID_NAME';
   constructor(kind: string, value: unknown, rule: string) {
     super('INVALID_NAME', `invalid ${kind} ${JSON.stringify(value)}: ${rule}`, {
       details: { kind, value: String(value) },
@@ -21,12 +23,14 @@ export class InvalidNameError extends PraasError {
 
 /** Arguments to an API call are wrong in a way no name rule covers. */
 export class InvalidArgumentError extends PraasError {
+  static readonly code = 'INVALID_ARGUMENT';
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('INVALID_ARGUMENT', message, { details });
   }
 }
 
 export class FunctionNotFoundError extends PraasError {
+  static readonly code = 'FUNCTION_NOT_FOUND';
   constructor(processClass: string, fn: string, available: readonly string[]) {
     super(
       'FUNCTION_NOT_FOUND',
@@ -37,12 +41,14 @@ export class FunctionNotFoundError extends PraasError {
 }
 
 export class ProcessNotFoundError extends PraasError {
+  static readonly code = 'PROCESS_NOT_FOUND';
   constructor(app: string, pid: string) {
     super('PROCESS_NOT_FOUND', `application '${app}' has no process '${pid}'`, { details: { app, pid } });
   }
 }
 
 export class ProcessClassNotFoundError extends PraasError {
+  static readonly code = 'PROCESS_CLASS_NOT_FOUND';
   constructor(app: string, processClass: string, available: readonly string[]) {
     super(
       'PROCESS_CLASS_NOT_FOUND',
@@ -53,12 +59,14 @@ export class ProcessClassNotFoundError extends PraasError {
 }
 
 export class ApplicationNotFoundError extends PraasError {
+  static readonly code = 'APPLICATION_NOT_FOUND';
   constructor(app: string) {
     super('APPLICATION_NOT_FOUND', `application '${app}' does not exist`, { details: { app } });
   }
 }
 
 export class AlreadyExistsError extends PraasError {
+  static readonly code = 'ALREADY_EXISTS';
   constructor(kind: string, name: string) {
     super('ALREADY_EXISTS', `${kind} '${name}' already exists`, { details: { kind, name } });
   }
@@ -66,6 +74,7 @@ export class AlreadyExistsError extends PraasError {
 
 /** An operation did not complete in time; retryable. */
 export class TimeoutError extends PraasError {
+  static readonly code = 'TIMEOUT';
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('TIMEOUT', message, { details, retryable: true });
   }
@@ -73,12 +82,14 @@ export class TimeoutError extends PraasError {
 
 /** A value could not be encoded; `path` names the key or field and where inside it. */
 export class EncodeError extends PraasError {
+  static readonly code = 'ENCODE_FAILED';
   constructor(path: string, problem: string, cause?: unknown) {
     super('ENCODE_FAILED', `cannot encode ${path}: ${problem}`, { details: { path }, cause });
   }
 }
 
 export class DecodeError extends PraasError {
+  static readonly code = 'DECODE_FAILED';
   constructor(what: string, problem: string, cause?: unknown) {
     super('DECODE_FAILED', `cannot decode ${what}: ${problem}`, { details: { what }, cause });
   }
@@ -86,6 +97,7 @@ export class DecodeError extends PraasError {
 
 /** Swapping a process out or in failed; the process keeps its previous, consistent state. */
 export class SwapFailedError extends PraasError {
+  static readonly code = 'SWAP_FAILED';
   constructor(message: string, options: PraasErrorOptions = {}) {
     super('SWAP_FAILED', message, { retryable: true, ...options });
   }
@@ -93,6 +105,7 @@ export class SwapFailedError extends PraasError {
 
 /** A snapshot read back from the store is missing a part or does not match its manifest. */
 export class SnapshotCorruptError extends PraasError {
+  static readonly code = 'SNAPSHOT_CORRUPT';
   constructor(object: string, problem: string) {
     super('SNAPSHOT_CORRUPT', `snapshot object '${object}' ${problem}`, { details: { object } });
   }
@@ -100,6 +113,7 @@ export class SnapshotCorruptError extends PraasError {
 
 /** The process is not in a state that allows the operation (e.g. swapping); retryable. */
 export class ProcessUnavailableError extends PraasError {
+  static readonly code = 'PROCESS_UNAVAILABLE';
   constructor(app: string, pid: string, status: string) {
     super('PROCESS_UNAVAILABLE', `process '${pid}' of '${app}' is ${status}; try again`, {
       details: { app, pid, status },
@@ -110,6 +124,7 @@ export class ProcessUnavailableError extends PraasError {
 
 /** A user function threw; carries the original error's name and message. */
 export class FunctionError extends PraasError {
+  static readonly code = 'FUNCTION_FAILED';
   constructor(fn: string, pid: string, originalName: string, originalMessage: string, options: PraasErrorOptions = {}) {
     super('FUNCTION_FAILED', originalMessage, {
       ...options,
@@ -120,6 +135,7 @@ export class FunctionError extends PraasError {
 
 /** The transport or a service is closed or unreachable. */
 export class UnavailableError extends PraasError {
+  static readonly code = 'UNAVAILABLE';
   constructor(message: string, options: PraasErrorOptions = {}) {
     super('UNAVAILABLE', message, { retryable: true, ...options });
   }
@@ -127,6 +143,7 @@ export class UnavailableError extends PraasError {
 
 /** A payload is over a configured limit. */
 export class PayloadTooLargeError extends PraasError {
+  static readonly code = 'PAYLOAD_TOO_LARGE';
   constructor(what: string, size: number, limit: number) {
     super('PAYLOAD_TOO_LARGE', `${what} is ${size} bytes, over the limit of ${limit} bytes`, {
       details: { size, limit },
@@ -136,6 +153,7 @@ export class PayloadTooLargeError extends PraasError {
 
 /** Nobody serves the subject: the process is not active anywhere. */
 export class NoRespondersError extends PraasError {
+  static readonly code = 'NO_RESPONDERS';
   constructor(subject: string) {
     super('NO_RESPONDERS', `no one serves '${subject}'`, { details: { subject }, retryable: true });
   }

@@ -1,13 +1,21 @@
-import {
-  AlreadyExistsError,
-  ApplicationNotFoundError,
-  FunctionError,
-  PayloadTooLargeError,
-  ProcessNotFoundError,
-} from './errors';
+import * as errors from './errors';
 import { PraasError, type WireError } from './praas-error';
 
-const RETRYABLE_CODES = new Set(['TIMEOUT', 'UNAVAILABLE', 'PROCESS_UNAVAILABLE', 'SWAP_FAILED']);
+type ErrorClass = (new (...args: never[]) => PraasError) & { readonly code?: string };
+
+/** Every error class by its code, so a receiver rebuilds the class the sender threw. */
+const CLASSES = new Map<string, ErrorClass>();
+for (const cls of Object.values(errors) as unknown[]) {
+  if (
+    typeof cls === 'function' &&
+    cls.prototype instanceof PraasError &&
+    typeof (cls as ErrorClass).code === 'string'
+  ) {
+    CLASSES.set((cls as ErrorClass).code!, cls as ErrorClass);
+  }
+}
+
+const RETRYABLE_CODES = new Set(['TIMEOUT', 'UNAVAILABLE', 'PROCESS_UNAVAILABLE', 'SWAP_FAILED', 'NO_RESPONDERS']);
 
 /** Turns any thrown value into the wire form; unknown errors keep only their name and message. */
 export function toWireError(error: unknown): WireError {
@@ -16,31 +24,23 @@ export function toWireError(error: unknown): WireError {
   return { code: 'INTERNAL', message: String(error) };
 }
 
-/** Rebuilds an error from its wire form, as the most specific known class where the details allow. */
+/** Rebuilds an error from its wire form, as the class with that code where there is one. */
 export function fromWireError(wire: WireError): PraasError {
-  const d = wire.details ?? {};
-  const s = (key: string): string => (typeof d[key] === 'string' ? d[key] : '');
-  let error: PraasError;
-  switch (wire.code) {
-    case 'FUNCTION_FAILED':
-      error = new FunctionError(s('function'), s('pid'), s('errorName') || 'Error', wire.message, { details: d });
-      break;
-    case 'PROCESS_NOT_FOUND':
-      error = new ProcessNotFoundError(s('app'), s('pid'));
-      break;
-    case 'APPLICATION_NOT_FOUND':
-      error = new ApplicationNotFoundError(s('app'));
-      break;
-    case 'ALREADY_EXISTS':
-      error = new AlreadyExistsError(s('kind'), s('name'));
-      break;
-    case 'PAYLOAD_TOO_LARGE':
-      error = new PayloadTooLargeError('payload', Number(d['size']), Number(d['limit']));
-      break;
-    default:
-      error = new PraasError(wire.code, wire.message, { details: d, retryable: RETRYABLE_CODES.has(wire.code) });
-  }
-  // The receiving side sees the sender's exact message, whatever the local constructor would build.
-  Object.defineProperty(error, 'message', { value: wire.message, enumerable: false, writable: true });
+  const cls = CLASSES.get(wire.code);
+  const error: PraasError = cls
+    ? (Object.create(cls.prototype as object) as PraasError)
+    : new PraasError(wire.code, wire.message);
+  Object.defineProperties(error, {
+    name: { value: cls ? cls.name : 'PraasError', writable: true, configurable: true },
+    message: { value: wire.message, writable: true, configurable: true },
+    code: { value: wire.code, enumerable: true },
+    details: { value: wire.details ?? {}, enumerable: true },
+    retryable: { value: RETRYABLE_CODES.has(wire.code), enumerable: true },
+    stack: {
+      value: `${cls ? cls.name : 'PraasError'}: ${wire.message}\n    (raised remotely)`,
+      writable: true,
+      configurable: true,
+    },
+  });
   return error;
 }

@@ -19,6 +19,8 @@ export function loadProcessModule(modulePath: string): LoadedModule {
       `module ${modulePath} does not exist (give the compiled .js file, e.g. dist/index.js)`,
     );
   }
+  // The user's module is only known at run time, so it is loaded with require, not import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exports = require(path) as Record<string, unknown>;
   const processes = Object.values(exports).filter(isProcessClass);
   if (processes.length === 0) {
@@ -40,5 +42,6 @@ export function loadPeer<T>(name: string): T {
       `this command needs the package ${name}; install it in your project (npm i ${name})`,
     );
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(resolved) as T;
 }

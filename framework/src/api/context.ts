@@ -53,6 +53,12 @@ export interface RecvOptions {
 export interface SendOptions {
   /** Sender-generated id: a retried send with the same id lands once. Generated when absent. */
   id?: string;
+  /**
+   * Address the message to a function of `dest` instead of its mailbox: it starts one call of a
+   * standard function (whose result nobody waits for), or contributes to a multi-source or batch
+   * trigger, with the message key as the invocation key.
+   */
+  fn?: string;
 }
 
 export interface InvokeOptions {

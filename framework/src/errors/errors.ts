@@ -158,3 +158,13 @@ export class NoRespondersError extends PraasError {
     super('NO_RESPONDERS', `no one serves '${subject}'`, { details: { subject }, retryable: true });
   }
 }
+
+/** A message or contribution with this id was already delivered; it is not delivered again. */
+export class DuplicateMessageError extends PraasError {
+  static readonly code = 'DUPLICATE_MESSAGE';
+  constructor(id: string, fn: string) {
+    super('DUPLICATE_MESSAGE', `message '${id}' was already delivered to '${fn}'; a retried id lands once`, {
+      details: { id, function: fn },
+    });
+  }
+}

@@ -28,6 +28,11 @@ export interface HostRecord {
   readonly activeProcesses: number;
 }
 
+export interface ClaimResult {
+  readonly claimed: boolean;
+  readonly record: ProcessRecord | undefined;
+}
+
 export interface ProcessEvent {
   readonly type: 'put' | 'deleted';
   readonly record: ProcessRecord;
@@ -48,6 +53,18 @@ export interface Registry {
   listProcesses(app: string): Promise<ProcessRecord[]>;
   deleteProcess(app: string, pid: string): Promise<void>;
   watchProcesses(app: string, listener: (event: ProcessEvent) => void): Promise<Subscription>;
+
+  /**
+   * Atomically marks the process `swapping-in` on `host`, unless `heldElsewhere(record)` says
+   * another host holds it. Two hosts that race to activate one process: exactly one claims it.
+   * @returns whether this call claimed it, and the record after the attempt (undefined: no such process).
+   */
+  claimProcess(
+    app: string,
+    pid: string,
+    host: string,
+    heldElsewhere: (record: ProcessRecord) => boolean,
+  ): Promise<ClaimResult>;
 
   putHost(record: HostRecord): Promise<void>;
   listHosts(app: string): Promise<HostRecord[]>;

@@ -13,6 +13,11 @@ export interface MessageEnvelope {
   readonly seq: number;
   readonly key: string;
   readonly data: Uint8Array;
+  /**
+   * When set, the message goes to this function instead of the mailbox: it starts a call of a
+   * standard function, or contributes to a multi-source or batch trigger (the key is the invocation key).
+   */
+  readonly fn?: string;
 }
 
 /** A call of a function; answered with a ReplyEnvelope. */
@@ -26,6 +31,8 @@ export interface InvokeEnvelope {
   readonly data: Uint8Array;
   /** Where to publish the result when the invocation is delivered from the backup queue. */
   readonly replyTo?: string;
+  /** How long the caller waits for the result; a receiver may drop the reply after that. */
+  readonly timeoutMs?: number;
 }
 
 export type Envelope = MessageEnvelope | InvokeEnvelope;

@@ -4,6 +4,9 @@ import {
   AlreadyExistsError,
   DataPlaneClient,
   decodeControl,
+  decodeReply,
+  decodeWire,
+  fromWireError,
   encodeWire,
   hostSubject,
   newId,
@@ -17,6 +20,7 @@ import {
   type ControlRequest,
   type ProcessDefinition,
   type ProcessInfo,
+  type ProcessRecord,
   type Registry,
   type ReplyEnvelope,
   type Subscription,
@@ -25,6 +29,12 @@ import {
 import { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from '../process/process-controller';
 import { SnapshotRepository, type SnapshotRepositoryOptions } from '../state/snapshot-repository';
 import type { SwapStore } from '../storage/swap-store';
+
+/** Statuses in which a process belongs to the host named in its record. */
+const HELD = new Set(['active', 'swapping-in', 'swapping-out']);
+/** Hosts whose heartbeat is older than this are treated as gone (their processes may be claimed). */
+export const HOST_STALE_MS = 10_000;
+const FORWARD_TIMEOUT_MS = 60_000;
 
 export interface RuntimeHostOptions {
   /** The application this host serves. */
@@ -142,20 +152,33 @@ export class RuntimeHost implements ProcessDirectory {
     return this.locked(pid, async () => {
       const current = this.controllers.get(pid);
       if (current && current.status === 'active') return this.info(current);
-      const record = await this.options.registry.getProcess(this.app, pid);
+      const { registry } = this.options;
+      const now = Date.now();
+      const live = new Set(
+        (await registry.listHosts(this.app)).filter((h) => now - h.heartbeatAt <= HOST_STALE_MS).map((h) => h.id),
+      );
+      const heldElsewhere = (r: ProcessRecord): boolean =>
+        r.host !== undefined && r.host !== this.id && live.has(r.host) && HELD.has(r.status);
+      const { claimed, record } = await registry.claimProcess(this.app, pid, this.id, heldElsewhere);
       if (!record || record.status === 'deleted') throw new ProcessNotFoundError(this.app, pid);
+      if (!claimed) return this.forwardActivation(record.host!, pid);
       const definition = this.definitions.get(record.processClass);
       if (!definition) throw new ProcessClassNotFoundError(this.app, record.processClass, this.processClasses);
-      await this.options.registry.putProcess({
-        ...record,
-        status: 'swapping-in',
-        host: this.id,
-        updatedAt: Date.now(),
-      });
       const controller = await ProcessController.start(this.controllerDeps(pid, definition));
       this.controllers.set(pid, controller);
       return this.info(controller);
     });
+  }
+
+  /** Another live host holds the process: it answers the activation. */
+  private async forwardActivation(holder: string, pid: string): Promise<ProcessInfo> {
+    const request: ControlRequest = { op: 'activate', app: this.app, pid };
+    const bytes = await this.options.transport.request(hostSubject(this.app, holder), encodeWire(request), {
+      timeoutMs: FORWARD_TIMEOUT_MS,
+    });
+    const reply = decodeReply(bytes);
+    if (!reply.ok) throw fromWireError(reply.error);
+    return decodeWire<ProcessInfo>(reply.data!, 'activation reply');
   }
 
   /** Swaps a process hosted here out; returns its record afterwards. */

@@ -46,6 +46,13 @@ export class Mailbox {
     return this.seen.has(id);
   }
 
+  /** Records an id that went elsewhere (to a function); false when it was seen before. */
+  markSeen(id: string): boolean {
+    if (this.seen.has(id)) return false;
+    this.remember(id);
+    return true;
+  }
+
   /** Accepts a message; returns false when its id was seen before and it was dropped. */
   put(message: StoredMessage): boolean {
     if (this.seen.has(message.id)) return false;

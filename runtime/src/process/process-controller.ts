@@ -7,6 +7,7 @@ import {
   encode,
   encodeWire,
   EncodeError,
+  DuplicateMessageError,
   FunctionError,
   FunctionNotFoundError,
   fromWireError,
@@ -48,6 +49,12 @@ import { Mailbox, type StoredMessage } from '../mailbox/mailbox';
 import { KeyedState } from '../state/keyed-state';
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, type SnapshotContent } from '../state/snapshot';
 import type { SnapshotRepository } from '../state/snapshot-repository';
+import {
+  TriggerEngine,
+  type Contribution,
+  type PersistedAccumulation,
+  type ReplySink,
+} from '../triggers/trigger-engine';
 import { FunctionGate } from './function-gate';
 import { ProcessContext, type ContextHost } from './process-context';
 
@@ -77,8 +84,6 @@ export interface ProcessControllerDeps {
   readonly options?: ProcessControllerOptions;
 }
 
-type ReplySink = (reply: ReplyEnvelope) => void;
-
 const BACKUP_BATCH = 256;
 const OK: ReplyEnvelope = Object.freeze({ ok: true });
 
@@ -98,6 +103,7 @@ export class ProcessController implements ContextHost {
   readonly keyedState = new KeyedState();
   readonly mailbox: Mailbox;
   private readonly gate: FunctionGate;
+  private readonly triggers: TriggerEngine;
   private readonly drainTimeoutMs: number;
   private readonly invokeTimeoutMs: number;
 
@@ -129,6 +135,11 @@ export class ProcessController implements ContextHost {
     this.drainTimeoutMs = deps.options?.drainTimeoutMs ?? 10_000;
     this.invokeTimeoutMs = deps.options?.invokeTimeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
     this.instance = new deps.definition.ctor() as Record<string, unknown>;
+    this.triggers = new TriggerEngine(
+      deps.definition.functions,
+      (fn, parts, reply) => this.fireTriggered(fn, parts, reply),
+      (replyTo, reply) => void deps.transport.publish(replyTo, encodeWire(reply)).catch(() => undefined),
+    );
   }
 
   /** Starts a process: from its newest committed snapshot when there is one, else fresh. */
@@ -165,11 +176,14 @@ export class ProcessController implements ContextHost {
     if (envelope.t === 'msg') {
       // Messages are accepted until the live subscription closes, even while running calls finish.
       if (this.liveSubscription === undefined) return unavailable(this.app, this.pid, this.statusValue);
+      // Messages to a function start work; like invocations, they wait for the next swap-in.
+      if (envelope.fn !== undefined && this.statusValue !== 'active')
+        return unavailable(this.app, this.pid, this.statusValue);
       await this.acceptLiveMessage(envelope);
       return OK;
     }
     if (this.statusValue !== 'active') return unavailable(this.app, this.pid, this.statusValue);
-    return new Promise<ReplyEnvelope>((resolve) => this.dispatch(envelope, resolve));
+    return new Promise<ReplyEnvelope>((resolve) => this.dispatch(envelope, { sink: resolve }));
   }
 
   private async handleBytes(bytes: Uint8Array): Promise<Uint8Array> {
@@ -188,15 +202,32 @@ export class ProcessController implements ContextHost {
     const duplicate = last !== undefined && last.epoch === envelope.epoch && envelope.seq <= last.seq;
     // A gap means an earlier message of this sender waits in the backup queue: take it first.
     if (!inOrder && !duplicate && envelope.seq > 1) await this.drainBackup();
-    this.acceptMessage(envelope);
+    this.acceptMessage(envelope, false);
   }
 
-  private acceptMessage(envelope: MessageEnvelope): void {
+  /** Puts a message into the mailbox, or hands it to the function it is addressed to. */
+  private acceptMessage(envelope: MessageEnvelope, fromBackup: boolean): void {
+    const fn = envelope.fn === undefined ? undefined : this.definition.functions.get(envelope.fn);
+    // A live sender learns at once that the function does not exist; a queued one cannot be told.
+    if (envelope.fn !== undefined && !fn && !fromBackup) this.findFunction(envelope.fn);
     const last = this.senders.get(envelope.from);
     if (!last || last.epoch !== envelope.epoch || envelope.seq > last.seq) {
       this.senders.set(envelope.from, { epoch: envelope.epoch, seq: envelope.seq });
     }
-    this.mailbox.put({ id: envelope.id, from: envelope.from, key: envelope.key, data: envelope.data });
+    if (envelope.fn === undefined) {
+      this.mailbox.put({ id: envelope.id, from: envelope.from, key: envelope.key, data: envelope.data });
+      return;
+    }
+    if (!fn || this.triggers.has(envelope.id) || !this.mailbox.markSeen(envelope.id)) return;
+    if (fn.trigger.kind === 'standard') {
+      this.startCall(
+        fn,
+        () => decode(envelope.data, `message '${envelope.key}' to '${fn.name}'`),
+        () => undefined,
+      );
+    } else {
+      this.triggers.contribute(fn, { id: envelope.id, source: envelope.from, key: envelope.key, data: envelope.data });
+    }
   }
 
   /** Takes everything waiting in the backup queue, in order; concurrent calls share one pass. */
@@ -217,19 +248,13 @@ export class ProcessController implements ContextHost {
         } catch {
           envelope = undefined; // Undecodable entries cannot be delivered; skipping keeps the queue moving.
         }
-        if (envelope?.t === 'inv' && this.statusValue === 'swapping-out') return; // Left for the next swap-in.
-        if (envelope?.t === 'msg') this.acceptMessage(envelope);
-        else if (envelope?.t === 'inv') this.dispatchQueued(envelope);
+        const startsWork = envelope?.t === 'inv' || (envelope?.t === 'msg' && envelope.fn !== undefined);
+        if (startsWork && this.statusValue === 'swapping-out') return; // Left for the next swap-in.
+        if (envelope?.t === 'msg') this.acceptMessage(envelope, true);
+        else if (envelope?.t === 'inv') this.dispatch(envelope, { queued: true });
         this.backupCursor = entry.seq;
       }
     }
-  }
-
-  private dispatchQueued(envelope: InvokeEnvelope): void {
-    const replyTo = envelope.replyTo;
-    this.dispatch(envelope, (reply) => {
-      if (replyTo !== undefined) this.deps.transport.publish(replyTo, encodeWire(reply)).catch(() => undefined);
-    });
   }
 
   // ---------------------------------------------------------------- function dispatch
@@ -240,11 +265,59 @@ export class ProcessController implements ContextHost {
     return fn;
   }
 
-  /** Starts the call an invocation asks for and hands its reply to `sink`. */
-  private dispatch(envelope: InvokeEnvelope, sink: ReplySink): void {
+  /**
+   * Handles an invocation: a standard function starts a call; a multi-source or batch function
+   * takes it as a contribution. A live invocation hands its reply to `sink`; a queued one (from the
+   * backup queue) publishes it to its `replyTo`, which survives a swap while it waits in a trigger.
+   */
+  private dispatch(envelope: InvokeEnvelope, target: { sink: ReplySink } | { queued: true }): void {
+    const replyTo = envelope.replyTo;
+    const sink: ReplySink =
+      'sink' in target
+        ? target.sink
+        : (reply) => {
+            if (replyTo !== undefined)
+              void this.deps.transport.publish(replyTo, encodeWire(reply)).catch(() => undefined);
+          };
+    let fn: FunctionDefinition;
+    try {
+      fn = this.findFunction(envelope.fn);
+      if (fn.trigger.kind === 'multiSource' && envelope.key === undefined) {
+        throw new InvalidArgumentError(
+          `'${fn.name}' of '${this.pid}' is a multi-source function: give the invocation key, e.g. invoke(dest, '${fn.name}', data, { key: epoch })`,
+          { function: fn.name, pid: this.pid },
+        );
+      }
+    } catch (e) {
+      sink({ ok: false, error: toWireError(e) });
+      return;
+    }
+    if (fn.trigger.kind === 'standard') {
+      this.startCall(fn, () => decode(envelope.data, `argument of '${envelope.fn}'`), sink);
+      return;
+    }
+    if (!this.triggers.has(envelope.id) && !this.mailbox.markSeen(envelope.id)) {
+      sink({ ok: false, error: new DuplicateMessageError(envelope.id, fn.name).toWire() });
+      return;
+    }
+    const contribution: Contribution = {
+      id: envelope.id,
+      source: envelope.from,
+      key: envelope.key ?? '',
+      data: envelope.data,
+      ...('sink' in target || replyTo === undefined ? {} : { replyTo }),
+    };
+    this.triggers.contribute(
+      fn,
+      contribution,
+      'sink' in target ? { sink, timeoutMs: envelope.timeoutMs ?? this.invokeTimeoutMs } : undefined,
+    );
+  }
+
+  /** Runs a call under the gate and hands its encoded result (or error) to `sink`. */
+  private startCall(fn: FunctionDefinition, args: () => unknown, sink: ReplySink): void {
     const run = async (): Promise<ReplyEnvelope> => {
-      const fn = this.findFunction(envelope.fn);
-      const data = decode(envelope.data, `argument of '${envelope.fn}'`);
+      const data = args();
       const release = await this.gate.acquire(fn.exclusive);
       try {
         const result = await this.call(fn, data);
@@ -254,6 +327,20 @@ export class ProcessController implements ContextHost {
       }
     };
     run().then(sink, (e: unknown) => sink({ ok: false, error: toWireError(e) }));
+  }
+
+  /** A trigger completed: one call with every contribution, in arrival order. */
+  private fireTriggered(fn: FunctionDefinition, parts: readonly Contribution[], reply: ReplySink): void {
+    this.startCall(
+      fn,
+      (): Part[] =>
+        parts.map((p) => ({
+          source: p.source,
+          key: p.key,
+          data: decode(p.data, `message '${p.key}' from '${p.source}'`),
+        })),
+      reply,
+    );
   }
 
   /** Runs the user's method; whatever it throws becomes a FunctionError with the original message. */
@@ -300,6 +387,7 @@ export class ProcessController implements ContextHost {
       from: this.pid,
       epoch: this.outEpoch,
       key: messageKey,
+      ...(options.fn === undefined ? {} : { fn: validateName('function', options.fn) }),
     };
     const bytes = encode(data, `message '${messageKey}' to '${target}'`);
     const previous = this.sendChains.get(target) ?? Promise.resolve();
@@ -341,7 +429,9 @@ export class ProcessController implements ContextHost {
   async invoke<R>(dest: Destination, fn: string, data: unknown, options: InvokeOptions = {}): Promise<R> {
     validateName('function', fn);
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
-    if (dest === SELF || dest === this.pid) {
+    const timeoutMs = options.timeoutMs ?? this.invokeTimeoutMs;
+    const self = dest === SELF || dest === this.pid;
+    if (self && this.findFunction(fn).trigger.kind === 'standard') {
       // Functions of one process share its memory: a call to SELF is a direct call, arguments by reference.
       return (await this.call(this.findFunction(fn), data)) as R;
     }
@@ -353,8 +443,14 @@ export class ProcessController implements ContextHost {
       fn,
       ...(key === undefined ? {} : { key }),
       data: encode(data, `argument of '${fn}' for '${target}'`),
+      timeoutMs,
     };
-    const timeoutMs = options.timeoutMs ?? this.invokeTimeoutMs;
+    if (self) {
+      // A trigger function of this process: the call contributes like any other invocation.
+      const reply = await new Promise<ReplyEnvelope>((resolve) => this.dispatch(envelope, { sink: resolve }));
+      const bytes = unwrapReply(reply);
+      return (bytes === undefined ? undefined : decode(bytes, `result of '${fn}'`)) as R;
+    }
     const local = this.deps.directory.local(target);
     let reply: ReplyEnvelope | undefined;
     if (local) {
@@ -410,6 +506,7 @@ export class ProcessController implements ContextHost {
     this.liveSubscription = await transport.serve(processSubject(this.app, this.pid), (bytes) =>
       this.handleBytes(bytes),
     );
+    this.triggers.thaw();
     await this.publishRecord();
   }
 
@@ -446,27 +543,25 @@ export class ProcessController implements ContextHost {
     if (this.statusValue !== 'active') throw new ProcessUnavailableError(this.app, this.pid, this.statusValue);
     this.statusValue = 'swapping-out';
     await this.publishRecord();
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      this.gate.idle().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.drainTimeoutMs))),
-    ]);
-    clearTimeout(timer);
-    if (!drained) {
+    if (!(await this.quiesce())) {
       this.statusValue = 'active';
       await this.publishRecord();
+      const waiters = this.triggers.liveWaiters();
       throw new SwapFailedError(
-        `cannot swap out '${this.pid}': ${this.gate.active} call(s) still running after ${this.drainTimeoutMs} ms (is one waiting in recv?)`,
+        `cannot swap out '${this.pid}': after ${this.drainTimeoutMs} ms ${this.gate.active} call(s) still run ` +
+          `(is one waiting in recv?)${waiters ? ` and ${waiters} invocation(s) wait for a trigger to fire` : ''}`,
         { details: { app: this.app, pid: this.pid } },
       );
     }
+    // Nothing runs and nobody waits: from here on no trigger fires until the next swap-in or a failed swap.
+    this.triggers.freeze();
     await this.stopTraffic();
     const generation = this.generationValue + 1;
     try {
       const content = this.capture(generation);
       await this.deps.snapshots.commit(content.meta, encodeSnapshot(content));
     } catch (e) {
-      await this.goLive();
+      await this.goLive(); // Thaws the triggers too.
       const reason = e instanceof Error ? e.message : String(e);
       throw new SwapFailedError(`swap-out of '${this.pid}' failed, the process stays active: ${reason}`, {
         cause: e,
@@ -479,6 +574,27 @@ export class ProcessController implements ContextHost {
     await this.deps.transport.backup.trim(this.app, this.pid, this.backupCursor).catch(() => undefined);
     this.release();
     return generation;
+  }
+
+  /**
+   * Waits until no call runs and no live invocation waits for a trigger (a waiting caller cannot
+   * be carried across a swap); false after the drain timeout.
+   */
+  private async quiesce(): Promise<boolean> {
+    const deadline = Date.now() + this.drainTimeoutMs;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const idle = await Promise.race([
+        this.gate.idle().then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), remaining))),
+      ]);
+      clearTimeout(timer);
+      if (!idle) return false;
+      if (this.triggers.liveWaiters() === 0 && this.gate.active === 0) return true;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(20, Math.max(1, deadline - Date.now()))));
+    }
   }
 
   /** Writes a snapshot without deactivating the process; returns the committed generation. */
@@ -497,6 +613,7 @@ export class ProcessController implements ContextHost {
 
   /** Stops the process without a snapshot (it is being deleted, or its host is going away hard). */
   async stop(): Promise<void> {
+    this.triggers.dispose(unavailable(this.app, this.pid, 'deleted'));
     await this.stopTraffic();
     this.release();
     this.statusValue = 'deleted';
@@ -537,7 +654,7 @@ export class ProcessController implements ContextHost {
       senders: [...this.senders].map(([from, s]) => [from, s.epoch, s.seq] as const),
       outbox: { epoch: this.outEpoch, seq: [...this.outSeq] },
       backupCursor: this.backupCursor,
-      triggers: encode(null),
+      triggers: encode(this.triggers.snapshot()),
     };
   }
 
@@ -554,6 +671,8 @@ export class ProcessController implements ContextHost {
     for (const [to, seq] of content.outbox.seq) this.outSeq.set(to, seq);
     this.backupCursor = content.backupCursor;
     this.generationValue = content.meta.generation;
+    const accumulations = decode<PersistedAccumulation[] | null>(content.triggers, 'trigger accumulations');
+    if (accumulations) this.triggers.restore(accumulations);
   }
 }
 

@@ -287,7 +287,7 @@ describe('ProcessController (through a runtime host on the in-memory transport)'
         await new Promise((r) => setTimeout(r, 5));
         await assert.rejects(
           slowHost.host.swapOut('r'),
-          (e: unknown) => e instanceof SwapFailedError && /still running/.test(e.message),
+          (e: unknown) => e instanceof SwapFailedError && /still run/.test(e.message),
         );
         assert.equal(slowHost.host.local('r')?.status, 'active');
         await slowHost.send('r', 'k', 'done');

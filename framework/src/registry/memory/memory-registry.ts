@@ -1,5 +1,5 @@
 import type { Subscription } from '../../transport/transport';
-import type { AppRecord, HostRecord, ProcessEvent, ProcessRecord, Registry } from '../registry';
+import type { AppRecord, ClaimResult, HostRecord, ProcessEvent, ProcessRecord, Registry } from '../registry';
 
 /** The registry in memory, for the embedded mode and unit tests. */
 export class MemoryRegistry implements Registry {
@@ -64,6 +64,21 @@ export class MemoryRegistry implements Registry {
         return Promise.resolve();
       },
     });
+  }
+
+  claimProcess(
+    app: string,
+    pid: string,
+    host: string,
+    heldElsewhere: (record: ProcessRecord) => boolean,
+  ): Promise<ClaimResult> {
+    const record = this.processes.get(app)?.get(pid);
+    if (!record || record.status === 'deleted' || heldElsewhere(record))
+      return Promise.resolve({ claimed: false, record });
+    const claimed: ProcessRecord = { ...record, status: 'swapping-in', host, updatedAt: Date.now() };
+    this.processesOf(app).set(pid, claimed);
+    this.emit(app, { type: 'put', record: claimed });
+    return Promise.resolve({ claimed: true, record: claimed });
   }
 
   putHost(record: HostRecord): Promise<void> {

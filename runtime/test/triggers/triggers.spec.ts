@@ -1,0 +1,22 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryRegistry, MemoryTransport } from '@praas/framework';
+import { FsSwapStore } from '../../src';
+import { triggerContract } from '../../src/testing';
+
+triggerContract('in-memory transport, file-system store', {
+  create: async () => {
+    const transport = new MemoryTransport();
+    const dir = await mkdtemp(join(tmpdir(), 'praas-triggers-'));
+    return {
+      transport: () => Promise.resolve(transport),
+      registry: new MemoryRegistry(),
+      store: new FsSwapStore(dir),
+      dispose: async () => {
+        await transport.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+});

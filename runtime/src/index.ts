@@ -14,6 +14,8 @@ export {
   decodeSnapshot,
   SNAPSHOT_FORMAT,
   type SnapshotContent,
+  type RestoredSnapshot,
+  type EncodedValue,
   type SnapshotMeta,
 } from './state/snapshot';
 export {

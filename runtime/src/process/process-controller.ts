@@ -5,6 +5,7 @@ import {
   decode,
   decodeEnvelope,
   encode,
+  encodeParts,
   encodeWire,
   EncodeError,
   FunctionError,
@@ -46,7 +47,13 @@ import {
 } from '@praas/framework';
 import { Mailbox, type StoredMessage } from '../mailbox/mailbox';
 import { KeyedState } from '../state/keyed-state';
-import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, type SnapshotContent } from '../state/snapshot';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  SNAPSHOT_FORMAT,
+  type RestoredSnapshot,
+  type SnapshotContent,
+} from '../state/snapshot';
 import type { SnapshotRepository } from '../state/snapshot-repository';
 import { FunctionGate } from './function-gate';
 import { ProcessContext, type ContextHost } from './process-context';
@@ -463,7 +470,8 @@ export class ProcessController implements ContextHost {
     await this.stopTraffic();
     const generation = this.generationValue + 1;
     try {
-      const content = this.capture(generation);
+      // Nothing runs any more, so large arrays can go to the store without a copy.
+      const content = this.capture(generation, { copy: false });
       await this.deps.snapshots.commit(content.meta, encodeSnapshot(content));
     } catch (e) {
       await this.goLive();
@@ -486,7 +494,8 @@ export class ProcessController implements ContextHost {
     if (this.statusValue !== 'active') throw new ProcessUnavailableError(this.app, this.pid, this.statusValue);
     const generation = this.generationValue + 1;
     // Captured in one synchronous step: functions interleave only at await, so this is a consistent cut.
-    const content = this.capture(generation);
+    // Large arrays are copied: functions keep running and may change them while chunks upload.
+    const content = this.capture(generation, { copy: true });
     const cursor = this.backupCursor;
     await this.deps.snapshots.commit(content.meta, encodeSnapshot(content));
     this.generationValue = Math.max(this.generationValue, generation);
@@ -509,11 +518,11 @@ export class ProcessController implements ContextHost {
     this.instance = {};
   }
 
-  private capture(generation: number): SnapshotContent {
+  private capture(generation: number, options: { copy: boolean }): SnapshotContent {
     const className = this.definition.name;
     const fields = this.definition.state.map((f) => {
       try {
-        return [f.field, encode(this.instance[f.field], `field ${className}.${f.field}`)] as const;
+        return [f.field, encodeParts(this.instance[f.field], `field ${className}.${f.field}`, options)] as const;
       } catch (e) {
         if (e instanceof EncodeError) throw e;
         throw new EncodeError(`field ${className}.${f.field}`, String(e), e);
@@ -541,7 +550,7 @@ export class ProcessController implements ContextHost {
     };
   }
 
-  private restore(content: SnapshotContent): void {
+  private restore(content: RestoredSnapshot): void {
     const types = new Map(this.definition.state.map((f) => [f.field, f.type]));
     for (const [field, bytes] of content.fields) {
       if (!types.has(field)) continue; // A field removed from the class since the snapshot.

@@ -139,21 +139,38 @@ export class SnapshotRepository {
     }
   }
 
-  /** Reads and verifies all chunks of a manifest, in parallel, into one buffer. */
+  /**
+   * Reads and verifies all chunks of a manifest, in parallel, into one buffer. Stores that can
+   * (`readInto`) download each chunk straight into its place, so no chunk is held twice.
+   */
   async read(manifest: SnapshotManifest): Promise<Uint8Array> {
-    const out = Buffer.allocUnsafe(manifest.totalBytes);
     const offsets: number[] = [];
-    manifest.chunks.reduce((at, c) => (offsets.push(at), at + c.bytes), 0);
+    const total = manifest.chunks.reduce((at, c) => (offsets.push(at), at + c.bytes), 0);
+    if (total !== manifest.totalBytes) {
+      throw new SnapshotCorruptError(
+        manifestKey(manifest.app, manifest.pid, manifest.generation),
+        `lists chunks of ${total} bytes in all but says ${manifest.totalBytes}`,
+      );
+    }
+    const out = Buffer.allocUnsafe(total);
     await bounded(manifest.chunks, this.concurrency, async (chunk, i) => {
-      const bytes = await this.store.get(chunk.key);
-      if (!bytes) throw new SnapshotCorruptError(chunk.key, 'is missing');
-      if (bytes.byteLength !== chunk.bytes)
-        throw new SnapshotCorruptError(chunk.key, `has ${bytes.byteLength} bytes, the manifest says ${chunk.bytes}`);
-      if (sha256(bytes) !== chunk.sha256)
+      const target = out.subarray(offsets[i], offsets[i]! + chunk.bytes);
+      const size = await this.readChunk(chunk.key, target);
+      if (size === undefined) throw new SnapshotCorruptError(chunk.key, 'is missing');
+      if (size !== chunk.bytes)
+        throw new SnapshotCorruptError(chunk.key, `has ${size} bytes, the manifest says ${chunk.bytes}`);
+      if (sha256(target) !== chunk.sha256)
         throw new SnapshotCorruptError(chunk.key, 'does not match its checksum in the manifest');
-      out.set(bytes, offsets[i]);
     });
     return out;
+  }
+
+  /** Puts a chunk's bytes into `target`; returns the object's size, undefined when it is missing. */
+  private async readChunk(key: string, target: Uint8Array): Promise<number | undefined> {
+    if (this.store.readInto) return this.store.readInto(key, target);
+    const bytes = await this.store.get(key);
+    if (bytes && bytes.byteLength === target.byteLength) target.set(bytes);
+    return bytes?.byteLength;
   }
 
   /** Newest committed generation, 0 when none. */

@@ -233,9 +233,18 @@ export class S3SwapStore implements SwapStore {
     await this.ensureBucket();
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const batch = keys.slice(i, i + DELETE_BATCH);
-      const results = await this.call('delete', batch[0]!, () => this.client.removeObjects(this.bucket, batch));
+      let results: unknown[];
+      try {
+        results = await this.call('delete', batch[0]!, () => this.client.removeObjects(this.bucket, batch));
+      } catch (e) {
+        if (!(e instanceof SwapFailedError)) throw e;
+        // Some servers fail a multi-object delete as a whole (s3rver races on the directories it
+        // tidies up); one DELETE per key, one after another, gets the same result.
+        for (const key of batch) await this.call('delete', key, () => this.client.removeObject(this.bucket, key));
+        continue;
+      }
       // The client hands back the <Error> entries of the reply (its typings say otherwise).
-      for (const result of results as unknown as (DeleteError | { Error?: DeleteError } | null | undefined)[]) {
+      for (const result of results as (DeleteError | { Error?: DeleteError } | null | undefined)[]) {
         const error = result && 'Error' in result ? result.Error : (result as DeleteError | null | undefined);
         if (!error?.Code || error.Code === 'NoSuchKey') continue;
         const key = String(error.Key ?? batch[0]);

@@ -152,7 +152,15 @@ export class RuntimeHost implements ProcessDirectory {
         host: this.id,
         updatedAt: Date.now(),
       });
-      const controller = await ProcessController.start(this.controllerDeps(pid, definition));
+      let controller: ProcessController;
+      try {
+        controller = await ProcessController.start(this.controllerDeps(pid, definition));
+      } catch (e) {
+        // Not started on half a state: the record goes back to what it was (e.g. swapped), so that
+        // nobody routes to this host and a later activation can try again.
+        await this.options.registry.putProcess({ ...record, updatedAt: Date.now() }).catch(() => undefined);
+        throw e;
+      }
       this.controllers.set(pid, controller);
       return this.info(controller);
     });

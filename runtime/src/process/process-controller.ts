@@ -124,6 +124,12 @@ export class ProcessController implements ContextHost {
   private backupCursor = 0;
   private drainChain: Promise<void> = Promise.resolve();
   private liveSubscription: Subscription | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  /** The checkpoint being written, if any: checkpoints never overlap each other or a swap-out. */
+  private checkpointRunning: Promise<number> | undefined;
+  /** Counts inbound traffic; equal to `trafficAtCheckpoint` when nothing can have changed since. */
+  private traffic = 0;
+  private trafficAtCheckpoint = 0;
   private backupWatch: Subscription | undefined;
   private readonly peerWatches = new Set<Subscription>();
 
@@ -169,6 +175,7 @@ export class ProcessController implements ContextHost {
   /** Handles one request from the transport or from a process on the same host. */
   async handle(envelope: Envelope): Promise<ReplyEnvelope> {
     this.lastActivityAt = Date.now();
+    this.traffic++;
     if (envelope.t === 'msg') {
       // Messages are accepted until the live subscription closes, even while running calls finish.
       if (this.liveSubscription === undefined) return unavailable(this.app, this.pid, this.statusValue);
@@ -228,6 +235,7 @@ export class ProcessController implements ContextHost {
         if (envelope?.t === 'msg') this.acceptMessage(envelope);
         else if (envelope?.t === 'inv') this.dispatchQueued(envelope);
         this.backupCursor = entry.seq;
+        this.traffic++;
       }
     }
   }
@@ -418,9 +426,27 @@ export class ProcessController implements ContextHost {
       this.handleBytes(bytes),
     );
     await this.publishRecord();
+    this.startCheckpoints();
+  }
+
+  /** With `checkpointEveryMs`, writes a checkpoint at that interval while the process is active. */
+  private startCheckpoints(): void {
+    const every = this.definition.checkpointEveryMs;
+    if (every === undefined || this.checkpointTimer) return;
+    this.checkpointTimer = setInterval(() => {
+      // Skipped while one still runs, while swapping, and when no traffic came since the last one
+      // and no call is running (only calls and accepted messages change a process).
+      if (this.statusValue !== 'active' || this.checkpointRunning) return;
+      if (this.traffic === this.trafficAtCheckpoint && this.gate.active === 0) return;
+      // A failed checkpoint keeps the previous one; the next tick tries again.
+      this.checkpoint().catch(() => undefined);
+    }, every);
+    this.checkpointTimer.unref();
   }
 
   private async stopTraffic(): Promise<void> {
+    clearInterval(this.checkpointTimer);
+    this.checkpointTimer = undefined;
     const live = this.liveSubscription;
     this.liveSubscription = undefined;
     await live?.unsubscribe();
@@ -452,6 +478,7 @@ export class ProcessController implements ContextHost {
   async swapOut(): Promise<number> {
     if (this.statusValue !== 'active') throw new ProcessUnavailableError(this.app, this.pid, this.statusValue);
     this.statusValue = 'swapping-out';
+    await this.checkpointRunning?.catch(() => undefined);
     await this.publishRecord();
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
@@ -491,14 +518,27 @@ export class ProcessController implements ContextHost {
 
   /** Writes a snapshot without deactivating the process; returns the committed generation. */
   async checkpoint(): Promise<number> {
+    while (this.checkpointRunning) await this.checkpointRunning.catch(() => undefined);
     if (this.statusValue !== 'active') throw new ProcessUnavailableError(this.app, this.pid, this.statusValue);
+    const running = this.writeCheckpoint();
+    this.checkpointRunning = running;
+    try {
+      return await running;
+    } finally {
+      this.checkpointRunning = undefined;
+    }
+  }
+
+  private async writeCheckpoint(): Promise<number> {
     const generation = this.generationValue + 1;
     // Captured in one synchronous step: functions interleave only at await, so this is a consistent cut.
     // Large arrays are copied: functions keep running and may change them while chunks upload.
     const content = this.capture(generation, { copy: true });
     const cursor = this.backupCursor;
+    const traffic = this.traffic;
     await this.deps.snapshots.commit(content.meta, encodeSnapshot(content));
     this.generationValue = Math.max(this.generationValue, generation);
+    this.trafficAtCheckpoint = traffic;
     await this.publishRecord();
     await this.deps.transport.backup.trim(this.app, this.pid, cursor).catch(() => undefined);
     return generation;

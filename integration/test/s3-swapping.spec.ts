@@ -176,7 +176,9 @@ describe('swapping through S3', function () {
       await hosts.b.swapOut('t1');
       await hosts.a.activate('t1');
       assert.deepEqual(await hosts.call('t1', 'summary'), expectedSummary(4, size));
-      // Only the newest generation stays in the bucket.
+      // Only the newest generation stays in the bucket, once the clean-up after the commit is done.
+      await hosts.a.snapshots.idle();
+      await hosts.b.snapshots.idle();
       const generations = new Set((await store.list('apps/t1/')).map((k) => k.split('/')[2]));
       assert.equal(generations.size, 1);
     });

@@ -108,6 +108,7 @@ export class RuntimeHost implements ProcessDirectory {
       ),
     );
     await this.options.registry.deleteHost(this.app, this.id).catch(() => undefined);
+    await this.snapshots.idle();
   }
 
   /** The controller of a process hosted here, for direct local calls. */

@@ -499,7 +499,7 @@ export class ProcessController implements ContextHost {
     try {
       // Nothing runs any more, so large arrays can go to the store without a copy.
       const content = this.capture(generation, { copy: false });
-      await this.deps.snapshots.commit(content.meta, encodeSnapshot(content));
+      await this.deps.snapshots.commit(content.meta, encodeSnapshot(content), { collect: 'background' });
     } catch (e) {
       await this.goLive();
       const reason = e instanceof Error ? e.message : String(e);
@@ -536,7 +536,7 @@ export class ProcessController implements ContextHost {
     const content = this.capture(generation, { copy: true });
     const cursor = this.backupCursor;
     const traffic = this.traffic;
-    await this.deps.snapshots.commit(content.meta, encodeSnapshot(content));
+    await this.deps.snapshots.commit(content.meta, encodeSnapshot(content), { collect: 'background' });
     this.generationValue = Math.max(this.generationValue, generation);
     this.trafficAtCheckpoint = traffic;
     await this.publishRecord();

@@ -96,6 +96,7 @@ function sha256(bytes: Uint8Array): string {
 export class SnapshotRepository {
   readonly chunkBytes: number;
   private readonly concurrency: number;
+  private readonly collecting = new Set<Promise<void>>();
 
   constructor(
     readonly store: SwapStore,
@@ -105,8 +106,16 @@ export class SnapshotRepository {
     this.concurrency = options.concurrency ?? 4;
   }
 
-  /** Writes a snapshot and commits it; on failure nothing of it is ever read back. */
-  async commit(meta: SnapshotMeta, parts: readonly Uint8Array[]): Promise<SnapshotManifest> {
+  /**
+   * Writes a snapshot and commits it; on failure nothing of it is ever read back. Older generations
+   * are removed afterwards; with `collect: 'background'` that happens after this returns (see
+   * `idle()`), which takes the clean-up's round trips off the swap-out path.
+   */
+  async commit(
+    meta: SnapshotMeta,
+    parts: readonly Uint8Array[],
+    options: { collect?: 'await' | 'background' } = {},
+  ): Promise<SnapshotManifest> {
     const { app, pid, generation } = meta;
     const chunks = await bounded(chunksOf(parts, this.chunkBytes), this.concurrency, async (chunk, i) => {
       const key = chunkKey(app, pid, generation, i);
@@ -120,8 +129,20 @@ export class SnapshotRepository {
       chunks,
     };
     await this.store.put(manifestKey(app, pid, generation), encodeWire(manifest));
-    await this.collectGarbage(app, pid, generation).catch(() => undefined);
+    // Clean-up failures are harmless: the next commit removes everything below its generation.
+    const collecting = this.collectGarbage(app, pid, generation).catch(() => undefined);
+    if (options.collect === 'background') {
+      this.collecting.add(collecting);
+      void collecting.then(() => this.collecting.delete(collecting));
+    } else {
+      await collecting;
+    }
     return manifest;
+  }
+
+  /** Resolves when the clean-ups started by background commits are done. */
+  async idle(): Promise<void> {
+    while (this.collecting.size > 0) await Promise.all(this.collecting);
   }
 
   /** The newest committed manifest, or undefined when the process was never swapped out. */

@@ -25,7 +25,7 @@ export {
 export type { Constructor, TypeThunk } from './metadata/metadata-store';
 export * from './errors';
 export { validateName, isValidName, normalizeKey, type NameKind } from './wire/names';
-export { encode, decode, revive, assertEncodable } from './wire/codec';
+export { encode, encodeParts, decode, revive, assertEncodable } from './wire/codec';
 export * from './wire/subjects';
 export * from './wire/envelope';
 export * from './wire/object-keys';

@@ -14,6 +14,8 @@ export {
   decodeSnapshot,
   SNAPSHOT_FORMAT,
   type SnapshotContent,
+  type RestoredSnapshot,
+  type EncodedValue,
   type SnapshotMeta,
 } from './state/snapshot';
 export {
@@ -25,3 +27,5 @@ export {
 } from './state/snapshot-repository';
 export type { SwapStore } from './storage/swap-store';
 export { FsSwapStore } from './storage/fs/fs-swap-store';
+export { S3SwapStore, S3_SINGLE_PUT_LIMIT, type S3SwapStoreOptions } from './storage/s3/s3-swap-store';
+export { swapStoreFromEnv, DEFAULT_S3_BUCKET } from './storage/swap-store-from-env';

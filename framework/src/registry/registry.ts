@@ -31,6 +31,8 @@ export interface HostRecord {
 export interface ClaimResult {
   readonly claimed: boolean;
   readonly record: ProcessRecord | undefined;
+  /** The record before a successful claim, to put back when the activation fails. */
+  readonly previous?: ProcessRecord;
 }
 
 export interface ProcessEvent {

@@ -66,6 +66,46 @@ export function encode(value: unknown, path = 'value'): Uint8Array {
   }
 }
 
+/** msgpackr's names for typed arrays, in the order of its type codes (extension 0x74 't'). */
+const TYPED_ARRAY_CODES = [
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+];
+/** Below this, one `encode` is as cheap as splitting; at and above it msgpackr uses its 32-bit extension header. */
+const SPLIT_MIN_BYTES = 0x10000;
+
+/**
+ * Encodes a value into parts whose concatenation is exactly `encode(value, path)`. A large typed
+ * array is not copied into the encoder's buffer: the parts are a 7-byte header and the array's own
+ * bytes (a view with `copy: false`, so the caller must not let the array change until the parts
+ * are written; a private copy with `copy: true`). Other values come back as one part.
+ */
+export function encodeParts(value: unknown, path = 'value', options: { copy: boolean }): Uint8Array[] {
+  if (ArrayBuffer.isView(value) && !Buffer.isBuffer(value) && value.byteLength + 1 >= SPLIT_MIN_BYTES) {
+    const code = TYPED_ARRAY_CODES.indexOf(value.constructor.name);
+    // Only the built-in typed arrays themselves: subclasses and DataView take msgpackr's own path.
+    if (code >= 0 && value.constructor === (globalThis as Record<string, unknown>)[value.constructor.name]) {
+      const header = Buffer.alloc(7);
+      header[0] = 0xc9; // ext 32
+      header.writeUInt32BE(value.byteLength + 1, 1); // plus the typed-array code byte
+      header[5] = 0x74; // 't': typed array
+      header[6] = code;
+      const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      return [header, options.copy ? bytes.slice() : bytes];
+    }
+  }
+  return [encode(value, path)];
+}
+
 /** Decodes bytes from `encode`; with `type`, restores a class instance with its prototype. */
 export function decode<T = unknown>(bytes: Uint8Array, what = 'value', type?: Constructor): T {
   let plain: unknown;

@@ -118,6 +118,7 @@ export class RuntimeHost implements ProcessDirectory {
       ),
     );
     await this.options.registry.deleteHost(this.app, this.id).catch(() => undefined);
+    await this.snapshots.idle();
   }
 
   /** The controller of a process hosted here, for direct local calls. */
@@ -159,12 +160,22 @@ export class RuntimeHost implements ProcessDirectory {
       );
       const heldElsewhere = (r: ProcessRecord): boolean =>
         r.host !== undefined && r.host !== this.id && live.has(r.host) && HELD.has(r.status);
-      const { claimed, record } = await registry.claimProcess(this.app, pid, this.id, heldElsewhere);
+      const claim = await registry.claimProcess(this.app, pid, this.id, heldElsewhere);
+      const { claimed, record } = claim;
       if (!record || record.status === 'deleted') throw new ProcessNotFoundError(this.app, pid);
       if (!claimed) return this.forwardActivation(record.host!, pid);
       const definition = this.definitions.get(record.processClass);
       if (!definition) throw new ProcessClassNotFoundError(this.app, record.processClass, this.processClasses);
-      const controller = await ProcessController.start(this.controllerDeps(pid, definition));
+      let controller: ProcessController;
+      try {
+        controller = await ProcessController.start(this.controllerDeps(pid, definition));
+      } catch (e) {
+        // Not started on half a state: the record goes back to what it was (e.g. swapped), so that
+        // nobody routes to this host and a later activation can try again.
+        const previous = claim.previous ?? record;
+        await registry.putProcess({ ...previous, updatedAt: Date.now() }).catch(() => undefined);
+        throw e;
+      }
       this.controllers.set(pid, controller);
       return this.info(controller);
     });

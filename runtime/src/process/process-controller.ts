@@ -5,6 +5,7 @@ import {
   decode,
   decodeEnvelope,
   encode,
+  encodeParts,
   encodeWire,
   EncodeError,
   DuplicateMessageError,
@@ -47,7 +48,13 @@ import {
 } from '@praas/framework';
 import { Mailbox, type StoredMessage } from '../mailbox/mailbox';
 import { KeyedState } from '../state/keyed-state';
-import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, type SnapshotContent } from '../state/snapshot';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  SNAPSHOT_FORMAT,
+  type RestoredSnapshot,
+  type SnapshotContent,
+} from '../state/snapshot';
 import type { SnapshotRepository } from '../state/snapshot-repository';
 import {
   TriggerEngine,
@@ -123,6 +130,12 @@ export class ProcessController implements ContextHost {
   private backupCursor = 0;
   private drainChain: Promise<void> = Promise.resolve();
   private liveSubscription: Subscription | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  /** The checkpoint being written, if any: checkpoints never overlap each other or a swap-out. */
+  private checkpointRunning: Promise<number> | undefined;
+  /** Counts inbound traffic; equal to `trafficAtCheckpoint` when nothing can have changed since. */
+  private traffic = 0;
+  private trafficAtCheckpoint = 0;
   private backupWatch: Subscription | undefined;
   private readonly peerWatches = new Set<Subscription>();
 
@@ -173,6 +186,7 @@ export class ProcessController implements ContextHost {
   /** Handles one request from the transport or from a process on the same host. */
   async handle(envelope: Envelope): Promise<ReplyEnvelope> {
     this.lastActivityAt = Date.now();
+    this.traffic++;
     if (envelope.t === 'msg') {
       // Messages are accepted until the live subscription closes, even while running calls finish.
       if (this.liveSubscription === undefined) return unavailable(this.app, this.pid, this.statusValue);
@@ -253,6 +267,7 @@ export class ProcessController implements ContextHost {
         if (envelope?.t === 'msg') this.acceptMessage(envelope, true);
         else if (envelope?.t === 'inv') this.dispatch(envelope, { queued: true });
         this.backupCursor = entry.seq;
+        this.traffic++;
       }
     }
   }
@@ -508,9 +523,27 @@ export class ProcessController implements ContextHost {
     );
     this.triggers.thaw();
     await this.publishRecord();
+    this.startCheckpoints();
+  }
+
+  /** With `checkpointEveryMs`, writes a checkpoint at that interval while the process is active. */
+  private startCheckpoints(): void {
+    const every = this.definition.checkpointEveryMs;
+    if (every === undefined || this.checkpointTimer) return;
+    this.checkpointTimer = setInterval(() => {
+      // Skipped while one still runs, while swapping, and when no traffic came since the last one
+      // and no call is running (only calls and accepted messages change a process).
+      if (this.statusValue !== 'active' || this.checkpointRunning) return;
+      if (this.traffic === this.trafficAtCheckpoint && this.gate.active === 0) return;
+      // A failed checkpoint keeps the previous one; the next tick tries again.
+      this.checkpoint().catch(() => undefined);
+    }, every);
+    this.checkpointTimer.unref();
   }
 
   private async stopTraffic(): Promise<void> {
+    clearInterval(this.checkpointTimer);
+    this.checkpointTimer = undefined;
     const live = this.liveSubscription;
     this.liveSubscription = undefined;
     await live?.unsubscribe();
@@ -542,6 +575,7 @@ export class ProcessController implements ContextHost {
   async swapOut(): Promise<number> {
     if (this.statusValue !== 'active') throw new ProcessUnavailableError(this.app, this.pid, this.statusValue);
     this.statusValue = 'swapping-out';
+    await this.checkpointRunning?.catch(() => undefined);
     await this.publishRecord();
     if (!(await this.quiesce())) {
       this.statusValue = 'active';
@@ -558,8 +592,9 @@ export class ProcessController implements ContextHost {
     await this.stopTraffic();
     const generation = this.generationValue + 1;
     try {
-      const content = this.capture(generation);
-      await this.deps.snapshots.commit(content.meta, encodeSnapshot(content));
+      // Nothing runs any more, so large arrays can go to the store without a copy.
+      const content = this.capture(generation, { copy: false });
+      await this.deps.snapshots.commit(content.meta, encodeSnapshot(content), { collect: 'background' });
     } catch (e) {
       await this.goLive(); // Thaws the triggers too.
       const reason = e instanceof Error ? e.message : String(e);
@@ -599,13 +634,27 @@ export class ProcessController implements ContextHost {
 
   /** Writes a snapshot without deactivating the process; returns the committed generation. */
   async checkpoint(): Promise<number> {
+    while (this.checkpointRunning) await this.checkpointRunning.catch(() => undefined);
     if (this.statusValue !== 'active') throw new ProcessUnavailableError(this.app, this.pid, this.statusValue);
+    const running = this.writeCheckpoint();
+    this.checkpointRunning = running;
+    try {
+      return await running;
+    } finally {
+      this.checkpointRunning = undefined;
+    }
+  }
+
+  private async writeCheckpoint(): Promise<number> {
     const generation = this.generationValue + 1;
     // Captured in one synchronous step: functions interleave only at await, so this is a consistent cut.
-    const content = this.capture(generation);
+    // Large arrays are copied: functions keep running and may change them while chunks upload.
+    const content = this.capture(generation, { copy: true });
     const cursor = this.backupCursor;
-    await this.deps.snapshots.commit(content.meta, encodeSnapshot(content));
+    const traffic = this.traffic;
+    await this.deps.snapshots.commit(content.meta, encodeSnapshot(content), { collect: 'background' });
     this.generationValue = Math.max(this.generationValue, generation);
+    this.trafficAtCheckpoint = traffic;
     await this.publishRecord();
     await this.deps.transport.backup.trim(this.app, this.pid, cursor).catch(() => undefined);
     return generation;
@@ -626,11 +675,11 @@ export class ProcessController implements ContextHost {
     this.instance = {};
   }
 
-  private capture(generation: number): SnapshotContent {
+  private capture(generation: number, options: { copy: boolean }): SnapshotContent {
     const className = this.definition.name;
     const fields = this.definition.state.map((f) => {
       try {
-        return [f.field, encode(this.instance[f.field], `field ${className}.${f.field}`)] as const;
+        return [f.field, encodeParts(this.instance[f.field], `field ${className}.${f.field}`, options)] as const;
       } catch (e) {
         if (e instanceof EncodeError) throw e;
         throw new EncodeError(`field ${className}.${f.field}`, String(e), e);
@@ -658,7 +707,7 @@ export class ProcessController implements ContextHost {
     };
   }
 
-  private restore(content: SnapshotContent): void {
+  private restore(content: RestoredSnapshot): void {
     const types = new Map(this.definition.state.map((f) => [f.field, f.type]));
     for (const [field, bytes] of content.fields) {
       if (!types.has(field)) continue; // A field removed from the class since the snapshot.

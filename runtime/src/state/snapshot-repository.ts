@@ -96,6 +96,7 @@ function sha256(bytes: Uint8Array): string {
 export class SnapshotRepository {
   readonly chunkBytes: number;
   private readonly concurrency: number;
+  private readonly collecting = new Set<Promise<void>>();
 
   constructor(
     readonly store: SwapStore,
@@ -105,8 +106,16 @@ export class SnapshotRepository {
     this.concurrency = options.concurrency ?? 4;
   }
 
-  /** Writes a snapshot and commits it; on failure nothing of it is ever read back. */
-  async commit(meta: SnapshotMeta, parts: readonly Uint8Array[]): Promise<SnapshotManifest> {
+  /**
+   * Writes a snapshot and commits it; on failure nothing of it is ever read back. Older generations
+   * are removed afterwards; with `collect: 'background'` that happens after this returns (see
+   * `idle()`), which takes the clean-up's round trips off the swap-out path.
+   */
+  async commit(
+    meta: SnapshotMeta,
+    parts: readonly Uint8Array[],
+    options: { collect?: 'await' | 'background' } = {},
+  ): Promise<SnapshotManifest> {
     const { app, pid, generation } = meta;
     const chunks = await bounded(chunksOf(parts, this.chunkBytes), this.concurrency, async (chunk, i) => {
       const key = chunkKey(app, pid, generation, i);
@@ -120,8 +129,20 @@ export class SnapshotRepository {
       chunks,
     };
     await this.store.put(manifestKey(app, pid, generation), encodeWire(manifest));
-    await this.collectGarbage(app, pid, generation).catch(() => undefined);
+    // Clean-up failures are harmless: the next commit removes everything below its generation.
+    const collecting = this.collectGarbage(app, pid, generation).catch(() => undefined);
+    if (options.collect === 'background') {
+      this.collecting.add(collecting);
+      void collecting.then(() => this.collecting.delete(collecting));
+    } else {
+      await collecting;
+    }
     return manifest;
+  }
+
+  /** Resolves when the clean-ups started by background commits are done. */
+  async idle(): Promise<void> {
+    while (this.collecting.size > 0) await Promise.all(this.collecting);
   }
 
   /** The newest committed manifest, or undefined when the process was never swapped out. */
@@ -139,21 +160,38 @@ export class SnapshotRepository {
     }
   }
 
-  /** Reads and verifies all chunks of a manifest, in parallel, into one buffer. */
+  /**
+   * Reads and verifies all chunks of a manifest, in parallel, into one buffer. Stores that can
+   * (`readInto`) download each chunk straight into its place, so no chunk is held twice.
+   */
   async read(manifest: SnapshotManifest): Promise<Uint8Array> {
-    const out = Buffer.allocUnsafe(manifest.totalBytes);
     const offsets: number[] = [];
-    manifest.chunks.reduce((at, c) => (offsets.push(at), at + c.bytes), 0);
+    const total = manifest.chunks.reduce((at, c) => (offsets.push(at), at + c.bytes), 0);
+    if (total !== manifest.totalBytes) {
+      throw new SnapshotCorruptError(
+        manifestKey(manifest.app, manifest.pid, manifest.generation),
+        `lists chunks of ${total} bytes in all but says ${manifest.totalBytes}`,
+      );
+    }
+    const out = Buffer.allocUnsafe(total);
     await bounded(manifest.chunks, this.concurrency, async (chunk, i) => {
-      const bytes = await this.store.get(chunk.key);
-      if (!bytes) throw new SnapshotCorruptError(chunk.key, 'is missing');
-      if (bytes.byteLength !== chunk.bytes)
-        throw new SnapshotCorruptError(chunk.key, `has ${bytes.byteLength} bytes, the manifest says ${chunk.bytes}`);
-      if (sha256(bytes) !== chunk.sha256)
+      const target = out.subarray(offsets[i], offsets[i]! + chunk.bytes);
+      const size = await this.readChunk(chunk.key, target);
+      if (size === undefined) throw new SnapshotCorruptError(chunk.key, 'is missing');
+      if (size !== chunk.bytes)
+        throw new SnapshotCorruptError(chunk.key, `has ${size} bytes, the manifest says ${chunk.bytes}`);
+      if (sha256(target) !== chunk.sha256)
         throw new SnapshotCorruptError(chunk.key, 'does not match its checksum in the manifest');
-      out.set(bytes, offsets[i]);
     });
     return out;
+  }
+
+  /** Puts a chunk's bytes into `target`; returns the object's size, undefined when it is missing. */
+  private async readChunk(key: string, target: Uint8Array): Promise<number | undefined> {
+    if (this.store.readInto) return this.store.readInto(key, target);
+    const bytes = await this.store.get(key);
+    if (bytes && bytes.byteLength === target.byteLength) target.set(bytes);
+    return bytes?.byteLength;
   }
 
   /** Newest committed generation, 0 when none. */

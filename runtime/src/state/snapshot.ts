@@ -12,11 +12,17 @@ export interface SnapshotMeta {
   readonly createdAt: number;
 }
 
+/**
+ * One encoded value: its bytes, or parts whose concatenation is its bytes (a large typed array stays
+ * apart from its header so that it is never copied on the way to the store).
+ */
+export type EncodedValue = Uint8Array | readonly Uint8Array[];
+
 /** Everything a process is, apart from its code (DESIGN §6). Values stay encoded. */
 export interface SnapshotContent {
   readonly meta: SnapshotMeta;
   /** `@State` fields, each encoded on its own so that errors and types are per field. */
-  readonly fields: readonly (readonly [string, Uint8Array])[];
+  readonly fields: readonly (readonly [string, EncodedValue])[];
   readonly keyed: readonly (readonly [string, Uint8Array])[];
   readonly messages: readonly StoredMessage[];
   readonly seenIds: readonly string[];
@@ -28,6 +34,11 @@ export interface SnapshotContent {
   readonly backupCursor: number;
   /** Partial trigger accumulations, encoded by the trigger engine. */
   readonly triggers: Uint8Array;
+}
+
+/** A snapshot as read back: every value is one contiguous view into the bytes read. */
+export interface RestoredSnapshot extends SnapshotContent {
+  readonly fields: readonly (readonly [string, Uint8Array])[];
 }
 
 interface Header {
@@ -49,8 +60,13 @@ interface Header {
  * way out; the caller streams the returned parts into chunks.
  */
 export function encodeSnapshot(content: SnapshotContent): Uint8Array[] {
-  const segments: Uint8Array[] = [];
-  const ref = (bytes: Uint8Array): number => segments.push(bytes) - 1;
+  const parts: Uint8Array[] = [];
+  const lengths: number[] = [];
+  const ref = (value: EncodedValue): number => {
+    const list = value instanceof Uint8Array ? [value] : value;
+    parts.push(...list);
+    return lengths.push(list.reduce((n, p) => n + p.byteLength, 0)) - 1;
+  };
   const header: Header = {
     meta: content.meta,
     fields: content.fields.map(([k, v]) => [k, ref(v)]),
@@ -61,13 +77,12 @@ export function encodeSnapshot(content: SnapshotContent): Uint8Array[] {
     outbox: { epoch: content.outbox.epoch, seq: content.outbox.seq.map(([a, b]) => [a, b]) },
     backupCursor: content.backupCursor,
     triggers: ref(content.triggers),
-    segments: [],
+    segments: lengths,
   };
-  header.segments = segments.map((s) => s.byteLength);
   const headerBytes = encodeWire(header);
   const prefix = Buffer.alloc(4);
   prefix.writeUInt32BE(headerBytes.byteLength, 0);
-  return [prefix, headerBytes, ...segments];
+  return [prefix, headerBytes, ...parts];
 }
 
 /** Total size of the parts `encodeSnapshot` returned. */
@@ -75,7 +90,8 @@ export function snapshotSize(parts: readonly Uint8Array[]): number {
   return parts.reduce((n, p) => n + p.byteLength, 0);
 }
 
-export function decodeSnapshot(bytes: Uint8Array, what: string): SnapshotContent {
+/** Reads back what `encodeSnapshot` laid out; values are views into `bytes`, not copies. */
+export function decodeSnapshot(bytes: Uint8Array, what: string): RestoredSnapshot {
   if (bytes.byteLength < 4) throw new DecodeError(what, 'too short to be a snapshot');
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.readUInt32BE(0);

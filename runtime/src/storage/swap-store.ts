@@ -8,6 +8,12 @@ export interface SwapStore {
   put(key: string, data: Uint8Array): Promise<void>;
   /** The object's bytes, or undefined when there is no object under `key`. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * Optional: reads the object straight into `target`, sparing a copy of large chunks. Returns the
+   * object's size (only the first `target.byteLength` bytes are written), or undefined when there is
+   * no object under `key`.
+   */
+  readInto?(key: string, target: Uint8Array): Promise<number | undefined>;
   /** Keys that start with `prefix`, in ascending order. */
   list(prefix: string): Promise<string[]>;
   /** Deletes the objects; missing keys are ignored. */

@@ -42,6 +42,19 @@ export function swapStoreContract(name: string, options: SwapStoreContractOption
       assert.equal(await store.get('app/p/000000000001/nothing'), undefined);
     });
 
+    it('reads an object into a caller buffer, counting bytes that do not fit', async function () {
+      if (!store.readInto) return this.skip(); // Optional: the repository falls back to get.
+      const data = randomBytes(300_001);
+      await store.put('app/p/r', data);
+      const exact = Buffer.alloc(data.byteLength);
+      assert.equal(await store.readInto('app/p/r', exact), data.byteLength);
+      assert.deepEqual(exact, data);
+      const short = Buffer.alloc(1000);
+      assert.equal(await store.readInto('app/p/r', short), data.byteLength);
+      assert.deepEqual(short, data.subarray(0, 1000));
+      assert.equal(await store.readInto('app/p/none', short), undefined);
+    });
+
     it('stores empty objects and overwrites whole objects', async () => {
       await store.put('app/p/k', new Uint8Array(0));
       assert.equal((await store.get('app/p/k'))!.byteLength, 0);

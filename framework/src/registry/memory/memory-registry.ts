@@ -78,7 +78,7 @@ export class MemoryRegistry implements Registry {
     const claimed: ProcessRecord = { ...record, status: 'swapping-in', host, updatedAt: Date.now() };
     this.processesOf(app).set(pid, claimed);
     this.emit(app, { type: 'put', record: claimed });
-    return Promise.resolve({ claimed: true, record: claimed });
+    return Promise.resolve({ claimed: true, record: claimed, previous: record });
   }
 
   putHost(record: HostRecord): Promise<void> {

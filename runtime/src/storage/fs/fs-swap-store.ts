@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { InvalidArgumentError } from '@praas/framework';
 import type { SwapStore } from '../swap-store';
@@ -32,6 +32,29 @@ export class FsSwapStore implements SwapStore {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
+    }
+  }
+
+  async readInto(key: string, target: Uint8Array): Promise<number | undefined> {
+    let file;
+    try {
+      file = await open(this.path(key), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    try {
+      const { size } = await file.stat();
+      const want = Math.min(size, target.byteLength);
+      let at = 0;
+      while (at < want) {
+        const { bytesRead } = await file.read(target, at, want - at, at);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+      }
+      return size;
+    } finally {
+      await file.close();
     }
   }
 

@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'minio';
+import { S3SwapStore } from '@praas/runtime';
+import type { S3Service } from '../../src';
+
+/** A bucket name no other test uses. */
+export function freshBucket(label: string): string {
+  return `praas-${label}-${randomBytes(4).toString('hex')}`.toLowerCase().slice(0, 63);
+}
+
+/** An S3SwapStore on a fresh bucket of `s3`. */
+export function freshStore(s3: S3Service, label: string, options: { endpoint?: string } = {}): S3SwapStore {
+  return new S3SwapStore({
+    endpoint: options.endpoint ?? s3.endpoint,
+    accessKey: s3.accessKey,
+    secretKey: s3.secretKey,
+    bucket: freshBucket(label),
+    requestTimeoutMs: 10_000,
+  });
+}
+
+/** Removes every object the store holds and its bucket, and closes its connections. */
+export async function removeStore(s3: S3Service, store: S3SwapStore): Promise<void> {
+  try {
+    await store.delete(await store.list(''));
+    const url = new URL(s3.endpoint);
+    const client = new Client({
+      endPoint: url.hostname,
+      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      useSSL: url.protocol === 'https:',
+      accessKey: s3.accessKey,
+      secretKey: s3.secretKey,
+      region: 'us-east-1',
+    });
+    await client.removeBucket(store.bucket);
+  } finally {
+    store.close();
+  }
+}

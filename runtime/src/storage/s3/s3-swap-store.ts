@@ -1,0 +1,321 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { Client, S3Error } from 'minio';
+import {
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  PraasError,
+  SwapFailedError,
+  UnavailableError,
+} from '@praas/framework';
+import type { SwapStore } from '../swap-store';
+
+/** Where an S3SwapStore keeps its objects and how it reaches them. */
+export interface S3SwapStoreOptions {
+  /** The endpoint as a URL, e.g. `http://127.0.0.1:9000`; alternative to `endPoint`/`port`/`useSSL`. */
+  readonly endpoint?: string;
+  /** Host name or address of the endpoint (without scheme). */
+  readonly endPoint?: string;
+  readonly port?: number;
+  readonly useSSL?: boolean;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  /** Created on first use when missing. */
+  readonly bucket: string;
+  /** Signing region (default `us-east-1`); setting it spares a bucket-location request. */
+  readonly region?: string;
+  /** A request whose socket is idle this long fails (default 30 000 ms), so a hung endpoint cannot stall a swap. */
+  readonly requestTimeoutMs?: number;
+  /** Parallel connections to the endpoint (default 16). */
+  readonly maxSockets?: number;
+}
+
+/** S3 accepts at most this much in one PUT; larger objects would need multipart, which we never use. */
+export const S3_SINGLE_PUT_LIMIT = 5 * 1024 * 1024 * 1024;
+const DELETE_BATCH = 1000;
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'ERR_SOCKET_TIMEOUT',
+]);
+
+interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly useSSL: boolean;
+}
+
+function parseEndpoint(options: S3SwapStoreOptions): Endpoint {
+  if (options.endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(options.endpoint);
+    } catch {
+      throw new InvalidArgumentError(
+        `S3 endpoint ${JSON.stringify(options.endpoint)} is not a URL; expected e.g. http://127.0.0.1:9000`,
+      );
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new InvalidArgumentError(`S3 endpoint ${options.endpoint} must use http: or https:, not ${url.protocol}`);
+    }
+    if (url.pathname !== '/' && url.pathname !== '') {
+      throw new InvalidArgumentError(`S3 endpoint ${options.endpoint} must not have a path; name the bucket apart`);
+    }
+    const useSSL = url.protocol === 'https:';
+    return { host: url.hostname, port: url.port ? Number(url.port) : useSSL ? 443 : 80, useSSL };
+  }
+  if (!options.endPoint) {
+    throw new InvalidArgumentError('S3SwapStore needs an endpoint: pass `endpoint` (a URL) or `endPoint` (a host)');
+  }
+  const useSSL = options.useSSL ?? false;
+  return { host: options.endPoint, port: options.port ?? (useSSL ? 443 : 80), useSSL };
+}
+
+/** The error codes of Node's socket layer travel on `code`, sometimes on a nested cause. */
+function connectionCode(e: unknown): string | undefined {
+  for (let at: unknown = e, depth = 0; at instanceof Error && depth < 4; at = at.cause, depth++) {
+    const code = (at as NodeJS.ErrnoException).code;
+    if (code !== undefined && CONNECTION_CODES.has(code)) return code;
+    if (at.message === 'socket hang up') return 'ECONNRESET';
+    if (at instanceof AggregateError) {
+      const inner = at.errors.map(connectionCode).find((c) => c !== undefined);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+function readAll(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (b: Buffer) => parts.push(b));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts)));
+  });
+}
+
+interface DeleteError {
+  Code?: string;
+  Message?: string;
+  Key?: string;
+}
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * A SwapStore on MinIO or any S3 endpoint (DESIGN §6), through the `minio` client, path-style.
+ * Every object is written with one PUT (never multipart: the S3 server in CI has none, and the
+ * snapshot repository keeps chunks far below the single-PUT limit). The bucket is created on first
+ * use when missing. Unreachable endpoints raise UnavailableError, refusals by the server
+ * SwapFailedError; both name the endpoint and the bucket.
+ * @example
+ * ```ts
+ * const store = new S3SwapStore({ endpoint: 'http://127.0.0.1:9000', accessKey, secretKey, bucket: 'praas' });
+ * const host = new RuntimeHost({ app, processes, transport, registry, store });
+ * ```
+ */
+export class S3SwapStore implements SwapStore {
+  readonly bucket: string;
+  /** The endpoint as a URL, for messages. */
+  readonly endpoint: string;
+  private readonly client: Client;
+  private readonly agent: http.Agent;
+  private bucketReady: Promise<void> | undefined;
+
+  constructor(options: S3SwapStoreOptions) {
+    const { host, port, useSSL } = parseEndpoint(options);
+    if (!options.accessKey || !options.secretKey) {
+      throw new InvalidArgumentError('S3SwapStore needs accessKey and secretKey');
+    }
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) {
+      throw new InvalidArgumentError(
+        `S3 bucket name ${JSON.stringify(options.bucket)} is invalid: 3-63 lower-case letters, digits, '.' or '-'`,
+      );
+    }
+    const timeoutMs = options.requestTimeoutMs ?? 30_000;
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+      throw new InvalidArgumentError(`requestTimeoutMs must be a positive number, got ${timeoutMs}`);
+    }
+    this.bucket = options.bucket;
+    this.endpoint = `${useSSL ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const lib = useSSL ? https : http;
+    this.agent = new lib.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 16 });
+    // An idle socket fails the request instead of hanging the swap forever.
+    const transport = {
+      request: ((...args: Parameters<typeof http.request>) => {
+        const req = lib.request(...(args as Parameters<typeof https.request>));
+        req.setTimeout(timeoutMs, () => {
+          const error = new Error(`no answer within ${timeoutMs} ms`) as NodeJS.ErrnoException;
+          error.code = 'ERR_SOCKET_TIMEOUT';
+          req.destroy(error);
+        });
+        return req;
+      }) as typeof http.request,
+    };
+    this.client = new Client({
+      endPoint: host,
+      port,
+      useSSL,
+      accessKey: options.accessKey,
+      secretKey: options.secretKey,
+      region: options.region ?? 'us-east-1',
+      pathStyle: true,
+      // With the part size at the single-PUT limit, minio never switches to multipart.
+      partSize: S3_SINGLE_PUT_LIMIT,
+      transport,
+      transportAgent: this.agent,
+      retryOptions: { disableRetry: true },
+    });
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    if (data.byteLength > S3_SINGLE_PUT_LIMIT) {
+      throw new PayloadTooLargeError(`object '${key}'`, data.byteLength, S3_SINGLE_PUT_LIMIT);
+    }
+    await this.ensureBucket();
+    await this.call('put', key, () => this.client.putObject(this.bucket, key, asBuffer(data), data.byteLength));
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    await this.ensureBucket();
+    return this.call('get', key, async () => {
+      const stream = await this.openObject(key);
+      return stream && readAll(stream);
+    });
+  }
+
+  /**
+   * Streams the object into `target` without an intermediate copy; returns the object's size
+   * (bytes past `target.byteLength` are counted, not written), or undefined when it does not exist.
+   */
+  async readInto(key: string, target: Uint8Array): Promise<number | undefined> {
+    await this.ensureBucket();
+    return this.call('get', key, async () => {
+      const stream = await this.openObject(key);
+      if (!stream) return undefined;
+      return new Promise<number>((resolve, reject) => {
+        let at = 0;
+        stream.on('data', (b: Buffer) => {
+          if (at < target.byteLength) target.set(b.subarray(0, target.byteLength - at), at);
+          at += b.byteLength;
+        });
+        stream.on('error', reject);
+        stream.on('end', () => resolve(at));
+      });
+    });
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    await this.ensureBucket();
+    return this.call('list', prefix, async () => {
+      const keys: string[] = [];
+      for await (const item of this.client.listObjectsV2(this.bucket, prefix, true) as AsyncIterable<{
+        name?: string;
+      }>) {
+        if (item.name !== undefined) keys.push(item.name);
+      }
+      return keys.sort();
+    });
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.ensureBucket();
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const batch = keys.slice(i, i + DELETE_BATCH);
+      let results: unknown[];
+      try {
+        results = await this.call('delete', batch[0]!, () => this.client.removeObjects(this.bucket, batch));
+      } catch (e) {
+        if (!(e instanceof SwapFailedError)) throw e;
+        // Some servers fail a multi-object delete as a whole (s3rver races on the directories it
+        // tidies up); one DELETE per key, one after another, gets the same result.
+        for (const key of batch) await this.call('delete', key, () => this.client.removeObject(this.bucket, key));
+        continue;
+      }
+      // The client hands back the <Error> entries of the reply (its typings say otherwise).
+      for (const result of results as (DeleteError | { Error?: DeleteError } | null | undefined)[]) {
+        const error = result && 'Error' in result ? result.Error : (result as DeleteError | null | undefined);
+        if (!error?.Code || error.Code === 'NoSuchKey') continue;
+        const key = String(error.Key ?? batch[0]);
+        throw new SwapFailedError(
+          `deleting '${key}' from bucket '${this.bucket}' at ${this.endpoint} failed: ${error.Code} ${error.Message ?? ''}`,
+          { details: this.details(key, error.Code) },
+        );
+      }
+    }
+  }
+
+  describe(): string {
+    return `S3 bucket '${this.bucket}' at ${this.endpoint}`;
+  }
+
+  /** Closes idle connections to the endpoint; the store stays usable and reconnects on demand. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async openObject(key: string): Promise<Readable | undefined> {
+    try {
+      return await this.client.getObject(this.bucket, key);
+    } catch (e) {
+      if (e instanceof S3Error && (e.code === 'NoSuchKey' || e.code === 'NotFound')) return undefined;
+      throw e;
+    }
+  }
+
+  /** Creates the bucket once; a failed attempt is forgotten so that the next call tries again. */
+  private ensureBucket(): Promise<void> {
+    this.bucketReady ??= this.call('create bucket', '', async () => {
+      if (await this.client.bucketExists(this.bucket)) return;
+      try {
+        await this.client.makeBucket(this.bucket);
+      } catch (e) {
+        // Another store created it in the meantime.
+        if (e instanceof S3Error && (e.code === 'BucketAlreadyOwnedByYou' || e.code === 'BucketAlreadyExists')) return;
+        throw e;
+      }
+    }).catch((e: unknown) => {
+      this.bucketReady = undefined;
+      throw e;
+    });
+    return this.bucketReady;
+  }
+
+  private details(key: string, s3Code?: string): Record<string, unknown> {
+    return { endpoint: this.endpoint, bucket: this.bucket, key, ...(s3Code ? { s3Code } : {}) };
+  }
+
+  /** Runs one client operation and turns its failures into errors that say where and what. */
+  private async call<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      if (e instanceof PraasError) throw e;
+      const object = key ? ` of '${key}'` : '';
+      const code = connectionCode(e);
+      if (code !== undefined) {
+        throw new UnavailableError(
+          `S3 endpoint ${this.endpoint} (bucket '${this.bucket}') is unreachable during ${operation}${object}: ${code}; check that the server runs and PRAAS_S3_ENDPOINT names it`,
+          { cause: e, details: { ...this.details(key), errno: code } },
+        );
+      }
+      const s3Code = e instanceof S3Error ? e.code : undefined;
+      const message = e instanceof Error ? e.message : String(e);
+      throw new SwapFailedError(
+        `S3 ${operation}${object} in bucket '${this.bucket}' at ${this.endpoint} failed: ${s3Code ? `${s3Code}: ` : ''}${message}`,
+        { cause: e, details: this.details(key, s3Code) },
+      );
+    }
+  }
+}

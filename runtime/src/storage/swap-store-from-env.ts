@@ -1,0 +1,45 @@
+import { InvalidArgumentError } from '@praas/framework';
+import { FsSwapStore } from './fs/fs-swap-store';
+import { S3SwapStore } from './s3/s3-swap-store';
+import type { SwapStore } from './swap-store';
+
+/** The bucket used when PRAAS_S3_BUCKET is not set. */
+export const DEFAULT_S3_BUCKET = 'praas';
+
+/**
+ * Builds the swap store a deployment configures through the environment:
+ * - `PRAAS_S3_ENDPOINT` (a URL such as `http://minio:9000`) with `PRAAS_S3_ACCESS_KEY`,
+ *   `PRAAS_S3_SECRET_KEY`, `PRAAS_S3_BUCKET` (default `praas`) and `PRAAS_S3_REGION` (optional)
+ *   gives an S3SwapStore;
+ * - otherwise `PRAAS_SWAP_DIR` gives an FsSwapStore on that directory.
+ * Throws InvalidArgumentError when neither is set or the S3 settings are incomplete.
+ * @example
+ * ```ts
+ * const host = new RuntimeHost({ app, processes, transport, registry, store: swapStoreFromEnv() });
+ * ```
+ */
+export function swapStoreFromEnv(env: NodeJS.ProcessEnv = process.env): SwapStore {
+  const endpoint = env['PRAAS_S3_ENDPOINT'];
+  if (endpoint) {
+    const accessKey = env['PRAAS_S3_ACCESS_KEY'];
+    const secretKey = env['PRAAS_S3_SECRET_KEY'];
+    if (!accessKey || !secretKey) {
+      throw new InvalidArgumentError(
+        `PRAAS_S3_ENDPOINT is set to ${endpoint} but PRAAS_S3_ACCESS_KEY and PRAAS_S3_SECRET_KEY are not both set`,
+      );
+    }
+    const region = env['PRAAS_S3_REGION'];
+    return new S3SwapStore({
+      endpoint,
+      accessKey,
+      secretKey,
+      bucket: env['PRAAS_S3_BUCKET'] || DEFAULT_S3_BUCKET,
+      ...(region ? { region } : {}),
+    });
+  }
+  const dir = env['PRAAS_SWAP_DIR'];
+  if (dir) return new FsSwapStore(dir);
+  throw new InvalidArgumentError(
+    'no swap store configured: set PRAAS_S3_ENDPOINT (with PRAAS_S3_ACCESS_KEY and PRAAS_S3_SECRET_KEY) or PRAAS_SWAP_DIR',
+  );
+}

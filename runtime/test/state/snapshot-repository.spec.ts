@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chunkKey, SnapshotCorruptError } from '@praas/framework';
+import { FsSwapStore, SNAPSHOT_FORMAT, SnapshotRepository, type SwapStore } from '../../src';
+
+/** A store with only the required methods, so the repository takes its `get` path. */
+function withoutReadInto(inner: SwapStore): SwapStore {
+  return {
+    put: (k, d) => inner.put(k, d),
+    get: (k) => inner.get(k),
+    list: (p) => inner.list(p),
+    delete: (k) => inner.delete(k),
+    describe: () => inner.describe(),
+  };
+}
+
+describe('SnapshotRepository', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'praas-repo-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const meta = { format: SNAPSHOT_FORMAT, app: 'a', pid: 'p', processClass: 'C', generation: 1, createdAt: 0 };
+
+  it('reads through get when the store cannot read into a buffer, and still checks every chunk', async () => {
+    const store = withoutReadInto(new FsSwapStore(dir));
+    const repo = new SnapshotRepository(store, { chunkBytes: 100 });
+    const parts = [randomBytes(3), randomBytes(250)];
+    const manifest = await repo.commit(meta, parts);
+    assert.deepEqual(Buffer.from(await repo.read(manifest)), Buffer.concat(parts));
+    await store.put(chunkKey('a', 'p', 1, 1), randomBytes(99));
+    await assert.rejects(repo.read(manifest), (e: Error) => {
+      assert.ok(e instanceof SnapshotCorruptError);
+      assert.match(e.message, /chunk-0001' has 99 bytes, the manifest says 100/);
+      return true;
+    });
+  });
+
+  it('rejects a manifest whose chunk sizes do not add up to its total', async () => {
+    const repo = new SnapshotRepository(new FsSwapStore(dir), { chunkBytes: 100 });
+    const manifest = await repo.commit(meta, [randomBytes(150)]);
+    await assert.rejects(repo.read({ ...manifest, totalBytes: 151 }), /manifest.*150 bytes in all but says 151/);
+  });
+});

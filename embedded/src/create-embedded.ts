@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryRegistry, MemoryTransport, type Constructor, type ControlPlaneApi } from '@praas/framework';
-import { ControlPlane } from '@praas/gateway';
+import { ControlPlane, DownScalingPolicy } from '@praas/gateway';
 import {
   FsSwapStore,
   type ProcessControllerOptions,
@@ -21,6 +21,11 @@ export interface EmbeddedOptions {
   store?: SwapStore;
   snapshots?: SnapshotRepositoryOptions;
   controller?: ProcessControllerOptions;
+  /**
+   * The down-scaling policy: idle processes are swapped out after their class's idleTimeoutMs.
+   * `intervalMs` is how often it looks (default 1 000); `false` turns it off.
+   */
+  downScaling?: { intervalMs?: number; heartbeatMs?: number } | false;
 }
 
 /** A running embedded stack: the control-plane API, plus a way to stop it. */
@@ -58,11 +63,23 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
     registry,
     store,
     host: {
+      ...(options.downScaling
+        ? { heartbeatMs: options.downScaling.heartbeatMs ?? options.downScaling.intervalMs ?? 1_000 }
+        : {}),
       ...(options.snapshots ? { snapshots: options.snapshots } : {}),
       ...(options.controller ? { controller: options.controller } : {}),
     },
   });
   const controlPlane = new ControlPlane({ transport, registry, provider });
+  const policy =
+    options.downScaling === false
+      ? undefined
+      : new DownScalingPolicy({
+          registry,
+          swap: (app, pid) => controlPlane.swapProcess(app, pid),
+          intervalMs: options.downScaling?.intervalMs ?? 1_000,
+        });
+  policy?.start();
   let closed = false;
   const embedded: EmbeddedPraas = {
     swapLocation: store.describe(),
@@ -81,6 +98,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
     close: async () => {
       if (closed) return;
       closed = true;
+      await policy?.stop();
       await provider.close();
       await registry.close();
       await transport.close();

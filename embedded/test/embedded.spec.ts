@@ -140,3 +140,30 @@ describe('embedded mode (control plane + runtime host in one process)', () => {
     await assert.rejects(createEmbedded({ processes: [Plain] }), DecoratorUsageError);
   });
 });
+
+@Process({ idleTimeoutMs: 30 })
+class Sleepy {
+  @State() n = 0;
+  @Fn() bump(): number {
+    return ++this.n;
+  }
+}
+
+describe('embedded mode: down-scaling', () => {
+  it('swaps an idle process out and brings it back on the next invocation', async () => {
+    const praas = await createEmbedded({ processes: [Sleepy], downScaling: { intervalMs: 20 } });
+    try {
+      await praas.createApp('idle');
+      const { pid } = await praas.createProcess('idle');
+      assert.equal(await praas.invoke('idle', 'bump', null, { pid }), 1);
+      const end = Date.now() + 10_000;
+      while ((await praas.getProcess('idle', pid)).status !== 'swapped') {
+        assert.ok(Date.now() < end, 'the idle process was never swapped out');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(await praas.invoke('idle', 'bump', null, { pid }), 2, 'state survived the idle swap');
+    } finally {
+      await praas.close();
+    }
+  });
+});

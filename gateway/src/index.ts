@@ -4,3 +4,4 @@ import 'reflect-metadata';
 export { ControlPlane, type ControlPlaneOptions } from './control/control-plane';
 export type { HostProvider } from './provisioning/host-provider';
 export { pickLeastLoaded, HOST_STALE_MS } from './placement/least-loaded';
+export { DownScalingPolicy, decideSwaps, type DownScalingOptions, type SwapDecision } from './policy/down-scaling';

@@ -26,6 +26,22 @@ export interface HostRecord {
   readonly startedAt: number;
   readonly heartbeatAt: number;
   readonly activeProcesses: number;
+  /** Resident memory of the host's OS process, in bytes, at the heartbeat. */
+  readonly memoryBytes?: number;
+  /** Above this, the down-scaling policy swaps out least recently used processes (0 or absent: no budget). */
+  readonly memoryBudgetBytes?: number;
+  /** Data-plane activity of each process hosted there, for the down-scaling policy. */
+  readonly processes?: readonly HostProcessActivity[];
+}
+
+export interface HostProcessActivity {
+  readonly pid: string;
+  /** Last data-plane request (ms since epoch). */
+  readonly lastActivity: number;
+  /** Calls running or waiting to run. */
+  readonly busy: number;
+  /** The class's idle timeout; 0 = never swapped for idleness. */
+  readonly idleTimeoutMs: number;
 }
 
 export interface ClaimResult {

@@ -50,6 +50,8 @@ export interface RuntimeHostOptions {
   readonly controller?: ProcessControllerOptions;
   /** Interval of heartbeats into the registry (default 2 000 ms). */
   readonly heartbeatMs?: number;
+  /** Memory this host may use before the down-scaling policy swaps processes out (bytes). */
+  readonly memoryBudgetBytes?: number;
 }
 
 /**
@@ -315,6 +317,21 @@ export class RuntimeHost implements ProcessDirectory {
       startedAt: this.startedAt,
       heartbeatAt: Date.now(),
       activeProcesses: this.controllers.size,
+      memoryBytes: process.memoryUsage().rss,
+      ...(this.options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: this.options.memoryBudgetBytes }),
+      processes: this.list()
+        .filter((c) => c.status === 'active')
+        .map((c) => ({
+          pid: c.pid,
+          lastActivity: c.lastActivity,
+          busy: c.busy,
+          idleTimeoutMs: c.definition.idleTimeoutMs,
+        })),
     });
+  }
+
+  /** Writes a heartbeat now (tests and the down-scaling policy read it). */
+  heartbeatNow(): Promise<void> {
+    return this.beat();
   }
 }

@@ -48,11 +48,16 @@ function ownList<T>(key: string, target: Constructor): T[] {
   return copy;
 }
 
-export function recordFunction(target: Constructor, record: FunctionRecord): void {
-  const list = ownList<FunctionRecord>(FUNCTIONS, target);
-  const overridden = list.findIndex((f) => f.method === record.method);
+/** Adds `record` to the class's own list, replacing an inherited or earlier entry for the same member. */
+function upsert<T>(key: string, target: Constructor, record: T, sameMember: (entry: T) => boolean): void {
+  const list = ownList<T>(key, target);
+  const overridden = list.findIndex(sameMember);
   if (overridden >= 0) list.splice(overridden, 1);
   list.push(record);
+}
+
+export function recordFunction(target: Constructor, record: FunctionRecord): void {
+  upsert(FUNCTIONS, target, record, (f) => f.method === record.method);
 }
 
 export function readFunctions(target: Constructor): readonly FunctionRecord[] {
@@ -60,10 +65,7 @@ export function readFunctions(target: Constructor): readonly FunctionRecord[] {
 }
 
 export function recordStateField(target: Constructor, record: StateFieldRecord): void {
-  const list = ownList<StateFieldRecord>(STATE_FIELDS, target);
-  const overridden = list.findIndex((f) => f.field === record.field);
-  if (overridden >= 0) list.splice(overridden, 1);
-  list.push(record);
+  upsert(STATE_FIELDS, target, record, (f) => f.field === record.field);
 }
 
 export function readStateFields(target: Constructor): readonly StateFieldRecord[] {

@@ -36,6 +36,8 @@ export class S3Bucket {
       region: options.region ?? 'us-east-1',
       pathStyle: true,
       transportAgent: this.agent,
+      // Failures surface to the caller, which knows whether retrying makes sense.
+      retryOptions: { disableRetry: true },
     });
   }
 

@@ -41,6 +41,7 @@ export class S3Bucket {
     });
   }
 
+  /** Writes an object in one PUT (a string as UTF-8). */
   async put(key: string, data: string | Buffer): Promise<void> {
     await this.ensure();
     const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

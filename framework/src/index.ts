@@ -38,3 +38,8 @@ export { DataPlaneClient, unwrapReply, DEFAULT_INVOKE_TIMEOUT_MS } from './trans
 export { NatsTransport, type NatsTransportOptions } from './transport/nats/nats-transport';
 export { NatsBackupQueue, type NatsBackupQueueOptions } from './transport/nats/nats-backup-queue';
 export { connectNats, type NatsConnectionOptions } from './transport/nats/nats-connection';
+export {
+  NatsKvRegistry,
+  type NatsKvRegistryOptions,
+  type NatsKvRegistryConnectOptions,
+} from './registry/nats/nats-kv-registry';

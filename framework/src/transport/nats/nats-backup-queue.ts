@@ -70,7 +70,7 @@ export class NatsBackupQueue implements BackupQueue {
         return;
       } catch (e) {
         // No stream answered: it was deleted behind our back. Create it again, once.
-        if (attempt === 0 && e instanceof NatsError && e.code === ErrorCode.NoResponders) {
+        if (attempt === 0 && e instanceof NatsError && (e.code as ErrorCode) === ErrorCode.NoResponders) {
           this.streams.delete(app);
           continue;
         }

@@ -63,7 +63,7 @@ export interface NatsFailureContext {
 export function fromNatsError(error: unknown, context: NatsFailureContext): PraasError {
   if (error instanceof PraasError) return error;
   if (error instanceof NatsError) {
-    switch (error.code) {
+    switch (error.code as ErrorCode) {
       case ErrorCode.NoResponders:
         return new NoRespondersError(context.subject);
       case ErrorCode.Timeout:

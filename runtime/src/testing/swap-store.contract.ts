@@ -74,7 +74,7 @@ export function swapStoreContract(name: string, options: SwapStoreContractOption
         assert.equal(manifest.totalBytes, 2517);
         const latest = await repo.latestManifest('app', 'p1');
         assert.equal(latest?.generation, 1);
-        assert.deepEqual(Buffer.from(await repo.read(latest!)), Buffer.concat(parts));
+        assert.deepEqual(Buffer.from(await repo.read(latest)), Buffer.concat(parts));
       });
 
       it('removes older generations after a commit, and ignores uncommitted ones', async () => {
@@ -91,7 +91,7 @@ export function swapStoreContract(name: string, options: SwapStoreContractOption
         );
         const latest = await repo.latestManifest('app', 'p1');
         assert.equal(latest?.generation, 2);
-        assert.deepEqual(Buffer.from(await repo.read(latest!)), second);
+        assert.deepEqual(Buffer.from(await repo.read(latest)), second);
         assert.equal(await repo.latestGeneration('app', 'p1'), 2);
       });
 

@@ -16,6 +16,7 @@ export * from './api/context';
 export * from './api/triggers';
 export {
   processDefinitionOf,
+  isProcessClass,
   functionNames,
   type ProcessDefinition,
   type FunctionDefinition,

@@ -25,3 +25,4 @@ export {
 } from './state/snapshot-repository';
 export type { SwapStore } from './storage/swap-store';
 export { FsSwapStore } from './storage/fs/fs-swap-store';
+export { readHostConfig, swapStoreFromEnv, loadProcessClasses, type HostConfig } from './main/host-config';

@@ -115,6 +115,11 @@ export function processDefinitionOf(ctor: Constructor): ProcessDefinition {
   return definition;
 }
 
+/** True when `value` is a class decorated with `@Process` (e.g. to pick the process classes out of a module's exports). */
+export function isProcessClass(value: unknown): value is Constructor {
+  return typeof value === 'function' && readProcessOptions(value as Constructor) !== undefined;
+}
+
 /** Lists function names, for error messages. */
 export function functionNames(definition: ProcessDefinition): string[] {
   return [...definition.functions.keys()];

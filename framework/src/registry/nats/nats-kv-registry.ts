@@ -1,4 +1,4 @@
-import { KvWatchInclude, StorageType, type KV, type KvEntry, type NatsConnection, type QueuedIterator } from 'nats';
+import { StorageType, type KV, type KvEntry, type NatsConnection, type QueuedIterator } from 'nats';
 import { InvalidArgumentError, UnavailableError } from '../../errors';
 import { validateName } from '../../wire/names';
 import type { Subscription } from '../../transport/transport';

@@ -1,3 +1,14 @@
-/** Test services for end-to-end suites and benchmarks: real nats-server and S3 endpoints. */
+/** Test services for end-to-end suites and benchmarks: real nats-server, runtime hosts as OS processes. */
 export { startNats, type NatsService, type StartNatsOptions } from './services/nats-server';
 export { freePort } from './services/free-port';
+export { spawnHost, type HostProcess, type SpawnHostOptions } from './services/host-process';
+export { HostControl } from './services/host-control';
+export { RegisteredHostProvider } from './services/registered-host-provider';
+export {
+  MAILBOX_FIXTURE_MODULE,
+  Sender,
+  Receiver,
+  type SendManyArgs,
+  type AskArgs,
+  type PingPongArgs,
+} from './fixtures';

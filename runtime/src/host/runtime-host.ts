@@ -149,7 +149,15 @@ export class RuntimeHost implements ProcessDirectory {
       if (existing && existing.record.status !== 'deleted') throw new AlreadyExistsError('process', pid);
       // Claimed atomically: two hosts creating the same pid at once cannot both win.
       const claimed = await registry.updateProcess(
-        { app: this.app, pid, processClass, status: 'swapping-in', host: this.id, generation: 0, updatedAt: Date.now() },
+        {
+          app: this.app,
+          pid,
+          processClass,
+          status: 'swapping-in',
+          host: this.id,
+          generation: 0,
+          updatedAt: Date.now(),
+        },
         existing?.revision ?? 0,
       );
       if (claimed === undefined) throw new AlreadyExistsError('process', pid);

@@ -108,7 +108,7 @@ export class NatsTransport implements Transport {
     return reply.data;
   }
 
-  publish(subject: string, data: Uint8Array): Promise<void> {
+  async publish(subject: string, data: Uint8Array): Promise<void> {
     this.assertOpen();
     this.assertFits(`message to '${subject}'`, data.length);
     try {
@@ -116,7 +116,6 @@ export class NatsTransport implements Transport {
     } catch (e) {
       throw fromNatsError(e, { subject, what: `message to '${subject}'`, size: data.length });
     }
-    return Promise.resolve();
   }
 
   /** Stops serving, lets handlers in flight answer, flushes what is buffered and closes the connection. */

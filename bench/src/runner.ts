@@ -40,6 +40,14 @@ export interface SuiteContext {
   readonly warmup: number;
   /** Times `operation` one call at a time and records the statistics. */
   measure(name: string, operation: () => Promise<unknown>, options?: MeasureOptions): Promise<Measurement>;
+  /**
+   * Times several operations side by side: one call of each in turn, so drift and noise of the
+   * machine hit them alike. Returns the measurements in the order given.
+   */
+  measureTogether(
+    operations: readonly (readonly [name: string, operation: () => Promise<unknown>])[],
+    options?: MeasureOptions,
+  ): Promise<Measurement[]>;
   /** Records durations measured elsewhere (e.g. inside a process), in nanoseconds. */
   record(name: string, durationsNs: readonly number[], params?: Readonly<Record<string, string | number>>): Measurement;
   /** Records `subject.median / baseline.median` under `key`. */
@@ -96,6 +104,18 @@ export async function runSuites(suites: readonly Suite[], options: RunOptions): 
           durations.push(Number(process.hrtime.bigint() - start));
         }
         return context.record(name, durations, o.params);
+      },
+      measureTogether: async (operations, o = {}) => {
+        for (let i = 0; i < (o.warmup ?? warmup); i++) for (const [, operation] of operations) await operation();
+        const durations = operations.map(() => [] as number[]);
+        for (let i = 0; i < (o.iterations ?? iterations); i++) {
+          for (let k = 0; k < operations.length; k++) {
+            const start = process.hrtime.bigint();
+            await operations[k]![1]();
+            durations[k]!.push(Number(process.hrtime.bigint() - start));
+          }
+        }
+        return operations.map(([name], k) => context.record(name, durations[k]!, o.params));
       },
       record: (name, durationsNs, params = {}) => {
         const m: Measurement = { suite: suite.name, name, params, ...statistics(durationsNs) };

@@ -15,7 +15,7 @@ import {
 } from '@praas/integration';
 import type { PingPongTimingArgs, TimingArgs } from '../fixtures/bench.processes';
 import { RAW_PING_SUBJECT, RAW_PONG_SUBJECT, RAW_RR_SUBJECT } from '../raw-responder';
-import type { Suite, SuiteContext } from '../runner';
+import type { Measurement, Suite, SuiteContext } from '../runner';
 
 const APP = 'bench';
 const PAYLOADS: readonly [string, number][] = [
@@ -99,16 +99,13 @@ export const dataPlaneSuite: Suite = {
         const params = { payloadBytes: size };
         const options = { ...counts, params };
 
-        const rr = await context.measure(
-          'nats_request_reply',
-          () => nc.request(RAW_RR_SUBJECT, payload, { timeout: 30_000 }),
+        const [rr, invoke] = (await context.measureTogether(
+          [
+            ['nats_request_reply', () => nc.request(RAW_RR_SUBJECT, payload, { timeout: 30_000 })],
+            ['invoke_remote', () => plane.invoke(APP, 'noop', payload, { pid: 'p2', timeoutMs: 30_000 })],
+          ],
           options,
-        );
-        const invoke = await context.measure(
-          'invoke_remote',
-          () => plane.invoke(APP, 'noop', payload, { pid: 'p2', timeoutMs: 30_000 }),
-          options,
-        );
+        )) as [Measurement, Measurement];
         context.ratio(`invoke_vs_nats_rr_${label}`, invoke, rr);
 
         const selfArgs: TimingArgs = { ...counts, payload };

@@ -158,15 +158,25 @@ export class NatsBackupQueue implements BackupQueue {
     }
   }
 
-  /** A core subscription on the backup subject: it sees every JetStream publish to it as well. */
-  watch(app: string, pid: string, onAppend: () => void): Promise<Subscription> {
-    const sub = this.nc.subscribe(backupSubject(app, pid), { callback: () => onAppend() });
-    return Promise.resolve({
+  /**
+   * A core subscription on the backup subject: it sees every JetStream publish to it as well.
+   * Resolves once the server knows it, so no append made afterwards goes unnoticed.
+   */
+  async watch(app: string, pid: string, onAppend: () => void): Promise<Subscription> {
+    const subject = backupSubject(app, pid);
+    const sub = this.nc.subscribe(subject, { callback: () => onAppend() });
+    try {
+      await this.nc.flush();
+    } catch (e) {
+      sub.unsubscribe();
+      throw fromNatsError(e, { subject, what: `watch of the backup queue of '${pid}'`, size: 0 });
+    }
+    return {
       unsubscribe: () => {
         sub.unsubscribe();
         return Promise.resolve();
       },
-    });
+    };
   }
 
   /** The application's stream, created on first use; concurrent callers share one creation. */

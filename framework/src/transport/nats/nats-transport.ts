@@ -59,7 +59,8 @@ export class NatsTransport implements Transport {
     return this.connection.info?.max_payload ?? Number.POSITIVE_INFINITY;
   }
 
-  serve(subject: string, handler: RequestHandler, options: ServeOptions = {}): Promise<Subscription> {
+  /** Resolves once the server knows the subscription, so a request sent afterwards finds it. */
+  async serve(subject: string, handler: RequestHandler, options: ServeOptions = {}): Promise<Subscription> {
     this.assertOpen();
     const sub = this.connection.subscribe(subject, {
       ...(options.queue === undefined ? {} : { queue: options.queue }),
@@ -72,13 +73,20 @@ export class NatsTransport implements Transport {
       },
     });
     this.subscriptions.add(sub);
-    return Promise.resolve({
+    try {
+      await this.connection.flush();
+    } catch (e) {
+      sub.unsubscribe();
+      this.subscriptions.delete(sub);
+      throw fromNatsError(e, { subject, what: `subscription to '${subject}'`, size: 0 });
+    }
+    return {
       unsubscribe: () => {
         this.subscriptions.delete(sub);
         // drain: requests already delivered to this subscription are still handled and answered.
         return sub.isClosed() ? Promise.resolve() : sub.drain().catch(() => undefined);
       },
-    });
+    };
   }
 
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {

@@ -16,7 +16,8 @@ import {
   type SendManyArgs,
 } from '../src';
 
-const APP = 'e2e';
+// Unique per run: a server given by PRAAS_NATS_URL keeps the registry of earlier runs.
+const APP = `e2e-${Date.now().toString(36)}`;
 const HOST_A = 'host-a';
 const HOST_B = 'host-b';
 
@@ -59,8 +60,8 @@ describe('runtime hosts as OS processes on one nats-server', function () {
     await control.create(HOST_A, 'neighbour', 'Sender');
     await control.create(HOST_B, 'callee', 'Receiver');
     const payload = { n: 42, when: new Date(0), bytes: new Uint8Array([1, 2, 3]), map: new Map([['k', 1]]) };
-    const remote = await plane.invoke('e2e', 'ask', { to: 'callee', fn: 'echo', data: payload }, { pid: 'caller' });
-    const local = await plane.invoke('e2e', 'ask', { to: 'neighbour', fn: 'echo', data: payload }, { pid: 'caller' });
+    const remote = await plane.invoke(APP, 'ask', { to: 'callee', fn: 'echo', data: payload }, { pid: 'caller' });
+    const local = await plane.invoke(APP, 'ask', { to: 'neighbour', fn: 'echo', data: payload }, { pid: 'caller' });
     assert.deepEqual(remote, payload);
     assert.deepEqual(local, payload);
     assert.equal(await plane.invoke(APP, 'ask', { to: 'caller', fn: 'whoami' }, { pid: 'callee' }), 'caller');

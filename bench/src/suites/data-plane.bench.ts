@@ -17,7 +17,8 @@ import type { PingPongTimingArgs, TimingArgs } from '../fixtures/bench.processes
 import { RAW_PING_SUBJECT, RAW_PONG_SUBJECT, RAW_RR_SUBJECT } from '../raw-responder';
 import type { Measurement, Suite, SuiteContext } from '../runner';
 
-const APP = 'bench';
+// Unique per run: a server given by PRAAS_NATS_URL keeps the registry of earlier runs.
+const APP = `bench-${Date.now().toString(36)}`;
 const PAYLOADS: readonly [string, number][] = [
   ['1B', 1],
   ['1KiB', 1024],

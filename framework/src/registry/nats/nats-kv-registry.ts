@@ -61,13 +61,14 @@ export class NatsKvRegistry implements Registry {
     private readonly apps: KV,
     private readonly processes: KV,
     private readonly hosts: KV,
+    private readonly timeoutMs: number,
   ) {}
 
   /** Connects to NATS and opens (creating when missing) the buckets; the registry owns the connection. */
   static async connect(options: NatsKvRegistryConnectOptions): Promise<NatsKvRegistry> {
     const nc = await connectNats({ ...options, name: options.name ?? 'praas-registry' });
     try {
-      return await NatsKvRegistry.open(nc, options, true);
+      return await NatsKvRegistry.openBuckets(nc, options, true);
     } catch (e) {
       await nc.close();
       throw e;
@@ -78,7 +79,15 @@ export class NatsKvRegistry implements Registry {
    * Opens the registry on a connection the caller keeps: `close` leaves it open.
    * @throws UnavailableError when the buckets cannot be opened or created (e.g. JetStream is off).
    */
-  static async open(nc: NatsConnection, options: NatsKvRegistryOptions = {}, ownsConnection = false) {
+  static open(nc: NatsConnection, options: NatsKvRegistryOptions = {}): Promise<NatsKvRegistry> {
+    return NatsKvRegistry.openBuckets(nc, options, false);
+  }
+
+  private static async openBuckets(
+    nc: NatsConnection,
+    options: NatsKvRegistryOptions,
+    ownsConnection: boolean,
+  ): Promise<NatsKvRegistry> {
     const prefix = options.bucketPrefix ?? 'praas_';
     if (!BUCKET_PREFIX.test(prefix)) {
       throw new InvalidArgumentError(
@@ -97,7 +106,7 @@ export class NatsKvRegistry implements Registry {
         js.views.kv(`${prefix}processes`, { history: 1, storage: StorageType.File, timeout }),
         js.views.kv(`${prefix}hosts`, { history: 1, storage: StorageType.File, ttl: hostTtlMs, timeout }),
       ]);
-      return new NatsKvRegistry(nc, ownsConnection, apps, processes, hosts);
+      return new NatsKvRegistry(nc, ownsConnection, apps, processes, hosts, timeout);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new UnavailableError(`cannot open the registry buckets '${prefix}*' (is JetStream enabled?): ${reason}`, {
@@ -224,9 +233,14 @@ export class NatsKvRegistry implements Registry {
         else values.delete(entry.key);
       }
     })();
-    await initialized;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.timeoutMs)));
+    const late = await Promise.race([initialized.then(() => false), timedOut]);
+    clearTimeout(timer);
     iterator.stop();
     await collecting;
+    if (late)
+      throw new UnavailableError(`listing '${filter}' of the registry did not complete in ${this.timeoutMs} ms`);
     return [...values.values()];
   }
 

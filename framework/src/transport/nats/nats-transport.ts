@@ -66,7 +66,14 @@ export class NatsTransport implements Transport {
       ...(options.queue === undefined ? {} : { queue: options.queue }),
       callback: (err, msg) => {
         if (err) return;
-        handler(msg.data).then(
+        let handling: Promise<Uint8Array>;
+        try {
+          handling = handler(msg.data);
+        } catch (e) {
+          this.respondError(msg, e); // A handler that throws instead of rejecting.
+          return;
+        }
+        handling.then(
           (reply) => this.respond(msg, reply),
           (e: unknown) => this.respondError(msg, e),
         );

@@ -28,6 +28,8 @@ const PAYLOADS: readonly [string, number][] = [
 /** nats-server 2.9 takes max_payload only from a config file; 1 MiB plus envelope must fit. */
 const MAX_PAYLOAD = 8 * 1024 * 1024;
 const ENVELOPE_ROOM = 4 * 1024;
+/** Calls in flight at once in the concurrent variant. */
+const CONCURRENT = 16;
 const FIXTURE_MODULE = require.resolve('../fixtures/bench.processes');
 const RAW_RESPONDER = require.resolve('../raw-responder');
 
@@ -108,6 +110,24 @@ export const dataPlaneSuite: Suite = {
           options,
         )) as [Measurement, Measurement];
         context.ratio(`invoke_vs_nats_rr_${label}`, invoke, rr);
+
+        // The same with CONCURRENT calls in flight: the peers stay busy, as under load.
+        const burst = <T>(call: () => Promise<T>): Promise<T[]> =>
+          Promise.all(Array.from({ length: CONCURRENT }, call));
+        const [rrBurst, invokeBurst] = (await context.measureTogether(
+          [
+            [
+              `nats_request_reply_x${CONCURRENT}`,
+              () => burst(() => nc.request(RAW_RR_SUBJECT, payload, { timeout: 30_000 })),
+            ],
+            [
+              `invoke_remote_x${CONCURRENT}`,
+              () => burst(() => plane.invoke(APP, 'noop', payload, { pid: 'p2', timeoutMs: 30_000 })),
+            ],
+          ],
+          { ...options, iterations: Math.max(10, Math.floor(counts.iterations / 4)) },
+        )) as [Measurement, Measurement];
+        context.ratio(`invoke_vs_nats_rr_${label}_x${CONCURRENT}`, invokeBurst, rrBurst);
 
         const selfArgs: TimingArgs = { ...counts, payload };
         const self = context.record(

@@ -90,26 +90,28 @@ describe('runtime hosts as OS processes on one nats-server', function () {
     await control.create(HOST_A, 'src2', 'Sender');
     await control.create(HOST_B, 'sink', 'Receiver');
     let swaps = 0;
-    let overlapping = 0;
     for (let round = 0; round < rounds; round++) {
       const block = (): SendManyArgs => ({ to: 'sink', key: 'seq', first: round * perRound + 1, count: perRound });
+      // The swap-out starts first, so the round's first messages meet a swapping or swapped receiver.
+      let swapping = control.swap(HOST_B, 'sink');
       let sending = true;
       const senders = Promise.all([
         plane.invoke(APP, 'sendMany', block(), { pid: 'src1', timeoutMs: 120_000 }),
         plane.invoke(APP, 'sendMany', block(), { pid: 'src2', timeoutMs: 120_000 }),
       ]).finally(() => (sending = false));
       // Swap the receiver out and in while the senders send: at least once per round, more while they still send.
-      do {
-        const swapped = await control.swap(HOST_B, 'sink');
+      for (;;) {
+        const swapped = await swapping;
         assert.equal(swapped.status, 'swapped');
-        if (sending) overlapping++;
         swaps++;
         await control.activate(HOST_B, 'sink');
         await plane.invoke(APP, 'take', 'seq', { pid: 'sink' });
-      } while (sending);
+        if (!sending) break;
+        swapping = control.swap(HOST_B, 'sink');
+      }
       assert.deepEqual(await senders, [perRound, perRound]);
     }
-    assert.ok(swaps >= 20 && overlapping >= 20, `swapped ${swaps} times, ${overlapping} during traffic`);
+    assert.ok(swaps >= 20, `swapped only ${swaps} times`);
     // Everything accepted is in the mailbox or in the backup queue (drained at swap-in): take the rest.
     await control.swap(HOST_B, 'sink');
     await control.activate(HOST_B, 'sink');

@@ -1,2 +1,39 @@
-/** Benchmark runner entry; suites register in later steps. */
-export {};
+/**
+ * Benchmark entry (DESIGN §8): `npm run bench -- [--quick] [--suite <name>]... [--out <file>]`.
+ * Runs the registered suites side by side, prints a table with ratios, and writes
+ * bench/results/latest.json. A suite is a function registered in `SUITES`.
+ */
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { runSuites, type Suite } from './runner';
+import { dataPlaneSuite } from './suites/data-plane.bench';
+
+const SUITES: readonly Suite[] = [dataPlaneSuite];
+
+interface Args {
+  quick: boolean;
+  only: string[];
+  output: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { quick: false, only: [], output: join(__dirname, '..', '..', 'results', 'latest.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--suite') args.only.push(value());
+    else if (arg === '--out') args.output = value();
+    else throw new Error(`unknown argument '${arg}'; use --quick, --suite <name>, --out <file>`);
+  }
+  return args;
+}
+
+runSuites(SUITES, parseArgs(process.argv.slice(2))).catch((e: unknown) => {
+  console.error(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exitCode = 1;
+});

@@ -36,3 +36,11 @@ export * from './registry/registry';
 export { MemoryRegistry } from './registry/memory/memory-registry';
 export * from './api/control-plane';
 export { DataPlaneClient, unwrapReply, DEFAULT_INVOKE_TIMEOUT_MS } from './transport/data-plane-client';
+export { NatsTransport, type NatsTransportOptions } from './transport/nats/nats-transport';
+export { NatsBackupQueue, type NatsBackupQueueOptions } from './transport/nats/nats-backup-queue';
+export { connectNats, type NatsConnectionOptions } from './transport/nats/nats-connection';
+export {
+  NatsKvRegistry,
+  type NatsKvRegistryOptions,
+  type NatsKvRegistryConnectOptions,
+} from './registry/nats/nats-kv-registry';

@@ -2,3 +2,16 @@
 export { startS3, startS3rver, type S3Service } from './services/s3';
 export { startTcpProxy, type TcpProxy } from './services/tcp-proxy';
 export { dockerAvailable } from './services/docker-available';
+export { startNats, type NatsService, type StartNatsOptions } from './services/nats-server';
+export { freePort } from './services/free-port';
+export { spawnHost, type HostProcess, type SpawnHostOptions } from './services/host-process';
+export { HostControl } from './services/host-control';
+export { RegisteredHostProvider } from './services/registered-host-provider';
+export {
+  MAILBOX_FIXTURE_MODULE,
+  Sender,
+  Receiver,
+  type SendManyArgs,
+  type AskArgs,
+  type PingPongArgs,
+} from './fixtures';

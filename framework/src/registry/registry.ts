@@ -44,11 +44,11 @@ export interface HostProcessActivity {
   readonly idleTimeoutMs: number;
 }
 
-export interface ClaimResult {
-  readonly claimed: boolean;
-  readonly record: ProcessRecord | undefined;
-  /** The record before a successful claim, to put back when the activation fails. */
-  readonly previous?: ProcessRecord;
+/** A process record with the revision it was stored under, for a compare-and-set with `updateProcess`. */
+export interface VersionedProcessRecord {
+  readonly record: ProcessRecord;
+  /** Grows with every write of the record; never 0. */
+  readonly revision: number;
 }
 
 export interface ProcessEvent {
@@ -68,21 +68,18 @@ export interface Registry {
 
   putProcess(record: ProcessRecord): Promise<void>;
   getProcess(app: string, pid: string): Promise<ProcessRecord | undefined>;
+  /** The record with its revision; undefined when there is none (never created, or deleted). */
+  getProcessVersioned(app: string, pid: string): Promise<VersionedProcessRecord | undefined>;
+  /**
+   * Compare-and-set: writes `record` only when the stored revision of its process is still
+   * `expectedRevision` (0: only when there is no record). Hosts claim a process this way, so two
+   * hosts racing to swap it in cannot both win.
+   * @returns the new revision, or undefined when another writer came first (nothing was written).
+   */
+  updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined>;
   listProcesses(app: string): Promise<ProcessRecord[]>;
   deleteProcess(app: string, pid: string): Promise<void>;
   watchProcesses(app: string, listener: (event: ProcessEvent) => void): Promise<Subscription>;
-
-  /**
-   * Atomically marks the process `swapping-in` on `host`, unless `heldElsewhere(record)` says
-   * another host holds it. Two hosts that race to activate one process: exactly one claims it.
-   * @returns whether this call claimed it, and the record after the attempt (undefined: no such process).
-   */
-  claimProcess(
-    app: string,
-    pid: string,
-    host: string,
-    heldElsewhere: (record: ProcessRecord) => boolean,
-  ): Promise<ClaimResult>;
 
   putHost(record: HostRecord): Promise<void>;
   listHosts(app: string): Promise<HostRecord[]>;

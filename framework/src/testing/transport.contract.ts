@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { NoRespondersError, TimeoutError } from '../errors';
+import { InvalidArgumentError, NoRespondersError, PraasError, TimeoutError } from '../errors';
 import type { Transport } from '../transport/transport';
 
 export interface TransportContractOptions {
@@ -67,6 +67,20 @@ export function transportContract(name: string, options: TransportContractOption
       const t = await make();
       await t.serve('praas.c.slow', () => new Promise((r) => setTimeout(() => r(bytes('late')), 1_000)));
       await assert.rejects(t.request('praas.c.slow', bytes('x'), { timeoutMs: 100 }), TimeoutError);
+    });
+
+    it('fails a request whose handler throws with that error, at once', async () => {
+      const server = await make();
+      const client = await make();
+      await server.serve('praas.c.broken', () => Promise.reject(new InvalidArgumentError('bad input', { field: 'x' })));
+      await assert.rejects(
+        client.request('praas.c.broken', bytes('x'), { timeoutMs: 10_000 }),
+        (e: unknown) =>
+          e instanceof PraasError &&
+          e.code === 'INVALID_ARGUMENT' &&
+          e.message === 'bad input' &&
+          e.details['field'] === 'x',
+      );
     });
 
     it('stops serving after unsubscribe', async () => {

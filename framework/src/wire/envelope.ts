@@ -110,5 +110,13 @@ export function decodeControl(bytes: Uint8Array): ControlRequest {
 
 /** Decodes any wire structure without checking its shape (trusted, e.g. a host's own records). */
 export function decodeWire<T>(bytes: Uint8Array, what: string): T {
-  return decodeObject(bytes, what) as T;
+  // A list is a valid wire structure too (a host's 'describe' answers with one).
+  let v: unknown;
+  try {
+    v = packr.unpack(bytes);
+  } catch (cause) {
+    throw new DecodeError(what, 'not a valid msgpack document', cause);
+  }
+  if (v === null || typeof v !== 'object') throw new DecodeError(what, 'expected an object or a list');
+  return v as T;
 }

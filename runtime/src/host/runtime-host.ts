@@ -4,9 +4,6 @@ import {
   AlreadyExistsError,
   DataPlaneClient,
   decodeControl,
-  decodeReply,
-  decodeWire,
-  fromWireError,
   encodeWire,
   hostSubject,
   newId,
@@ -14,6 +11,7 @@ import {
   ProcessClassNotFoundError,
   ProcessNotFoundError,
   processSubject,
+  ProcessUnavailableError,
   toWireError,
   validateName,
   type Constructor,
@@ -29,12 +27,6 @@ import {
 import { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from '../process/process-controller';
 import { SnapshotRepository, type SnapshotRepositoryOptions } from '../state/snapshot-repository';
 import type { SwapStore } from '../storage/swap-store';
-
-/** Statuses in which a process belongs to the host named in its record. */
-const HELD = new Set(['active', 'swapping-in', 'swapping-out']);
-/** Hosts whose heartbeat is older than this are treated as gone (their processes may be claimed). */
-export const HOST_STALE_MS = 10_000;
-const FORWARD_TIMEOUT_MS = 60_000;
 
 export interface RuntimeHostOptions {
   /** The application this host serves. */
@@ -52,7 +44,23 @@ export interface RuntimeHostOptions {
   readonly heartbeatMs?: number;
   /** Memory this host may use before the down-scaling policy swaps processes out (bytes). */
   readonly memoryBudgetBytes?: number;
+  /**
+   * A process that the registry shows on another host is left there while that host's last
+   * heartbeat is younger than this; older, the host counts as dead and the process is taken over
+   * from its last committed snapshot (default 10 000 ms, like the gateway's placement).
+   */
+  readonly hostStaleMs?: number;
+  /** How long an activation waits for another host to finish swapping the process out (default 30 000 ms). */
+  readonly claimTimeoutMs?: number;
 }
+
+/** Outcome of trying to claim a process for activation on this host. */
+type Claim =
+  | { readonly won: true; readonly previous: ProcessRecord; readonly revision: number }
+  | { readonly won: false; readonly holder: ProcessRecord };
+
+const HELD_STATUSES: ReadonlySet<string> = new Set(['active', 'swapping-in', 'swapping-out']);
+const CLAIM_POLL_MS = 20;
 
 /**
  * A runtime host (DESIGN §3): one Node.js process that hosts many cloud processes of one
@@ -139,59 +147,100 @@ export class RuntimeHost implements ProcessDirectory {
     const definition = this.definitions.get(processClass);
     if (!definition) throw new ProcessClassNotFoundError(this.app, processClass, this.processClasses);
     return this.locked(pid, async () => {
-      const existing = await this.options.registry.getProcess(this.app, pid);
-      if (existing && existing.status !== 'deleted') throw new AlreadyExistsError('process', pid);
-      // A reused pid must not inherit a deleted predecessor's snapshots or queued traffic.
-      await this.snapshots.deleteAll(this.app, pid);
-      const controller = await ProcessController.start(this.controllerDeps(pid, definition));
-      this.controllers.set(pid, controller);
-      return this.info(controller);
+      const { registry } = this.options;
+      const existing = await registry.getProcessVersioned(this.app, pid);
+      if (existing && existing.record.status !== 'deleted') throw new AlreadyExistsError('process', pid);
+      // Claimed atomically: two hosts creating the same pid at once cannot both win.
+      const claimed = await registry.updateProcess(
+        {
+          app: this.app,
+          pid,
+          processClass,
+          status: 'swapping-in',
+          host: this.id,
+          generation: 0,
+          updatedAt: Date.now(),
+        },
+        existing?.revision ?? 0,
+      );
+      if (claimed === undefined) throw new AlreadyExistsError('process', pid);
+      try {
+        // A reused pid must not inherit a deleted predecessor's snapshots or queued traffic.
+        await this.snapshots.deleteAll(this.app, pid);
+        const controller = await ProcessController.start(this.controllerDeps(pid, definition));
+        this.controllers.set(pid, controller);
+        return this.info(controller);
+      } catch (e) {
+        await registry.deleteProcess(this.app, pid).catch(() => undefined);
+        throw e;
+      }
     });
   }
 
-  /** Makes a process active here: a no-op when it is, else swapped in from its newest snapshot. */
+  /**
+   * Makes a process active: a no-op when it is active here; when another live host holds it, that
+   * host's info (activation requests reach any host of the application's queue group); else it is
+   * claimed in the registry with a compare-and-set, so only one host swaps it in, and swapped in
+   * here from its newest snapshot.
+   */
   activate(pid: string): Promise<ProcessInfo> {
     validateName('pid', pid);
     return this.locked(pid, async () => {
       const current = this.controllers.get(pid);
       if (current && current.status === 'active') return this.info(current);
-      const { registry } = this.options;
-      const now = Date.now();
-      const live = new Set(
-        (await registry.listHosts(this.app)).filter((h) => now - h.heartbeatAt <= HOST_STALE_MS).map((h) => h.id),
-      );
-      const heldElsewhere = (r: ProcessRecord): boolean =>
-        r.host !== undefined && r.host !== this.id && live.has(r.host) && HELD.has(r.status);
-      const claim = await registry.claimProcess(this.app, pid, this.id, heldElsewhere);
-      const { claimed, record } = claim;
-      if (!record || record.status === 'deleted') throw new ProcessNotFoundError(this.app, pid);
-      if (!claimed) return this.forwardActivation(record.host!, pid);
-      const definition = this.definitions.get(record.processClass);
-      if (!definition) throw new ProcessClassNotFoundError(this.app, record.processClass, this.processClasses);
-      let controller: ProcessController;
+      const claim = await this.claim(pid);
+      if (!claim.won) return recordInfo(claim.holder);
+      const definition = this.definitions.get(claim.previous.processClass)!;
       try {
-        controller = await ProcessController.start(this.controllerDeps(pid, definition));
+        const controller = await ProcessController.start(this.controllerDeps(pid, definition));
+        this.controllers.set(pid, controller);
+        return this.info(controller);
       } catch (e) {
-        // Not started on half a state: the record goes back to what it was (e.g. swapped), so that
-        // nobody routes to this host and a later activation can try again.
-        const previous = claim.previous ?? record;
-        await registry.putProcess({ ...previous, updatedAt: Date.now() }).catch(() => undefined);
+        // Give the process back as it was, so another activation can try again.
+        await this.options.registry
+          .updateProcess({ ...claim.previous, updatedAt: Date.now() }, claim.revision)
+          .catch(() => undefined);
         throw e;
       }
-      this.controllers.set(pid, controller);
-      return this.info(controller);
     });
   }
 
-  /** Another live host holds the process: it answers the activation. */
-  private async forwardActivation(holder: string, pid: string): Promise<ProcessInfo> {
-    const request: ControlRequest = { op: 'activate', app: this.app, pid };
-    const bytes = await this.options.transport.request(hostSubject(this.app, holder), encodeWire(request), {
-      timeoutMs: FORWARD_TIMEOUT_MS,
-    });
-    const reply = decodeReply(bytes);
-    if (!reply.ok) throw fromWireError(reply.error);
-    return decodeWire<ProcessInfo>(reply.data!, 'activation reply');
+  /** Claims a process for this host, or names the live host that holds it. */
+  private async claim(pid: string): Promise<Claim> {
+    const { registry } = this.options;
+    const deadline = Date.now() + (this.options.claimTimeoutMs ?? 30_000);
+    for (;;) {
+      const found = await registry.getProcessVersioned(this.app, pid);
+      if (!found || found.record.status === 'deleted') throw new ProcessNotFoundError(this.app, pid);
+      const { record, revision } = found;
+      if (!this.definitions.has(record.processClass)) {
+        throw new ProcessClassNotFoundError(this.app, record.processClass, this.processClasses);
+      }
+      const heldElsewhere =
+        record.host !== undefined &&
+        record.host !== this.id &&
+        HELD_STATUSES.has(record.status) &&
+        (await this.hostAlive(record.host));
+      if (heldElsewhere && record.status !== 'swapping-out') return { won: false, holder: record };
+      if (heldElsewhere) {
+        // Its backup queue is read again only at the next swap-in: wait for the swap-out to end, then claim.
+        if (Date.now() > deadline) throw new ProcessUnavailableError(this.app, pid, record.status);
+        await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
+        continue;
+      }
+      const claimed = await registry.updateProcess(
+        { ...record, status: 'swapping-in', host: this.id, updatedAt: Date.now() },
+        revision,
+      );
+      if (claimed !== undefined) return { won: true, previous: record, revision: claimed };
+      // Another host wrote the record first: look again.
+    }
+  }
+
+  private async hostAlive(hostId: string): Promise<boolean> {
+    const hosts = await this.options.registry.listHosts(this.app);
+    const host = hosts.find((h) => h.id === hostId);
+    return host !== undefined && Date.now() - host.heartbeatAt <= (this.options.hostStaleMs ?? 10_000);
   }
 
   /** Swaps a process hosted here out; returns its record afterwards. */
@@ -201,14 +250,7 @@ export class RuntimeHost implements ProcessDirectory {
       if (!controller) {
         const record = await this.options.registry.getProcess(this.app, pid);
         if (!record) throw new ProcessNotFoundError(this.app, pid);
-        return {
-          app: this.app,
-          pid,
-          processClass: record.processClass,
-          status: record.status,
-          address: processSubject(this.app, pid),
-          generation: record.generation,
-        };
+        return recordInfo(record);
       }
       await controller.swapOut();
       this.controllers.delete(pid);
@@ -334,4 +376,17 @@ export class RuntimeHost implements ProcessDirectory {
   heartbeatNow(): Promise<void> {
     return this.beat();
   }
+}
+
+/** A process's info as the registry shows it (for processes not hosted here). */
+function recordInfo(record: ProcessRecord): ProcessInfo {
+  return {
+    app: record.app,
+    pid: record.pid,
+    processClass: record.processClass,
+    status: record.status,
+    address: processSubject(record.app, record.pid),
+    generation: record.generation,
+    ...(record.status === 'active' && record.host !== undefined ? { host: record.host } : {}),
+  };
 }

@@ -1,10 +1,13 @@
 import type { Subscription } from '../../transport/transport';
-import type { AppRecord, ClaimResult, HostRecord, ProcessEvent, ProcessRecord, Registry } from '../registry';
+import { InvalidArgumentError } from '../../errors';
+import type { AppRecord, HostRecord, ProcessEvent, ProcessRecord, Registry, VersionedProcessRecord } from '../registry';
 
 /** The registry in memory, for the embedded mode and unit tests. */
 export class MemoryRegistry implements Registry {
   private readonly apps = new Map<string, AppRecord>();
-  private readonly processes = new Map<string, Map<string, ProcessRecord>>();
+  private readonly processes = new Map<string, Map<string, VersionedProcessRecord>>();
+  /** One counter for all records, like the sequence of a KV bucket's stream. */
+  private revision = 0;
   private readonly hosts = new Map<string, Map<string, HostRecord>>();
   private readonly watchers = new Map<string, Set<(event: ProcessEvent) => void>>();
 
@@ -25,9 +28,9 @@ export class MemoryRegistry implements Registry {
     return Promise.resolve();
   }
 
-  private processesOf(app: string): Map<string, ProcessRecord> {
+  private processesOf(app: string): Map<string, VersionedProcessRecord> {
     let m = this.processes.get(app);
-    if (!m) this.processes.set(app, (m = new Map<string, ProcessRecord>()));
+    if (!m) this.processes.set(app, (m = new Map<string, VersionedProcessRecord>()));
     return m;
   }
 
@@ -36,18 +39,35 @@ export class MemoryRegistry implements Registry {
   }
 
   putProcess(record: ProcessRecord): Promise<void> {
-    this.processesOf(record.app).set(record.pid, record);
-    this.emit(record.app, { type: 'put', record });
+    this.store(record);
     return Promise.resolve();
   }
+  private store(record: ProcessRecord): number {
+    const revision = ++this.revision;
+    this.processesOf(record.app).set(record.pid, { record, revision });
+    this.emit(record.app, { type: 'put', record });
+    return revision;
+  }
   getProcess(app: string, pid: string): Promise<ProcessRecord | undefined> {
+    return Promise.resolve(this.processes.get(app)?.get(pid)?.record);
+  }
+  getProcessVersioned(app: string, pid: string): Promise<VersionedProcessRecord | undefined> {
     return Promise.resolve(this.processes.get(app)?.get(pid));
   }
+  updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined> {
+    if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
+      return Promise.reject(
+        new InvalidArgumentError(`expectedRevision must be a non-negative integer, got ${String(expectedRevision)}`),
+      );
+    }
+    const current = this.processes.get(record.app)?.get(record.pid)?.revision ?? 0;
+    return Promise.resolve(current === expectedRevision ? this.store(record) : undefined);
+  }
   listProcesses(app: string): Promise<ProcessRecord[]> {
-    return Promise.resolve([...(this.processes.get(app)?.values() ?? [])]);
+    return Promise.resolve([...(this.processes.get(app)?.values() ?? [])].map((v) => v.record));
   }
   deleteProcess(app: string, pid: string): Promise<void> {
-    const record = this.processes.get(app)?.get(pid);
+    const record = this.processes.get(app)?.get(pid)?.record;
     if (record) {
       this.processes.get(app)?.delete(pid);
       this.emit(app, { type: 'deleted', record });
@@ -64,21 +84,6 @@ export class MemoryRegistry implements Registry {
         return Promise.resolve();
       },
     });
-  }
-
-  claimProcess(
-    app: string,
-    pid: string,
-    host: string,
-    heldElsewhere: (record: ProcessRecord) => boolean,
-  ): Promise<ClaimResult> {
-    const record = this.processes.get(app)?.get(pid);
-    if (!record || record.status === 'deleted' || heldElsewhere(record))
-      return Promise.resolve({ claimed: false, record });
-    const claimed: ProcessRecord = { ...record, status: 'swapping-in', host, updatedAt: Date.now() };
-    this.processesOf(app).set(pid, claimed);
-    this.emit(app, { type: 'put', record: claimed });
-    return Promise.resolve({ claimed: true, record: claimed, previous: record });
   }
 
   putHost(record: HostRecord): Promise<void> {

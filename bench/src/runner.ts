@@ -1,0 +1,194 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** One measured operation: latency statistics over `iterations` timed runs after a warm-up. */
+export interface Measurement {
+  readonly suite: string;
+  readonly name: string;
+  readonly iterations: number;
+  readonly medianUs: number;
+  readonly p99Us: number;
+  readonly meanUs: number;
+  /** What the measurement varied, e.g. `{ payloadBytes: 1024 }`. */
+  readonly params: Readonly<Record<string, string | number>>;
+}
+
+/** Everything one run produced; `latest.json` holds it. */
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly quick: boolean;
+  readonly machine: { readonly node: string; readonly platform: string; readonly cpus: number };
+  readonly results: Measurement[];
+  /** Median latency ratios, e.g. `invoke_vs_nats_rr_1KiB`: 1.1 means 10 % slower than the baseline. */
+  readonly ratios: Record<string, number>;
+  /** Things a suite could not measure, with the reason. */
+  readonly notes: string[];
+}
+
+export interface MeasureOptions {
+  readonly params?: Readonly<Record<string, string | number>>;
+  /** Timed iterations (default: the run's default, fewer with --quick). */
+  readonly iterations?: number;
+  readonly warmup?: number;
+}
+
+/** What a suite gets to work with. */
+export interface SuiteContext {
+  readonly quick: boolean;
+  /** Default iteration count of this run. */
+  readonly iterations: number;
+  readonly warmup: number;
+  /** Times `operation` one call at a time and records the statistics. */
+  measure(name: string, operation: () => Promise<unknown>, options?: MeasureOptions): Promise<Measurement>;
+  /**
+   * Times several operations side by side: one call of each in turn, so drift and noise of the
+   * machine hit them alike. Returns the measurements in the order given.
+   */
+  measureTogether(
+    operations: readonly (readonly [name: string, operation: () => Promise<unknown>])[],
+    options?: MeasureOptions,
+  ): Promise<Measurement[]>;
+  /** Records durations measured elsewhere (e.g. inside a process), in nanoseconds. */
+  record(name: string, durationsNs: readonly number[], params?: Readonly<Record<string, string | number>>): Measurement;
+  /** Records `subject.median / baseline.median` under `key`. */
+  ratio(key: string, subject: Measurement, baseline: Measurement): void;
+  note(text: string): void;
+}
+
+/** A benchmark suite: a named function; register it in main.ts. */
+export interface Suite {
+  readonly name: string;
+  run(context: SuiteContext): Promise<void>;
+}
+
+export interface RunOptions {
+  readonly quick: boolean;
+  /** Run only these suites (default: all). */
+  readonly only?: readonly string[];
+  /** Where the report goes; results of suites not run now are kept from the previous report. */
+  readonly output: string;
+}
+
+function statistics(durationsNs: readonly number[]): Pick<Measurement, 'medianUs' | 'p99Us' | 'meanUs' | 'iterations'> {
+  if (durationsNs.length === 0) throw new Error('no durations to summarize');
+  const sorted = [...durationsNs].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const mean = sorted.reduce((s, d) => s + d, 0) / sorted.length;
+  const us = (ns: number): number => Math.round(ns / 10) / 100;
+  return { iterations: sorted.length, medianUs: us(at(0.5)), p99Us: us(at(0.99)), meanUs: us(mean) };
+}
+
+/** Runs the suites one after another, prints a table and writes the merged report. */
+export async function runSuites(suites: readonly Suite[], options: RunOptions): Promise<BenchReport> {
+  const selected = options.only?.length ? suites.filter((s) => options.only!.includes(s.name)) : suites;
+  const unknown = (options.only ?? []).filter((n) => !suites.some((s) => s.name === n));
+  if (unknown.length) {
+    throw new Error(`unknown suite(s) ${unknown.join(', ')}; suites are: ${suites.map((s) => s.name).join(', ')}`);
+  }
+  const results: Measurement[] = [];
+  const ratios: Record<string, number> = {};
+  const notes: string[] = [];
+  const iterations = options.quick ? 200 : 2_000;
+  const warmup = options.quick ? 20 : 200;
+  for (const suite of selected) {
+    const context: SuiteContext = {
+      quick: options.quick,
+      iterations,
+      warmup,
+      measure: async (name, operation, o = {}) => {
+        for (let i = 0; i < (o.warmup ?? warmup); i++) await operation();
+        const durations: number[] = [];
+        for (let i = 0; i < (o.iterations ?? iterations); i++) {
+          const start = process.hrtime.bigint();
+          await operation();
+          durations.push(Number(process.hrtime.bigint() - start));
+        }
+        return context.record(name, durations, o.params);
+      },
+      measureTogether: async (operations, o = {}) => {
+        for (let i = 0; i < (o.warmup ?? warmup); i++) for (const [, operation] of operations) await operation();
+        const durations = operations.map(() => [] as number[]);
+        for (let i = 0; i < (o.iterations ?? iterations); i++) {
+          for (let k = 0; k < operations.length; k++) {
+            const start = process.hrtime.bigint();
+            await operations[k]![1]();
+            durations[k]!.push(Number(process.hrtime.bigint() - start));
+          }
+        }
+        return operations.map(([name], k) => context.record(name, durations[k]!, o.params));
+      },
+      record: (name, durationsNs, params = {}) => {
+        const m: Measurement = { suite: suite.name, name, params, ...statistics(durationsNs) };
+        results.push(m);
+        console.error(`  ${suite.name}/${name}: median ${m.medianUs} µs`);
+        return m;
+      },
+      ratio: (key, subject, baseline) => {
+        ratios[key] = Math.round((subject.medianUs / baseline.medianUs) * 1000) / 1000;
+      },
+      note: (text) => notes.push(`${suite.name}: ${text}`),
+    };
+    console.error(`suite ${suite.name}`);
+    await suite.run(context);
+  }
+  const report = merge(options.output, selected, {
+    startedAt: new Date().toISOString(),
+    quick: options.quick,
+    machine: { node: process.version, platform: process.platform, cpus: (await import('node:os')).cpus().length },
+    results,
+    ratios,
+    notes,
+  });
+  mkdirSync(dirname(options.output), { recursive: true });
+  writeFileSync(options.output, `${JSON.stringify(report, null, 2)}\n`);
+  printTable(report);
+  return report;
+}
+
+/**
+ * Keeps the previous report's results and notes of suites that did not run now; ratios are kept
+ * unless this run produced the same key (ratio keys name their measurement, so they do not clash).
+ */
+function merge(path: string, ran: readonly Suite[], now: BenchReport): BenchReport {
+  if (!existsSync(path)) return now;
+  let previous: Partial<BenchReport>;
+  try {
+    previous = JSON.parse(readFileSync(path, 'utf8')) as Partial<BenchReport>;
+  } catch {
+    return now;
+  }
+  const rerun = new Set(ran.map((s) => s.name));
+  const keptResults = (previous.results ?? []).filter((r) => !rerun.has(r.suite));
+  const keptSuites = new Set(keptResults.map((r) => r.suite));
+  const keptRatios = keptSuites.size ? (previous.ratios ?? {}) : {};
+  return {
+    ...now,
+    results: [...keptResults, ...now.results],
+    ratios: { ...keptRatios, ...now.ratios },
+    notes: [...(previous.notes ?? []).filter((n) => keptSuites.has(n.split(':')[0]!)), ...now.notes],
+  };
+}
+
+function printTable(report: BenchReport): void {
+  const rows = report.results.map((r) => [
+    `${r.suite}/${r.name}`,
+    Object.entries(r.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+    r.medianUs.toFixed(1),
+    r.p99Us.toFixed(1),
+    String(r.iterations),
+  ]);
+  const header = ['benchmark', 'params', 'median µs', 'p99 µs', 'n'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+  if (Object.keys(report.ratios).length) {
+    console.log('\nratios (median / median of the baseline)');
+    for (const [key, value] of Object.entries(report.ratios)) console.log(`  ${key.padEnd(40)} ${value.toFixed(3)}`);
+  }
+  for (const n of report.notes) console.log(`note: ${n}`);
+}

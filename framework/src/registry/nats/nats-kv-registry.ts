@@ -1,0 +1,252 @@
+import { StorageType, type KV, type KvEntry, type NatsConnection, type QueuedIterator } from 'nats';
+import { InvalidArgumentError, UnavailableError } from '../../errors';
+import { validateName } from '../../wire/names';
+import type { Subscription } from '../../transport/transport';
+import { connectNats, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
+import type { AppRecord, HostRecord, ProcessEvent, ProcessRecord, Registry, VersionedProcessRecord } from '../registry';
+
+/** Options of {@link NatsKvRegistry}. */
+export interface NatsKvRegistryOptions {
+  /** Prefix of the three bucket names (default `praas_`): `<prefix>apps`, `<prefix>processes`, `<prefix>hosts`. */
+  readonly bucketPrefix?: string;
+  /** A host record that is not refreshed by a heartbeat for this long disappears (default 30 000 ms). */
+  readonly hostTtlMs?: number;
+  /** Timeout of KV operations (default 10 000 ms). */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link NatsKvRegistry.connect}. */
+export interface NatsKvRegistryConnectOptions extends NatsConnectionOptions, NatsKvRegistryOptions {}
+
+/** JetStream API error: the expected last sequence of a subject did not match (a lost compare-and-set). */
+const WRONG_LAST_SEQUENCE = 10071;
+const BUCKET_PREFIX = /^[A-Za-z0-9_-]*$/;
+
+/*
+ * Every KV key of the registry is built here. Names never contain '.', so '.' separates the
+ * application from the process or host, and `<app>.>` selects everything of one application.
+ */
+const appKey = (app: string): string => validateName('application', app);
+const processKey = (app: string, pid: string): string =>
+  `${validateName('application', app)}.${validateName('pid', pid)}`;
+const hostKey = (app: string, id: string): string =>
+  `${validateName('application', app)}.${validateName('host id', id)}`;
+const keysOf = (app: string): string => `${validateName('application', app)}.>`;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const toBytes = (value: object): Uint8Array => encoder.encode(JSON.stringify(value));
+const fromEntry = <T>(entry: KvEntry): T => JSON.parse(decoder.decode(entry.value)) as T;
+const isValue = (entry: KvEntry | null): entry is KvEntry => entry !== null && entry.operation === 'PUT';
+
+/**
+ * The registry in JetStream KV (DESIGN §5): three buckets, for applications, processes and
+ * runtime hosts. Host records carry a time-to-live, so a host that died without deregistering
+ * vanishes after `hostTtlMs`; until then placement judges it by `heartbeatAt`. Several gateways
+ * and hosts share one registry; `updateProcess` is a compare-and-set on the key's revision.
+ * @example
+ * ```ts
+ * const registry = await NatsKvRegistry.connect({ servers: 'nats://127.0.0.1:4222' });
+ * await registry.putApp({ name: 'demo', createdAt: Date.now(), processClasses: ['Counter'] });
+ * await registry.close();
+ * ```
+ */
+export class NatsKvRegistry implements Registry {
+  private readonly watches = new Set<QueuedIterator<KvEntry>>();
+  private closed = false;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly ownsConnection: boolean,
+    private readonly apps: KV,
+    private readonly processes: KV,
+    private readonly hosts: KV,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Connects to NATS and opens (creating when missing) the buckets; the registry owns the connection. */
+  static async connect(options: NatsKvRegistryConnectOptions): Promise<NatsKvRegistry> {
+    const nc = await connectNats({ ...options, name: options.name ?? 'praas-registry' });
+    try {
+      return await NatsKvRegistry.openBuckets(nc, options, true);
+    } catch (e) {
+      await nc.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the registry on a connection the caller keeps: `close` leaves it open.
+   * @throws UnavailableError when the buckets cannot be opened or created (e.g. JetStream is off).
+   */
+  static open(nc: NatsConnection, options: NatsKvRegistryOptions = {}): Promise<NatsKvRegistry> {
+    return NatsKvRegistry.openBuckets(nc, options, false);
+  }
+
+  private static async openBuckets(
+    nc: NatsConnection,
+    options: NatsKvRegistryOptions,
+    ownsConnection: boolean,
+  ): Promise<NatsKvRegistry> {
+    const prefix = options.bucketPrefix ?? 'praas_';
+    if (!BUCKET_PREFIX.test(prefix)) {
+      throw new InvalidArgumentError(
+        `bucket prefix ${JSON.stringify(prefix)} may only contain letters, digits, '_' and '-'`,
+      );
+    }
+    const hostTtlMs = options.hostTtlMs ?? 30_000;
+    if (!(Number.isSafeInteger(hostTtlMs) && hostTtlMs >= 1_000)) {
+      throw new InvalidArgumentError(`hostTtlMs must be an integer of at least 1000, got ${String(hostTtlMs)}`);
+    }
+    const timeout = options.timeoutMs ?? 10_000;
+    const js = nc.jetstream({ timeout });
+    try {
+      const [apps, processes, hosts] = await Promise.all([
+        js.views.kv(`${prefix}apps`, { history: 1, storage: StorageType.File, timeout }),
+        js.views.kv(`${prefix}processes`, { history: 1, storage: StorageType.File, timeout }),
+        js.views.kv(`${prefix}hosts`, { history: 1, storage: StorageType.File, ttl: hostTtlMs, timeout }),
+      ]);
+      return new NatsKvRegistry(nc, ownsConnection, apps, processes, hosts, timeout);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new UnavailableError(`cannot open the registry buckets '${prefix}*' (is JetStream enabled?): ${reason}`, {
+        cause,
+      });
+    }
+  }
+
+  async putApp(record: AppRecord): Promise<void> {
+    await this.apps.put(appKey(record.name), toBytes(record));
+  }
+  async getApp(name: string): Promise<AppRecord | undefined> {
+    const entry = await this.apps.get(appKey(name));
+    return isValue(entry) ? fromEntry<AppRecord>(entry) : undefined;
+  }
+  async listApps(): Promise<AppRecord[]> {
+    return (await this.lastValues(this.apps, '>')).map((e) => fromEntry<AppRecord>(e));
+  }
+  /** Removes the application with all its process and host records (without process events, like the memory registry). */
+  async deleteApp(name: string): Promise<void> {
+    await this.apps.delete(appKey(name));
+    await this.purgeKeys(this.processes, keysOf(name));
+    await this.purgeKeys(this.hosts, keysOf(name));
+  }
+
+  async putProcess(record: ProcessRecord): Promise<void> {
+    await this.processes.put(processKey(record.app, record.pid), toBytes(record));
+  }
+  async getProcess(app: string, pid: string): Promise<ProcessRecord | undefined> {
+    return (await this.getProcessVersioned(app, pid))?.record;
+  }
+  async getProcessVersioned(app: string, pid: string): Promise<VersionedProcessRecord | undefined> {
+    const entry = await this.processes.get(processKey(app, pid));
+    return isValue(entry) ? { record: fromEntry<ProcessRecord>(entry), revision: entry.revision } : undefined;
+  }
+  async updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined> {
+    if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
+      throw new InvalidArgumentError(
+        `expectedRevision must be a non-negative integer, got ${String(expectedRevision)}`,
+      );
+    }
+    const key = processKey(record.app, record.pid);
+    try {
+      return expectedRevision === 0
+        ? await this.processes.create(key, toBytes(record))
+        : await this.processes.update(key, toBytes(record), expectedRevision);
+    } catch (e) {
+      if ((e as { api_error?: { err_code?: number } }).api_error?.err_code === WRONG_LAST_SEQUENCE) return undefined;
+      throw e;
+    }
+  }
+  async listProcesses(app: string): Promise<ProcessRecord[]> {
+    return (await this.lastValues(this.processes, keysOf(app))).map((e) => fromEntry<ProcessRecord>(e));
+  }
+  async deleteProcess(app: string, pid: string): Promise<void> {
+    await this.processes.delete(processKey(app, pid));
+  }
+
+  /**
+   * Calls `listener` for every change of the application's process records made after the watch
+   * started (like the memory registry, the current records are not replayed). A deletion carries
+   * the last record the watch knew, with status `deleted`.
+   */
+  async watchProcesses(app: string, listener: (event: ProcessEvent) => void): Promise<Subscription> {
+    const known = new Map<string, ProcessRecord>();
+    let initialized = false;
+    const iterator = await this.processes.watch({ key: keysOf(app), initializedFn: () => (initialized = true) });
+    this.watches.add(iterator);
+    void (async () => {
+      for await (const entry of iterator) {
+        const pid = entry.key.slice(entry.key.indexOf('.') + 1);
+        if (entry.operation === 'PUT') {
+          const record = fromEntry<ProcessRecord>(entry);
+          known.set(pid, record);
+          if (initialized) listener({ type: 'put', record });
+        } else {
+          const last = known.get(pid);
+          known.delete(pid);
+          if (!initialized) continue;
+          const record: ProcessRecord = last
+            ? { ...last, status: 'deleted', updatedAt: entry.created.getTime() }
+            : { app, pid, processClass: '', status: 'deleted', generation: 0, updatedAt: entry.created.getTime() };
+          listener({ type: 'deleted', record });
+        }
+      }
+    })().catch(() => undefined);
+    return {
+      unsubscribe: () => {
+        this.watches.delete(iterator);
+        iterator.stop();
+        return Promise.resolve();
+      },
+    };
+  }
+
+  async putHost(record: HostRecord): Promise<void> {
+    await this.hosts.put(hostKey(record.app, record.id), toBytes(record));
+  }
+  async listHosts(app: string): Promise<HostRecord[]> {
+    return (await this.lastValues(this.hosts, keysOf(app))).map((e) => fromEntry<HostRecord>(e));
+  }
+  async deleteHost(app: string, id: string): Promise<void> {
+    await this.hosts.delete(hostKey(app, id));
+  }
+
+  /** Stops the watches; closes the connection when the registry opened it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.watches) w.stop();
+    this.watches.clear();
+    if (this.ownsConnection && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  /** The current value of every key matching `filter`: a watch that stops once it has replayed the present. */
+  private async lastValues(kv: KV, filter: string): Promise<KvEntry[]> {
+    let markInitialized!: () => void;
+    const initialized = new Promise<void>((resolve) => (markInitialized = resolve));
+    const values = new Map<string, KvEntry>();
+    const iterator = await kv.watch({ key: filter, initializedFn: () => markInitialized() });
+    const collecting = (async () => {
+      for await (const entry of iterator) {
+        if (entry.operation === 'PUT') values.set(entry.key, entry);
+        else values.delete(entry.key);
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.timeoutMs)));
+    const late = await Promise.race([initialized.then(() => false), timedOut]);
+    clearTimeout(timer);
+    iterator.stop();
+    await collecting;
+    if (late)
+      throw new UnavailableError(`listing '${filter}' of the registry did not complete in ${this.timeoutMs} ms`);
+    return [...values.values()];
+  }
+
+  private async purgeKeys(kv: KV, filter: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const key of await kv.keys(filter)) keys.push(key);
+    for (const key of keys) await kv.purge(key);
+  }
+}

@@ -1,0 +1,222 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  ErrorCode,
+  NatsError,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+} from 'nats';
+import { InvalidArgumentError } from '../../errors';
+import { validateName } from '../../wire/names';
+import { backupStreamName, backupSubject, backupSubjectsOf } from '../../wire/subjects';
+import type { BackupEntry, BackupQueue, Subscription } from '../transport';
+import { fromNatsError } from './nats-connection';
+
+export interface NatsBackupQueueOptions {
+  /** How long a message id is remembered to drop a retried append (default 10 minutes). */
+  readonly duplicateWindowMs?: number;
+  /** Timeout of JetStream API calls and publish acknowledgements (default 10 000 ms). */
+  readonly timeoutMs?: number;
+}
+
+/** JetStream API error code: the stream does not exist. */
+const STREAM_NOT_FOUND = 10059;
+/** How long an abandoned read consumer survives on the server, should its deletion get lost. */
+const READ_CONSUMER_TTL_MS = 30_000;
+
+/**
+ * The backup queue on JetStream (DESIGN §5): one file-backed stream per application whose
+ * subjects are the processes' backup subjects. An append is a JetStream publish with the message
+ * id as `Nats-Msg-Id` (the stream drops a repeated id within its duplicate window) and resolves
+ * only on the server's acknowledgement, i.e. once the entry is durable. A read goes through a
+ * short-lived consumer filtered on the one process subject, so entries come in stream order with
+ * their stream sequence numbers. Works on nats-server 2.9 (single filter subject, no metadata).
+ */
+export class NatsBackupQueue implements BackupQueue {
+  private readonly streams = new Map<string, Promise<string>>();
+  private readonly duplicateWindowMs: number;
+  private readonly timeoutMs: number;
+  private readonly js: JetStreamClient;
+  private manager: Promise<JetStreamManager> | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    options: NatsBackupQueueOptions = {},
+  ) {
+    this.duplicateWindowMs = options.duplicateWindowMs ?? 10 * 60_000;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.js = nc.jetstream({ timeout: this.timeoutMs });
+  }
+
+  private jsm(): Promise<JetStreamManager> {
+    this.manager ??= this.nc.jetstreamManager({ timeout: this.timeoutMs, checkAPI: false });
+    return this.manager;
+  }
+
+  async append(app: string, pid: string, id: string, data: Uint8Array): Promise<void> {
+    const subject = backupSubject(app, pid);
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new InvalidArgumentError(`a backup-queue entry for '${pid}' needs a non-empty message id`, { app, pid });
+    }
+    for (let attempt = 0; ; attempt++) {
+      await this.ensureStream(app);
+      try {
+        await this.js.publish(subject, data, { msgID: id, timeout: this.timeoutMs });
+        return;
+      } catch (e) {
+        // No stream answered: it was deleted behind our back. Create it again, once.
+        if (attempt === 0 && e instanceof NatsError && (e.code as ErrorCode) === ErrorCode.NoResponders) {
+          this.streams.delete(app);
+          continue;
+        }
+        throw fromNatsError(e, {
+          subject,
+          what: `backup-queue entry for '${pid}' of '${app}'`,
+          size: data.length,
+          timeoutMs: this.timeoutMs,
+          maxPayload: this.nc.info?.max_payload,
+        });
+      }
+    }
+  }
+
+  async read(app: string, pid: string, afterSeq: number, max: number): Promise<BackupEntry[]> {
+    const subject = backupSubject(app, pid);
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) {
+      throw new InvalidArgumentError(`afterSeq must be a non-negative integer, got ${String(afterSeq)}`);
+    }
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new InvalidArgumentError(`max must be a positive integer, got ${String(max)}`);
+    }
+    const stream = await this.ensureStream(app);
+    const what = `read of the backup queue of '${pid}' of '${app}'`;
+    let consumer: string;
+    let pending: number;
+    try {
+      const info = await (
+        await this.jsm()
+      ).consumers.add(stream, {
+        filter_subject: subject,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: afterSeq + 1,
+        ack_policy: AckPolicy.None,
+        inactive_threshold: nanos(READ_CONSUMER_TTL_MS),
+        mem_storage: true,
+        num_replicas: 1,
+      });
+      consumer = info.name;
+      pending = info.num_pending;
+    } catch (e) {
+      throw fromNatsError(e, { subject, what, size: 0, timeoutMs: this.timeoutMs });
+    }
+    try {
+      const batch = Math.min(pending, max);
+      const entries: BackupEntry[] = [];
+      if (batch === 0) return entries;
+      // no_wait: the server sends what is there now and ends the batch, so a concurrent trim cannot stall us.
+      for await (const m of this.js.fetch(stream, consumer, { batch, no_wait: true })) {
+        entries.push({ seq: m.seq, data: m.data });
+      }
+      return entries;
+    } catch (e) {
+      throw fromNatsError(e, { subject, what, size: 0, timeoutMs: this.timeoutMs });
+    } finally {
+      // Not awaited: the consumer is useless now and expires by itself should the deletion get lost.
+      void this.jsm()
+        .then((jsm) => jsm.consumers.delete(stream, consumer))
+        .catch(() => undefined);
+    }
+  }
+
+  async trim(app: string, pid: string, uptoSeq: number): Promise<void> {
+    const subject = backupSubject(app, pid);
+    if (!Number.isSafeInteger(uptoSeq) || uptoSeq < 0) {
+      throw new InvalidArgumentError(`uptoSeq must be a non-negative integer, got ${String(uptoSeq)}`);
+    }
+    if (uptoSeq === 0) return;
+    const stream = await this.ensureStream(app);
+    try {
+      // A purge with `seq` keeps `seq` and above, so `uptoSeq + 1` removes up to and including uptoSeq.
+      await (await this.jsm()).streams.purge(stream, { filter: subject, seq: uptoSeq + 1 });
+    } catch (e) {
+      throw fromNatsError(e, { subject, what: `trim of the backup queue of '${pid}'`, size: 0 });
+    }
+  }
+
+  async purge(app: string, pid: string): Promise<void> {
+    const subject = backupSubject(app, pid);
+    const stream = await this.ensureStream(app);
+    try {
+      await (await this.jsm()).streams.purge(stream, { filter: subject });
+    } catch (e) {
+      throw fromNatsError(e, { subject, what: `purge of the backup queue of '${pid}'`, size: 0 });
+    }
+  }
+
+  /**
+   * A core subscription on the backup subject: it sees every JetStream publish to it as well.
+   * Resolves once the server knows it, so no append made afterwards goes unnoticed.
+   */
+  async watch(app: string, pid: string, onAppend: () => void): Promise<Subscription> {
+    const subject = backupSubject(app, pid);
+    const sub = this.nc.subscribe(subject, { callback: () => onAppend() });
+    try {
+      await this.nc.flush();
+    } catch (e) {
+      sub.unsubscribe();
+      throw fromNatsError(e, { subject, what: `watch of the backup queue of '${pid}'`, size: 0 });
+    }
+    return {
+      unsubscribe: () => {
+        sub.unsubscribe();
+        return Promise.resolve();
+      },
+    };
+  }
+
+  /** The application's stream, created on first use; concurrent callers share one creation. */
+  private ensureStream(app: string): Promise<string> {
+    validateName('application', app);
+    let created = this.streams.get(app);
+    if (!created) {
+      created = this.createStream(app);
+      this.streams.set(app, created);
+      created.catch(() => this.streams.delete(app));
+    }
+    return created;
+  }
+
+  private async createStream(app: string): Promise<string> {
+    const name = backupStreamName(app);
+    try {
+      await (await this.jsm()).streams.info(name);
+      return name;
+    } catch (e) {
+      if (!(e instanceof NatsError && e.api_error?.err_code === STREAM_NOT_FOUND)) {
+        throw fromNatsError(e, { subject: backupSubjectsOf(app), what: `lookup of stream ${name}`, size: 0 });
+      }
+    }
+    try {
+      // Adding a stream with an identical configuration is idempotent, so a racing creator is harmless.
+      await (
+        await this.jsm()
+      ).streams.add({
+        name,
+        subjects: [backupSubjectsOf(app)],
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        discard: DiscardPolicy.Old,
+        duplicate_window: nanos(this.duplicateWindowMs),
+        num_replicas: 1,
+      });
+    } catch (e) {
+      throw fromNatsError(e, { subject: backupSubjectsOf(app), what: `creation of stream ${name}`, size: 0 });
+    }
+    return name;
+  }
+}

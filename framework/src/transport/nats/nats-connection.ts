@@ -1,0 +1,89 @@
+import { connect, ErrorCode, NatsError, type NatsConnection } from 'nats';
+import { NoRespondersError, PayloadTooLargeError, PraasError, TimeoutError, UnavailableError } from '../../errors';
+
+/** How to reach a NATS server (or cluster); shared by the NATS transport and the KV registry. */
+export interface NatsConnectionOptions {
+  /** One or more server URLs, e.g. `nats://127.0.0.1:4222`. */
+  readonly servers: string | readonly string[];
+  /** Connection name shown by the server's monitoring (default `praas`). */
+  readonly name?: string;
+  /** How long the first connection attempt may take (default 5 000 ms). */
+  readonly connectTimeoutMs?: number;
+  /** Wait between reconnect attempts; attempts are unlimited so a restarted server is found again (default 250 ms). */
+  readonly reconnectWaitMs?: number;
+}
+
+/**
+ * Connects to NATS with the framework's defaults: unlimited reconnect attempts with short waits
+ * (a restarted server is picked up again, subscriptions are restored) and no async stack traces
+ * on the request path.
+ * @throws UnavailableError naming the servers when no server answers.
+ * @example
+ * ```ts
+ * const nc = await connectNats({ servers: 'nats://127.0.0.1:4222' });
+ * ```
+ */
+export async function connectNats(options: NatsConnectionOptions): Promise<NatsConnection> {
+  const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
+  if (servers.length === 0 || servers.some((s) => typeof s !== 'string' || s.length === 0)) {
+    throw new UnavailableError(`connectNats needs at least one server URL, got ${JSON.stringify(options.servers)}`);
+  }
+  try {
+    return await connect({
+      servers,
+      name: options.name ?? 'praas',
+      timeout: options.connectTimeoutMs ?? 5_000,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: options.reconnectWaitMs ?? 250,
+      reconnectJitter: 50,
+      noAsyncTraces: true,
+    });
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new UnavailableError(`cannot connect to NATS at ${servers.join(', ')}: ${reason}`, {
+      cause,
+      details: { servers },
+    });
+  }
+}
+
+/** What a failed NATS operation was about, for error messages. */
+export interface NatsFailureContext {
+  /** Subject the operation addressed. */
+  readonly subject: string;
+  /** What was sent, e.g. `request to 'praas.app.p.x'`. */
+  readonly what: string;
+  readonly size: number;
+  readonly timeoutMs?: number;
+  /** The server's max_payload when known. */
+  readonly maxPayload?: number;
+}
+
+/** Maps an error of the nats client to the framework's error classes; PraasErrors pass unchanged. */
+export function fromNatsError(error: unknown, context: NatsFailureContext): PraasError {
+  if (error instanceof PraasError) return error;
+  if (error instanceof NatsError) {
+    switch (error.code as ErrorCode) {
+      case ErrorCode.NoResponders:
+        return new NoRespondersError(context.subject);
+      case ErrorCode.Timeout:
+      case ErrorCode.JetStream408RequestTimeout:
+        return new TimeoutError(`no reply to the ${context.what} within ${context.timeoutMs ?? 'the configured'} ms`, {
+          subject: context.subject,
+        });
+      case ErrorCode.MaxPayloadExceeded:
+        return new PayloadTooLargeError(context.what, context.size, context.maxPayload ?? -1);
+      case ErrorCode.ConnectionClosed:
+      case ErrorCode.ConnectionDraining:
+        return new UnavailableError(`the NATS connection is closed; cannot send the ${context.what}`, {
+          cause: error,
+          details: { subject: context.subject },
+        });
+    }
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new UnavailableError(`NATS failed the ${context.what}: ${reason}`, {
+    cause: error,
+    details: { subject: context.subject },
+  });
+}

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** Options of {@link spawnHost}. */
+export interface SpawnHostOptions {
+  readonly natsUrl: string;
+  readonly app: string;
+  readonly hostId: string;
+  /** Compiled JS module exporting the `@Process` classes. */
+  readonly modulePath: string;
+  /** Directory of the host's file-system swap store. */
+  readonly swapDir: string;
+  /** How long to wait for the ready line (default 20 000 ms). */
+  readonly readyTimeoutMs?: number;
+}
+
+/** A runtime host running as its own OS process (`runtime/dist/src/main/host-main.js`). */
+export interface HostProcess {
+  readonly id: string;
+  readonly pid: number;
+  /** Everything the host printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM: the host swaps its processes out and exits; resolves with its exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: the host dies on the spot, as on a machine failure. */
+  kill(): Promise<void>;
+}
+
+const HOST_MAIN = require.resolve('@praas/runtime/dist/src/main/host-main.js');
+
+/**
+ * Starts a runtime host OS process and resolves once it printed its ready line.
+ * @throws Error with the host's output when it exits or stays silent.
+ */
+export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', HOST_MAIN], {
+    env: {
+      ...process.env,
+      PRAAS_NATS_URL: options.natsUrl,
+      PRAAS_APP: options.app,
+      PRAAS_HOST_ID: options.hostId,
+      PRAAS_MODULE: options.modulePath,
+      PRAAS_SWAP_DIR: options.swapDir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const append = (chunk: Buffer): void => {
+    if (log.length < 100_000) log += chunk.toString();
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = `praas host ${options.hostId} serving ${options.app} on `;
+  const timeoutMs = options.readyTimeoutMs ?? 20_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`host ${options.hostId} not ready in ${timeoutMs} ms:\n${log}`)),
+        timeoutMs,
+      );
+      const check = (): void => {
+        if (log.includes(ready)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', check);
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`host ${options.hostId} exited (${code}) before it was ready:\n${log}`));
+      });
+    });
+  } catch (e) {
+    child.kill('SIGKILL');
+    await exited;
+    throw e;
+  }
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    id: options.hostId,
+    pid: child.pid ?? -1,
+    output: () => log,
+    stop: async () => {
+      if (alive()) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (alive()) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { InvalidArgumentError, isProcessClass, validateName, type Constructor } from '@praas/framework';
+
+/** What a runtime host OS process needs to know, read from its environment. */
+export interface HostConfig {
+  /** `PRAAS_NATS_URL`: the NATS server (comma-separated URLs for a cluster). */
+  readonly natsUrl: string;
+  /** `PRAAS_APP`: the application the host serves. */
+  readonly app: string;
+  /** `PRAAS_HOST_ID`: stable id of the host; generated when unset. */
+  readonly hostId?: string;
+  /** `PRAAS_MODULE`: absolute path of the compiled JS module whose exported `@Process` classes the host runs. */
+  readonly modulePath: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string, meaning: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new InvalidArgumentError(`set ${name} to ${meaning}`, { variable: name });
+  return value;
+}
+
+/**
+ * Reads the host's configuration from environment variables.
+ * @throws InvalidArgumentError naming the variable that is missing or wrong.
+ */
+export function readHostConfig(env: Env): HostConfig {
+  const natsUrl = required(env, 'PRAAS_NATS_URL', 'the NATS server URL, e.g. nats://127.0.0.1:4222');
+  const app = validateName('application', required(env, 'PRAAS_APP', 'the application this host serves'));
+  const hostId = env['PRAAS_HOST_ID']?.trim() ? validateName('host id', env['PRAAS_HOST_ID'].trim()) : undefined;
+  const modulePath = resolve(
+    required(env, 'PRAAS_MODULE', 'the path of the compiled JS module that exports the @Process classes'),
+  );
+  return { natsUrl, app, modulePath, ...(hostId === undefined ? {} : { hostId }) };
+}
+
+/**
+ * Loads a compiled CommonJS module and returns its exported `@Process` classes.
+ * @throws InvalidArgumentError when the module cannot be loaded or exports no process class.
+ */
+export function loadProcessClasses(modulePath: string): Constructor[] {
+  let exported: unknown;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is only known at run time
+    exported = require(modulePath);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new InvalidArgumentError(`cannot load PRAAS_MODULE '${modulePath}': ${reason}`, { modulePath });
+  }
+  const classes = Object.values((exported ?? {}) as Record<string, unknown>).filter(isProcessClass);
+  if (classes.length === 0) {
+    throw new InvalidArgumentError(`PRAAS_MODULE '${modulePath}' exports no class decorated with @Process`, {
+      modulePath,
+    });
+  }
+  return classes;
+}

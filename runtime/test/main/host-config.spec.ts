@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { InvalidArgumentError, InvalidNameError } from '@praas/framework';
+import { loadProcessClasses, readHostConfig } from '../../src';
+
+describe('host configuration from the environment', function () {
+  const base = { PRAAS_NATS_URL: 'nats://127.0.0.1:4222', PRAAS_APP: 'demo', PRAAS_MODULE: '/srv/app/index.js' };
+
+  it('reads the variables, with an optional host id', function () {
+    assert.deepEqual(readHostConfig(base), {
+      natsUrl: 'nats://127.0.0.1:4222',
+      app: 'demo',
+      modulePath: '/srv/app/index.js',
+    });
+    assert.equal(readHostConfig({ ...base, PRAAS_HOST_ID: 'h-1' }).hostId, 'h-1');
+  });
+
+  it('names the variable that is missing, and rejects bad names', function () {
+    for (const name of ['PRAAS_NATS_URL', 'PRAAS_APP', 'PRAAS_MODULE']) {
+      assert.throws(
+        () => readHostConfig({ ...base, [name]: '' }),
+        (e: unknown) => e instanceof InvalidArgumentError && e.message.includes(name),
+      );
+    }
+    assert.throws(() => readHostConfig({ ...base, PRAAS_APP: 'a.b' }), InvalidNameError);
+    assert.throws(() => readHostConfig({ ...base, PRAAS_HOST_ID: 'x y' }), InvalidNameError);
+  });
+
+  it('loads the @Process classes of a module and refuses a module without any', function () {
+    assert.throws(() => loadProcessClasses('/nonexistent/module.js'), /cannot load PRAAS_MODULE/);
+    assert.throws(() => loadProcessClasses(require.resolve('node:path')), /exports no class decorated with @Process/);
+  });
+});

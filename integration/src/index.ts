@@ -14,4 +14,6 @@ export {
   type SendManyArgs,
   type AskArgs,
   type PingPongArgs,
+  LEDGER_FIXTURE_MODULE,
+  Ledger,
 } from './fixtures';

@@ -80,29 +80,47 @@ describe('faults on NATS', function () {
     assert.equal(await plane.invoke(APP, 'echo', 'still fine', { pid: 'bulky' }), 'still fine');
   });
 
-  it('fails an invocation of a process whose host was killed with a TimeoutError naming the process', async function () {
+  it('fails an invocation with a TimeoutError naming the process when its only host was killed', async function () {
+    // An application of its own with a single host: after the kill no host is left to take over.
+    const soloApp = `${APP}-solo`;
     const doomed = await spawnHost({
       natsUrl: nats.url,
-      app: APP,
+      app: soloApp,
       hostId: 'doomed',
       modulePath: MAILBOX_FIXTURE_MODULE,
       swapDir,
     });
     try {
-      await control.create('doomed', 'victim', 'Receiver');
-      assert.equal(await plane.invoke(APP, 'echo', 1, { pid: 'victim' }), 1);
+      await new HostControl(transport, soloApp).create('doomed', 'victim', 'Receiver');
+      assert.equal(await plane.invoke(soloApp, 'echo', 1, { pid: 'victim' }), 1);
       await doomed.kill();
-      // Nobody serves 'victim' now; the invocation is queued and an activation asked for, but the
-      // registry still shows 'victim' on a host with a fresh heartbeat, so no other host takes it
-      // over yet: the caller gets a TimeoutError, never a hang.
+      // Nobody serves 'victim' and no host of its application answers activation requests: the
+      // invocation waits in the backup queue for a host until the caller's deadline, then the caller
+      // gets a TimeoutError, never a hang.
       await assert.rejects(
-        plane.invoke(APP, 'echo', 2, { pid: 'victim', timeoutMs: 1_500 }),
+        plane.invoke(soloApp, 'echo', 2, { pid: 'victim', timeoutMs: 1_500 }),
         (e: unknown) => e instanceof TimeoutError && e.message.includes("'victim'"),
       );
-      assert.deepEqual(
-        (await control.describe('steady')).filter((p) => p.pid === 'victim'),
-        [],
-      );
+    } finally {
+      await doomed.kill();
+    }
+  });
+
+  it('takes a killed host’s process over on a live host at the next invocation', async function () {
+    const doomed = await spawnHost({
+      natsUrl: nats.url,
+      app: APP,
+      hostId: 'doomed-2',
+      modulePath: MAILBOX_FIXTURE_MODULE,
+      swapDir,
+    });
+    try {
+      await control.create('doomed-2', 'orphan', 'Receiver');
+      assert.equal(await plane.invoke(APP, 'echo', 1, { pid: 'orphan' }), 1);
+      await doomed.kill();
+      // No snapshot was ever committed, so it comes back as new, on the surviving host.
+      assert.equal(await plane.invoke(APP, 'echo', 2, { pid: 'orphan', timeoutMs: 20_000 }), 2);
+      assert.equal((await registry.getProcess(APP, 'orphan'))?.host, 'steady');
     } finally {
       await doomed.kill();
     }

@@ -1,4 +1,4 @@
-import { fromWireError, NoRespondersError, ProcessNotFoundError, TimeoutError } from '../errors';
+import { fromWireError, NoRespondersError, PraasError, ProcessNotFoundError, TimeoutError } from '../errors';
 import type { Registry } from '../registry/registry';
 import {
   decodeReply,
@@ -94,11 +94,27 @@ export class DataPlaneClient {
           timeoutMs,
         );
       });
-      await Promise.race([this.activate(pid, timeoutMs), timeout]);
-      return await Promise.race([result, timeout]);
+      // Until the deadline: no host may be up yet (or the one asked just died); ask again.
+      const activating = this.activateUntil(pid, Date.now() + timeoutMs);
+      activating.catch(() => undefined);
+      return await Promise.race([result, activating.then(() => result), timeout]);
     } finally {
       clearTimeout(timer);
       await sub.unsubscribe();
+    }
+  }
+
+  private async activateUntil(pid: string, deadline: number): Promise<void> {
+    for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
+      try {
+        await this.activate(pid, Math.max(1, deadline - Date.now()));
+        return;
+      } catch (e) {
+        if (!(e instanceof PraasError && e.retryable)) throw e;
+        // Out of time: the caller's deadline turns this into a TimeoutError naming the process.
+        if (Date.now() + wait >= deadline) return;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     }
   }
 

@@ -7,8 +7,10 @@ export interface SpawnHostOptions {
   readonly hostId: string;
   /** Compiled JS module exporting the `@Process` classes. */
   readonly modulePath: string;
-  /** Directory of the host's file-system swap store. */
-  readonly swapDir: string;
+  /** Directory of the host's file-system swap store (unless `env` names an S3 endpoint). */
+  readonly swapDir?: string;
+  /** More environment for the host (e.g. PRAAS_S3_*, PRAAS_HEARTBEAT_MS, PRAAS_HOST_STALE_MS). */
+  readonly env?: Readonly<Record<string, string>>;
   /** How long to wait for the ready line (default 20 000 ms). */
   readonly readyTimeoutMs?: number;
 }
@@ -39,7 +41,8 @@ export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess>
       PRAAS_APP: options.app,
       PRAAS_HOST_ID: options.hostId,
       PRAAS_MODULE: options.modulePath,
-      PRAAS_SWAP_DIR: options.swapDir,
+      ...(options.swapDir === undefined ? {} : { PRAAS_SWAP_DIR: options.swapDir }),
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,6 +4,10 @@ import {
   AlreadyExistsError,
   DataPlaneClient,
   decodeControl,
+  decodeReply,
+  decodeWire,
+  fromWireError,
+  NoRespondersError,
   encodeWire,
   hostSubject,
   newId,
@@ -57,7 +61,7 @@ export interface RuntimeHostOptions {
 /** Outcome of trying to claim a process for activation on this host. */
 type Claim =
   | { readonly won: true; readonly previous: ProcessRecord; readonly revision: number }
-  | { readonly won: false; readonly holder: ProcessRecord };
+  | { readonly won: false; readonly holder: ProcessInfo };
 
 const HELD_STATUSES: ReadonlySet<string> = new Set(['active', 'swapping-in', 'swapping-out']);
 const CLAIM_POLL_MS = 20;
@@ -104,7 +108,13 @@ export class RuntimeHost implements ProcessDirectory {
       await transport.serve(activationSubject(this.app), handler, { queue: activationQueue(this.app) }),
     );
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), this.options.heartbeatMs ?? 2_000);
+    this.heartbeat = setInterval(
+      () =>
+        void this.beat()
+          .then(() => this.fence())
+          .catch(() => undefined),
+      this.options.heartbeatMs ?? 2_000,
+    );
     this.heartbeat.unref();
   }
 
@@ -189,7 +199,7 @@ export class RuntimeHost implements ProcessDirectory {
       const current = this.controllers.get(pid);
       if (current && current.status === 'active') return this.info(current);
       const claim = await this.claim(pid);
-      if (!claim.won) return recordInfo(claim.holder);
+      if (!claim.won) return claim.holder;
       const definition = this.definitions.get(claim.previous.processClass)!;
       try {
         const controller = await ProcessController.start(this.controllerDeps(pid, definition));
@@ -216,12 +226,18 @@ export class RuntimeHost implements ProcessDirectory {
       if (!this.definitions.has(record.processClass)) {
         throw new ProcessClassNotFoundError(this.app, record.processClass, this.processClasses);
       }
-      const heldElsewhere =
+      let heldElsewhere =
         record.host !== undefined &&
         record.host !== this.id &&
         HELD_STATUSES.has(record.status) &&
         (await this.hostAlive(record.host));
-      if (heldElsewhere && record.status !== 'swapping-out') return { won: false, holder: record };
+      if (heldElsewhere && record.status !== 'swapping-out') {
+        // The holder answers the activation itself; a holder nobody serves any more died (its
+        // heartbeat may not be stale yet), and the process is taken over from its last snapshot.
+        const answer = await this.askHolder(record.host!, pid);
+        if (answer !== 'gone') return { won: false, holder: answer };
+        heldElsewhere = false;
+      }
       if (heldElsewhere) {
         // Its backup queue is read again only at the next swap-in: wait for the swap-out to end, then claim.
         if (Date.now() > deadline) throw new ProcessUnavailableError(this.app, pid, record.status);
@@ -235,6 +251,23 @@ export class RuntimeHost implements ProcessDirectory {
       if (claimed !== undefined) return { won: true, previous: record, revision: claimed };
       // Another host wrote the record first: look again.
     }
+  }
+
+  /** Forwards an activation to the host that holds the process; 'gone' when no one serves that host any more. */
+  private async askHolder(holder: string, pid: string): Promise<ProcessInfo | 'gone'> {
+    const request: ControlRequest = { op: 'activate', app: this.app, pid };
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.options.transport.request(hostSubject(this.app, holder), encodeWire(request), {
+        timeoutMs: this.options.claimTimeoutMs ?? 30_000,
+      });
+    } catch (e) {
+      if (e instanceof NoRespondersError) return 'gone';
+      throw e;
+    }
+    const reply = decodeReply(bytes);
+    if (!reply.ok) throw fromWireError(reply.error);
+    return decodeWire<ProcessInfo>(reply.data!, 'activation reply');
   }
 
   private async hostAlive(hostId: string): Promise<boolean> {
@@ -375,6 +408,28 @@ export class RuntimeHost implements ProcessDirectory {
   /** Writes a heartbeat now (tests and the down-scaling policy read it). */
   heartbeatNow(): Promise<void> {
     return this.beat();
+  }
+
+  /**
+   * Fencing: a process the registry now places on another host was taken over while this host was
+   * cut off (e.g. from NATS). The copy here is stale; it is dropped without a snapshot, so that
+   * only the new holder serves it. Runs with every heartbeat.
+   */
+  async fence(): Promise<string[]> {
+    if (this.controllers.size === 0) return [];
+    const records = new Map((await this.options.registry.listProcesses(this.app)).map((r) => [r.pid, r]));
+    const dropped: string[] = [];
+    for (const [pid, controller] of [...this.controllers]) {
+      const record = records.get(pid);
+      if (controller.status !== 'active' || !record || record.host === undefined || record.host === this.id) continue;
+      await this.locked(pid, async () => {
+        if (this.controllers.get(pid) !== controller) return;
+        await controller.stop();
+        this.controllers.delete(pid);
+        dropped.push(pid);
+      });
+    }
+    return dropped;
   }
 }
 

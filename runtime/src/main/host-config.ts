@@ -11,6 +11,22 @@ export interface HostConfig {
   readonly hostId?: string;
   /** `PRAAS_MODULE`: absolute path of the compiled JS module whose exported `@Process` classes the host runs. */
   readonly modulePath: string;
+  /** `PRAAS_HEARTBEAT_MS`: interval of the host's heartbeats (default 2 000). */
+  readonly heartbeatMs?: number;
+  /** `PRAAS_HOST_STALE_MS`: after this long without a heartbeat another host takes a process over (default 10 000). */
+  readonly hostStaleMs?: number;
+  /** `PRAAS_MEMORY_BUDGET_BYTES`: above this, the down-scaling policy swaps this host's processes out. */
+  readonly memoryBudgetBytes?: number;
+}
+
+function optionalPositive(env: Env, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(`${name} must be a positive whole number, got '${raw}'`, { variable: name });
+  }
+  return value;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -32,7 +48,18 @@ export function readHostConfig(env: Env): HostConfig {
   const modulePath = resolve(
     required(env, 'PRAAS_MODULE', 'the path of the compiled JS module that exports the @Process classes'),
   );
-  return { natsUrl, app, modulePath, ...(hostId === undefined ? {} : { hostId }) };
+  const heartbeatMs = optionalPositive(env, 'PRAAS_HEARTBEAT_MS');
+  const hostStaleMs = optionalPositive(env, 'PRAAS_HOST_STALE_MS');
+  const memoryBudgetBytes = optionalPositive(env, 'PRAAS_MEMORY_BUDGET_BYTES');
+  return {
+    natsUrl,
+    app,
+    modulePath,
+    ...(hostId === undefined ? {} : { hostId }),
+    ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
+    ...(hostStaleMs === undefined ? {} : { hostStaleMs }),
+    ...(memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes }),
+  };
 }
 
 /**

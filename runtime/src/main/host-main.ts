@@ -1,7 +1,7 @@
 /**
  * Entry point of a runtime host OS process (DESIGN §3, §7): hosts the `@Process` classes of
  * PRAAS_MODULE for application PRAAS_APP on NATS (PRAAS_NATS_URL), swapping to the store the
- * environment names (PRAAS_SWAP_DIR). Prints one ready line; on SIGTERM or SIGINT swaps every
+ * environment names (PRAAS_S3_* or PRAAS_SWAP_DIR). Prints one ready line; on SIGTERM or SIGINT swaps every
  * process out and exits 0.
  */
 import 'reflect-metadata';
@@ -26,6 +26,9 @@ async function main(): Promise<void> {
     registry,
     store,
     ...(config.hostId === undefined ? {} : { hostId: config.hostId }),
+    ...(config.heartbeatMs === undefined ? {} : { heartbeatMs: config.heartbeatMs }),
+    ...(config.hostStaleMs === undefined ? {} : { hostStaleMs: config.hostStaleMs }),
+    ...(config.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: config.memoryBudgetBytes }),
   });
   await host.start();
   console.log(`praas host ${host.id} serving ${host.app} on ${config.natsUrl}`);

@@ -29,6 +29,7 @@ import {
   type ProcessInfo,
   type ProcessRecord,
   type Registry,
+  type Subscription,
   type Transport,
 } from '@praas/framework';
 import { pickLeastLoaded } from '../placement/least-loaded';
@@ -40,6 +41,13 @@ export interface ControlPlaneOptions {
   readonly provider: HostProvider;
   /** Timeout of control requests to hosts (default 60 000 ms: a swap of a large state takes a while). */
   readonly controlTimeoutMs?: number;
+}
+
+/** A change of an application's process membership, as the watch of the control plane reports it. */
+export interface ProcessWatchEvent {
+  /** `put`: the process was created or changed status; `deleted`: it is gone. */
+  readonly type: 'put' | 'deleted';
+  readonly process: ProcessInfo;
 }
 
 function toInfo(record: ProcessRecord): ProcessInfo {
@@ -99,6 +107,7 @@ export class ControlPlane implements ControlPlaneApi {
     for (const p of await this.options.registry.listProcesses(name)) await this.deleteProcess(name, p.pid);
     await this.options.provider.releaseHosts(name);
     await this.options.registry.deleteApp(name);
+    this.clients.delete(name);
   }
 
   async createProcess(appName: string, options: CreateProcessOptions = {}): Promise<ProcessInfo> {
@@ -148,6 +157,9 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   async invoke<R = unknown>(app: string, fn: string, data?: unknown, options: ClientInvokeOptions = {}): Promise<R> {
+    // Checking the application first answers an unknown one as such, and keeps the per-application
+    // client cache from growing with names that callers made up.
+    await this.app(app);
     validateName('function', fn);
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
     const pid = options.pid ?? (await this.pickProcess(app));
@@ -168,6 +180,7 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   async send(app: string, pid: string, key: string | number, data: unknown): Promise<void> {
+    await this.app(app);
     validateName('pid', pid);
     const messageKey = normalizeKey('message key', key);
     const bytes = encode(data, `message '${messageKey}'`);
@@ -183,6 +196,18 @@ export class ControlPlane implements ControlPlaneApi {
       key: messageKey,
       data: bytes,
     });
+  }
+
+  /**
+   * Calls `listener` for every change of the application's processes (created, status changed,
+   * deleted) until the returned subscription is ended. Resolves once the watch is in place.
+   * @throws ApplicationNotFoundError when the application does not exist.
+   */
+  async watchProcesses(app: string, listener: (event: ProcessWatchEvent) => void): Promise<Subscription> {
+    await this.app(app);
+    return this.options.registry.watchProcesses(app, (event) =>
+      listener({ type: event.type, process: toInfo(event.record) }),
+    );
   }
 
   /** FaaS-style routing without a pid: an active process, else a swapped one, else a new one. */

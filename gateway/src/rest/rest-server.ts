@@ -123,15 +123,13 @@ export class RestServer {
 
   private async watch(match: RouteMatch, res: ServerResponse): Promise<void> {
     if (this.stopping) throw new UnavailableError('the gateway is stopping');
-    let stream: SseStream | undefined;
+    // Events that arrive before the stream is open are held, then sent in order.
     const early: ProcessWatchEvent[] = [];
-    const subscription = await this.options.operations.watchProcesses(match.params['app']!, (event) => {
-      if (stream) stream.send(event.type, event);
-      else early.push(event);
-    });
+    let deliver = (event: ProcessWatchEvent): void => void early.push(event);
+    const subscription = await this.options.operations.watchProcesses(match.params['app']!, (event) => deliver(event));
     const sse = new SseStream(res, this.keepAliveMs);
-    stream = sse;
     for (const event of early) sse.send(event.type, event);
+    deliver = (event) => sse.send(event.type, event);
     this.streams.add(sse);
     this.options.metrics.watchStreams.inc({ protocol: 'sse' });
     sse.onEnd(() => {

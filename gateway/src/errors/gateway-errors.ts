@@ -31,10 +31,3 @@ export class UnsupportedMediaTypeError extends PraasError {
     );
   }
 }
-
-/** Every error code a front end can answer with, for the status tables' exhaustiveness tests. */
-export const GATEWAY_ERROR_CODES = [
-  RouteNotFoundError.code,
-  MethodNotAllowedError.code,
-  UnsupportedMediaTypeError.code,
-] as const;

@@ -36,3 +36,4 @@ export * from './registry/registry';
 export { MemoryRegistry } from './registry/memory/memory-registry';
 export * from './api/control-plane';
 export { DataPlaneClient, unwrapReply, DEFAULT_INVOKE_TIMEOUT_MS } from './transport/data-plane-client';
+export { PraasClient, type PraasClientOptions, type DataPlaneAccess } from './client/praas-client';

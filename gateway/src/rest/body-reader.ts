@@ -8,7 +8,9 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Reads a request body, holding at most `limit` bytes: a declared `Content-Length` over the limit
- * is refused before reading, and a streamed body is refused as soon as it passes the limit.
+ * is refused before reading, and a streamed body is refused as soon as it passes the limit. What
+ * follows is discarded as it arrives (node:http does the same for bodies nobody reads), bounded
+ * by the server's request timeout.
  * @throws PayloadTooLargeError (413) over the limit.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -31,7 +33,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        req.pause();
+        // The rest is read and dropped, so the client gets its 413 and the connection stays usable.
+        req.resume();
         chunks.length = 0;
         reject(new PayloadTooLargeError('request body', size, limit));
         return;

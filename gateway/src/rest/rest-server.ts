@@ -165,8 +165,6 @@ export class RestServer {
     };
     if (status === 405 && Array.isArray(wire.details?.['allowed']))
       headers['Allow'] = (wire.details['allowed'] as string[]).join(', ');
-    // A body left unread (too large, or never wanted) is not worth draining: close the connection after answering.
-    if (!req.complete) headers['Connection'] = 'close';
     res.writeHead(status, headers);
     res.end(text);
     return status;

@@ -73,15 +73,15 @@ describe('PraasClient against a live gateway', () => {
     await direct.createApp('dp');
     await direct.createProcess('dp', { pid: 'p' });
     const before = (await stack.gateway.metrics.render()).match(/praas_gateway_invocations_total\{[^}]*\} \d+/g) ?? [];
-    const rich = (await direct.invoke('dp', 'rich', undefined, { pid: 'p' })) as { at: unknown; tags: unknown };
+    const rich = await direct.invoke<{ at: unknown; tags: unknown }>('dp', 'rich', undefined, { pid: 'p' });
     assert.ok(rich.at instanceof Date, 'a Date stays a Date on the data plane');
     assert.ok(rich.tags instanceof Map);
     await direct.send('dp', 'p', 'note', new Date(0));
-    const [received] = (await direct.invoke('dp', 'inbox', 1, { pid: 'p' })) as unknown[];
+    const [received] = await direct.invoke<unknown[]>('dp', 'inbox', 1, { pid: 'p' });
     assert.ok(received instanceof Date);
     const after = (await stack.gateway.metrics.render()).match(/praas_gateway_invocations_total\{[^}]*\} \d+/g) ?? [];
     assert.deepEqual(after, before, 'the gateway saw none of these invocations');
-    const viaJson = (await viaGateway.invoke('dp', 'rich', undefined, { pid: 'p' })) as { at: unknown };
+    const viaJson = await viaGateway.invoke<{ at: unknown }>('dp', 'rich', undefined, { pid: 'p' });
     assert.equal(viaJson.at, '2024-05-06T07:08:09.000Z', 'through the gateway the result is JSON');
   });
 });

@@ -100,7 +100,11 @@ export function http(
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
       headers['content-type'] = 'application/json';
   }
-  if (payload && !options.chunked) headers['content-length'] = String(payload.length);
+  // node:http chunks bodies of GET, DELETE and friends only when told to.
+  if (payload)
+    headers[options.chunked ? 'transfer-encoding' : 'content-length'] = options.chunked
+      ? 'chunked'
+      : String(payload.length);
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers, agent: false }, (res) => {

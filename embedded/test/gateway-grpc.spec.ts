@@ -161,6 +161,16 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
     assert.ok(ended);
   });
 
+  it('refuses payloads over the body limit with RESOURCE_EXHAUSTED', async () => {
+    await unary(client, 'CreateApp', { name: 'big' });
+    const huge = json('x'.repeat(2 * 1024 * 1024));
+    await assert.rejects(unary(client, 'Invoke', { app: 'big', fn: 'add', payload: huge }), (e: ServiceError) => {
+      assert.equal(e.code, status.RESOURCE_EXHAUSTED);
+      return true;
+    });
+    assert.deepEqual(await unary(client, 'Health', {}), { status: 'SERVING' }, 'the server keeps serving');
+  });
+
   it('refuses to watch an unknown application', async () => {
     const call = (client as unknown as Record<string, (r: object) => ClientReadableStream<unknown>>)[
       'WatchProcesses'

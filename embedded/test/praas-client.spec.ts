@@ -9,6 +9,7 @@ import {
   ProcessNotFoundError,
   UnavailableError,
   type ControlPlaneApi,
+  type ProcessWatchEvent,
 } from '@praas/framework';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack';
 
@@ -62,6 +63,44 @@ describe('PraasClient against a live gateway', () => {
     const { httpUrl } = stack.addresses;
     await stack.gateway.stop();
     await assert.rejects(new PraasClient({ url: httpUrl }).listApps(), UnavailableError);
+  });
+
+  it('watches membership changes over the event stream, until unsubscribed or the gateway stops', async () => {
+    const client = new PraasClient({ url: stack.addresses.httpUrl });
+    await client.createApp('watched');
+    await assert.rejects(
+      client.watchProcesses('missing', () => undefined),
+      ApplicationNotFoundError,
+    );
+    const events: ProcessWatchEvent[] = [];
+    let wake: () => void = () => undefined;
+    const waitFor = async (match: (e: ProcessWatchEvent) => boolean): Promise<void> => {
+      while (!events.some(match)) await new Promise<void>((r) => (wake = r));
+    };
+    let endedBy: Error | undefined | 'not ended' = 'not ended';
+    const sub = await client.watchProcesses(
+      'watched',
+      (e) => {
+        events.push(e);
+        wake();
+      },
+      { onEnd: (error) => (endedBy = error) },
+    );
+    await client.createProcess('watched', { pid: 'w1' });
+    await waitFor((e) => e.type === 'put' && e.process.pid === 'w1' && e.process.status === 'active');
+    await client.swapProcess('watched', 'w1');
+    await waitFor((e) => e.type === 'put' && e.process.status === 'swapped');
+    await client.deleteProcess('watched', 'w1');
+    await waitFor((e) => e.type === 'deleted');
+    await sub.unsubscribe();
+    assert.equal(endedBy, 'not ended', 'unsubscribing is not an end the caller is told about');
+
+    let ended!: () => void;
+    const endedPromise = new Promise<void>((r) => (ended = r));
+    const second = await client.watchProcesses('watched', () => undefined, { onEnd: () => ended() });
+    await stack.gateway.stop();
+    await endedPromise;
+    await second.unsubscribe();
   });
 
   it('invokes straight over the data plane when given one, keeping the binary types', async () => {

@@ -36,4 +36,5 @@ export * from './registry/registry';
 export { MemoryRegistry } from './registry/memory/memory-registry';
 export * from './api/control-plane';
 export { DataPlaneClient, unwrapReply, DEFAULT_INVOKE_TIMEOUT_MS } from './transport/data-plane-client';
-export { PraasClient, type PraasClientOptions, type DataPlaneAccess } from './client/praas-client';
+export { PraasClient, type PraasClientOptions, type DataPlaneAccess, type WatchOptions } from './client/praas-client';
+export { SseParser, type ServerSentEvent } from './client/sse-parser';

@@ -1,7 +1,7 @@
 /** @praas/gateway — the control plane: applications, processes, placement and provisioning of runtime hosts. */
 import 'reflect-metadata';
 
-export { ControlPlane, type ControlPlaneOptions, type ProcessWatchEvent } from './control/control-plane';
+export { ControlPlane, type ControlPlaneOptions } from './control/control-plane';
 export type { GatewayOperations } from './control/gateway-operations';
 export { MeteredOperations } from './control/metered-operations';
 export type { HostProvider } from './provisioning/host-provider';

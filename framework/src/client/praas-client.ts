@@ -5,14 +5,24 @@ import type {
   CreateAppOptions,
   CreateProcessOptions,
   ProcessInfo,
+  ProcessWatchEvent,
 } from '../api/control-plane';
-import { EncodeError, fromWireError, PraasError, TimeoutError, UnavailableError, type WireError } from '../errors';
+import {
+  DecodeError,
+  EncodeError,
+  fromWireError,
+  PraasError,
+  TimeoutError,
+  UnavailableError,
+  type WireError,
+} from '../errors';
 import type { Registry } from '../registry/registry';
 import { DataPlaneClient, DEFAULT_INVOKE_TIMEOUT_MS, unwrapReply } from '../transport/data-plane-client';
-import type { Transport } from '../transport/transport';
+import type { Subscription, Transport } from '../transport/transport';
 import { decode, encode } from '../wire/codec';
 import { newId } from '../wire/ids';
 import { normalizeKey, validateName } from '../wire/names';
+import { SseParser } from './sse-parser';
 
 /** Direct access to the data plane: the transport processes listen on, and the registry it shares. */
 export interface DataPlaneAccess {
@@ -34,6 +44,11 @@ export interface PraasClientOptions {
    * without a pid, calls go through the gateway and values travel as JSON (see the gateway README).
    */
   readonly dataPlane?: DataPlaneAccess;
+}
+
+export interface WatchOptions {
+  /** Called once when the watch ends other than by `unsubscribe` (the gateway stopped, the connection broke). */
+  readonly onEnd?: (error?: Error) => void;
 }
 
 /** Time the client grants the gateway on top of an invocation's own timeout. */
@@ -127,6 +142,62 @@ export class PraasClient implements ControlPlaneApi {
     });
   }
 
+  /**
+   * Calls `listener` for every change of the application's processes, from the gateway's event
+   * stream, until the returned subscription is ended. Resolves once the watch is in place.
+   * @throws ApplicationNotFoundError when the application does not exist.
+   */
+  async watchProcesses(
+    app: string,
+    listener: (event: ProcessWatchEvent) => void,
+    options: WatchOptions = {},
+  ): Promise<Subscription> {
+    const url = `${this.base}/v1/apps/${encodeURIComponent(app)}/watch`;
+    const controller = new AbortController();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { accept: 'text/event-stream', ...this.options.headers },
+        signal: controller.signal,
+      });
+    } catch (e) {
+      throw new UnavailableError(
+        `cannot reach the gateway at ${this.base}: ${e instanceof Error ? e.message : String(e)}`,
+        {
+          cause: e,
+          details: { url },
+        },
+      );
+    }
+    if (!response.ok || !response.body) throw errorFromResponse(response.status, await response.text());
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const parser = new SseParser(({ event, data }) => {
+      if (event === 'put' || event === 'deleted') listener(JSON.parse(data) as ProcessWatchEvent);
+    });
+    let stopped = false;
+    const pump = (async (): Promise<void> => {
+      let failure: Error | undefined;
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          parser.feed(decoder.decode(value, { stream: true }));
+        }
+      } catch (e) {
+        failure = e instanceof Error ? e : new Error(String(e));
+      }
+      if (!stopped) options.onEnd?.(failure);
+    })();
+    return {
+      unsubscribe: async () => {
+        stopped = true;
+        controller.abort();
+        await pump;
+      },
+    };
+  }
+
   private async invokeDirect<R>(app: string, fn: string, data: unknown, options: ClientInvokeOptions): Promise<R> {
     validateName('function', fn);
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
@@ -205,8 +276,13 @@ export class PraasClient implements ControlPlaneApi {
         },
       );
     }
-    if (response.ok) return (text === '' ? undefined : JSON.parse(text)) as T;
-    throw errorFromResponse(response.status, text);
+    if (!response.ok) throw errorFromResponse(response.status, text);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (e) {
+      throw new DecodeError(`the answer to ${method} ${url}`, 'not JSON; is the URL that of a PraaS gateway?', e);
+    }
   }
 }
 

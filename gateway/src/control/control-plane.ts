@@ -28,6 +28,7 @@ import {
   type CreateProcessOptions,
   type ProcessInfo,
   type ProcessRecord,
+  type ProcessWatchEvent,
   type Registry,
   type Subscription,
   type Transport,
@@ -41,13 +42,6 @@ export interface ControlPlaneOptions {
   readonly provider: HostProvider;
   /** Timeout of control requests to hosts (default 60 000 ms: a swap of a large state takes a while). */
   readonly controlTimeoutMs?: number;
-}
-
-/** A change of an application's process membership, as the watch of the control plane reports it. */
-export interface ProcessWatchEvent {
-  /** `put`: the process was created or changed status; `deleted`: it is gone. */
-  readonly type: 'put' | 'deleted';
-  readonly process: ProcessInfo;
 }
 
 function toInfo(record: ProcessRecord): ProcessInfo {

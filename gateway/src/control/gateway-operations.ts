@@ -1,5 +1,4 @@
-import type { ControlPlaneApi, Subscription } from '@praas/framework';
-import type { ProcessWatchEvent } from './control-plane';
+import type { ControlPlaneApi, ProcessWatchEvent, Subscription } from '@praas/framework';
 
 /**
  * What the gateway's front ends (REST, gRPC) need from the control plane: the operations of

@@ -5,10 +5,10 @@ import {
   type CreateAppOptions,
   type CreateProcessOptions,
   type ProcessInfo,
+  type ProcessWatchEvent,
   type Subscription,
 } from '@praas/framework';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
-import type { ProcessWatchEvent } from './control-plane';
 import type { GatewayOperations } from './gateway-operations';
 
 /** The outcome label of a finished operation: `ok`, or the error's code (`INTERNAL` when it has none). */

@@ -1,5 +1,5 @@
 import type { AppInfo, ProcessInfo } from '@praas/framework';
-import type { ProcessWatchEvent } from '../control/control-plane';
+import type { ProcessWatchEvent } from '@praas/framework';
 
 /*
  * The messages of praas.proto as @grpc/proto-loader hands them over (camelCase, defaults filled

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { UnavailableError } from '@praas/framework';
-import type { ProcessWatchEvent } from '../control/control-plane';
+import type { AddressInfo, Socket } from 'node:net';
+import { UnavailableError, type ProcessWatchEvent } from '@praas/framework';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { httpStatusOf, publicError } from '../errors/http-status';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -32,6 +31,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export class RestServer {
   private readonly server: Server;
   private readonly streams = new Set<SseStream>();
+  /** Open connections and how many requests each is serving, so `close` can drop the ones serving none. */
+  private readonly connections = new Map<Socket, number>();
   private readonly bodyLimit: number;
   private readonly keepAliveMs: number;
   private readonly log: (message: string, error: unknown) => void;
@@ -41,7 +42,18 @@ export class RestServer {
     this.bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
     this.keepAliveMs = options.sseKeepAliveMs ?? 15_000;
     this.log = options.log ?? ((message, error) => console.error(message, error));
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      const socket = req.socket;
+      this.connections.set(socket, (this.connections.get(socket) ?? 0) + 1);
+      res.once('close', () => {
+        if (this.connections.has(socket)) this.connections.set(socket, (this.connections.get(socket) ?? 1) - 1);
+      });
+      void this.handle(req, res);
+    });
+    this.server.on('connection', (socket: Socket) => {
+      this.connections.set(socket, 0);
+      socket.once('close', () => this.connections.delete(socket));
+    });
   }
 
   /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
@@ -70,7 +82,9 @@ export class RestServer {
         clearTimeout(timer);
         resolve();
       });
+      // Idle keep-alive connections, and connections a client opened ahead without sending a request yet.
       this.server.closeIdleConnections();
+      for (const [socket, requests] of this.connections) if (requests === 0) socket.destroy();
     });
   }
 
@@ -142,6 +156,8 @@ export class RestServer {
 
   private write(res: ServerResponse, reply: RestReply): void {
     const headers: Record<string, string | number> = { ...reply.headers };
+    // While stopping, no connection is kept for another request.
+    if (this.stopping) headers['Connection'] = 'close';
     if (reply.body !== undefined) {
       headers['Content-Type'] = reply.contentType ?? JSON_TYPE;
       headers['Content-Length'] = Buffer.byteLength(reply.body);
@@ -163,6 +179,7 @@ export class RestServer {
       'Content-Type': JSON_TYPE,
       'Content-Length': Buffer.byteLength(text),
     };
+    if (this.stopping) headers['Connection'] = 'close';
     if (status === 405 && Array.isArray(wire.details?.['allowed']))
       headers['Allow'] = (wire.details['allowed'] as string[]).join(', ');
     res.writeHead(status, headers);

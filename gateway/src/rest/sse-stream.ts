@@ -16,7 +16,8 @@ export class SseStream {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
+      // An event stream holds its connection to the end; closing it then lets a stopping server finish at once.
+      Connection: 'close',
       'X-Accel-Buffering': 'no',
     });
     // The head and a first comment go out now: a client that sees them knows the watch is in place.

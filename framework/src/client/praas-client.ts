@@ -180,9 +180,9 @@ export class PraasClient implements ControlPlaneApi {
       let failure: Error | undefined;
       try {
         for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parser.feed(decoder.decode(value, { stream: true }));
+          const chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
+          if (chunk.done) break;
+          parser.feed(decoder.decode(chunk.value, { stream: true }));
         }
       } catch (e) {
         failure = e instanceof Error ? e : new Error(String(e));

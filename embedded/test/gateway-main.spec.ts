@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { runGateway, type GatewayBackendFactory } from '@praas/gateway';
 import { createEmbedded } from '../src';
 import { Counter, http } from './support/gateway-stack';
@@ -57,14 +58,16 @@ describe('gateway entry (runGateway)', () => {
     assert.equal(await runGateway(factory, { argv: ['--http-port', 'eighty'], env: {}, err: (l) => err.push(l) }), 2);
     assert.match(err[0]!, /--http-port must be a port/);
     assert.equal(built, 0);
-    assert.equal(
-      await runGateway(factory, {
-        argv: ['--host', '203.0.113.1', '--http-port', '0'],
-        env: {},
-        err: (l) => err.push(l),
-      }),
-      1,
-    );
+    const taken = createServer();
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const argv = ['--host', '127.0.0.1', '--http-port', port, '--grpc-port', '0'];
+      assert.equal(await runGateway(factory, { argv, env: {}, err: (l) => err.push(l) }), 1, 'the port is taken');
+    } finally {
+      taken.close();
+    }
     assert.equal(built, 1);
     assert.match(err[1]!, /could not start/);
   });

@@ -48,7 +48,11 @@ export class RestServer {
       res.once('close', () => {
         if (this.connections.has(socket)) this.connections.set(socket, (this.connections.get(socket) ?? 1) - 1);
       });
-      void this.handle(req, res);
+      this.handle(req, res).catch((e: unknown) => {
+        // Only writing the answer itself can get here; the request cannot be answered any more.
+        this.log(`${req.method} ${req.url} could not be answered`, e);
+        res.destroy();
+      });
     });
     this.server.on('connection', (socket: Socket) => {
       this.connections.set(socket, 0);

@@ -34,6 +34,11 @@ export interface EmbeddedPraas extends ControlPlaneApi {
   readonly swapLocation: string;
   /** The in-process hosts, one per application (for inspection and tests). */
   readonly provider: InProcessHostProvider;
+  /** The control plane behind this API, e.g. to serve it with a `Gateway` over REST and gRPC. */
+  readonly controlPlane: ControlPlane;
+  /** The in-memory data plane, e.g. for a `PraasClient` that invokes processes directly. */
+  readonly transport: MemoryTransport;
+  readonly registry: MemoryRegistry;
   /** Swaps every process out to the swap store and stops. */
   close(): Promise<void>;
 }
@@ -84,6 +89,9 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
   const embedded: EmbeddedPraas = {
     swapLocation: store.describe(),
     provider,
+    controlPlane,
+    transport,
+    registry,
     createApp: (name, o) => controlPlane.createApp(name, o),
     listApps: () => controlPlane.listApps(),
     getApp: (name) => controlPlane.getApp(name),

@@ -44,3 +44,5 @@ export {
   type NatsKvRegistryOptions,
   type NatsKvRegistryConnectOptions,
 } from './registry/nats/nats-kv-registry';
+export { PraasClient, type PraasClientOptions, type DataPlaneAccess, type WatchOptions } from './client/praas-client';
+export { SseParser, type ServerSentEvent } from './client/sse-parser';

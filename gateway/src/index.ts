@@ -2,6 +2,33 @@
 import 'reflect-metadata';
 
 export { ControlPlane, type ControlPlaneOptions } from './control/control-plane';
+export type { GatewayOperations } from './control/gateway-operations';
+export { MeteredOperations } from './control/metered-operations';
 export type { HostProvider } from './provisioning/host-provider';
 export { pickLeastLoaded, HOST_STALE_MS } from './placement/least-loaded';
 export { DownScalingPolicy, decideSwaps, type DownScalingOptions, type SwapDecision } from './policy/down-scaling';
+export { Gateway, type GatewayOptions, type GatewayStartOptions, type GatewayAddresses } from './gateway';
+export {
+  runGateway,
+  type GatewayBackend,
+  type GatewayBackendFactory,
+  type RunGatewayOptions,
+  type SignalSource,
+} from './main';
+export { parseGatewayConfig, parseByteSize, GATEWAY_USAGE, type GatewayConfig } from './config/gateway-config';
+export { RestServer, type RestServerOptions } from './rest/rest-server';
+export { ROUTES, matchRoute, type RouteMatch, type RouteName } from './rest/routes';
+export { DEFAULT_BODY_LIMIT_BYTES } from './rest/body-reader';
+export { GrpcServer, type GrpcServerOptions, ERROR_METADATA_KEY } from './grpc/grpc-server';
+export { loadGatewayService, GATEWAY_PROTO_PATH } from './grpc/gateway-proto';
+export { httpStatusOf, publicError } from './errors/http-status';
+export { grpcStatusOf } from './errors/grpc-status';
+export { RouteNotFoundError, MethodNotAllowedError, UnsupportedMediaTypeError } from './errors/gateway-errors';
+export { toJsonValue, stringifyResult, MAX_JSON_DEPTH } from './json/json-mapping';
+export { GatewayMetrics } from './metrics/gateway-metrics';
+export { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/metrics-registry';
+export { Counter } from './metrics/counter';
+export { Gauge, type GaugeOptions } from './metrics/gauge';
+export { Histogram, type HistogramOptions, DEFAULT_SECONDS_BUCKETS } from './metrics/histogram';
+export type { Metric, MetricOptions } from './metrics/metric';
+export type { Labels } from './metrics/labels';

@@ -17,6 +17,13 @@ export interface ProcessInfo {
   readonly generation: number;
 }
 
+/** A change of an application's process membership, as a control-plane watch reports it. */
+export interface ProcessWatchEvent {
+  /** `put`: the process was created or changed status; `deleted`: it is gone. */
+  readonly type: 'put' | 'deleted';
+  readonly process: ProcessInfo;
+}
+
 export interface CreateAppOptions {
   /** Process classes of the application; defaults to every class the runtime hosts know. */
   processClasses?: string[];

@@ -28,7 +28,9 @@ import {
   type CreateProcessOptions,
   type ProcessInfo,
   type ProcessRecord,
+  type ProcessWatchEvent,
   type Registry,
+  type Subscription,
   type Transport,
 } from '@praas/framework';
 import { pickLeastLoaded } from '../placement/least-loaded';
@@ -99,6 +101,7 @@ export class ControlPlane implements ControlPlaneApi {
     for (const p of await this.options.registry.listProcesses(name)) await this.deleteProcess(name, p.pid);
     await this.options.provider.releaseHosts(name);
     await this.options.registry.deleteApp(name);
+    this.clients.delete(name);
   }
 
   async createProcess(appName: string, options: CreateProcessOptions = {}): Promise<ProcessInfo> {
@@ -148,6 +151,9 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   async invoke<R = unknown>(app: string, fn: string, data?: unknown, options: ClientInvokeOptions = {}): Promise<R> {
+    // Checking the application first answers an unknown one as such, and keeps the per-application
+    // client cache from growing with names that callers made up.
+    await this.app(app);
     validateName('function', fn);
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
     const pid = options.pid ?? (await this.pickProcess(app));
@@ -168,6 +174,7 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   async send(app: string, pid: string, key: string | number, data: unknown): Promise<void> {
+    await this.app(app);
     validateName('pid', pid);
     const messageKey = normalizeKey('message key', key);
     const bytes = encode(data, `message '${messageKey}'`);
@@ -183,6 +190,18 @@ export class ControlPlane implements ControlPlaneApi {
       key: messageKey,
       data: bytes,
     });
+  }
+
+  /**
+   * Calls `listener` for every change of the application's processes (created, status changed,
+   * deleted) until the returned subscription is ended. Resolves once the watch is in place.
+   * @throws ApplicationNotFoundError when the application does not exist.
+   */
+  async watchProcesses(app: string, listener: (event: ProcessWatchEvent) => void): Promise<Subscription> {
+    await this.app(app);
+    return this.options.registry.watchProcesses(app, (event) =>
+      listener({ type: event.type, process: toInfo(event.record) }),
+    );
   }
 
   /** FaaS-style routing without a pid: an active process, else a swapped one, else a new one. */

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import type { ProcessInfo } from '@praas/framework';
+import { http, SseReader, startGatewayStack, type GatewayStack } from './support/gateway-stack';
+
+describe('gateway REST API (on the embedded stack)', () => {
+  let stack: GatewayStack;
+  let base: string;
+  beforeEach(async () => {
+    stack = await startGatewayStack({ bodyLimitBytes: 64 * 1024 });
+    base = stack.addresses.httpUrl;
+  });
+  afterEach(async () => stack.close());
+
+  it('runs the application and process life cycle', async () => {
+    const created = await http(base, 'POST', '/v1/apps', { body: { name: 'shop' } });
+    assert.equal(created.status, 201);
+    assert.equal(created.headers.location, '/v1/apps/shop');
+    assert.deepEqual((created.json as { processClasses: string[] }).processClasses, ['Counter']);
+    assert.equal((await http(base, 'POST', '/v1/apps', { body: { name: 'shop' } })).status, 409);
+    assert.deepEqual(
+      ((await http(base, 'GET', '/v1/apps')).json as { apps: { name: string }[] }).apps.map((a) => a.name),
+      ['shop'],
+    );
+    assert.equal((await http(base, 'GET', '/v1/apps/shop')).status, 200);
+
+    const proc = await http(base, 'POST', '/v1/apps/shop/processes', { body: { class: 'Counter', pid: 'c1' } });
+    assert.equal(proc.status, 201);
+    assert.equal(proc.headers.location, '/v1/apps/shop/processes/c1');
+    assert.equal((proc.json as ProcessInfo).address, 'praas.shop.p.c1');
+    assert.equal((proc.json as ProcessInfo).status, 'active');
+
+    const first = await http(base, 'POST', '/v1/apps/shop/invoke/add?pid=c1', { body: 40 });
+    assert.equal(first.status, 200);
+    assert.equal(first.json, 40);
+
+    const swapped = await http(base, 'POST', '/v1/apps/shop/processes/c1/swap');
+    assert.equal(swapped.status, 200);
+    assert.equal((swapped.json as ProcessInfo).status, 'swapped');
+    const listed = (await http(base, 'GET', '/v1/apps/shop/processes')).json as { processes: ProcessInfo[] };
+    assert.deepEqual(
+      listed.processes.map((p) => [p.pid, p.status]),
+      [['c1', 'swapped']],
+    );
+
+    // The next invocation swaps the process in transparently and sees its state.
+    const again = await http(base, 'POST', '/v1/apps/shop/invoke/add', { body: 2, headers: { 'Praas-Process': 'c1' } });
+    assert.equal(again.status, 200);
+    assert.equal(again.json, 42);
+    const got = (await http(base, 'GET', '/v1/apps/shop/processes/c1')).json as ProcessInfo;
+    assert.equal(got.status, 'active');
+    assert.equal(got.generation, 1);
+
+    for (const n of [1, 2]) {
+      const sent = await http(base, 'POST', '/v1/apps/shop/processes/c1/messages', { body: { key: 'note', data: n } });
+      assert.equal(sent.status, 202);
+    }
+    assert.deepEqual((await http(base, 'POST', '/v1/apps/shop/invoke/inbox?pid=c1', { body: 2 })).json, [1, 2]);
+
+    assert.equal((await http(base, 'DELETE', '/v1/apps/shop/processes/c1')).status, 204);
+    const gone = await http(base, 'GET', '/v1/apps/shop/processes/c1');
+    assert.equal(gone.status, 404);
+    assert.equal((gone.json as { error: { code: string } }).error.code, 'PROCESS_NOT_FOUND');
+    assert.equal((await http(base, 'DELETE', '/v1/apps/shop')).status, 204);
+    assert.equal((await http(base, 'GET', '/v1/apps/shop')).status, 404);
+  });
+
+  it('invokes FaaS-style without a pid, answers undefined with 204 and maps rich results to JSON', async () => {
+    await http(base, 'POST', '/v1/apps', { body: { name: 'faas' } });
+    assert.equal((await http(base, 'POST', '/v1/apps/faas/invoke/add', { body: 3 })).json, 3);
+    assert.equal((await http(base, 'POST', '/v1/apps/faas/invoke/add', { body: 3 })).json, 6, 'the process is reused');
+    const none = await http(base, 'POST', '/v1/apps/faas/invoke/nothing');
+    assert.equal(none.status, 204);
+    assert.equal(none.text, '');
+    assert.deepEqual((await http(base, 'POST', '/v1/apps/faas/invoke/rich')).json, {
+      at: '2024-05-06T07:08:09.000Z',
+      big: '1180591620717411303424',
+      bytes: 'aGk=',
+      floats: [0.5, 1.5],
+      tags: [['k', 'v']],
+    });
+  });
+
+  it('answers errors as { error: { code, message, details } } with a mapped status', async () => {
+    await http(base, 'POST', '/v1/apps', { body: { name: 'errs' } });
+    await http(base, 'POST', '/v1/apps/errs/processes', { body: { pid: 'p' } });
+    const failed = await http(base, 'POST', '/v1/apps/errs/invoke/fail?pid=p', { body: 'user says no' });
+    assert.equal(failed.status, 502);
+    assert.deepEqual(failed.json, {
+      error: {
+        code: 'FUNCTION_FAILED',
+        message: 'user says no',
+        details: { function: 'fail', pid: 'p', errorName: 'RangeError' },
+      },
+    });
+    assert.doesNotMatch(failed.text, /at .*\.js/, 'no stack trace');
+    const cases: [string, string, HttpResultInit, number, string][] = [
+      ['POST', '/v1/apps', { body: { name: 'bad name' } }, 400, 'INVALID_NAME'],
+      ['POST', '/v1/apps', { raw: '{"name":', headers: { 'content-type': 'application/json' } }, 400, 'DECODE_FAILED'],
+      ['POST', '/v1/apps', { raw: 'name=x', headers: { 'content-type': 'text/plain' } }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['POST', '/v1/apps/errs/processes', { body: { class: 'Nope' } }, 404, 'PROCESS_CLASS_NOT_FOUND'],
+      ['POST', '/v1/apps/errs/invoke/missing?pid=p', {}, 404, 'FUNCTION_NOT_FOUND'],
+      ['POST', '/v1/apps/nope/invoke/add', {}, 404, 'APPLICATION_NOT_FOUND'],
+      ['POST', '/v1/apps/errs/invoke/add?pid=p&timeoutMs=abc', {}, 400, 'INVALID_ARGUMENT'],
+      ['GET', '/v2/anything', {}, 404, 'ROUTE_NOT_FOUND'],
+      ['PATCH', '/v1/apps/errs', {}, 405, 'METHOD_NOT_ALLOWED'],
+      [
+        'POST',
+        '/v1/apps',
+        { raw: Buffer.alloc(65 * 1024, 32), headers: { 'content-type': 'application/json' } },
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
+      [
+        'POST',
+        '/v1/apps',
+        { raw: Buffer.alloc(200 * 1024, 32), chunked: true, headers: { 'content-type': 'application/json' } },
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
+    ];
+    for (const [method, path, init, status, code] of cases) {
+      const r = await http(base, method, path, init);
+      assert.equal(r.status, status, `${method} ${path}: ${r.text}`);
+      assert.equal((r.json as { error: { code: string } }).error.code, code, `${method} ${path}`);
+      assert.equal(typeof (r.json as { error: { message: string } }).error.message, 'string');
+    }
+    const notAllowed = await http(base, 'PATCH', '/v1/apps/errs');
+    assert.equal(notAllowed.headers.allow, 'GET, DELETE');
+  });
+
+  it('streams membership changes as server-sent events', async () => {
+    await http(base, 'POST', '/v1/apps', { body: { name: 'watched' } });
+    assert.equal((await http(base, 'GET', '/v1/apps/unknown/watch')).status, 404);
+    const sse = await SseReader.open(base, '/v1/apps/watched/watch');
+    try {
+      assert.equal(sse.status, 200);
+      assert.match(sse.contentType, /^text\/event-stream/);
+      const isEvent = (type: string, status?: string) => (e: { event: string; data: unknown }) => {
+        const d = e.data as { type: string; process: ProcessInfo };
+        return (
+          e.event === type && d.type === type && d.process.pid === 'w1' && (!status || d.process.status === status)
+        );
+      };
+      await http(base, 'POST', '/v1/apps/watched/processes', { body: { pid: 'w1' } });
+      await sse.waitFor(isEvent('put', 'active'));
+      await http(base, 'POST', '/v1/apps/watched/processes/w1/swap');
+      await sse.waitFor(isEvent('put', 'swapped'));
+      await http(base, 'DELETE', '/v1/apps/watched/processes/w1');
+      await sse.waitFor(isEvent('deleted'));
+    } finally {
+      await sse.close();
+    }
+  });
+
+  it('ends open event streams when the gateway stops', async () => {
+    await http(base, 'POST', '/v1/apps', { body: { name: 'stopping' } });
+    const sse = await SseReader.open(base, '/v1/apps/stopping/watch');
+    await stack.gateway.stop();
+    await sse.closed();
+    assert.ok(sse.ended);
+  });
+
+  it('answers /healthz and serves the expected series at /metrics after some traffic', async () => {
+    const health = await http(base, 'GET', '/healthz');
+    assert.equal(health.status, 200);
+    assert.deepEqual(health.json, { status: 'ok' });
+    await http(base, 'POST', '/v1/apps', { body: { name: 'm' } });
+    await http(base, 'POST', '/v1/apps/m/processes', { body: { pid: 'a' } });
+    await http(base, 'POST', '/v1/apps/m/processes', { body: { pid: 'b' } });
+    await http(base, 'POST', '/v1/apps/m/invoke/add?pid=a', { body: 1 });
+    await http(base, 'POST', '/v1/apps/m/invoke/fail?pid=a', { body: 'x' });
+    await http(base, 'POST', '/v1/apps/m/processes/b/swap');
+    await http(base, 'POST', '/v1/apps/m/processes', { body: { pid: 'b' } });
+    await http(base, 'POST', '/v1/apps/m/processes/b/swap');
+    await http(base, 'GET', '/nowhere');
+    const metrics = await http(base, 'GET', '/metrics');
+    assert.equal(metrics.status, 200);
+    assert.match(String(metrics.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    const lines = metrics.text.split('\n');
+    const expect = [
+      'praas_gateway_invocations_total{app="m",fn="add",outcome="ok"} 1',
+      'praas_gateway_invocations_total{app="m",fn="fail",outcome="FUNCTION_FAILED"} 1',
+      'praas_gateway_invocation_duration_seconds_count{app="m",fn="add"} 1',
+      'praas_gateway_swaps_total{app="m",direction="out",outcome="ok"} 2',
+      'praas_gateway_swaps_total{app="m",direction="in",outcome="ok"} 1',
+      'praas_gateway_swap_duration_seconds_count{app="m",direction="out"} 2',
+      'praas_processes{app="m",status="active"} 1',
+      'praas_processes{app="m",status="swapped"} 1',
+      'praas_gateway_http_requests_total{route="/v1/apps/{app}/processes",method="POST",status="201"} 3',
+      'praas_gateway_http_requests_total{route="unmatched",method="GET",status="404"} 1',
+      'praas_gateway_http_requests_total{route="/healthz",method="GET",status="200"} 1',
+    ];
+    for (const line of expect) assert.ok(lines.includes(line), `missing: ${line}\n${metrics.text}`);
+    assert.ok(lines.includes('# TYPE praas_gateway_invocation_duration_seconds histogram'));
+  });
+});
+
+type HttpResultInit = Parameters<typeof http>[3];

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import {
+  AlreadyExistsError,
+  ApplicationNotFoundError,
+  EncodeError,
+  FunctionError,
+  InvalidNameError,
+  PraasClient,
+  ProcessNotFoundError,
+  UnavailableError,
+  type ControlPlaneApi,
+  type ProcessWatchEvent,
+} from '@praas/framework';
+import { startGatewayStack, type GatewayStack } from './support/gateway-stack';
+
+/** User code written against ControlPlaneApi: runs unchanged in process and against a remote gateway. */
+async function scenario(api: ControlPlaneApi, app: string): Promise<unknown[]> {
+  await api.createApp(app);
+  const { pid } = await api.createProcess(app, { pid: 'c1' });
+  const out: unknown[] = [await api.invoke(app, 'add', 5, { pid })];
+  out.push((await api.swapProcess(app, pid)).status);
+  out.push(await api.invoke(app, 'add', 1, { pid }));
+  await api.send(app, pid, 'note', { hello: 'world' });
+  out.push(await api.invoke(app, 'inbox', 1, { pid }));
+  out.push((await api.listProcesses(app)).map((p) => `${p.pid}:${p.status}`));
+  out.push(await api.invoke(app, 'nothing', undefined, { pid }));
+  await api.deleteProcess(app, pid);
+  out.push((await api.listApps()).map((a) => a.name).includes(app));
+  await api.deleteApp(app);
+  return out;
+}
+
+describe('PraasClient against a live gateway', () => {
+  let stack: GatewayStack;
+  beforeEach(async () => (stack = await startGatewayStack()));
+  afterEach(async () => stack.close());
+
+  it('runs the same user code as the embedded control plane, with the same results', async () => {
+    const client = new PraasClient({ url: stack.addresses.httpUrl });
+    const remote = await scenario(client, 'remote');
+    const local = await scenario(stack.praas, 'local');
+    assert.deepEqual(remote, [5, 'swapped', 6, [{ hello: 'world' }], ['c1:active'], undefined, true]);
+    assert.deepEqual(remote, local);
+  });
+
+  it('rebuilds the errors the gateway answered with as their classes', async () => {
+    const client = new PraasClient({ url: `${stack.addresses.httpUrl}/` });
+    await client.createApp('errs');
+    await assert.rejects(client.createApp('errs'), AlreadyExistsError);
+    await assert.rejects(client.getApp('missing'), ApplicationNotFoundError);
+    await assert.rejects(client.createApp('bad name'), InvalidNameError);
+    await assert.rejects(client.getProcess('errs', 'nope'), ProcessNotFoundError);
+    await assert.rejects(client.invoke('errs', 'fail', 'it broke'), (e: unknown) => {
+      assert.ok(e instanceof FunctionError);
+      assert.equal(e.message, 'it broke');
+      assert.equal(e.details['errorName'], 'RangeError');
+      return true;
+    });
+    await assert.rejects(client.invoke('errs', 'add', 10n), EncodeError, 'a bigint argument cannot travel as JSON');
+  });
+
+  it('says the gateway is unreachable when it is', async () => {
+    const { httpUrl } = stack.addresses;
+    await stack.gateway.stop();
+    await assert.rejects(new PraasClient({ url: httpUrl }).listApps(), UnavailableError);
+  });
+
+  it('watches membership changes over the event stream, until unsubscribed or the gateway stops', async () => {
+    const client = new PraasClient({ url: stack.addresses.httpUrl });
+    await client.createApp('watched');
+    await assert.rejects(
+      client.watchProcesses('missing', () => undefined),
+      ApplicationNotFoundError,
+    );
+    const events: ProcessWatchEvent[] = [];
+    let wake: () => void = () => undefined;
+    const waitFor = async (match: (e: ProcessWatchEvent) => boolean): Promise<void> => {
+      while (!events.some(match)) await new Promise<void>((r) => (wake = r));
+    };
+    let endedBy: Error | undefined | 'not ended' = 'not ended';
+    const sub = await client.watchProcesses(
+      'watched',
+      (e) => {
+        events.push(e);
+        wake();
+      },
+      { onEnd: (error) => (endedBy = error) },
+    );
+    await client.createProcess('watched', { pid: 'w1' });
+    await waitFor((e) => e.type === 'put' && e.process.pid === 'w1' && e.process.status === 'active');
+    await client.swapProcess('watched', 'w1');
+    await waitFor((e) => e.type === 'put' && e.process.status === 'swapped');
+    await client.deleteProcess('watched', 'w1');
+    await waitFor((e) => e.type === 'deleted');
+    await sub.unsubscribe();
+    assert.equal(endedBy, 'not ended', 'unsubscribing is not an end the caller is told about');
+
+    let ended!: () => void;
+    const endedPromise = new Promise<void>((r) => (ended = r));
+    const second = await client.watchProcesses('watched', () => undefined, { onEnd: () => ended() });
+    await stack.gateway.stop();
+    await endedPromise;
+    await second.unsubscribe();
+  });
+
+  it('invokes straight over the data plane when given one, keeping the binary types', async () => {
+    const viaGateway = new PraasClient({ url: stack.addresses.httpUrl });
+    const direct = new PraasClient({
+      url: stack.addresses.httpUrl,
+      dataPlane: { transport: stack.praas.transport, registry: stack.praas.registry },
+    });
+    await direct.createApp('dp');
+    await direct.createProcess('dp', { pid: 'p' });
+    const before = (await stack.gateway.metrics.render()).match(/praas_gateway_invocations_total\{[^}]*\} \d+/g) ?? [];
+    const rich = await direct.invoke<{ at: unknown; tags: unknown }>('dp', 'rich', undefined, { pid: 'p' });
+    assert.ok(rich.at instanceof Date, 'a Date stays a Date on the data plane');
+    assert.ok(rich.tags instanceof Map);
+    await direct.send('dp', 'p', 'note', new Date(0));
+    const [received] = await direct.invoke<unknown[]>('dp', 'inbox', 1, { pid: 'p' });
+    assert.ok(received instanceof Date);
+    const after = (await stack.gateway.metrics.render()).match(/praas_gateway_invocations_total\{[^}]*\} \d+/g) ?? [];
+    assert.deepEqual(after, before, 'the gateway saw none of these invocations');
+    const viaJson = await viaGateway.invoke<{ at: unknown }>('dp', 'rich', undefined, { pid: 'p' });
+    assert.equal(viaJson.at, '2024-05-06T07:08:09.000Z', 'through the gateway the result is JSON');
+  });
+});

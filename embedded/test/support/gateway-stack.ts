@@ -1,0 +1,233 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { ANY, Fn, Process, State, type Context } from '@praas/framework';
+import { Gateway, type GatewayAddresses, type GatewayOptions } from '@praas/gateway';
+import { createEmbedded, type EmbeddedPraas } from '../../src';
+
+/** A process with state, rich results, a failing function and a mailbox reader. */
+@Process()
+export class Counter {
+  @State() total = 0;
+
+  @Fn() add(n: number): number {
+    return (this.total += n);
+  }
+
+  @Fn() get(): number {
+    return this.total;
+  }
+
+  @Fn() nothing(): void {}
+
+  @Fn() rich(): unknown {
+    return {
+      at: new Date('2024-05-06T07:08:09.000Z'),
+      big: 2n ** 70n,
+      bytes: new Uint8Array([104, 105]),
+      floats: new Float64Array([0.5, 1.5]),
+      tags: new Map([['k', 'v']]),
+    };
+  }
+
+  @Fn() fail(message: string): never {
+    throw new RangeError(message);
+  }
+
+  @Fn() async inbox(n: number, ctx: Context): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (let i = 0; i < n; i++) out.push((await ctx.recv(ANY, 'note', { timeoutMs: 5_000 })).data);
+    return out;
+  }
+}
+
+/** An embedded stack served by a started Gateway on ephemeral loopback ports. */
+export interface GatewayStack {
+  readonly praas: EmbeddedPraas;
+  readonly gateway: Gateway;
+  readonly addresses: GatewayAddresses;
+  close(): Promise<void>;
+}
+
+export async function startGatewayStack(options: Omit<GatewayOptions, 'controlPlane'> = {}): Promise<GatewayStack> {
+  const praas = await createEmbedded({ processes: [Counter] });
+  const gateway = new Gateway({ controlPlane: praas.controlPlane, stopGraceMs: 2_000, ...options });
+  try {
+    const addresses = await gateway.start({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
+    return {
+      praas,
+      gateway,
+      addresses,
+      close: async () => {
+        await gateway.stop();
+        await praas.close();
+      },
+    };
+  } catch (e) {
+    await praas.close();
+    throw e;
+  }
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+  /** The body parsed as JSON (undefined when empty). */
+  readonly json: unknown;
+}
+
+export interface HttpRequestOptions {
+  readonly headers?: Record<string, string | string[]>;
+  /** A JSON value (sent as application/json unless headers say otherwise), or raw bytes. */
+  readonly body?: unknown;
+  readonly raw?: Buffer | string;
+  /** Send the raw body in chunks without Content-Length (chunked transfer encoding). */
+  readonly chunked?: boolean;
+  readonly timeoutMs?: number;
+}
+
+/** One HTTP request with node:http, on a fresh connection; fails when no answer comes in time. */
+export function http(
+  base: string,
+  method: string,
+  path: string,
+  options: HttpRequestOptions = {},
+): Promise<HttpResult> {
+  const headers: Record<string, string | string[]> = { ...options.headers };
+  let payload: Buffer | undefined;
+  if (options.raw !== undefined) payload = Buffer.from(options.raw);
+  else if (options.body !== undefined) {
+    payload = Buffer.from(JSON.stringify(options.body));
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
+  }
+  // node:http chunks bodies of GET, DELETE and friends only when told to.
+  if (payload)
+    headers[options.chunked ? 'transfer-encoding' : 'content-length'] = options.chunked
+      ? 'chunked'
+      : String(payload.length);
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+      res.on('error', reject);
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`${method} ${path}: no answer within ${options.timeoutMs ?? 10_000} ms`));
+    }, options.timeoutMs ?? 10_000);
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    if (payload && options.chunked) {
+      const size = 16 * 1024;
+      let offset = 0;
+      const pump = (): void => {
+        while (offset < payload.length) {
+          const chunk = payload.subarray(offset, offset + size);
+          offset += size;
+          if (!req.write(chunk)) {
+            req.once('drain', pump);
+            return;
+          }
+        }
+        req.end();
+      };
+      pump();
+    } else req.end(payload);
+  });
+}
+
+/** A server-sent-events reader over node:http: collects events and waits for ones that match. */
+export class SseReader {
+  readonly events: { event: string; data: unknown }[] = [];
+  private buffer = '';
+  private waiters: { match: (e: { event: string; data: unknown }) => boolean; resolve: () => void }[] = [];
+  private readonly done: Promise<void>;
+  private closeRequest!: () => void;
+  ended = false;
+  status = 0;
+  contentType = '';
+
+  private constructor(base: string, path: string, opened: (error?: Error) => void) {
+    const url = new URL(base);
+    this.done = new Promise<void>((resolveDone) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, path, agent: false }, (res) => {
+        this.status = res.statusCode ?? 0;
+        this.contentType = String(res.headers['content-type'] ?? '');
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => this.feed(chunk));
+        res.on('close', () => {
+          this.ended = true;
+          resolveDone();
+        });
+        opened();
+      });
+      req.on('error', (e) => {
+        this.ended = true;
+        opened(e);
+        resolveDone();
+      });
+      this.closeRequest = () => req.destroy();
+      req.end();
+    });
+  }
+
+  /** Opens the stream; resolves once the response head arrived (the watch is then in place). */
+  static open(base: string, path: string): Promise<SseReader> {
+    return new Promise((resolve, reject) => {
+      const reader: SseReader = new SseReader(base, path, (error) => (error ? reject(error) : resolve(reader)));
+    });
+  }
+
+  /** Resolves when an event matching `match` has arrived (or already had). */
+  waitFor(match: (e: { event: string; data: unknown }) => boolean): Promise<void> {
+    if (this.events.some(match)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  /** Resolves when the server ended the stream. */
+  closed(): Promise<void> {
+    return this.done;
+  }
+
+  async close(): Promise<void> {
+    this.closeRequest();
+    await this.done;
+  }
+
+  private feed(chunk: string): void {
+    this.buffer += chunk;
+    let at: number;
+    while ((at = this.buffer.indexOf('\n\n')) >= 0) {
+      const block = this.buffer.slice(0, at);
+      this.buffer = this.buffer.slice(at + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('data: ')) data.push(line.slice(6));
+      }
+      if (!data.length) continue;
+      const e = { event, data: JSON.parse(data.join('\n')) as unknown };
+      this.events.push(e);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.match(e)) return true;
+        w.resolve();
+        return false;
+      });
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import {
+  PraasError,
+  type AppInfo,
+  type ClientInvokeOptions,
+  type CreateAppOptions,
+  type CreateProcessOptions,
+  type ProcessInfo,
+  type ProcessWatchEvent,
+  type Subscription,
+} from '@praas/framework';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import type { GatewayOperations } from './gateway-operations';
+
+/** The outcome label of a finished operation: `ok`, or the error's code (`INTERNAL` when it has none). */
+export function outcomeOf(error: unknown): string {
+  return error instanceof PraasError ? error.code : 'INTERNAL';
+}
+
+function elapsed(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/**
+ * The control plane as the front ends call it, with the gateway's metrics recorded on the way:
+ * invocations with outcome and latency, and explicit swaps out (`swap`) and in (`create` with the
+ * pid of a swapped process). Both REST and gRPC go through one instance, so they count alike.
+ */
+export class MeteredOperations implements GatewayOperations {
+  constructor(
+    private readonly inner: GatewayOperations,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  createApp(name: string, options?: CreateAppOptions): Promise<AppInfo> {
+    return this.inner.createApp(name, options);
+  }
+  listApps(): Promise<AppInfo[]> {
+    return this.inner.listApps();
+  }
+  getApp(name: string): Promise<AppInfo> {
+    return this.inner.getApp(name);
+  }
+  deleteApp(name: string): Promise<void> {
+    return this.inner.deleteApp(name);
+  }
+
+  async createProcess(app: string, options: CreateProcessOptions = {}): Promise<ProcessInfo> {
+    if (options.pid === undefined) return this.inner.createProcess(app, options);
+    // A pid that names a swapped-out process makes this an explicit swap-in.
+    const before = await this.inner.getProcess(app, options.pid).catch(() => undefined);
+    if (!before || before.status === 'active') return this.inner.createProcess(app, options);
+    return this.timeSwap(app, 'in', () => this.inner.createProcess(app, options));
+  }
+
+  listProcesses(app: string): Promise<ProcessInfo[]> {
+    return this.inner.listProcesses(app);
+  }
+  getProcess(app: string, pid: string): Promise<ProcessInfo> {
+    return this.inner.getProcess(app, pid);
+  }
+
+  swapProcess(app: string, pid: string): Promise<ProcessInfo> {
+    return this.timeSwap(app, 'out', () => this.inner.swapProcess(app, pid));
+  }
+
+  deleteProcess(app: string, pid: string): Promise<void> {
+    return this.inner.deleteProcess(app, pid);
+  }
+
+  async invoke<R = unknown>(app: string, fn: string, data?: unknown, options?: ClientInvokeOptions): Promise<R> {
+    const start = process.hrtime.bigint();
+    try {
+      const result = await this.inner.invoke<R>(app, fn, data, options);
+      this.metrics.observeInvocation(app, fn, 'ok', elapsed(start));
+      return result;
+    } catch (e) {
+      this.metrics.observeInvocation(app, fn, outcomeOf(e), elapsed(start));
+      throw e;
+    }
+  }
+
+  send(app: string, pid: string, key: string | number, data: unknown): Promise<void> {
+    return this.inner.send(app, pid, key, data);
+  }
+
+  watchProcesses(app: string, listener: (event: ProcessWatchEvent) => void): Promise<Subscription> {
+    return this.inner.watchProcesses(app, listener);
+  }
+
+  private async timeSwap(app: string, direction: 'in' | 'out', run: () => Promise<ProcessInfo>): Promise<ProcessInfo> {
+    const start = process.hrtime.bigint();
+    try {
+      const info = await run();
+      this.metrics.observeSwap(app, direction, 'ok', elapsed(start));
+      return info;
+    } catch (e) {
+      this.metrics.observeSwap(app, direction, outcomeOf(e), elapsed(start));
+      throw e;
+    }
+  }
+}

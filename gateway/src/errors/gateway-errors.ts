@@ -1,0 +1,33 @@
+import { PraasError } from '@praas/framework';
+
+/** No route serves the request's path. */
+export class RouteNotFoundError extends PraasError {
+  static readonly code = 'ROUTE_NOT_FOUND';
+  constructor(path: string) {
+    super('ROUTE_NOT_FOUND', `no route serves '${path}'; the API lives under /v1 (see the gateway README)`, {
+      details: { path },
+    });
+  }
+}
+
+/** The path exists but not with this method. */
+export class MethodNotAllowedError extends PraasError {
+  static readonly code = 'METHOD_NOT_ALLOWED';
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super('METHOD_NOT_ALLOWED', `${method} is not allowed on '${path}'; use ${allowed.join(' or ')}`, {
+      details: { method, path, allowed: [...allowed] },
+    });
+  }
+}
+
+/** A request body came with a content type other than JSON. */
+export class UnsupportedMediaTypeError extends PraasError {
+  static readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  constructor(contentType: string | undefined) {
+    super(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `request bodies must be JSON (Content-Type: application/json); got ${contentType ? `'${contentType}'` : 'no Content-Type'}`,
+      { details: { contentType: contentType ?? null } },
+    );
+  }
+}

@@ -1,0 +1,231 @@
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type StatusObject,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { UnavailableError, type ClientInvokeOptions } from '@praas/framework';
+import type { GatewayOperations } from '../control/gateway-operations';
+import { grpcStatusOf } from '../errors/grpc-status';
+import { publicError } from '../errors/http-status';
+import { parseJson, stringifyResult } from '../json/json-mapping';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import { DEFAULT_BODY_LIMIT_BYTES } from '../rest/body-reader';
+import { MAX_TIMEOUT_MS } from '../rest/request-bodies';
+import { loadGatewayService } from './gateway-proto';
+import {
+  appMessage,
+  processEventMessage,
+  processMessage,
+  type AppRequest,
+  type CreateAppRequest,
+  type CreateProcessRequest,
+  type InvokeRequest,
+  type ProcessEventMessage,
+  type ProcessRequest,
+  type SendMessageRequest,
+} from './grpc-messages';
+
+/** Trailing-metadata key that carries the error as JSON `{ code, message, details }`. */
+export const ERROR_METADATA_KEY = 'praas-error-bin';
+
+export interface GrpcServerOptions {
+  readonly operations: GatewayOperations;
+  readonly metrics: GatewayMetrics;
+  /** Largest argument accepted in an Invoke or SendMessage payload (default 1 MiB, as for REST). */
+  readonly bodyLimitBytes?: number;
+  /** Where errors that are the gateway's own fault are reported (default: console.error). */
+  readonly log?: (message: string, error: unknown) => void;
+}
+
+/** Room for the fields around a payload at the limit. */
+const ENVELOPE_SLACK_BYTES = 64 * 1024;
+
+const optional = (value: string): string | undefined => (value === '' ? undefined : value);
+
+function payloadValue(bytes: Buffer, what: string): unknown {
+  return bytes.length === 0 ? undefined : parseJson(bytes.toString('utf8'), what);
+}
+
+/**
+ * The gRPC service `praas.v1.Gateway` (gateway/proto/praas.proto) on @grpc/grpc-js, with the
+ * same operations as the REST API. Errors become a status code mapped from the error code,
+ * the message as status details and the whole error in the `praas-error-bin` trailer.
+ */
+export class GrpcServer {
+  private readonly server: Server;
+  private readonly streams = new Set<ServerWritableStream<unknown, ProcessEventMessage>>();
+  private readonly log: (message: string, error: unknown) => void;
+  private stopping = false;
+  private bound = false;
+
+  constructor(private readonly options: GrpcServerOptions) {
+    this.log = options.log ?? ((message, error) => console.error(message, error));
+    const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+    this.server = new Server({ 'grpc.max_receive_message_length': limit + ENVELOPE_SLACK_BYTES });
+    this.server.addService(loadGatewayService().service, this.implementation());
+  }
+
+  /** Binds and serves; port 0 picks a free port. Resolves with the bound port. */
+  listen(port: number, host: string): Promise<number> {
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {
+        if (error) reject(error);
+        else {
+          this.bound = true;
+          resolve(bound);
+        }
+      });
+    });
+  }
+
+  /** Ends every watch stream, lets calls in flight finish for up to `graceMs`, then forces the rest closed. */
+  close(graceMs = 5_000): Promise<void> {
+    this.stopping = true;
+    for (const call of [...this.streams]) call.end();
+    this.streams.clear();
+    if (!this.bound) return Promise.resolve();
+    this.bound = false;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.server.forceShutdown(), graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private implementation(): UntypedServiceImplementation {
+    const ops = this.options.operations;
+    return {
+      CreateApp: this.unary<CreateAppRequest>('CreateApp', async (r) =>
+        appMessage(await ops.createApp(r.name, r.processClasses.length ? { processClasses: r.processClasses } : {})),
+      ),
+      ListApps: this.unary('ListApps', async () => ({ apps: (await ops.listApps()).map(appMessage) })),
+      GetApp: this.unary<AppRequest>('GetApp', async (r) => appMessage(await ops.getApp(r.app))),
+      DeleteApp: this.unary<AppRequest>('DeleteApp', async (r) => {
+        await ops.deleteApp(r.app);
+        return {};
+      }),
+      CreateProcess: this.unary<CreateProcessRequest>('CreateProcess', async (r) => {
+        const processClass = optional(r.processClass);
+        const pid = optional(r.pid);
+        return processMessage(
+          await ops.createProcess(r.app, {
+            ...(processClass === undefined ? {} : { processClass }),
+            ...(pid === undefined ? {} : { pid }),
+          }),
+        );
+      }),
+      ListProcesses: this.unary<AppRequest>('ListProcesses', async (r) => ({
+        processes: (await ops.listProcesses(r.app)).map(processMessage),
+      })),
+      GetProcess: this.unary<ProcessRequest>('GetProcess', async (r) =>
+        processMessage(await ops.getProcess(r.app, r.pid)),
+      ),
+      SwapProcess: this.unary<ProcessRequest>('SwapProcess', async (r) =>
+        processMessage(await ops.swapProcess(r.app, r.pid)),
+      ),
+      DeleteProcess: this.unary<ProcessRequest>('DeleteProcess', async (r) => {
+        await ops.deleteProcess(r.app, r.pid);
+        return {};
+      }),
+      Invoke: this.unary<InvokeRequest>('Invoke', async (r, call) => {
+        const argument = payloadValue(r.payload, `argument of '${r.fn}'`);
+        const result = await ops.invoke(r.app, r.fn, argument, this.invokeOptions(r, call));
+        const text = stringifyResult(result);
+        return { payload: text === undefined ? Buffer.alloc(0) : Buffer.from(text, 'utf8') };
+      }),
+      SendMessage: this.unary<SendMessageRequest>('SendMessage', async (r) => {
+        await ops.send(r.app, r.pid, r.key, payloadValue(r.data, `message '${r.key}'`));
+        return {};
+      }),
+      WatchProcesses: (call: ServerWritableStream<AppRequest, ProcessEventMessage>) => void this.watch(call),
+      Health: this.unary('Health', () => Promise.resolve({ status: this.stopping ? 'NOT_SERVING' : 'SERVING' })),
+    };
+  }
+
+  private invokeOptions(r: InvokeRequest, call: ServerUnaryCall<unknown, unknown>): ClientInvokeOptions {
+    const pid = optional(r.pid);
+    const key = optional(r.key);
+    let timeoutMs: number | undefined = r.timeoutMs > 0 ? Math.min(r.timeoutMs, MAX_TIMEOUT_MS) : undefined;
+    const deadline = call.getDeadline();
+    if (timeoutMs === undefined && deadline !== Infinity) {
+      const at = deadline instanceof Date ? deadline.getTime() : deadline;
+      timeoutMs = Math.min(Math.max(1, at - Date.now()), MAX_TIMEOUT_MS);
+    }
+    return {
+      ...(pid === undefined ? {} : { pid }),
+      ...(key === undefined ? {} : { key }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    };
+  }
+
+  private unary<Req>(
+    method: string,
+    run: (request: Req, call: ServerUnaryCall<Req, unknown>) => Promise<object>,
+  ): (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>) => void {
+    return (call, callback) => {
+      run(call.request, call).then(
+        (response) => {
+          this.count(method, status.OK);
+          callback(null, response);
+        },
+        (error: unknown) => {
+          const failure = this.statusOf(method, error);
+          this.count(method, failure.code);
+          callback(failure);
+        },
+      );
+    };
+  }
+
+  private async watch(call: ServerWritableStream<AppRequest, ProcessEventMessage>): Promise<void> {
+    try {
+      if (this.stopping) throw new UnavailableError('the gateway is stopping');
+      const subscription = await this.options.operations.watchProcesses(call.request.app, (event) => {
+        if (!call.writableEnded) call.write(processEventMessage(event));
+      });
+      let ended = false;
+      const stop = (): void => {
+        if (ended) return;
+        ended = true;
+        this.streams.delete(call);
+        this.options.metrics.watchStreams.dec({ protocol: 'grpc' });
+        subscription.unsubscribe().catch((e: unknown) => this.log('ending a process watch failed', e));
+      };
+      this.streams.add(call);
+      this.options.metrics.watchStreams.inc({ protocol: 'grpc' });
+      call.on('cancelled', stop);
+      call.on('close', stop);
+      call.on('finish', stop);
+      call.on('error', stop);
+      call.sendMetadata(new Metadata());
+      this.count('WatchProcesses', status.OK);
+      if (this.stopping) call.end();
+    } catch (error) {
+      const failure = this.statusOf('WatchProcesses', error);
+      this.count('WatchProcesses', failure.code);
+      call.emit('error', failure);
+    }
+  }
+
+  private statusOf(method: string, error: unknown): StatusObject {
+    const wire = publicError(error);
+    const code = grpcStatusOf(wire.code);
+    if (wire.code === 'INTERNAL') this.log(`gRPC ${method} failed`, error);
+    const metadata = new Metadata();
+    metadata.set(ERROR_METADATA_KEY, Buffer.from(JSON.stringify(wire), 'utf8'));
+    return { code, details: wire.message, metadata };
+  }
+
+  private count(method: string, code: status): void {
+    this.options.metrics.grpcRequests.inc({ method, code: status[code] });
+  }
+}

@@ -1,0 +1,95 @@
+import 'reflect-metadata';
+import type { GatewayConfig } from './config/gateway-config';
+import { GATEWAY_USAGE, parseGatewayConfig } from './config/gateway-config';
+import type { GatewayOperations } from './control/gateway-operations';
+import { Gateway } from './gateway';
+
+/** What a backend factory builds for the gateway: its control plane, and how to release what it holds. */
+export interface GatewayBackend {
+  readonly controlPlane: GatewayOperations;
+  /** Releases the transport, registry and host provider behind the control plane. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the control plane a gateway OS process serves, e.g. on NATS from `PRAAS_NATS_URL`.
+ * The entry takes it as a parameter so that the transport is chosen by whoever starts the gateway.
+ */
+export type GatewayBackendFactory = (config: GatewayConfig, env: NodeJS.ProcessEnv) => Promise<GatewayBackend>;
+
+/** Something that emits process signals: `process` itself, or a stand-in in tests. */
+export interface SignalSource {
+  once(signal: NodeJS.Signals, listener: () => void): unknown;
+  off(signal: NodeJS.Signals, listener: () => void): unknown;
+}
+
+export interface RunGatewayOptions {
+  readonly argv?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly signals?: SignalSource;
+  readonly out?: (line: string) => void;
+  readonly err?: (line: string) => void;
+}
+
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+/**
+ * The gateway as an OS process: parses flags and environment, builds the backend, starts the
+ * REST and gRPC servers, prints `praas gateway listening http://host:port grpc host:port`, and on
+ * SIGTERM or SIGINT stops the servers (streams end, requests in flight finish) and the backend.
+ * @returns the exit code: 0 after a signal, 2 for bad arguments, 1 when the gateway could not start.
+ * @example
+ * ```ts
+ * runGateway(natsBackend).then((code) => (process.exitCode = code));
+ * ```
+ */
+export async function runGateway(factory: GatewayBackendFactory, options: RunGatewayOptions = {}): Promise<number> {
+  const out = options.out ?? ((line: string) => console.log(line));
+  const err = options.err ?? ((line: string) => console.error(line));
+  const env = options.env ?? process.env;
+  const signals = options.signals ?? process;
+  let config: GatewayConfig;
+  try {
+    config = parseGatewayConfig(options.argv ?? process.argv.slice(2), env);
+  } catch (e) {
+    err(e instanceof Error ? e.message : String(e));
+    return 2;
+  }
+  if (config.help) {
+    out(GATEWAY_USAGE);
+    return 0;
+  }
+  let backend: GatewayBackend | undefined;
+  let gateway: Gateway | undefined;
+  try {
+    backend = await factory(config, env);
+    gateway = new Gateway({
+      controlPlane: backend.controlPlane,
+      bodyLimitBytes: config.bodyLimitBytes,
+      log: (message, error) =>
+        err(`${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    });
+    const started = await gateway.start({ httpPort: config.httpPort, grpcPort: config.grpcPort, host: config.host });
+    const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
+    out(`praas gateway listening http://${shown}:${started.httpPort} grpc ${shown}:${started.grpcPort}`);
+  } catch (e) {
+    err(`praas gateway could not start: ${e instanceof Error ? e.message : String(e)}`);
+    await gateway?.stop();
+    await backend?.close();
+    return 1;
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const listeners = STOP_SIGNALS.map((s) => {
+      const listener = (): void => {
+        listeners.forEach(([name, l]) => signals.off(name, l));
+        resolve(s);
+      };
+      signals.once(s, listener);
+      return [s, listener] as const;
+    });
+  });
+  out(`praas gateway stopping (${signal})`);
+  await gateway.stop();
+  await backend.close();
+  return 0;
+}

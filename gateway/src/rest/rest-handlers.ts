@@ -1,0 +1,86 @@
+import type { IncomingMessage } from 'node:http';
+import type { GatewayOperations } from '../control/gateway-operations';
+import { stringifyResult } from '../json/json-mapping';
+import { parseJsonBody } from './body-reader';
+import { createAppBody, createProcessBody, invokeOptions, sendMessageBody } from './request-bodies';
+import type { RouteMatch } from './routes';
+
+/** What a handler answers: a status, and a body (JSON unless `contentType` says otherwise) or nothing. */
+export interface RestReply {
+  readonly status: number;
+  /** Text of the body; absent for 202/204. */
+  readonly body?: string;
+  /** Media type of the body (default JSON). */
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A request as the handlers see it: the matched route, its query, headers and the read body. */
+export interface RestRequest {
+  readonly match: RouteMatch;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: Buffer;
+}
+
+const json = (status: number, value: unknown, headers?: Record<string, string>): RestReply => ({
+  status,
+  body: JSON.stringify(value),
+  ...(headers ? { headers } : {}),
+});
+
+const location = (...segments: string[]): string => '/' + segments.map(encodeURIComponent).join('/');
+
+/**
+ * Runs the control-plane operation of a matched route (all but health, metrics and watch, which
+ * the server answers itself) and shapes the reply: 201 with a `Location` for creations, 204 for
+ * deletions and results that are `undefined`, 202 for an accepted message.
+ */
+export async function handleOperation(ops: GatewayOperations, request: RestRequest): Promise<RestReply> {
+  const { match, query, headers, body } = request;
+  const p = match.params;
+  const contentType = headers['content-type'];
+  switch (match.name) {
+    case 'createApp': {
+      const { name, processClasses } = createAppBody(parseJsonBody(body, contentType, 'create application body'));
+      const app = await ops.createApp(name, processClasses ? { processClasses } : {});
+      return json(201, app, { Location: location('v1', 'apps', app.name) });
+    }
+    case 'listApps':
+      return json(200, { apps: await ops.listApps() });
+    case 'getApp':
+      return json(200, await ops.getApp(p['app']!));
+    case 'deleteApp':
+      await ops.deleteApp(p['app']!);
+      return { status: 204 };
+    case 'createProcess': {
+      const options = createProcessBody(parseJsonBody(body, contentType, 'create process body'));
+      const info = await ops.createProcess(p['app']!, options);
+      return json(201, info, { Location: location('v1', 'apps', info.app, 'processes', info.pid) });
+    }
+    case 'listProcesses':
+      return json(200, { processes: await ops.listProcesses(p['app']!) });
+    case 'getProcess':
+      return json(200, await ops.getProcess(p['app']!, p['pid']!));
+    case 'deleteProcess':
+      await ops.deleteProcess(p['app']!, p['pid']!);
+      return { status: 204 };
+    case 'swapProcess':
+      return json(200, await ops.swapProcess(p['app']!, p['pid']!));
+    case 'sendMessage': {
+      const { key, data } = sendMessageBody(parseJsonBody(body, contentType, 'send message body'));
+      await ops.send(p['app']!, p['pid']!, key, data);
+      return { status: 202 };
+    }
+    case 'invoke': {
+      const options = invokeOptions(query, headers['praas-process']);
+      const argument = parseJsonBody(body, contentType, `argument of '${p['fn']}'`);
+      const text = stringifyResult(await ops.invoke(p['app']!, p['fn']!, argument, options));
+      return text === undefined ? { status: 204 } : { status: 200, body: text };
+    }
+    case 'health':
+    case 'metrics':
+    case 'watchProcesses':
+      throw new TypeError(`route '${match.name}' is served by the REST server itself`);
+  }
+}

@@ -171,6 +171,10 @@ describe('praas-framework build', function () {
       assert.match(dockerfile, /^FROM node:20-slim$/m);
       assert.match(dockerfile, /^RUN npm ci --omit=dev/m);
       assert.match(dockerfile, /^COPY dist \.\/dist$/m);
+      assert.match(
+        dockerfile,
+        /^ENV PRAAS_APP=shop-floor PRAAS_MODULE=\/app\/dist\/index\.js PRAAS_HEALTH_PORT=8081$/m,
+      );
       assert.match(dockerfile, /^CMD \["npx", "praas-framework", "host", "--module", "dist\/index\.js"\]$/m);
     });
 

@@ -12,8 +12,11 @@ ENV NODE_ENV=production
 COPY package*.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY ${options.outDir} ./${options.outDir}
+# A runtime host for the application's process classes; it reads PRAAS_NATS_URL and PRAAS_S3_* from
+# the environment and answers GET /healthz on PRAAS_HEALTH_PORT.
+ENV PRAAS_APP=${options.app} PRAAS_MODULE=/app/${options.module} PRAAS_HEALTH_PORT=8081
+EXPOSE 8081
 USER node
-# A runtime host for the application's process classes; it reads PRAAS_NATS_URL and PRAAS_S3_* from the environment.
 CMD ["npx", "praas-framework", "host", "--module", ${JSON.stringify(options.module)}]
 `;
 }

@@ -138,6 +138,7 @@ function hosts(o: KubernetesOptions): Obj[] {
     name: 'host',
     image: o.image,
     ports: [{ name: 'health', containerPort: PORTS.hostHealth, protocol: 'TCP' }],
+    env: [{ name: 'PRAAS_APP', value: o.app }],
     envFrom: ENV_FROM,
     readinessProbe: httpProbe('health', 2, 5, 3),
     livenessProbe: httpProbe('health', 15, 10, 3),

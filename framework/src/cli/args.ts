@@ -22,10 +22,10 @@ export function parseCommandArgs(command: string, args: string[], spec: OptionSp
     });
   } catch (e) {
     // node:util reports e.g. "Unknown option '--x'"; say which command and what it accepts.
+    // Node's hint about '--' is for other programs' conventions; the first sentence says what went wrong.
+    const problem = (e instanceof Error ? e.message : String(e)).split('. To specify')[0]!;
     const accepted = Object.entries(spec).map(([name, type]) => (type === 'string' ? `--${name} VALUE` : `--${name}`));
-    throw new UsageError(
-      `${command}: ${e instanceof Error ? e.message : String(e)}; it accepts ${accepted.join(', ') || 'no options'}`,
-    );
+    throw new UsageError(`${problem}; ${command} accepts ${accepted.join(', ') || 'no options'}`);
   }
   const strings = new Map<string, string>();
   const switches = new Set<string>();

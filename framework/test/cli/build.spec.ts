@@ -311,7 +311,7 @@ export class Counter {
       assert.match(noProcess.err.at(-1)!, /exports no @Process class/);
       const unknown = await cli('build', '--frobnicate');
       assert.equal(unknown.code, 2);
-      assert.match(unknown.err[0]!, /Unknown option '--frobnicate'.*it accepts --project VALUE, --module VALUE/);
+      assert.match(unknown.err[0]!, /Unknown option '--frobnicate'.*build accepts --project VALUE, --module VALUE/);
     } finally {
       empty.remove();
       plain.remove();

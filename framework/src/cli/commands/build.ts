@@ -82,12 +82,14 @@ export async function build(
     throw new BuildFailedError(`cannot load ${entry}: ${problem}`, { cause });
   }
 
-  const seen = new Set<unknown>();
+  // A class exported under several names is listed once, under the first.
   const processes: ExportedProcess[] = [];
+  const listed = new Set<unknown>();
   for (const [exportName, value] of Object.entries(loaded.exports)) {
-    if (!loaded.processes.includes(value as never) || seen.has(value)) continue;
-    seen.add(value);
-    processes.push({ exportName, definition: processDefinitionOf(value as never) });
+    const ctor = loaded.processes.find((p) => p === value);
+    if (ctor === undefined || listed.has(ctor)) continue;
+    listed.add(ctor);
+    processes.push({ exportName, definition: processDefinitionOf(ctor) });
   }
 
   // The application is named after the package, made valid (`@acme/my.app` -> `my-app`).

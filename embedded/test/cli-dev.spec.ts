@@ -27,7 +27,7 @@ describe('praas-framework dev', () => {
         () => undefined,
         (l) => err.push(l),
       ),
-      1,
+      2,
     );
     assert.match(err[0]!, /dev needs the path of a compiled module/);
     assert.equal(

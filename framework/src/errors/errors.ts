@@ -168,3 +168,11 @@ export class DuplicateMessageError extends PraasError {
     });
   }
 }
+
+/** `praas-framework build` could not compile or load the project; the message says where and why. */
+export class BuildFailedError extends PraasError {
+  static readonly code = 'BUILD_FAILED';
+  constructor(message: string, options: PraasErrorOptions = {}) {
+    super('BUILD_FAILED', message, options);
+  }
+}

@@ -38,8 +38,8 @@ export class InProcessHostProvider implements HostProvider {
     await host?.stop({ swapOut: false });
   }
 
-  knownProcessClasses(): string[] {
-    return [...this.classNames];
+  knownProcessClasses(): Promise<string[]> {
+    return Promise.resolve([...this.classNames]);
   }
 
   /** Swaps every process out (their state is kept in the swap store) and stops the hosts. */

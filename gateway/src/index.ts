@@ -32,3 +32,5 @@ export { Gauge, type GaugeOptions } from './metrics/gauge';
 export { Histogram, type HistogramOptions, DEFAULT_SECONDS_BUCKETS } from './metrics/histogram';
 export type { Metric, MetricOptions } from './metrics/metric';
 export type { Labels } from './metrics/labels';
+export { RegisteredHostProvider } from './provisioning/registered-host-provider';
+export { natsBackend } from './backends/nats-backend';

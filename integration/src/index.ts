@@ -6,7 +6,6 @@ export { startNats, type NatsService, type StartNatsOptions } from './services/n
 export { freePort } from './services/free-port';
 export { spawnHost, type HostProcess, type SpawnHostOptions } from './services/host-process';
 export { HostControl } from './services/host-control';
-export { RegisteredHostProvider } from './services/registered-host-provider';
 export {
   MAILBOX_FIXTURE_MODULE,
   Sender,

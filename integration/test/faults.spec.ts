@@ -4,18 +4,9 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NatsKvRegistry, NatsTransport, PayloadTooLargeError, TimeoutError } from '@praas/framework';
-import { ControlPlane } from '@praas/gateway';
+import { ControlPlane, RegisteredHostProvider } from '@praas/gateway';
 import { FsSwapStore, RuntimeHost } from '@praas/runtime';
-import {
-  HostControl,
-  MAILBOX_FIXTURE_MODULE,
-  Receiver,
-  RegisteredHostProvider,
-  Sender,
-  spawnHost,
-  startNats,
-  type NatsService,
-} from '../src';
+import { HostControl, MAILBOX_FIXTURE_MODULE, Receiver, Sender, spawnHost, startNats, type NatsService } from '../src';
 
 // Unique per run: a server given by PRAAS_NATS_URL keeps the registry of earlier runs.
 const APP = `faults-${Date.now().toString(36)}`;
@@ -51,7 +42,7 @@ describe('faults on NATS', function () {
     plane = new ControlPlane({
       transport,
       registry,
-      provider: new RegisteredHostProvider(registry, ['Sender', 'Receiver']),
+      provider: new RegisteredHostProvider(registry),
     });
     control = new HostControl(transport, APP);
     await plane.createApp(APP);

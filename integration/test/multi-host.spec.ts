@@ -4,11 +4,10 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupStreamName, NatsKvRegistry, NatsTransport } from '@praas/framework';
-import { ControlPlane } from '@praas/gateway';
+import { ControlPlane, RegisteredHostProvider } from '@praas/gateway';
 import {
   HostControl,
   MAILBOX_FIXTURE_MODULE,
-  RegisteredHostProvider,
   spawnHost,
   startNats,
   type HostProcess,
@@ -42,7 +41,7 @@ describe('runtime hosts as OS processes on one nats-server', function () {
     plane = new ControlPlane({
       transport,
       registry,
-      provider: new RegisteredHostProvider(registry, ['Sender', 'Receiver']),
+      provider: new RegisteredHostProvider(registry),
     });
     await plane.createApp(APP);
   });

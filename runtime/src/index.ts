@@ -30,3 +30,4 @@ export { FsSwapStore } from './storage/fs/fs-swap-store';
 export { S3SwapStore, S3_SINGLE_PUT_LIMIT, type S3SwapStoreOptions } from './storage/s3/s3-swap-store';
 export { swapStoreFromEnv, DEFAULT_S3_BUCKET } from './storage/swap-store-from-env';
 export { readHostConfig, loadProcessClasses, type HostConfig } from './main/host-config';
+export { runHost, HOST_USAGE, type RunHostOptions } from './main/run-host';

@@ -4,15 +4,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NatsKvRegistry, NatsTransport } from '@praas/framework';
-import { ControlPlane } from '@praas/gateway';
-import {
-  HostControl,
-  RegisteredHostProvider,
-  spawnHost,
-  startNats,
-  type HostProcess,
-  type NatsService,
-} from '@praas/integration';
+import { ControlPlane, RegisteredHostProvider } from '@praas/gateway';
+import { HostControl, spawnHost, startNats, type HostProcess, type NatsService } from '@praas/integration';
 import type { PingPongTimingArgs, TimingArgs } from '../fixtures/bench.processes';
 import { RAW_PING_SUBJECT, RAW_PONG_SUBJECT, RAW_RR_SUBJECT } from '../raw-responder';
 import type { Measurement, Suite, SuiteContext } from '../runner';
@@ -80,7 +73,7 @@ export const dataPlaneSuite: Suite = {
       const plane = new ControlPlane({
         transport,
         registry,
-        provider: new RegisteredHostProvider(registry, ['BenchProcess']),
+        provider: new RegisteredHostProvider(registry),
       });
       const control = new HostControl(transport, APP);
       if (!(await registry.getApp(APP))) await plane.createApp(APP);

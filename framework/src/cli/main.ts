@@ -6,6 +6,7 @@ import { build } from './commands/build';
 import { deploy } from './commands/deploy';
 import { dev } from './commands/dev';
 import { init } from './commands/init';
+import { gateway, host } from './commands/services';
 import { UsageError } from './usage-error';
 
 const USAGE = `usage: praas-framework <command> [options]
@@ -18,6 +19,8 @@ commands:
   deploy --target kubernetes --out DIR          write Kubernetes manifests for gateways and runtime hosts
          [--image IMG] [--replicas N] [--app NAME] [--project DIR] [--gateway-image IMG]
          [--nats-url URL] [--s3-endpoint URL] [--s3-bucket NAME] [--with-services]
+  gateway [--http-port N] [--grpc-port N]       run the control plane on NATS (PRAAS_NATS_URL; see --help)
+  host [--module PATH] [--app NAME]             run a runtime host on NATS (PRAAS_NATS_URL, PRAAS_S3_* ...)
   help                                          show this text`;
 
 /** Runs the CLI with the given arguments; returns the exit code (1: the command failed, 2: usage error). */
@@ -83,6 +86,10 @@ export async function run(
         );
         return 0;
       }
+      case 'gateway':
+        return await gateway(rest);
+      case 'host':
+        return await host(rest);
       case undefined:
       case 'help':
       case '--help':

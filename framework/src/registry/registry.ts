@@ -26,6 +26,8 @@ export interface HostRecord {
   readonly startedAt: number;
   readonly heartbeatAt: number;
   readonly activeProcesses: number;
+  /** The process classes the host can run. */
+  readonly processClasses?: readonly string[];
   /** Resident memory of the host's OS process, in bytes, at the heartbeat. */
   readonly memoryBytes?: number;
   /** Above this, the down-scaling policy swaps out least recently used processes (0 or absent: no budget). */

@@ -79,12 +79,13 @@ export class ControlPlane implements ControlPlaneApi {
 
   async createApp(name: string, options: CreateAppOptions = {}): Promise<AppInfo> {
     validateName('application', name);
-    const classes = options.processClasses ?? this.options.provider.knownProcessClasses();
-    classes.forEach((c) => validateName('process class', c));
+    options.processClasses?.forEach((c) => validateName('process class', c));
     if (await this.options.registry.getApp(name)) throw new AlreadyExistsError('application', name);
-    const record: AppRecord = { name, createdAt: Date.now(), processClasses: [...classes] };
+    const draft: AppRecord = { name, createdAt: Date.now(), processClasses: [...(options.processClasses ?? [])] };
+    await this.options.provider.ensureHosts(draft);
+    const classes = options.processClasses ?? (await this.options.provider.knownProcessClasses(name));
+    const record: AppRecord = { ...draft, processClasses: [...classes] };
     await this.options.registry.putApp(record);
-    await this.options.provider.ensureHosts(record);
     return toAppInfo(record);
   }
 

@@ -9,7 +9,7 @@ export interface HostProvider {
   ensureHosts(app: AppRecord): Promise<void>;
   /** The application is gone: stop its hosts. */
   releaseHosts(app: string): Promise<void>;
-  /** Process classes the provider's hosts can run, when known without asking a host. */
-  knownProcessClasses(): string[];
+  /** Process classes the application's hosts can run (asked after `ensureHosts` when a new application names none). */
+  knownProcessClasses(app: string): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -392,6 +392,7 @@ export class RuntimeHost implements ProcessDirectory {
       startedAt: this.startedAt,
       heartbeatAt: Date.now(),
       activeProcesses: this.controllers.size,
+      processClasses: this.processClasses,
       memoryBytes: process.memoryUsage().rss,
       ...(this.options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: this.options.memoryBudgetBytes }),
       processes: this.list()

@@ -1,0 +1,59 @@
+import { InvalidArgumentError, NatsKvRegistry, NatsTransport } from '@praas/framework';
+import { ControlPlane } from '../control/control-plane';
+import type { GatewayBackend, GatewayBackendFactory } from '../main';
+import { DownScalingPolicy } from '../policy/down-scaling';
+import { RegisteredHostProvider } from '../provisioning/registered-host-provider';
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(`${name} must be a positive whole number, got '${raw}'`, { variable: name });
+  }
+  return value;
+}
+
+/**
+ * The gateway's backend on NATS (DESIGN §3, §7): the registry in JetStream KV, control requests
+ * and FaaS-style invocations over the NATS transport, runtime hosts from the static pool that
+ * registers itself, and the down-scaling policy. Reads `PRAAS_NATS_URL`, `PRAAS_HOST_WAIT_MS`
+ * (how long a new application waits for its first host, default 10 000) and
+ * `PRAAS_DOWNSCALE_INTERVAL_MS` (default 1 000).
+ */
+export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<GatewayBackend> => {
+  const url = env['PRAAS_NATS_URL']?.trim();
+  if (!url) {
+    throw new InvalidArgumentError('set PRAAS_NATS_URL to the NATS server, e.g. nats://127.0.0.1:4222', {
+      variable: 'PRAAS_NATS_URL',
+    });
+  }
+  const hostWaitMs = positive(env, 'PRAAS_HOST_WAIT_MS', 10_000);
+  const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
+  const transport = await NatsTransport.connect({ servers: url.split(','), name: 'praas-gateway' });
+  try {
+    const registry = await NatsKvRegistry.open(transport.connection);
+    const controlPlane = new ControlPlane({
+      transport,
+      registry,
+      provider: new RegisteredHostProvider(registry, hostWaitMs),
+    });
+    const policy = new DownScalingPolicy({
+      registry,
+      swap: (app, pid) => controlPlane.swapProcess(app, pid),
+      intervalMs,
+    });
+    policy.start();
+    return {
+      controlPlane,
+      close: async () => {
+        await policy.stop();
+        await registry.close();
+        await transport.close();
+      },
+    };
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+};

@@ -1,0 +1,48 @@
+import { UnavailableError, type AppRecord, type Registry } from '@praas/framework';
+import { HOST_STALE_MS } from '../placement/least-loaded';
+import type { HostProvider } from './host-provider';
+
+/**
+ * The static pool (DESIGN §7, docker compose, Kubernetes): runtime hosts are started by someone
+ * else and register themselves. Provisioning waits until a live host of the application has
+ * registered; the process classes are the ones its hosts report.
+ */
+export class RegisteredHostProvider implements HostProvider {
+  constructor(
+    private readonly registry: Registry,
+    private readonly waitMs = 10_000,
+  ) {}
+
+  async ensureHosts(app: AppRecord): Promise<void> {
+    const deadline = Date.now() + this.waitMs;
+    while ((await this.liveHosts(app.name)).length === 0) {
+      if (Date.now() > deadline) {
+        throw new UnavailableError(
+          `no runtime host of application '${app.name}' registered within ${this.waitMs} ms; ` +
+            `start one with PRAAS_APP=${app.name} praas-framework host --module <compiled module>`,
+          { details: { app: app.name } },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  releaseHosts(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async knownProcessClasses(app: string): Promise<string[]> {
+    const classes = new Set<string>();
+    for (const host of await this.liveHosts(app)) for (const c of host.processClasses ?? []) classes.add(c);
+    return [...classes].sort();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private async liveHosts(app: string) {
+    const now = Date.now();
+    return (await this.registry.listHosts(app)).filter((h) => now - h.heartbeatAt <= HOST_STALE_MS);
+  }
+}

@@ -24,6 +24,8 @@ export interface TimingStats {
 /** What the swap suite reports: timings per operation and size, ratios to the raw object-store transfer, memory. */
 export interface SwapBenchReport {
   readonly results: Record<string, TimingStats>;
+  /** The raw samples behind `results`, in nanoseconds, for the benchmark runner. */
+  readonly samplesNs: Record<string, number[]>;
   readonly ratios: Record<string, number>;
   readonly extra: {
     readonly endpoint: string;
@@ -159,6 +161,7 @@ export async function runSwapBench(options: SwapBenchOptions): Promise<SwapBench
     heartbeatMs: 60_000,
   });
   const results: Record<string, TimingStats> = {};
+  const samplesNs: Record<string, number[]> = {};
   const ratios: Record<string, number> = {};
   const memory: Record<string, number> = {};
   try {
@@ -201,6 +204,14 @@ export async function runSwapBench(options: SwapBenchOptions): Promise<SwapBench
       results[`swapin_${label}`] = stats(into);
       results[`raw_put_${label}`] = stats(put);
       results[`raw_get_${label}`] = stats(get);
+      for (const [name, samples] of [
+        ['swapout', out],
+        ['swapin', into],
+        ['raw_put', put],
+        ['raw_get', get],
+      ] as const) {
+        samplesNs[`${name}_${label}`] = samples.map(Number);
+      }
       ratios[`swapout_vs_raw_put_${label}`] =
         Math.round((results[`swapout_${label}`]!.median_us / results[`raw_put_${label}`]!.median_us) * 100) / 100;
       ratios[`swapin_vs_raw_get_${label}`] =
@@ -233,6 +244,7 @@ export async function runSwapBench(options: SwapBenchOptions): Promise<SwapBench
   }
   return {
     results,
+    samplesNs,
     ratios,
     extra: {
       endpoint: s3.endpoint,

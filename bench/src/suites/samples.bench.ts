@@ -76,7 +76,7 @@ async function latexRequests(context: SuiteContext, plane: ControlPlane, s3: S3S
     const setup = { projects: 1, files: FILES, fileChars: FILE_CHARS, rounds: 0, projectName: () => project };
     for (const [, backend] of backends) await runLatexWorkload(backend, setup);
     const parts = backends.map(() => ({ edit: [] as number[], compile: [] as number[], fetch: [] as number[] }));
-    const iterations = context.quick ? 40 : 300;
+    const iterations = context.quick ? 100 : 300;
     const params = { files: FILES, fileChars: FILE_CHARS };
     const [processCycle, statelessCycle] = await context.measureTogether(
       backends.map(([label, backend], i) => [`latex_request_${label}`, editCompileFetch(backend, project, parts[i]!)]),
@@ -105,7 +105,7 @@ async function kmeansEpochs(
   const options: KMeansOptions = context.quick
     ? { workers: 4, epochs: 5, points: 20_000, k: 8, seed: 2024 }
     : { workers: 4, epochs: 10, points: 100_000, k: 8, seed: 2024 };
-  const repeats = context.quick ? 2 : 5;
+  const repeats = context.quick ? 3 : 5;
   const epochs = { process: [] as number[], redis: [] as number[], s3: [] as number[] };
   const bucket = `bench-kmeans-${randomBytes(3).toString('hex')}`;
   // Interleaved, so drift of the machine hits all three alike.

@@ -7,9 +7,10 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { runSuites, type Suite } from './runner';
 import { dataPlaneSuite } from './suites/data-plane.bench';
+import { samplesSuite } from './suites/samples.bench';
 import { swapSuite } from './suites/swap.suite';
 
-const SUITES: readonly Suite[] = [dataPlaneSuite, swapSuite];
+const SUITES: readonly Suite[] = [dataPlaneSuite, swapSuite, samplesSuite];
 
 interface Args {
   quick: boolean;

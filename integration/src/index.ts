@@ -4,6 +4,7 @@ export { startTcpProxy, type TcpProxy } from './services/tcp-proxy';
 export { dockerAvailable } from './services/docker-available';
 export { startNats, type NatsService, type StartNatsOptions } from './services/nats-server';
 export { freePort } from './services/free-port';
+export { startRedis, type RedisService } from './services/redis';
 export { spawnHost, type HostProcess, type SpawnHostOptions } from './services/host-process';
 export { HostControl } from './services/host-control';
 export {

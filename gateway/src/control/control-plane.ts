@@ -34,6 +34,7 @@ import {
   type Transport,
 } from '@praas/framework';
 import { pickLeastLoaded } from '../placement/least-loaded';
+import { RecentPlacements } from '../placement/recent-placements';
 import type { HostProvider } from '../provisioning/host-provider';
 
 export interface ControlPlaneOptions {
@@ -72,6 +73,7 @@ export class ControlPlane implements ControlPlaneApi {
   private readonly epoch = newId();
   private readonly seq = new Map<string, number>();
   private readonly controlTimeoutMs: number;
+  private readonly recentPlacements = new RecentPlacements();
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.controlTimeoutMs = options.controlTimeoutMs ?? 60_000;
@@ -119,7 +121,7 @@ export class ControlPlane implements ControlPlaneApi {
     }
     const processClass = this.chooseClass(app, options.processClass);
     const pid = options.pid ?? `${processClass.toLowerCase()}-${newId().slice(0, 8)}`;
-    const host = await this.placeFor(app);
+    const host = await this.placeFor(app, true);
     const info = await this.control<ProcessInfo>(hostSubject(appName, host), {
       op: 'create',
       app: appName,
@@ -228,15 +230,22 @@ export class ControlPlane implements ControlPlaneApi {
     );
   }
 
-  private async placeFor(app: AppRecord): Promise<string> {
-    let host = pickLeastLoaded(await this.options.registry.listHosts(app.name));
+  /** A live host of the application; with `placing`, a new process goes there and counts towards its load. */
+  private async placeFor(app: AppRecord, placing = false): Promise<string> {
+    const pick = async (): Promise<string | undefined> => {
+      const host = pickLeastLoaded(this.recentPlacements.adjust(await this.options.registry.listHosts(app.name)));
+      // Recorded in the same turn as the pick, so the next creates of a burst see it and go elsewhere.
+      if (host && placing) this.recentPlacements.record(host.id);
+      return host?.id;
+    };
+    let host = await pick();
     if (!host) {
       await this.options.provider.ensureHosts(app);
-      host = pickLeastLoaded(await this.options.registry.listHosts(app.name));
+      host = await pick();
     }
     if (!host)
       throw new UnavailableError(`no runtime host serves application '${app.name}'`, { details: { app: app.name } });
-    return host.id;
+    return host;
   }
 
   private async app(name: string): Promise<AppRecord> {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import { dockerAvailable } from './docker-available';
+import { s3rverAtomicPuts } from './s3rver-atomic-puts';
 
 /** An S3 endpoint for tests and benchmarks, with the credentials to use it. */
 export interface S3Service {
@@ -66,8 +67,12 @@ async function startMinioContainer(): Promise<S3Service> {
   };
 }
 
-/** s3rver on 127.0.0.1 and a port the system picks, storing into a fresh temporary directory. */
+/**
+ * s3rver on 127.0.0.1 and a port the system picks, storing into a fresh temporary directory, with
+ * S3's atomic PUT (see `s3rverAtomicPuts`).
+ */
 export async function startS3rver(): Promise<S3Service> {
+  s3rverAtomicPuts();
   const directory = await mkdtemp(join(tmpdir(), 'praas-s3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
   let address;

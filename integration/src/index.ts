@@ -5,6 +5,7 @@ export { dockerAvailable } from './services/docker-available';
 export { startNats, type NatsService, type StartNatsOptions } from './services/nats-server';
 export { freePort } from './services/free-port';
 export { spawnHost, type HostProcess, type SpawnHostOptions } from './services/host-process';
+export { startGatewayProcess, type GatewayProcess, type GatewayProcessOptions } from './services/gateway-process';
 export { HostControl } from './services/host-control';
 export {
   MAILBOX_FIXTURE_MODULE,

@@ -82,6 +82,7 @@ describe('faults on NATS', function () {
       swapDir,
     });
     try {
+      await plane.createApp(soloApp);
       await new HostControl(transport, soloApp).create('doomed', 'victim', 'Receiver');
       assert.equal(await plane.invoke(soloApp, 'echo', 1, { pid: 'victim' }), 1);
       await doomed.kill();

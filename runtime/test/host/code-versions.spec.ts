@@ -77,7 +77,7 @@ describe('RuntimeHost with deployed code versions', function () {
   const add = async (pid: string, n: number): Promise<number> => {
     const client = new DataPlaneClient(transport, registry, 'tally');
     const reply = await client.invoke(pid, { t: 'inv', id: newId(), from: 'client:test', fn: 'add', data: encode(n) });
-    return decode(unwrapReply(reply)!) as number;
+    return decode<number>(unwrapReply(reply)!);
   };
 
   it('refuses to start before the application has a deployed version', async function () {
@@ -169,7 +169,7 @@ describe('BundleLoader', function () {
     const [greeter] = await loader.load(1);
     // Recognized by this copy of the framework: one reflect-metadata, one metadata store.
     assert.ok(isProcessClass(greeter));
-    assert.deepEqual([...processDefinitionOf(greeter!).functions.keys()], ['hello']);
+    assert.deepEqual([...processDefinitionOf(greeter).functions.keys()], ['hello']);
     const [unpacked] = readdirSync(join(cacheDir, 'greet'));
     assert.match(unpacked!, /^1-[0-9a-f]{16}$/);
     assert.equal(readlinkSync(join(cacheDir, 'greet', unpacked!, 'node_modules')), hostNodeModules());

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { ClientInvokeOptions, ProcessInfo } from '../../src';
 import { parseCommandArgs } from '../../src/cli/args';
 import {
@@ -176,9 +178,13 @@ describe('praas-framework invoke, ps, swap, delete', function () {
     assert.equal(await code(['swap', 'tally', 'c1', '--bogus']), 2);
     assert.match(err.join('\n'), /Unknown option '--bogus'; swap accepts --gateway VALUE, --json/);
     err.length = 0;
-    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
-    assert.equal(await code(['ps', 'tally', '--gateway', 'http://127.0.0.1:9']), 1);
-    assert.match(err[0]!, /^praas-framework ps: UNAVAILABLE: cannot reach the gateway at http:\/\/127\.0\.0\.1:9/);
+    // A loopback port that was just free: nothing listens, the connection is refused at once.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    assert.equal(await code(['ps', 'tally', '--gateway', `http://127.0.0.1:${port}`]), 1);
+    assert.match(err[0]!, /^praas-framework ps: UNAVAILABLE: cannot reach the gateway at http:\/\/127\.0\.0\.1:\d+/);
   });
 
   it('pads table columns to their widest cell', function () {

@@ -29,6 +29,7 @@ export { encode, encodeParts, decode, revive, assertEncodable } from './wire/cod
 export * from './wire/subjects';
 export * from './wire/envelope';
 export * from './wire/object-keys';
+export * from './wire/app-bundle';
 export { newId } from './wire/ids';
 export * from './transport/transport';
 export { MemoryTransport } from './transport/memory/memory-transport';

@@ -9,6 +9,8 @@ export interface GatewayOptions {
   readonly controlPlane: GatewayOperations;
   /** Largest request body (REST) and payload (gRPC) accepted, in bytes (default 1 MiB). */
   readonly bodyLimitBytes?: number;
+  /** Largest code bundle `PUT /v1/apps/{app}/versions` accepts, in bytes (default 64 MiB). */
+  readonly bundleLimitBytes?: number;
   /** Interval of keep-alive comments on server-sent event streams (default 15 000 ms). */
   readonly sseKeepAliveMs?: number;
   /** How long `stop()` lets requests in flight finish before closing their connections (default 5 000 ms). */
@@ -74,6 +76,7 @@ export class Gateway {
     this.rest = new RestServer({
       ...common,
       ...(options.sseKeepAliveMs === undefined ? {} : { sseKeepAliveMs: options.sseKeepAliveMs }),
+      ...(options.bundleLimitBytes === undefined ? {} : { bundleLimitBytes: options.bundleLimitBytes }),
     });
     this.grpc = new GrpcServer(common);
   }

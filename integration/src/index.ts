@@ -6,6 +6,7 @@ export { startNats, type NatsService, type StartNatsOptions } from './services/n
 export { freePort } from './services/free-port';
 export { startRedis, type RedisService } from './services/redis';
 export { spawnHost, type HostProcess, type SpawnHostOptions } from './services/host-process';
+export { startGatewayProcess, type GatewayProcess, type GatewayProcessOptions } from './services/gateway-process';
 export { HostControl } from './services/host-control';
 export {
   MAILBOX_FIXTURE_MODULE,

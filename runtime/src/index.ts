@@ -4,7 +4,8 @@
  */
 import 'reflect-metadata';
 
-export { RuntimeHost, type RuntimeHostOptions } from './host/runtime-host';
+export { RuntimeHost, type RuntimeHostOptions, type CodeSource } from './host/runtime-host';
+export { BundleLoader, hostNodeModules, type BundleLoaderOptions } from './code/bundle-loader';
 export { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from './process/process-controller';
 export { FunctionGate } from './process/function-gate';
 export { Mailbox, type StoredMessage, type MailboxSnapshot } from './mailbox/mailbox';

@@ -4,6 +4,8 @@ export interface AppInfo {
   readonly name: string;
   readonly processClasses: readonly string[];
   readonly createdAt: number;
+  /** Newest deployed code version; absent until the first `praas-framework deploy --gateway`. */
+  readonly version?: number;
 }
 
 export interface ProcessInfo {
@@ -15,6 +17,8 @@ export interface ProcessInfo {
   readonly address: string;
   readonly host?: string;
   readonly generation: number;
+  /** Deployed code version the process runs; absent when its host loaded a local module. */
+  readonly version?: number;
 }
 
 /** A change of an application's process membership, as a control-plane watch reports it. */

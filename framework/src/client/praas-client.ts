@@ -96,6 +96,15 @@ export class PraasClient implements ControlPlaneApi {
     await this.call('DELETE', ['v1', 'apps', name]);
   }
 
+  /**
+   * Uploads a code bundle (`packBundle`) as the application's next version; the gateway creates
+   * the application when it is missing. Runtime hosts started without a module pick it up.
+   * @returns the application with its new `version`.
+   */
+  deployVersion(app: string, bundle: Uint8Array): Promise<AppInfo> {
+    return this.call<AppInfo>('PUT', ['v1', 'apps', app, 'versions'], { bytes: bundle });
+  }
+
   createProcess(app: string, options: CreateProcessOptions = {}): Promise<ProcessInfo> {
     const body = {
       ...(options.processClass === undefined ? {} : { class: options.processClass }),
@@ -245,13 +254,16 @@ export class PraasClient implements ControlPlaneApi {
   private async call<T>(
     method: string,
     segments: string[],
-    options: { json?: unknown; query?: URLSearchParams; what?: string; timeoutMs?: number } = {},
+    options: { json?: unknown; bytes?: Uint8Array; query?: URLSearchParams; what?: string; timeoutMs?: number } = {},
   ): Promise<T> {
     const query = options.query?.toString();
     const url = `${this.base}/${segments.map(encodeURIComponent).join('/')}${query ? `?${query}` : ''}`;
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
-    let body: string | undefined;
-    if (options.json !== undefined) {
+    let body: string | Uint8Array | undefined;
+    if (options.bytes !== undefined) {
+      body = options.bytes;
+      headers['content-type'] = 'application/octet-stream';
+    } else if (options.json !== undefined) {
       try {
         body = JSON.stringify(options.json);
       } catch (e) {

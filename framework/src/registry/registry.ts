@@ -6,6 +6,10 @@ export interface AppRecord {
   readonly createdAt: number;
   /** Process classes the application's code defines. */
   readonly processClasses: readonly string[];
+  /** Newest deployed code version (1, 2, ...); absent when hosts load their code from a local module. */
+  readonly version?: number;
+  /** Object key of that version's code bundle (`bundleKey(name, version)`). */
+  readonly bundle?: string;
 }
 
 export interface ProcessRecord {
@@ -17,6 +21,8 @@ export interface ProcessRecord {
   readonly host?: string;
   /** Newest committed snapshot generation; 0 before the first swap-out. */
   readonly generation: number;
+  /** Deployed code version the process was created with, and swaps back in with; absent for local modules. */
+  readonly version?: number;
   readonly updatedAt: number;
 }
 

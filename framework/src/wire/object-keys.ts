@@ -44,3 +44,22 @@ export function parseGeneration(app: string, pid: string, key: string): number |
 export function isManifestKey(key: string): boolean {
   return key.endsWith('/manifest');
 }
+
+/*
+ * Deployed code (DESIGN §7): `_bundles/<app>/<version>`. No application name starts with '_', so
+ * bundles never share a prefix with snapshots. Versions are zero-padded like generations.
+ */
+const BUNDLES_ROOT = '_bundles/';
+
+/** Prefix of every code bundle of an application. */
+export function bundlePrefix(app: string): string {
+  return `${BUNDLES_ROOT}${validateName('application', app)}/`;
+}
+
+/** Object key of the code bundle of one deployed version (1, 2, ...) of an application. */
+export function bundleKey(app: string, version: number): string {
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new InvalidArgumentError(`a code version must be a positive integer, got ${version}`);
+  }
+  return `${bundlePrefix(app)}${String(version).padStart(GENERATION_DIGITS, '0')}`;
+}

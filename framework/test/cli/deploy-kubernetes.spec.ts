@@ -203,7 +203,7 @@ describe('praas-framework deploy --target kubernetes', () => {
     const out = join(scratch.root, 'k8s');
     const noTarget = await cli('deploy', '--out', out);
     assert.equal(noTarget.code, 2);
-    assert.match(noTarget.err[0]!, /deploy needs --target kubernetes/);
+    assert.match(noTarget.err[0]!, /deploy needs --gateway URL .* or --target kubernetes --out DIR/);
     const otherTarget = await cli('deploy', '--target', 'nomad', '--out', out);
     assert.equal(otherTarget.code, 2);
     assert.match(otherTarget.err[0]!, /unknown deploy target 'nomad'/);

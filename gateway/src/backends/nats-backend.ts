@@ -1,4 +1,5 @@
 import { InvalidArgumentError, NatsKvRegistry, NatsTransport } from '@praas/framework';
+import { bundleStoreFromEnv } from '../bundles/s3-bundle-store';
 import { ControlPlane } from '../control/control-plane';
 import type { GatewayBackend, GatewayBackendFactory } from '../main';
 import { DownScalingPolicy } from '../policy/down-scaling';
@@ -19,7 +20,9 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
  * and FaaS-style invocations over the NATS transport, runtime hosts from the static pool that
  * registers itself, and the down-scaling policy. Reads `PRAAS_NATS_URL`, `PRAAS_HOST_WAIT_MS`
  * (how long a new application waits for its first host, default 10 000) and
- * `PRAAS_DOWNSCALE_INTERVAL_MS` (default 1 000).
+ * `PRAAS_DOWNSCALE_INTERVAL_MS` (default 1 000). With `PRAAS_S3_ENDPOINT`, `PRAAS_S3_ACCESS_KEY`,
+ * `PRAAS_S3_SECRET_KEY` and `PRAAS_S3_BUCKET` (those of the runtime hosts) it accepts deployments
+ * (`PUT /v1/apps/{app}/versions`) and stores their code bundles there.
  */
 export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<GatewayBackend> => {
   const url = env['PRAAS_NATS_URL']?.trim();
@@ -30,6 +33,7 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
   }
   const hostWaitMs = positive(env, 'PRAAS_HOST_WAIT_MS', 10_000);
   const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
+  const bundles = bundleStoreFromEnv(env);
   const transport = await NatsTransport.connect({ servers: url.split(','), name: 'praas-gateway' });
   try {
     const registry = await NatsKvRegistry.open(transport.connection);
@@ -37,6 +41,7 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
       transport,
       registry,
       provider: new RegisteredHostProvider(registry, hostWaitMs),
+      ...(bundles ? { bundles } : {}),
     });
     const policy = new DownScalingPolicy({
       registry,

@@ -1,6 +1,7 @@
 import {
   AlreadyExistsError,
   ApplicationNotFoundError,
+  bundleKey,
   DataPlaneClient,
   decode,
   decodeReply,
@@ -16,6 +17,7 @@ import {
   ProcessNotFoundError,
   processSubject,
   UnavailableError,
+  unpackBundle,
   unwrapReply,
   validateName,
   type AppInfo,
@@ -33,6 +35,7 @@ import {
   type Subscription,
   type Transport,
 } from '@praas/framework';
+import type { BundleStore } from '../bundles/bundle-store';
 import { pickLeastLoaded } from '../placement/least-loaded';
 import { RecentPlacements } from '../placement/recent-placements';
 import type { HostProvider } from '../provisioning/host-provider';
@@ -41,6 +44,8 @@ export interface ControlPlaneOptions {
   readonly transport: Transport;
   readonly registry: Registry;
   readonly provider: HostProvider;
+  /** Where deployed code bundles go (the hosts' object store); without it, deployments are refused. */
+  readonly bundles?: BundleStore;
   /** Timeout of control requests to hosts (default 60 000 ms: a swap of a large state takes a while). */
   readonly controlTimeoutMs?: number;
 }
@@ -54,11 +59,17 @@ function toInfo(record: ProcessRecord): ProcessInfo {
     address: processSubject(record.app, record.pid),
     generation: record.generation,
     ...(record.host === undefined ? {} : { host: record.host }),
+    ...(record.version === undefined ? {} : { version: record.version }),
   };
 }
 
 function toAppInfo(record: AppRecord): AppInfo {
-  return { name: record.name, processClasses: [...record.processClasses], createdAt: record.createdAt };
+  return {
+    name: record.name,
+    processClasses: [...record.processClasses],
+    createdAt: record.createdAt,
+    ...(record.version === undefined ? {} : { version: record.version }),
+  };
 }
 
 /**
@@ -88,6 +99,45 @@ export class ControlPlane implements ControlPlaneApi {
     const classes = options.processClasses ?? (await this.options.provider.knownProcessClasses(name));
     const record: AppRecord = { ...draft, processClasses: [...classes] };
     await this.options.registry.putApp(record);
+    return toAppInfo(record);
+  }
+
+  /**
+   * Records a new version of an application's code (DESIGN §7): checks the bundle, stores it under
+   * `_bundles/<app>/<version>` and makes it the application's newest version, N+1 after N, creating
+   * the application (with the manifest's process classes) when it is missing. It does not wait for
+   * runtime hosts: they poll the application record and load the version when they see it.
+   * Processes keep the version they were created with; new ones get the newest.
+   * @throws DecodeError for bytes that are not a bundle; InvalidArgumentError when the bundle is of
+   *   another application; UnavailableError when this gateway has no object store.
+   */
+  async deployVersion(name: string, bundle: Uint8Array): Promise<AppInfo> {
+    validateName('application', name);
+    const { bundles, registry } = this.options;
+    if (!bundles) {
+      throw new UnavailableError(
+        'this gateway has no object store for code bundles; start it with PRAAS_S3_ENDPOINT, PRAAS_S3_ACCESS_KEY and PRAAS_S3_SECRET_KEY (those of the runtime hosts)',
+      );
+    }
+    const { manifest } = unpackBundle(bundle);
+    if (manifest.app !== name) {
+      throw new InvalidArgumentError(`the bundle is of application '${manifest.app}', not '${name}'`, {
+        app: name,
+        bundleApp: manifest.app,
+      });
+    }
+    const existing = await registry.getApp(name);
+    const version = (existing?.version ?? 0) + 1;
+    const key = bundleKey(name, version);
+    await bundles.put(key, bundle);
+    const record: AppRecord = {
+      name,
+      createdAt: existing?.createdAt ?? Date.now(),
+      processClasses: manifest.processes.map((p) => validateName('process class', p.name)),
+      version,
+      bundle: key,
+    };
+    await registry.putApp(record);
     return toAppInfo(record);
   }
 

@@ -34,6 +34,9 @@ export class MeteredOperations implements GatewayOperations {
   createApp(name: string, options?: CreateAppOptions): Promise<AppInfo> {
     return this.inner.createApp(name, options);
   }
+  deployVersion(app: string, bundle: Uint8Array): Promise<AppInfo> {
+    return this.inner.deployVersion(app, bundle);
+  }
   listApps(): Promise<AppInfo[]> {
     return this.inner.listApps();
   }

@@ -23,11 +23,12 @@ export class MethodNotAllowedError extends PraasError {
 /** A request body came with a content type other than JSON. */
 export class UnsupportedMediaTypeError extends PraasError {
   static readonly code = 'UNSUPPORTED_MEDIA_TYPE';
-  constructor(contentType: string | undefined) {
+  /** `expected`: the media type this route takes (default JSON). */
+  constructor(contentType: string | undefined, expected = 'application/json') {
     super(
       'UNSUPPORTED_MEDIA_TYPE',
-      `request bodies must be JSON (Content-Type: application/json); got ${contentType ? `'${contentType}'` : 'no Content-Type'}`,
-      { details: { contentType: contentType ?? null } },
+      `this request body must be ${expected === 'application/json' ? 'JSON' : expected} (Content-Type: ${expected}); got ${contentType ? `'${contentType}'` : 'no Content-Type'}`,
+      { details: { contentType: contentType ?? null, expected } },
     );
   }
 }

@@ -6,6 +6,9 @@ import { parseJson } from '../json/json-mapping';
 /** Default limit of a request body: 1 MiB. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** Default limit of an uploaded code bundle (`PUT /v1/apps/{app}/versions`): 64 MiB. */
+export const DEFAULT_BUNDLE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 /**
  * Reads a request body, holding at most `limit` bytes: a declared `Content-Length` over the limit
  * is refused before reading, and a streamed body is refused as soon as it passes the limit. What
@@ -55,6 +58,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('error', onError);
     req.on('aborted', onAborted);
   });
+}
+
+/** True for `application/octet-stream`, with any parameters. */
+export function isOctetStream(contentType: string | undefined): boolean {
+  return contentType?.split(';', 1)[0]!.trim().toLowerCase() === 'application/octet-stream';
 }
 
 /** True for `application/json` and `application/<x>+json`, with any parameters. */

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { stringifyResult } from '../json/json-mapping';
-import { parseJsonBody } from './body-reader';
+import { UnsupportedMediaTypeError } from '../errors/gateway-errors';
+import { isOctetStream, parseJsonBody } from './body-reader';
 import { createAppBody, createProcessBody, invokeOptions, sendMessageBody } from './request-bodies';
 import type { RouteMatch } from './routes';
 
@@ -44,6 +45,11 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
     case 'createApp': {
       const { name, processClasses } = createAppBody(parseJsonBody(body, contentType, 'create application body'));
       const app = await ops.createApp(name, processClasses ? { processClasses } : {});
+      return json(201, app, { Location: location('v1', 'apps', app.name) });
+    }
+    case 'deployVersion': {
+      if (!isOctetStream(contentType)) throw new UnsupportedMediaTypeError(contentType, 'application/octet-stream');
+      const app = await ops.deployVersion(p['app']!, body);
       return json(201, app, { Location: location('v1', 'apps', app.name) });
     }
     case 'listApps':

@@ -5,7 +5,7 @@ import type { GatewayOperations } from '../control/gateway-operations';
 import { httpStatusOf, publicError } from '../errors/http-status';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/metrics-registry';
-import { DEFAULT_BODY_LIMIT_BYTES, readBody } from './body-reader';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES, readBody } from './body-reader';
 import { handleOperation, type RestReply } from './rest-handlers';
 import { matchRoute, routeTemplateOf, type RouteMatch } from './routes';
 import { SseStream } from './sse-stream';
@@ -15,6 +15,8 @@ export interface RestServerOptions {
   readonly metrics: GatewayMetrics;
   /** Largest request body accepted; larger ones get 413 (default 1 MiB). */
   readonly bodyLimitBytes?: number;
+  /** Largest code bundle `PUT /v1/apps/{app}/versions` accepts (default 64 MiB). */
+  readonly bundleLimitBytes?: number;
   /** Interval of keep-alive comments on event streams (default 15 000 ms). */
   readonly sseKeepAliveMs?: number;
   /** Where errors that are the gateway's own fault are reported (default: console.error). */
@@ -34,12 +36,14 @@ export class RestServer {
   /** Open connections and how many requests each is serving, so `close` can drop the ones serving none. */
   private readonly connections = new Map<Socket, number>();
   private readonly bodyLimit: number;
+  private readonly bundleLimit: number;
   private readonly keepAliveMs: number;
   private readonly log: (message: string, error: unknown) => void;
   private stopping = false;
 
   constructor(private readonly options: RestServerOptions) {
     this.bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+    this.bundleLimit = options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES;
     this.keepAliveMs = options.sseKeepAliveMs ?? 15_000;
     this.log = options.log ?? ((message, error) => console.error(message, error));
     this.server = createServer((req, res) => {
@@ -107,7 +111,7 @@ export class RestServer {
       const match = matchRoute(method, path);
       route = match.template;
       const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
-      const body = await readBody(req, this.bodyLimit);
+      const body = await readBody(req, match.name === 'deployVersion' ? this.bundleLimit : this.bodyLimit);
       if (match.name === 'watchProcesses') {
         await this.watch(match, res);
         finish(200);

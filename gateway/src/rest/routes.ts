@@ -9,6 +9,7 @@ export type RouteName =
   | 'listApps'
   | 'getApp'
   | 'deleteApp'
+  | 'deployVersion'
   | 'createProcess'
   | 'listProcesses'
   | 'getProcess'
@@ -33,6 +34,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { name: 'listApps', method: 'GET', template: '/v1/apps' },
   { name: 'getApp', method: 'GET', template: '/v1/apps/{app}' },
   { name: 'deleteApp', method: 'DELETE', template: '/v1/apps/{app}' },
+  { name: 'deployVersion', method: 'PUT', template: '/v1/apps/{app}/versions' },
   { name: 'createProcess', method: 'POST', template: '/v1/apps/{app}/processes' },
   { name: 'listProcesses', method: 'GET', template: '/v1/apps/{app}/processes' },
   { name: 'getProcess', method: 'GET', template: '/v1/apps/{app}/processes/{pid}' },

@@ -5,8 +5,8 @@ export interface SpawnHostOptions {
   readonly natsUrl: string;
   readonly app: string;
   readonly hostId: string;
-  /** Compiled JS module exporting the `@Process` classes. */
-  readonly modulePath: string;
+  /** Compiled JS module exporting the `@Process` classes; without it the host runs the app's deployed code. */
+  readonly modulePath?: string;
   /** Directory of the host's file-system swap store (unless `env` names an S3 endpoint). */
   readonly swapDir?: string;
   /** More environment for the host (e.g. PRAAS_S3_*, PRAAS_HEARTBEAT_MS, PRAAS_HOST_STALE_MS). */
@@ -40,7 +40,7 @@ export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess>
       PRAAS_NATS_URL: options.natsUrl,
       PRAAS_APP: options.app,
       PRAAS_HOST_ID: options.hostId,
-      PRAAS_MODULE: options.modulePath,
+      ...(options.modulePath === undefined ? {} : { PRAAS_MODULE: options.modulePath }),
       ...(options.swapDir === undefined ? {} : { PRAAS_SWAP_DIR: options.swapDir }),
       ...options.env,
     },

@@ -7,6 +7,7 @@ import {
   decodeReply,
   decodeWire,
   fromWireError,
+  InvalidArgumentError,
   NoRespondersError,
   encodeWire,
   hostSubject,
@@ -35,8 +36,16 @@ import type { SwapStore } from '../storage/swap-store';
 export interface RuntimeHostOptions {
   /** The application this host serves. */
   readonly app: string;
-  /** The application's process classes (decorated with `@Process`). */
-  readonly processes: readonly Constructor[];
+  /** The application's process classes (decorated with `@Process`), from a local module; or give `code`. */
+  readonly processes?: readonly Constructor[];
+  /**
+   * Deployed code instead of `processes`: the host runs the newest version the application record
+   * names, looks for a newer one with every heartbeat and loads it beside the others. New
+   * processes get the newest version; a process swaps back in with the version it was created with.
+   */
+  readonly code?: CodeSource;
+  /** Where the host reports loading code versions (default: nowhere). */
+  readonly log?: (line: string) => void;
   readonly transport: Transport;
   readonly registry: Registry;
   readonly store: SwapStore;
@@ -58,6 +67,26 @@ export interface RuntimeHostOptions {
   readonly claimTimeoutMs?: number;
 }
 
+/** Loads the process classes of one deployed version of the application's code. */
+export interface CodeSource {
+  load(version: number): Promise<readonly Constructor[]>;
+}
+
+/** Process classes by name, as one code version defines them. */
+type Definitions = ReadonlyMap<string, ProcessDefinition>;
+
+/** The version key of a local module's classes (deployed versions start at 1). */
+const LOCAL_CODE = 0;
+
+function definitionsOf(processes: readonly Constructor[]): Definitions {
+  const definitions = new Map<string, ProcessDefinition>();
+  for (const ctor of processes) {
+    const definition = processDefinitionOf(ctor);
+    definitions.set(definition.name, definition);
+  }
+  return definitions;
+}
+
 /** Outcome of trying to claim a process for activation on this host. */
 type Claim =
   | { readonly won: true; readonly previous: ProcessRecord; readonly revision: number }
@@ -75,7 +104,9 @@ export class RuntimeHost implements ProcessDirectory {
   readonly app: string;
   readonly id: string;
   readonly snapshots: SnapshotRepository;
-  private readonly definitions = new Map<string, ProcessDefinition>();
+  /** Loaded code by version (LOCAL_CODE for a local module), side by side. */
+  private readonly versions = new Map<number, Promise<Definitions>>();
+  private newestVersion = LOCAL_CODE;
   private readonly controllers = new Map<string, ProcessController>();
   /** Life-cycle operations on one pid run one after another. */
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -87,21 +118,81 @@ export class RuntimeHost implements ProcessDirectory {
   constructor(private readonly options: RuntimeHostOptions) {
     this.app = validateName('application', options.app);
     this.id = validateName('host id', options.hostId ?? `host-${newId().slice(0, 8)}`);
-    for (const ctor of options.processes) {
-      const definition = processDefinitionOf(ctor);
-      this.definitions.set(definition.name, definition);
-    }
+    if (!options.processes && !options.code)
+      throw new InvalidArgumentError('a runtime host needs its process classes or a code source');
+    this.definitionsNow = options.processes ? definitionsOf(options.processes) : new Map();
+    if (options.processes) this.versions.set(LOCAL_CODE, Promise.resolve(this.definitionsNow));
     this.snapshots = new SnapshotRepository(options.store, options.snapshots);
     this.dataPlane = new DataPlaneClient(options.transport, options.registry, this.app);
   }
 
-  /** Names of the process classes this host can run. */
+  /** Process classes of the newest code version, which new processes get. */
+  private definitionsNow: Definitions;
+
+  /** Names of the process classes this host can run (those of the newest code version). */
   get processClasses(): string[] {
-    return [...this.definitions.keys()];
+    return [...this.definitionsNow.keys()];
+  }
+
+  /** The newest deployed code version loaded here; undefined for a host with a local module. */
+  get codeVersion(): number | undefined {
+    return this.options.code ? this.newestVersion : undefined;
+  }
+
+  /**
+   * With deployed code: loads the application's newest version when it is newer than the newest
+   * loaded here (the heartbeat calls this). Older versions stay loaded for the processes that run them.
+   * @returns the newest version loaded.
+   */
+  async refreshCode(): Promise<number | undefined> {
+    if (!this.options.code) return undefined;
+    const app = await this.options.registry.getApp(this.app);
+    if (app?.version !== undefined && app.version > this.newestVersion) {
+      const definitions = await this.definitionsOfVersion(app.version);
+      if (app.version > this.newestVersion) {
+        this.newestVersion = app.version;
+        this.definitionsNow = definitions;
+        this.options.log?.(
+          `praas host ${this.id} loaded code version ${app.version}: ${this.processClasses.join(', ')}`,
+        );
+      }
+    }
+    return this.newestVersion;
+  }
+
+  /** The classes of one code version, loaded once (concurrent callers share the load; a failed load is retried next time). */
+  private definitionsOfVersion(version: number): Promise<Definitions> {
+    let loaded = this.versions.get(version);
+    if (!loaded) {
+      const code = this.options.code;
+      if (!code) return Promise.resolve(this.definitionsNow);
+      loaded = code.load(version).then(definitionsOf);
+      this.versions.set(version, loaded);
+      loaded.catch(() => {
+        if (this.versions.get(version) === loaded) this.versions.delete(version);
+      });
+    }
+    return loaded;
+  }
+
+  /**
+   * The classes a process runs with: those of the version it was created with. A record without a
+   * version (created from a local module) runs the newest code; a host with a local module runs
+   * every process with it.
+   */
+  private definitionsFor(record: ProcessRecord): Promise<Definitions> {
+    if (!this.options.code) return Promise.resolve(this.definitionsNow);
+    return this.definitionsOfVersion(record.version ?? this.newestVersion);
   }
 
   async start(): Promise<void> {
     const { transport } = this.options;
+    if (this.options.code && (await this.refreshCode()) === LOCAL_CODE) {
+      throw new InvalidArgumentError(
+        `application '${this.app}' has no deployed code yet; deploy it with praas-framework deploy --gateway URL`,
+        { app: this.app },
+      );
+    }
     const handler = (bytes: Uint8Array): Promise<Uint8Array> => this.handleControl(bytes);
     this.subscriptions.push(await transport.serve(hostSubject(this.app, this.id), handler));
     this.subscriptions.push(
@@ -110,7 +201,13 @@ export class RuntimeHost implements ProcessDirectory {
     await this.beat();
     this.heartbeat = setInterval(
       () =>
-        void this.beat()
+        void this.refreshCode()
+          .catch((e: unknown) =>
+            this.options.log?.(
+              `praas host ${this.id}: cannot load the newest code: ${e instanceof Error ? e.message : String(e)}`,
+            ),
+          )
+          .then(() => this.beat())
           .then(() => this.fence())
           .catch(() => undefined),
       this.options.heartbeatMs ?? 2_000,
@@ -154,8 +251,9 @@ export class RuntimeHost implements ProcessDirectory {
   /** Creates a fresh process; fails when the pid is taken. */
   create(pid: string, processClass: string): Promise<ProcessInfo> {
     validateName('pid', pid);
-    const definition = this.definitions.get(processClass);
+    const definition = this.definitionsNow.get(processClass);
     if (!definition) throw new ProcessClassNotFoundError(this.app, processClass, this.processClasses);
+    const version = this.codeVersion;
     return this.locked(pid, async () => {
       const { registry } = this.options;
       const existing = await registry.getProcessVersioned(this.app, pid);
@@ -169,6 +267,7 @@ export class RuntimeHost implements ProcessDirectory {
           status: 'swapping-in',
           host: this.id,
           generation: 0,
+          ...(version === undefined ? {} : { version }),
           updatedAt: Date.now(),
         },
         existing?.revision ?? 0,
@@ -177,7 +276,7 @@ export class RuntimeHost implements ProcessDirectory {
       try {
         // A reused pid must not inherit a deleted predecessor's snapshots or queued traffic.
         await this.snapshots.deleteAll(this.app, pid);
-        const controller = await ProcessController.start(this.controllerDeps(pid, definition));
+        const controller = await ProcessController.start(this.controllerDeps(pid, definition, version));
         this.controllers.set(pid, controller);
         return this.info(controller);
       } catch (e) {
@@ -200,9 +299,10 @@ export class RuntimeHost implements ProcessDirectory {
       if (current && current.status === 'active') return this.info(current);
       const claim = await this.claim(pid);
       if (!claim.won) return claim.holder;
-      const definition = this.definitions.get(claim.previous.processClass)!;
+      const definition = (await this.definitionsFor(claim.previous)).get(claim.previous.processClass)!;
+      const version = this.options.code ? (claim.previous.version ?? this.newestVersion) : undefined;
       try {
-        const controller = await ProcessController.start(this.controllerDeps(pid, definition));
+        const controller = await ProcessController.start(this.controllerDeps(pid, definition, version));
         this.controllers.set(pid, controller);
         return this.info(controller);
       } catch (e) {
@@ -223,8 +323,9 @@ export class RuntimeHost implements ProcessDirectory {
       const found = await registry.getProcessVersioned(this.app, pid);
       if (!found || found.record.status === 'deleted') throw new ProcessNotFoundError(this.app, pid);
       const { record, revision } = found;
-      if (!this.definitions.has(record.processClass)) {
-        throw new ProcessClassNotFoundError(this.app, record.processClass, this.processClasses);
+      const definitions = await this.definitionsFor(record);
+      if (!definitions.has(record.processClass)) {
+        throw new ProcessClassNotFoundError(this.app, record.processClass, [...definitions.keys()]);
       }
       let heldElsewhere =
         record.host !== undefined &&
@@ -327,10 +428,11 @@ export class RuntimeHost implements ProcessDirectory {
       address: processSubject(this.app, controller.pid),
       generation: controller.generation,
       ...(controller.status === 'active' ? { host: this.id } : {}),
+      ...(controller.codeVersion === undefined ? {} : { version: controller.codeVersion }),
     };
   }
 
-  private controllerDeps(pid: string, definition: ProcessDefinition) {
+  private controllerDeps(pid: string, definition: ProcessDefinition, codeVersion: number | undefined) {
     return {
       app: this.app,
       pid,
@@ -342,6 +444,7 @@ export class RuntimeHost implements ProcessDirectory {
       directory: this,
       dataPlane: this.dataPlane,
       ...(this.options.controller ? { options: this.options.controller } : {}),
+      ...(codeVersion === undefined ? {} : { codeVersion }),
     };
   }
 
@@ -444,5 +547,6 @@ function recordInfo(record: ProcessRecord): ProcessInfo {
     address: processSubject(record.app, record.pid),
     generation: record.generation,
     ...(record.status === 'active' && record.host !== undefined ? { host: record.host } : {}),
+    ...(record.version === undefined ? {} : { version: record.version }),
   };
 }

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, isProcessClass, validateName, type Constructor } from '@praas/framework';
 
 /** What a runtime host OS process needs to know, read from its environment. */
@@ -9,8 +10,13 @@ export interface HostConfig {
   readonly app: string;
   /** `PRAAS_HOST_ID`: stable id of the host; generated when unset. */
   readonly hostId?: string;
-  /** `PRAAS_MODULE`: absolute path of the compiled JS module whose exported `@Process` classes the host runs. */
-  readonly modulePath: string;
+  /**
+   * `PRAAS_MODULE`: absolute path of the compiled JS module whose exported `@Process` classes the
+   * host runs. Without it the host runs the code deployed with `praas-framework deploy --gateway`.
+   */
+  readonly modulePath?: string;
+  /** `PRAAS_CODE_DIR`: where deployed code is unpacked (default `<tmp>/praas-code`). */
+  readonly codeDir: string;
   /** `PRAAS_HEARTBEAT_MS`: interval of the host's heartbeats (default 2 000). */
   readonly heartbeatMs?: number;
   /** `PRAAS_HOST_STALE_MS`: after this long without a heartbeat another host takes a process over (default 10 000). */
@@ -45,16 +51,17 @@ export function readHostConfig(env: Env): HostConfig {
   const natsUrl = required(env, 'PRAAS_NATS_URL', 'the NATS server URL, e.g. nats://127.0.0.1:4222');
   const app = validateName('application', required(env, 'PRAAS_APP', 'the application this host serves'));
   const hostId = env['PRAAS_HOST_ID']?.trim() ? validateName('host id', env['PRAAS_HOST_ID'].trim()) : undefined;
-  const modulePath = resolve(
-    required(env, 'PRAAS_MODULE', 'the path of the compiled JS module that exports the @Process classes'),
-  );
+  const module = env['PRAAS_MODULE']?.trim();
+  const modulePath = module ? resolve(module) : undefined;
+  const codeDir = resolve(env['PRAAS_CODE_DIR']?.trim() || join(tmpdir(), 'praas-code'));
   const heartbeatMs = optionalPositive(env, 'PRAAS_HEARTBEAT_MS');
   const hostStaleMs = optionalPositive(env, 'PRAAS_HOST_STALE_MS');
   const memoryBudgetBytes = optionalPositive(env, 'PRAAS_MEMORY_BUDGET_BYTES');
   return {
     natsUrl,
     app,
-    modulePath,
+    codeDir,
+    ...(modulePath === undefined ? {} : { modulePath }),
     ...(hostId === undefined ? {} : { hostId }),
     ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
     ...(hostStaleMs === undefined ? {} : { hostStaleMs }),

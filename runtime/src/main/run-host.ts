@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { NatsKvRegistry, NatsTransport } from '@praas/framework';
+import { NatsKvRegistry, NatsTransport, newId } from '@praas/framework';
+import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
 import { swapStoreFromEnv } from '../storage/swap-store-from-env';
 import { loadProcessClasses, readHostConfig } from './host-config';
@@ -14,7 +15,10 @@ export interface RunHostOptions {
 
 export const HOST_USAGE = `usage: praas-framework host [--module <compiled module>] [--app <name>]
 
-environment: PRAAS_NATS_URL (required), PRAAS_APP, PRAAS_MODULE, PRAAS_HOST_ID,
+Without a module the host runs the code deployed with praas-framework deploy --gateway URL: it
+waits for the first version, and loads newer ones as they are deployed.
+
+environment: PRAAS_NATS_URL (required), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR, PRAAS_HOST_ID,
   PRAAS_S3_ENDPOINT + PRAAS_S3_ACCESS_KEY + PRAAS_S3_SECRET_KEY [+ PRAAS_S3_BUCKET] or PRAAS_SWAP_DIR,
   PRAAS_HEALTH_PORT (serves GET /healthz), PRAAS_HEARTBEAT_MS, PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES`;
 
@@ -57,22 +61,49 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
   let transport: NatsTransport;
   let registry: NatsKvRegistry;
   let health: Server | undefined;
+  // Listening from the start: a host still waiting for its first deployment stops on a signal too.
+  let stopRequested = false;
+  let onSignal = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    onSignal = (): void => {
+      stopRequested = true;
+      resolve();
+    };
+  });
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  const unlisten = (): void => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
   try {
     const config = readHostConfig(env);
-    const processes = loadProcessClasses(config.modulePath);
+    const processes = config.modulePath === undefined ? undefined : loadProcessClasses(config.modulePath);
     const store = swapStoreFromEnv(env);
     transport = await NatsTransport.connect({
       servers: config.natsUrl.split(','),
       name: `praas-host-${config.hostId ?? config.app}`,
     });
     registry = await NatsKvRegistry.open(transport.connection);
+    const hostId = config.hostId ?? `host-${newId().slice(0, 8)}`;
+    if (
+      processes === undefined &&
+      !(await waitForDeployment(registry, config.app, hostId, config, out, () => stopRequested))
+    ) {
+      unlisten();
+      await registry.close();
+      await transport.close();
+      return 0;
+    }
     host = new RuntimeHost({
       app: config.app,
-      processes,
+      ...(processes === undefined
+        ? { code: new BundleLoader({ app: config.app, store, cacheDir: config.codeDir }), log: out }
+        : { processes }),
       transport,
       registry,
       store,
-      ...(config.hostId === undefined ? {} : { hostId: config.hostId }),
+      hostId,
       ...(config.heartbeatMs === undefined ? {} : { heartbeatMs: config.heartbeatMs }),
       ...(config.hostStaleMs === undefined ? {} : { hostStaleMs: config.hostStaleMs }),
       ...(config.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: config.memoryBudgetBytes }),
@@ -80,15 +111,15 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     await host.start();
     const healthPort = env['PRAAS_HEALTH_PORT']?.trim();
     if (healthPort) health = await serveHealth(Number(healthPort), () => !transport.connection.isClosed());
-    out(`praas host ${host.id} serving ${host.app} on ${config.natsUrl}`);
+    const version = host.codeVersion === undefined ? '' : ` (code version ${host.codeVersion})`;
+    out(`praas host ${host.id} serving ${host.app} on ${config.natsUrl}${version}`);
   } catch (e) {
     err(`praas host failed to start: ${e instanceof Error ? e.message : String(e)}`);
+    unlisten();
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  await stopped;
+  unlisten();
   try {
     health?.close();
     await host.stop({ swapOut: true });
@@ -98,6 +129,31 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
   } catch (e) {
     err(`praas host ${host.id}: stop failed: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
+  }
+}
+
+/**
+ * Waits until the application has a deployed code version, polling its record at the heartbeat
+ * interval. Resolves false when the host was asked to stop first.
+ */
+async function waitForDeployment(
+  registry: NatsKvRegistry,
+  app: string,
+  hostId: string,
+  config: { heartbeatMs?: number },
+  out: (line: string) => void,
+  stopRequested: () => boolean,
+): Promise<boolean> {
+  let announced = false;
+  for (;;) {
+    if ((await registry.getApp(app))?.version !== undefined) return true;
+    if (!announced) {
+      out(`praas host ${hostId} waiting for the code of ${app}: praas-framework deploy --gateway URL`);
+      announced = true;
+    }
+    if (stopRequested()) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(config.heartbeatMs ?? 2_000, 1_000)));
+    if (stopRequested()) return false;
   }
 }
 

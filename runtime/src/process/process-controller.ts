@@ -89,6 +89,8 @@ export interface ProcessControllerDeps {
   readonly directory: ProcessDirectory;
   readonly dataPlane: DataPlaneClient;
   readonly options?: ProcessControllerOptions;
+  /** Deployed code version the definition comes from; recorded in the registry so the process swaps back in with it. */
+  readonly codeVersion?: number;
 }
 
 const BACKUP_BATCH = 256;
@@ -553,6 +555,11 @@ export class ProcessController implements ContextHost {
     await this.drainChain;
   }
 
+  /** Deployed code version this process runs; undefined when its host loaded a local module. */
+  get codeVersion(): number | undefined {
+    return this.deps.codeVersion;
+  }
+
   private async publishRecord(): Promise<void> {
     const record: ProcessRecord = {
       app: this.app,
@@ -560,6 +567,7 @@ export class ProcessController implements ContextHost {
       processClass: this.definition.name,
       status: this.statusValue,
       generation: this.generationValue,
+      ...(this.deps.codeVersion === undefined ? {} : { version: this.deps.codeVersion }),
       updatedAt: Date.now(),
       ...(this.statusValue === 'active' || this.statusValue === 'swapping-out' ? { host: this.deps.hostId } : {}),
     };

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidArgumentError, InvalidNameError } from '@praas/framework';
 import { loadProcessClasses, readHostConfig } from '../../src';
 
@@ -10,12 +12,19 @@ describe('host configuration from the environment', function () {
       natsUrl: 'nats://127.0.0.1:4222',
       app: 'demo',
       modulePath: '/srv/app/index.js',
+      codeDir: join(tmpdir(), 'praas-code'),
     });
     assert.equal(readHostConfig({ ...base, PRAAS_HOST_ID: 'h-1' }).hostId, 'h-1');
   });
 
+  it('runs deployed code when PRAAS_MODULE is unset, unpacking it into PRAAS_CODE_DIR', function () {
+    const config = readHostConfig({ ...base, PRAAS_MODULE: '', PRAAS_CODE_DIR: '/var/cache/praas' });
+    assert.equal(config.modulePath, undefined);
+    assert.equal(config.codeDir, '/var/cache/praas');
+  });
+
   it('names the variable that is missing, and rejects bad names', function () {
-    for (const name of ['PRAAS_NATS_URL', 'PRAAS_APP', 'PRAAS_MODULE']) {
+    for (const name of ['PRAAS_NATS_URL', 'PRAAS_APP']) {
       assert.throws(
         () => readHostConfig({ ...base, [name]: '' }),
         (e: unknown) => e instanceof InvalidArgumentError && e.message.includes(name),

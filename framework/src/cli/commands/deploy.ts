@@ -21,13 +21,17 @@ function bucketName(value: string): string {
   return value;
 }
 
-/** Where the project's build wrote its manifest: the tsconfig's outDir, or dist/. */
-function readBuiltManifest(projectDir: string): ApplicationManifest | undefined {
+/** Where the project's build writes: the tsconfig's outDir, or dist/. */
+export function buildOutputDir(projectDir: string): string {
   const tsconfig = join(projectDir, 'tsconfig.json');
-  const outDir = existsSync(tsconfig)
+  return existsSync(tsconfig)
     ? (resolveTypeScript(projectDir).readCompilerOptions(tsconfig).outDir ?? join(projectDir, 'dist'))
     : join(projectDir, 'dist');
-  const path = join(outDir, 'praas.manifest.json');
+}
+
+/** The manifest the project's build wrote, or undefined before the first build. */
+export function readBuiltManifest(projectDir: string): ApplicationManifest | undefined {
+  const path = join(buildOutputDir(projectDir), 'praas.manifest.json');
   if (!existsSync(path)) return undefined;
   return JSON.parse(readFileSync(path, 'utf8')) as ApplicationManifest;
 }
@@ -43,7 +47,7 @@ export function deploy(args: ParsedArgs, out: (line: string) => void): string[] 
   const target = opt('target');
   if (target === undefined) {
     throw new UsageError(
-      'deploy needs --target kubernetes (registering an application with a running gateway is not in this CLI yet)',
+      'deploy needs --gateway URL (register the application with a running gateway) or --target kubernetes --out DIR',
     );
   }
   if (target !== 'kubernetes')

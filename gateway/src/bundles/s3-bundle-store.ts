@@ -1,0 +1,111 @@
+import { Client } from 'minio';
+import { InvalidArgumentError, UnavailableError } from '@praas/framework';
+import type { BundleStore } from './bundle-store';
+
+/** The bucket used when PRAAS_S3_BUCKET is not set (the runtime hosts' default too). */
+export const DEFAULT_BUNDLE_BUCKET = 'praas';
+
+export interface S3BundleStoreOptions {
+  /** The endpoint as a URL, e.g. `http://127.0.0.1:9000`. */
+  readonly endpoint: string;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  /** Created on first use when missing. */
+  readonly bucket: string;
+  readonly region?: string;
+}
+
+/** Code bundles in S3 or MinIO, through the `minio` client, path-style, one PUT per bundle. */
+export class S3BundleStore implements BundleStore {
+  private readonly client: Client;
+  private bucketReady: Promise<void> | undefined;
+
+  constructor(private readonly options: S3BundleStoreOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.endpoint);
+    } catch {
+      throw new InvalidArgumentError(
+        `S3 endpoint ${JSON.stringify(options.endpoint)} is not a URL; expected e.g. http://127.0.0.1:9000`,
+      );
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new InvalidArgumentError(`S3 endpoint ${options.endpoint} must use http: or https:, not ${url.protocol}`);
+    }
+    const useSSL = url.protocol === 'https:';
+    this.client = new Client({
+      endPoint: url.hostname,
+      port: url.port ? Number(url.port) : useSSL ? 443 : 80,
+      useSSL,
+      accessKey: options.accessKey,
+      secretKey: options.secretKey,
+      region: options.region ?? 'us-east-1',
+      pathStyle: true,
+      // Bundles are far below the single-PUT limit; never switch to multipart (not every S3 server has it).
+      partSize: 5 * 1024 * 1024 * 1024,
+    });
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    try {
+      await this.ensureBucket();
+      await this.client.putObject(
+        this.options.bucket,
+        key,
+        Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        data.byteLength,
+      );
+    } catch (cause) {
+      throw new UnavailableError(
+        `cannot store ${key} in ${this.describe()}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause, details: { key } },
+      );
+    }
+  }
+
+  describe(): string {
+    return `s3 ${this.options.endpoint}/${this.options.bucket}`;
+  }
+
+  private ensureBucket(): Promise<void> {
+    this.bucketReady ??= (async () => {
+      if (await this.client.bucketExists(this.options.bucket)) return;
+      try {
+        await this.client.makeBucket(this.options.bucket, this.options.region ?? 'us-east-1');
+      } catch (e) {
+        // A host may have created it in between.
+        if (!(await this.client.bucketExists(this.options.bucket))) throw e;
+      }
+    })().catch((e: unknown) => {
+      this.bucketReady = undefined;
+      throw e;
+    });
+    return this.bucketReady;
+  }
+}
+
+/**
+ * The bundle store configured through PRAAS_S3_ENDPOINT, PRAAS_S3_ACCESS_KEY, PRAAS_S3_SECRET_KEY,
+ * PRAAS_S3_BUCKET (default `praas`) and PRAAS_S3_REGION, the variables the runtime hosts read;
+ * undefined without an endpoint (the gateway then refuses deployments).
+ * @throws InvalidArgumentError when the endpoint is set without both keys.
+ */
+export function bundleStoreFromEnv(env: NodeJS.ProcessEnv): S3BundleStore | undefined {
+  const endpoint = env['PRAAS_S3_ENDPOINT']?.trim();
+  if (!endpoint) return undefined;
+  const accessKey = env['PRAAS_S3_ACCESS_KEY'];
+  const secretKey = env['PRAAS_S3_SECRET_KEY'];
+  if (!accessKey || !secretKey) {
+    throw new InvalidArgumentError(
+      `PRAAS_S3_ENDPOINT is set to ${endpoint} but PRAAS_S3_ACCESS_KEY and PRAAS_S3_SECRET_KEY are not both set`,
+    );
+  }
+  const region = env['PRAAS_S3_REGION'];
+  return new S3BundleStore({
+    endpoint,
+    accessKey,
+    secretKey,
+    bucket: env['PRAAS_S3_BUCKET'] || DEFAULT_BUNDLE_BUCKET,
+    ...(region ? { region } : {}),
+  });
+}

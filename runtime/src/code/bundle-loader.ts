@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { bundleKey, InvalidArgumentError, newId, unpackBundle, validateName, type Constructor } from '@praas/framework';
+import type { CodeSource } from '../host/runtime-host';
+import { loadProcessClasses } from '../main/host-config';
+import type { SwapStore } from '../storage/swap-store';
+
+export interface BundleLoaderOptions {
+  readonly app: string;
+  /** The object store the gateway put the bundles in (the host's swap store). */
+  readonly store: SwapStore;
+  /** Where bundles are unpacked, one directory per version and content. */
+  readonly cacheDir: string;
+  /**
+   * The `node_modules` directory the unpacked code resolves its packages from (default: the one
+   * this host loads `@praas/framework` from), so that user code and host share one framework and
+   * one reflect-metadata, and decorator metadata written by the one is read by the other.
+   */
+  readonly nodeModules?: string;
+}
+
+/** Marker written last into an unpacked directory: its presence means the directory is whole. */
+const COMPLETE_MARKER = '.praas-unpacked';
+
+/**
+ * The `node_modules` directory from which this host resolves `@praas/framework`: the first of
+ * Node's lookup paths (from this file upwards) that holds it.
+ * @throws InvalidArgumentError when there is none.
+ */
+export function hostNodeModules(): string {
+  for (const dir of require.resolve.paths('@praas/framework') ?? []) {
+    if (existsSync(join(dir, '@praas', 'framework', 'package.json'))) return dir;
+  }
+  throw new InvalidArgumentError('cannot find the node_modules directory that holds @praas/framework');
+}
+
+/**
+ * Gets deployed code onto a runtime host (DESIGN §7): reads the bundle of a version from the
+ * object store (`_bundles/<app>/<version>`), unpacks it into `<cacheDir>/<app>/<version>-<hash>`
+ * (reused when present: a directory is named after its content, so a redeployed version number
+ * after an application was deleted never reuses stale files), links the host's `node_modules`
+ * into it, and loads the manifest's entry module. Bundles carry no `node_modules` of their own.
+ */
+export class BundleLoader implements CodeSource {
+  private readonly app: string;
+  private nodeModules: string | undefined;
+
+  constructor(private readonly options: BundleLoaderOptions) {
+    this.app = validateName('application', options.app);
+    this.nodeModules = options.nodeModules;
+  }
+
+  async load(version: number): Promise<readonly Constructor[]> {
+    const key = bundleKey(this.app, version);
+    const bytes = await this.options.store.get(key);
+    if (bytes === undefined) {
+      throw new InvalidArgumentError(
+        `code version ${version} of '${this.app}' is not in ${this.options.store.describe()} (${key}); the gateway and the hosts must use the same bucket`,
+        { key },
+      );
+    }
+    const { manifest, files } = unpackBundle(bytes);
+    const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+    const dir = join(this.options.cacheDir, this.app, `${version}-${hash}`);
+    if (!existsSync(join(dir, COMPLETE_MARKER))) this.unpack(dir, files);
+    return loadProcessClasses(join(dir, manifest.module));
+  }
+
+  /** Unpacks into a fresh directory beside `dir`, then renames it into place, so a half-written directory is never loaded. */
+  private unpack(dir: string, files: ReadonlyMap<string, Uint8Array>): void {
+    const staging = `${dir}.tmp-${newId().slice(0, 8)}`;
+    try {
+      for (const [path, data] of files) {
+        const target = join(staging, path);
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, data);
+      }
+      mkdirSync(staging, { recursive: true });
+      this.nodeModules ??= hostNodeModules();
+      symlinkSync(this.nodeModules, join(staging, 'node_modules'), 'dir');
+      writeFileSync(join(staging, COMPLETE_MARKER), '');
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(staging, dir);
+    } catch (e) {
+      rmSync(staging, { recursive: true, force: true });
+      // Another host process sharing the cache directory may have put it in place first.
+      if (!existsSync(join(dir, COMPLETE_MARKER))) throw e;
+    }
+  }
+}

@@ -6,6 +6,7 @@ export { startNats, type NatsService, type StartNatsOptions } from './services/n
 export { freePort } from './services/free-port';
 export { spawnHost, type HostProcess, type SpawnHostOptions } from './services/host-process';
 export { HostControl } from './services/host-control';
+export { spawnGateway, type GatewayProcess, type SpawnGatewayOptions } from './services/gateway-process';
 export {
   MAILBOX_FIXTURE_MODULE,
   Sender,
@@ -15,4 +16,8 @@ export {
   type PingPongArgs,
   LEDGER_FIXTURE_MODULE,
   Ledger,
+  STACK_FIXTURE_MODULE,
+  Tally,
+  Dozer,
+  Journal,
 } from './fixtures';

@@ -26,6 +26,7 @@ import {
   type ControlRequest,
   type CreateAppOptions,
   type CreateProcessOptions,
+  type HostRecord,
   type ProcessInfo,
   type ProcessRecord,
   type ProcessWatchEvent,
@@ -43,6 +44,9 @@ export interface ControlPlaneOptions {
   /** Timeout of control requests to hosts (default 60 000 ms: a swap of a large state takes a while). */
   readonly controlTimeoutMs?: number;
 }
+
+/** Statuses in which a process occupies its host. */
+const HELD_STATUSES: ReadonlySet<string> = new Set(['active', 'swapping-in', 'swapping-out']);
 
 function toInfo(record: ProcessRecord): ProcessInfo {
   return {
@@ -229,14 +233,30 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   private async placeFor(app: AppRecord): Promise<string> {
-    let host = pickLeastLoaded(await this.options.registry.listHosts(app.name));
+    let host = await this.leastLoaded(app.name);
     if (!host) {
       await this.options.provider.ensureHosts(app);
-      host = pickLeastLoaded(await this.options.registry.listHosts(app.name));
+      host = await this.leastLoaded(app.name);
     }
     if (!host)
       throw new UnavailableError(`no runtime host serves application '${app.name}'`, { details: { app: app.name } });
     return host.id;
+  }
+
+  /**
+   * The live host holding the fewest processes. The load is counted from the process records, which
+   * a host writes before it answers a create, not from the heartbeat's count, which lags by up to
+   * a heartbeat interval: creates in quick succession would otherwise all land on one host.
+   */
+  private async leastLoaded(app: string): Promise<HostRecord | undefined> {
+    const [hosts, processes] = await Promise.all([
+      this.options.registry.listHosts(app),
+      this.options.registry.listProcesses(app),
+    ]);
+    const held = new Map<string, number>();
+    for (const p of processes)
+      if (p.host !== undefined && HELD_STATUSES.has(p.status)) held.set(p.host, (held.get(p.host) ?? 0) + 1);
+    return pickLeastLoaded(hosts.map((h) => ({ ...h, activeProcesses: held.get(h.id) ?? 0 })));
   }
 
   private async app(name: string): Promise<AppRecord> {

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import {
+  decodeControl,
+  encodeWire,
+  hostSubject,
+  MemoryRegistry,
+  MemoryTransport,
+  processSubject,
+  type Subscription,
+} from '@praas/framework';
+import { ControlPlane, RegisteredHostProvider } from '../../src';
+
+describe('control plane placement', () => {
+  const app = 'place';
+  let transport: MemoryTransport;
+  let registry: MemoryRegistry;
+  const subscriptions: Subscription[] = [];
+
+  beforeEach(async () => {
+    transport = new MemoryTransport();
+    registry = new MemoryRegistry();
+    // Two hosts whose heartbeats say they hold nothing, and never beat again: only the process
+    // records (written by a host before it answers a create) show the load.
+    for (const id of ['h1', 'h2']) {
+      await registry.putHost({
+        id,
+        app,
+        startedAt: Date.now(),
+        heartbeatAt: Date.now(),
+        activeProcesses: 0,
+        processClasses: ['Counter'],
+      });
+      subscriptions.push(
+        await transport.serve(hostSubject(app, id), async (bytes) => {
+          const request = decodeControl(bytes);
+          const record = {
+            app,
+            pid: request.pid,
+            processClass: request.processClass ?? 'Counter',
+            status: 'active' as const,
+            host: id,
+            generation: 0,
+            updatedAt: Date.now(),
+          };
+          await registry.putProcess(record);
+          return encodeWire({ ok: true, data: encodeWire({ ...record, address: processSubject(app, request.pid) }) });
+        }),
+      );
+    }
+  });
+  afterEach(async () => {
+    for (const s of subscriptions.splice(0)) await s.unsubscribe();
+    await registry.close();
+    await transport.close();
+  });
+
+  it('spreads processes created in quick succession over the hosts, before any heartbeat tells', async () => {
+    const plane = new ControlPlane({ transport, registry, provider: new RegisteredHostProvider(registry) });
+    await plane.createApp(app);
+    const hosts: string[] = [];
+    for (let i = 0; i < 6; i++) hosts.push((await plane.createProcess(app)).host ?? '');
+    assert.deepEqual(hosts.filter((h) => h === 'h1').length, 3, `placed on ${hosts.join(', ')}`);
+    assert.equal(hosts.filter((h) => h === 'h2').length, 3, `placed on ${hosts.join(', ')}`);
+  });
+});

@@ -82,6 +82,8 @@ describe('faults on NATS', function () {
       swapDir,
     });
     try {
+      // The control plane invokes only in applications it knows.
+      await plane.createApp(soloApp);
       await new HostControl(transport, soloApp).create('doomed', 'victim', 'Receiver');
       assert.equal(await plane.invoke(soloApp, 'echo', 1, { pid: 'victim' }), 1);
       await doomed.kill();

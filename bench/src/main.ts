@@ -7,8 +7,9 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { runSuites, type Suite } from './runner';
 import { dataPlaneSuite } from './suites/data-plane.bench';
+import { gatewaySuite } from './suites/gateway.bench';
 
-const SUITES: readonly Suite[] = [dataPlaneSuite];
+const SUITES: readonly Suite[] = [dataPlaneSuite, gatewaySuite];
 
 interface Args {
   quick: boolean;

@@ -126,7 +126,11 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
     };
     for (const hostId of ['h1', 'h2'])
       hosts.push(await spawnHost({ natsUrl: nats.url, app, hostId, modulePath: STACK_FIXTURE_MODULE, env }));
-    const gatewayEnv = { PRAAS_DOWNSCALE_INTERVAL_MS: '100', PRAAS_BODY_LIMIT: String(BODY_LIMIT) };
+    const gatewayEnv = {
+      PRAAS_DOWNSCALE_INTERVAL_MS: '100',
+      PRAAS_BODY_LIMIT: String(BODY_LIMIT),
+      PRAAS_HOST_STALE_MS: FAST_FAILURE.PRAAS_HOST_STALE_MS,
+    };
     g1 = await spawnGateway({ natsUrl: nats.url, env: gatewayEnv });
     g2 = await spawnGateway({ natsUrl: nats.url, env: gatewayEnv });
     rest1 = new PraasClient({ url: g1.httpUrl });
@@ -398,6 +402,9 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
       }
       for (const other of journals.filter((j) => j.host === survivor.id))
         assert.equal(await rest2.invoke(app, 'write', `${other.pid}:d`, { pid: other.pid }), 4);
+      // The dead host now holds nothing, but it is dead: new processes go to the survivor.
+      const fresh = await rest1.createProcess(app, { processClass: 'Journal' });
+      assert.equal(fresh.host, survivor.id);
     });
   });
 

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, NatsKvRegistry, NatsTransport } from '@praas/framework';
 import { ControlPlane } from '../control/control-plane';
 import type { GatewayBackend, GatewayBackendFactory } from '../main';
+import { HOST_STALE_MS } from '../placement/least-loaded';
 import { DownScalingPolicy } from '../policy/down-scaling';
 import { RegisteredHostProvider } from '../provisioning/registered-host-provider';
 
@@ -19,7 +20,8 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
  * and FaaS-style invocations over the NATS transport, runtime hosts from the static pool that
  * registers itself, and the down-scaling policy. Reads `PRAAS_NATS_URL`, `PRAAS_HOST_WAIT_MS`
  * (how long a new application waits for its first host, default 10 000) and
- * `PRAAS_DOWNSCALE_INTERVAL_MS` (default 1 000).
+ * `PRAAS_DOWNSCALE_INTERVAL_MS` (default 1 000) and `PRAAS_HOST_STALE_MS` (a host whose heartbeat is
+ * older counts as gone and gets no new processes; default 10 000, set it as for the hosts).
  */
 export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<GatewayBackend> => {
   const url = env['PRAAS_NATS_URL']?.trim();
@@ -30,18 +32,21 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
   }
   const hostWaitMs = positive(env, 'PRAAS_HOST_WAIT_MS', 10_000);
   const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
+  const hostStaleMs = positive(env, 'PRAAS_HOST_STALE_MS', HOST_STALE_MS);
   const transport = await NatsTransport.connect({ servers: url.split(','), name: 'praas-gateway' });
   try {
     const registry = await NatsKvRegistry.open(transport.connection);
     const controlPlane = new ControlPlane({
       transport,
       registry,
-      provider: new RegisteredHostProvider(registry, hostWaitMs),
+      provider: new RegisteredHostProvider(registry, hostWaitMs, hostStaleMs),
+      hostStaleMs,
     });
     const policy = new DownScalingPolicy({
       registry,
       swap: (app, pid) => controlPlane.swapProcess(app, pid),
       intervalMs,
+      hostStaleMs,
     });
     policy.start();
     return {

@@ -34,7 +34,7 @@ import {
   type Subscription,
   type Transport,
 } from '@praas/framework';
-import { pickLeastLoaded } from '../placement/least-loaded';
+import { HOST_STALE_MS, pickLeastLoaded } from '../placement/least-loaded';
 import type { HostProvider } from '../provisioning/host-provider';
 
 export interface ControlPlaneOptions {
@@ -43,6 +43,12 @@ export interface ControlPlaneOptions {
   readonly provider: HostProvider;
   /** Timeout of control requests to hosts (default 60 000 ms: a swap of a large state takes a while). */
   readonly controlTimeoutMs?: number;
+  /**
+   * Hosts whose last heartbeat is older than this get no new processes (default HOST_STALE_MS,
+   * 10 000 ms); give the hosts' PRAAS_HOST_STALE_MS, so a dead host is passed over as soon as
+   * the hosts themselves take its processes over.
+   */
+  readonly hostStaleMs?: number;
 }
 
 /** Statuses in which a process occupies its host. */
@@ -256,7 +262,11 @@ export class ControlPlane implements ControlPlaneApi {
     const held = new Map<string, number>();
     for (const p of processes)
       if (p.host !== undefined && HELD_STATUSES.has(p.status)) held.set(p.host, (held.get(p.host) ?? 0) + 1);
-    return pickLeastLoaded(hosts.map((h) => ({ ...h, activeProcesses: held.get(h.id) ?? 0 })));
+    return pickLeastLoaded(
+      hosts.map((h) => ({ ...h, activeProcesses: held.get(h.id) ?? 0 })),
+      Date.now(),
+      this.options.hostStaleMs ?? HOST_STALE_MS,
+    );
   }
 
   private async app(name: string): Promise<AppRecord> {

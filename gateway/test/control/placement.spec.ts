@@ -62,4 +62,20 @@ describe('control plane placement', () => {
     assert.deepEqual(hosts.filter((h) => h === 'h1').length, 3, `placed on ${hosts.join(', ')}`);
     assert.equal(hosts.filter((h) => h === 'h2').length, 3, `placed on ${hosts.join(', ')}`);
   });
+
+  it('passes over a host whose heartbeat is older than hostStaleMs, however little it holds', async () => {
+    // h1 stopped beating 3 s ago; h2 beats and already holds a process.
+    const [h1, h2] = await registry.listHosts(app).then((hs) => hs.sort((a, b) => a.id.localeCompare(b.id)));
+    await registry.putHost({ ...h1!, heartbeatAt: Date.now() - 3_000 });
+    await registry.putHost({ ...h2!, heartbeatAt: Date.now() });
+    const plane = new ControlPlane({
+      transport,
+      registry,
+      provider: new RegisteredHostProvider(registry, 1_000, 1_500),
+      hostStaleMs: 1_500,
+    });
+    await plane.createApp(app);
+    assert.equal((await plane.createProcess(app)).host, 'h2');
+    assert.equal((await plane.createProcess(app)).host, 'h2', 'not on h1, though it holds nothing');
+  });
 });

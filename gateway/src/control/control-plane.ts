@@ -10,6 +10,7 @@ import {
   fromWireError,
   hostSubject,
   InvalidArgumentError,
+  NoRespondersError,
   newId,
   normalizeKey,
   ProcessClassNotFoundError,
@@ -129,14 +130,7 @@ export class ControlPlane implements ControlPlaneApi {
     }
     const processClass = this.chooseClass(app, options.processClass);
     const pid = options.pid ?? `${processClass.toLowerCase()}-${newId().slice(0, 8)}`;
-    const host = await this.placeFor(app);
-    const info = await this.control<ProcessInfo>(hostSubject(appName, host), {
-      op: 'create',
-      app: appName,
-      pid,
-      processClass,
-    });
-    return info;
+    return this.controlOnPlacedHost<ProcessInfo>(app, { op: 'create', app: appName, pid, processClass });
   }
 
   async listProcesses(app: string): Promise<ProcessInfo[]> {
@@ -156,9 +150,8 @@ export class ControlPlane implements ControlPlaneApi {
 
   async deleteProcess(app: string, pid: string): Promise<void> {
     const record = await this.process(app, pid);
-    const host =
-      record.status === 'active' && record.host !== undefined ? record.host : await this.placeFor(await this.app(app));
-    await this.control(hostSubject(app, host), { op: 'delete', app, pid });
+    const holder = record.status === 'active' ? record.host : undefined;
+    await this.controlOnPlacedHost(await this.app(app), { op: 'delete', app, pid }, holder);
   }
 
   async invoke<R = unknown>(app: string, fn: string, data?: unknown, options: ClientInvokeOptions = {}): Promise<R> {
@@ -238,11 +231,31 @@ export class ControlPlane implements ControlPlaneApi {
     );
   }
 
-  private async placeFor(app: AppRecord): Promise<string> {
-    let host = await this.leastLoaded(app.name);
+  /**
+   * Sends a control request to `first`, else to a host chosen by placement. A host nobody serves
+   * any more (it died, and its heartbeat is not stale yet) is passed over for the next one.
+   */
+  private async controlOnPlacedHost<T>(
+    app: AppRecord,
+    request: ControlRequest & { op: ControlOp },
+    first?: string,
+  ): Promise<T> {
+    const passedOver = new Set<string>();
+    for (let host = first ?? (await this.placeFor(app, passedOver)); ; host = await this.placeFor(app, passedOver)) {
+      try {
+        return await this.control<T>(hostSubject(app.name, host), request);
+      } catch (e) {
+        if (!(e instanceof NoRespondersError)) throw e;
+        passedOver.add(host);
+      }
+    }
+  }
+
+  private async placeFor(app: AppRecord, passedOver: ReadonlySet<string> = new Set()): Promise<string> {
+    let host = await this.leastLoaded(app.name, passedOver);
     if (!host) {
       await this.options.provider.ensureHosts(app);
-      host = await this.leastLoaded(app.name);
+      host = await this.leastLoaded(app.name, passedOver);
     }
     if (!host)
       throw new UnavailableError(`no runtime host serves application '${app.name}'`, { details: { app: app.name } });
@@ -254,7 +267,7 @@ export class ControlPlane implements ControlPlaneApi {
    * a host writes before it answers a create, not from the heartbeat's count, which lags by up to
    * a heartbeat interval: creates in quick succession would otherwise all land on one host.
    */
-  private async leastLoaded(app: string): Promise<HostRecord | undefined> {
+  private async leastLoaded(app: string, passedOver: ReadonlySet<string>): Promise<HostRecord | undefined> {
     const [hosts, processes] = await Promise.all([
       this.options.registry.listHosts(app),
       this.options.registry.listProcesses(app),
@@ -263,7 +276,7 @@ export class ControlPlane implements ControlPlaneApi {
     for (const p of processes)
       if (p.host !== undefined && HELD_STATUSES.has(p.status)) held.set(p.host, (held.get(p.host) ?? 0) + 1);
     return pickLeastLoaded(
-      hosts.map((h) => ({ ...h, activeProcesses: held.get(h.id) ?? 0 })),
+      hosts.filter((h) => !passedOver.has(h.id)).map((h) => ({ ...h, activeProcesses: held.get(h.id) ?? 0 })),
       Date.now(),
       this.options.hostStaleMs ?? HOST_STALE_MS,
     );

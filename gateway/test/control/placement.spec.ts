@@ -33,6 +33,10 @@ describe('control plane placement', () => {
       subscriptions.push(
         await transport.serve(hostSubject(app, id), async (bytes) => {
           const request = decodeControl(bytes);
+          if (request.op === 'delete') {
+            await registry.deleteProcess(app, request.pid);
+            return encodeWire({ ok: true });
+          }
           const record = {
             app,
             pid: request.pid,
@@ -77,5 +81,27 @@ describe('control plane placement', () => {
     await plane.createApp(app);
     assert.equal((await plane.createProcess(app)).host, 'h2');
     assert.equal((await plane.createProcess(app)).host, 'h2', 'not on h1, though it holds nothing');
+  });
+
+  it('passes over a host that nobody serves any more, though its heartbeat is fresh', async () => {
+    // h3 registered and died at once: its record looks live, but no one answers on its subject.
+    await registry.putHost({ id: 'h3', app, startedAt: Date.now(), heartbeatAt: Date.now(), activeProcesses: 0 });
+    const plane = new ControlPlane({ transport, registry, provider: new RegisteredHostProvider(registry) });
+    await plane.createApp(app);
+    const hosts: string[] = [];
+    for (let i = 0; i < 4; i++) hosts.push((await plane.createProcess(app)).host ?? '');
+    assert.deepEqual(hosts.sort(), ['h1', 'h1', 'h2', 'h2']);
+    // A process the registry still places on the dead host is deleted by a live one.
+    await registry.putProcess({
+      app,
+      pid: 'orphan',
+      processClass: 'Counter',
+      status: 'active',
+      host: 'h3',
+      generation: 0,
+      updatedAt: Date.now(),
+    });
+    await plane.deleteProcess(app, 'orphan');
+    assert.equal(await registry.getProcess(app, 'orphan'), undefined);
   });
 });

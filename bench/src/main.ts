@@ -7,10 +7,11 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { runSuites, type Suite } from './runner';
 import { dataPlaneSuite } from './suites/data-plane.bench';
+import { gatewaySuite } from './suites/gateway.bench';
 import { samplesSuite } from './suites/samples.bench';
 import { swapSuite } from './suites/swap.suite';
 
-const SUITES: readonly Suite[] = [dataPlaneSuite, swapSuite, samplesSuite];
+const SUITES: readonly Suite[] = [dataPlaneSuite, gatewaySuite, swapSuite, samplesSuite];
 
 interface Args {
   quick: boolean;

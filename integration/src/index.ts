@@ -6,8 +6,8 @@ export { startNats, type NatsService, type StartNatsOptions } from './services/n
 export { freePort } from './services/free-port';
 export { startRedis, type RedisService } from './services/redis';
 export { spawnHost, type HostProcess, type SpawnHostOptions } from './services/host-process';
-export { startGatewayProcess, type GatewayProcess, type GatewayProcessOptions } from './services/gateway-process';
 export { HostControl } from './services/host-control';
+export { spawnGateway, type GatewayProcess, type SpawnGatewayOptions } from './services/gateway-process';
 export {
   MAILBOX_FIXTURE_MODULE,
   Sender,
@@ -17,4 +17,8 @@ export {
   type PingPongArgs,
   LEDGER_FIXTURE_MODULE,
   Ledger,
+  STACK_FIXTURE_MODULE,
+  Tally,
+  Dozer,
+  Journal,
 } from './fixtures';

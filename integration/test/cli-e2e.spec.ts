@@ -6,7 +6,7 @@ import { PraasClient, type ProcessInfo } from '@praas/framework';
 import { run } from '@praas/framework/dist/src/cli/main';
 import {
   spawnHost,
-  startGatewayProcess,
+  spawnGateway,
   startNats,
   startS3,
   type GatewayProcess,
@@ -65,7 +65,7 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
       PRAAS_S3_SECRET_KEY: s3.secretKey,
       PRAAS_S3_BUCKET: bucket,
     };
-    gateway = await startGatewayProcess({ natsUrl: nats.url, env: s3Env });
+    gateway = await spawnGateway({ natsUrl: nats.url, env: s3Env });
     // The host gets no module: it waits for the application's code, which only `deploy` provides.
     hostStarting = spawnHost({
       natsUrl: nats.url,
@@ -93,7 +93,7 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
     await ok('build', '--project', project);
 
-    const deployed = await ok('deploy', '--gateway', gateway!.url, '--project', project);
+    const deployed = await ok('deploy', '--gateway', gateway!.httpUrl, '--project', project);
     assert.match(deployed, /^packing /m);
     assert.match(deployed, /^uploading \d+ bytes to http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(deployed, /^registered application 'tally' version 1 \(package 0\.1\.0\): Counter$/m);
@@ -101,7 +101,7 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
     assert.match(host.output(), /waiting for the code of tally/);
     assert.match(host.output(), /serving tally on .* \(code version 1\)/);
 
-    const url = gateway!.url;
+    const url = gateway!.httpUrl;
     assert.equal(await ok('invoke', 'tally', 'add', '5', '--gateway', url, '--json'), '5');
     const listed = JSON.parse(await ok('ps', 'tally', '--gateway', url, '--json')) as ProcessInfo[];
     assert.equal(listed.length, 1);
@@ -124,7 +124,7 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
 
   it('runs new processes on a redeployed version, while existing ones keep the version they were created with', async function () {
     this.timeout(180_000);
-    const url = gateway!.url;
+    const url = gateway!.httpUrl;
     const [old] = JSON.parse(await ok('ps', 'tally', '--gateway', url, '--json')) as ProcessInfo[];
     const source = join(project, 'src', 'index.ts');
     writeFileSync(source, readFileSync(source, 'utf8').replace('this.total += amount;', 'this.total += amount * 10;'));
@@ -155,7 +155,7 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
   });
 
   it('reports the gateway’s error code and exits with 1; deletes a process, then the application', async () => {
-    const url = gateway!.url;
+    const url = gateway!.httpUrl;
     const missing = await cli('invoke', 'nosuchapp', 'add', '1', '--gateway', url);
     assert.equal(missing.code, 1);
     assert.match(missing.err, /^praas-framework invoke: APPLICATION_NOT_FOUND: .*nosuchapp/);

@@ -2,6 +2,7 @@ import { InvalidArgumentError, NatsKvRegistry, NatsTransport } from '@praas/fram
 import { bundleStoreFromEnv } from '../bundles/s3-bundle-store';
 import { ControlPlane } from '../control/control-plane';
 import type { GatewayBackend, GatewayBackendFactory } from '../main';
+import { HOST_STALE_MS } from '../placement/least-loaded';
 import { DownScalingPolicy } from '../policy/down-scaling';
 import { RegisteredHostProvider } from '../provisioning/registered-host-provider';
 
@@ -20,9 +21,10 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
  * and FaaS-style invocations over the NATS transport, runtime hosts from the static pool that
  * registers itself, and the down-scaling policy. Reads `PRAAS_NATS_URL`, `PRAAS_HOST_WAIT_MS`
  * (how long a new application waits for its first host, default 10 000) and
- * `PRAAS_DOWNSCALE_INTERVAL_MS` (default 1 000). With `PRAAS_S3_ENDPOINT`, `PRAAS_S3_ACCESS_KEY`,
- * `PRAAS_S3_SECRET_KEY` and `PRAAS_S3_BUCKET` (those of the runtime hosts) it accepts deployments
- * (`PUT /v1/apps/{app}/versions`) and stores their code bundles there.
+ * `PRAAS_DOWNSCALE_INTERVAL_MS` (default 1 000), `PRAAS_HOST_STALE_MS` (a host whose heartbeat is
+ * older counts as gone and gets no new processes; default 10 000, set it as for the hosts). With
+ * `PRAAS_S3_ENDPOINT`, `PRAAS_S3_ACCESS_KEY`, `PRAAS_S3_SECRET_KEY` and `PRAAS_S3_BUCKET` (those of
+ * the runtime hosts) it accepts deployments (`PUT /v1/apps/{app}/versions`) and stores their code bundles there.
  */
 export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<GatewayBackend> => {
   const url = env['PRAAS_NATS_URL']?.trim();
@@ -34,19 +36,22 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
   const hostWaitMs = positive(env, 'PRAAS_HOST_WAIT_MS', 10_000);
   const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
   const bundles = bundleStoreFromEnv(env);
+  const hostStaleMs = positive(env, 'PRAAS_HOST_STALE_MS', HOST_STALE_MS);
   const transport = await NatsTransport.connect({ servers: url.split(','), name: 'praas-gateway' });
   try {
     const registry = await NatsKvRegistry.open(transport.connection);
     const controlPlane = new ControlPlane({
       transport,
       registry,
-      provider: new RegisteredHostProvider(registry, hostWaitMs),
+      provider: new RegisteredHostProvider(registry, hostWaitMs, hostStaleMs),
+      hostStaleMs,
       ...(bundles ? { bundles } : {}),
     });
     const policy = new DownScalingPolicy({
       registry,
       swap: (app, pid) => controlPlane.swapProcess(app, pid),
       intervalMs,
+      hostStaleMs,
     });
     policy.start();
     return {

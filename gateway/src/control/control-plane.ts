@@ -11,6 +11,7 @@ import {
   fromWireError,
   hostSubject,
   InvalidArgumentError,
+  NoRespondersError,
   newId,
   normalizeKey,
   ProcessClassNotFoundError,
@@ -28,6 +29,7 @@ import {
   type ControlRequest,
   type CreateAppOptions,
   type CreateProcessOptions,
+  type HostRecord,
   type ProcessInfo,
   type ProcessRecord,
   type ProcessWatchEvent,
@@ -36,8 +38,7 @@ import {
   type Transport,
 } from '@praas/framework';
 import type { BundleStore } from '../bundles/bundle-store';
-import { pickLeastLoaded } from '../placement/least-loaded';
-import { RecentPlacements } from '../placement/recent-placements';
+import { HOST_STALE_MS, pickLeastLoaded } from '../placement/least-loaded';
 import type { HostProvider } from '../provisioning/host-provider';
 
 export interface ControlPlaneOptions {
@@ -48,7 +49,16 @@ export interface ControlPlaneOptions {
   readonly bundles?: BundleStore;
   /** Timeout of control requests to hosts (default 60 000 ms: a swap of a large state takes a while). */
   readonly controlTimeoutMs?: number;
+  /**
+   * Hosts whose last heartbeat is older than this get no new processes (default HOST_STALE_MS,
+   * 10 000 ms); give the hosts' PRAAS_HOST_STALE_MS, so a dead host is passed over as soon as
+   * the hosts themselves take its processes over.
+   */
+  readonly hostStaleMs?: number;
 }
+
+/** Statuses in which a process occupies its host. */
+const HELD_STATUSES: ReadonlySet<string> = new Set(['active', 'swapping-in', 'swapping-out']);
 
 function toInfo(record: ProcessRecord): ProcessInfo {
   return {
@@ -84,7 +94,8 @@ export class ControlPlane implements ControlPlaneApi {
   private readonly epoch = newId();
   private readonly seq = new Map<string, number>();
   private readonly controlTimeoutMs: number;
-  private readonly recentPlacements = new RecentPlacements();
+  /** Creates this control plane sent to each host that the host has not answered yet. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.controlTimeoutMs = options.controlTimeoutMs ?? 60_000;
@@ -171,14 +182,7 @@ export class ControlPlane implements ControlPlaneApi {
     }
     const processClass = this.chooseClass(app, options.processClass);
     const pid = options.pid ?? `${processClass.toLowerCase()}-${newId().slice(0, 8)}`;
-    const host = await this.placeFor(app, true);
-    const info = await this.control<ProcessInfo>(hostSubject(appName, host), {
-      op: 'create',
-      app: appName,
-      pid,
-      processClass,
-    });
-    return info;
+    return this.controlOnPlacedHost<ProcessInfo>(app, { op: 'create', app: appName, pid, processClass });
   }
 
   async listProcesses(app: string): Promise<ProcessInfo[]> {
@@ -198,9 +202,8 @@ export class ControlPlane implements ControlPlaneApi {
 
   async deleteProcess(app: string, pid: string): Promise<void> {
     const record = await this.process(app, pid);
-    const host =
-      record.status === 'active' && record.host !== undefined ? record.host : await this.placeFor(await this.app(app));
-    await this.control(hostSubject(app, host), { op: 'delete', app, pid });
+    const holder = record.status === 'active' ? record.host : undefined;
+    await this.controlOnPlacedHost(await this.app(app), { op: 'delete', app, pid }, holder);
   }
 
   async invoke<R = unknown>(app: string, fn: string, data?: unknown, options: ClientInvokeOptions = {}): Promise<R> {
@@ -280,21 +283,83 @@ export class ControlPlane implements ControlPlaneApi {
     );
   }
 
-  /** A live host of the application; with `placing`, a new process goes there and counts towards its load. */
-  private async placeFor(app: AppRecord, placing = false): Promise<string> {
-    const pick = async (): Promise<string | undefined> => {
-      const host = pickLeastLoaded(this.recentPlacements.adjust(await this.options.registry.listHosts(app.name)));
-      // Recorded in the same turn as the pick, so the next creates of a burst see it and go elsewhere.
-      if (host && placing) this.recentPlacements.record(host.id);
-      return host?.id;
-    };
-    let host = await pick();
+  /**
+   * Sends a control request to `first`, else to a host chosen by placement. A host nobody serves
+   * any more (it died, and its heartbeat is not stale yet) is passed over for the next one.
+   */
+  private async controlOnPlacedHost<T>(
+    app: AppRecord,
+    request: ControlRequest & { op: ControlOp },
+    first?: string,
+  ): Promise<T> {
+    const passedOver = new Set<string>();
+    const place = async (): Promise<string> => this.placeFor(app, passedOver, true);
+    for (let host = first === undefined ? await place() : this.reserve(first); ; host = await place()) {
+      try {
+        return await this.control<T>(hostSubject(app.name, host), request);
+      } catch (e) {
+        if (!(e instanceof NoRespondersError)) throw e;
+        passedOver.add(host);
+      } finally {
+        const left = (this.inFlight.get(host) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(host, left);
+        else this.inFlight.delete(host);
+      }
+    }
+  }
+
+  /** Counts a request to `host` as load until it is answered (the caller releases it). */
+  private reserve(host: string): string {
+    this.inFlight.set(host, (this.inFlight.get(host) ?? 0) + 1);
+    return host;
+  }
+
+  /**
+   * A live host for a new process. With `reserve`, the pick is counted as in flight in the same
+   * turn it is made, so the picks of a concurrent burst see each other and spread over the hosts.
+   */
+  private async placeFor(
+    app: AppRecord,
+    passedOver: ReadonlySet<string> = new Set(),
+    reserve = false,
+  ): Promise<string> {
+    let host = await this.leastLoaded(app.name, passedOver, reserve);
     if (!host) {
       await this.options.provider.ensureHosts(app);
-      host = await pick();
+      host = await this.leastLoaded(app.name, passedOver, reserve);
     }
     if (!host)
       throw new UnavailableError(`no runtime host serves application '${app.name}'`, { details: { app: app.name } });
+    return host.id;
+  }
+
+  /**
+   * The live host holding the fewest processes. The load is counted from the process records, which
+   * a host writes before it answers a create, not from the heartbeat's count, which lags by up to
+   * a heartbeat interval, plus this control plane's creates still in flight: creates in quick
+   * succession or in a concurrent burst would otherwise all land on one host.
+   */
+  private async leastLoaded(
+    app: string,
+    passedOver: ReadonlySet<string>,
+    reserve: boolean,
+  ): Promise<HostRecord | undefined> {
+    const [hosts, processes] = await Promise.all([
+      this.options.registry.listHosts(app),
+      this.options.registry.listProcesses(app),
+    ]);
+    const held = new Map<string, number>();
+    for (const p of processes)
+      if (p.host !== undefined && HELD_STATUSES.has(p.status)) held.set(p.host, (held.get(p.host) ?? 0) + 1);
+    const host = pickLeastLoaded(
+      hosts
+        .filter((h) => !passedOver.has(h.id))
+        .map((h) => ({ ...h, activeProcesses: (held.get(h.id) ?? 0) + (this.inFlight.get(h.id) ?? 0) })),
+      Date.now(),
+      this.options.hostStaleMs ?? HOST_STALE_MS,
+    );
+    // Reserved in the same turn as the pick: the next pick of a concurrent burst already sees it.
+    if (host && reserve) this.reserve(host.id);
     return host;
   }
 

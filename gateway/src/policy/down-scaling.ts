@@ -12,10 +12,10 @@ export interface SwapDecision {
  * idle timeout, and, on a host above its memory budget, the least recently used idle process.
  * Busy processes are never chosen. Pure: the caller carries the decisions out.
  */
-export function decideSwaps(hosts: readonly HostRecord[], now = Date.now()): SwapDecision[] {
+export function decideSwaps(hosts: readonly HostRecord[], now = Date.now(), staleMs = HOST_STALE_MS): SwapDecision[] {
   const decisions: SwapDecision[] = [];
   for (const host of hosts) {
-    if (now - host.heartbeatAt > HOST_STALE_MS) continue;
+    if (now - host.heartbeatAt > staleMs) continue;
     const processes = host.processes ?? [];
     const chosen = new Set<string>();
     for (const p of processes) {
@@ -41,6 +41,8 @@ export interface DownScalingOptions {
   readonly swap: (app: string, pid: string) => Promise<unknown>;
   /** How often to look (default 1 000 ms). */
   readonly intervalMs?: number;
+  /** Hosts whose last heartbeat is older than this are left alone (default HOST_STALE_MS). */
+  readonly hostStaleMs?: number;
   /** Told about each swap and its outcome (metrics, logs). */
   readonly onSwap?: (decision: SwapDecision, outcome: 'swapped' | 'failed', durationMs: number) => void;
 }
@@ -76,7 +78,7 @@ export class DownScalingPolicy {
     const hosts: HostRecord[] = [];
     for (const app of await this.options.registry.listApps())
       hosts.push(...(await this.options.registry.listHosts(app.name)));
-    const decisions = decideSwaps(hosts, now);
+    const decisions = decideSwaps(hosts, now, this.options.hostStaleMs ?? HOST_STALE_MS);
     await Promise.all(
       decisions.map(async (d) => {
         const started = Date.now();

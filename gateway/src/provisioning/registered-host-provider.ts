@@ -11,6 +11,8 @@ export class RegisteredHostProvider implements HostProvider {
   constructor(
     private readonly registry: Registry,
     private readonly waitMs = 10_000,
+    /** Hosts whose last heartbeat is older than this count as gone. */
+    private readonly staleMs = HOST_STALE_MS,
   ) {}
 
   async ensureHosts(app: AppRecord): Promise<void> {
@@ -43,6 +45,6 @@ export class RegisteredHostProvider implements HostProvider {
 
   private async liveHosts(app: string) {
     const now = Date.now();
-    return (await this.registry.listHosts(app)).filter((h) => now - h.heartbeatAt <= HOST_STALE_MS);
+    return (await this.registry.listHosts(app)).filter((h) => now - h.heartbeatAt <= this.staleMs);
   }
 }

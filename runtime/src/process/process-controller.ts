@@ -160,9 +160,9 @@ export class ProcessController implements ContextHost {
   /** Starts a process: from its newest committed snapshot when there is one, else fresh. */
   static async start(deps: ProcessControllerDeps): Promise<ProcessController> {
     const controller = new ProcessController(deps);
-    const manifest = await deps.snapshots.latestManifest(deps.app, deps.pid);
-    if (manifest) {
-      const bytes = await deps.snapshots.read(manifest);
+    const latest = await deps.snapshots.readLatest(deps.app, deps.pid);
+    if (latest) {
+      const { manifest, bytes } = latest;
       controller.restore(decodeSnapshot(bytes, `snapshot ${deps.app}/${deps.pid}@${manifest.generation}`));
     }
     await controller.goLive();

@@ -164,6 +164,26 @@ export class SnapshotRepository {
    * Reads and verifies all chunks of a manifest, in parallel, into one buffer. Stores that can
    * (`readInto`) download each chunk straight into its place, so no chunk is held twice.
    */
+  /**
+   * Reads the newest committed snapshot. A chunk can vanish under a reader when the writer commits a
+   * newer generation and collects the old one meanwhile (a checkpointing process, a host that
+   * was cut off); then the newer generation is read instead. A chunk missing from the newest
+   * generation is corruption and is reported as such.
+   */
+  async readLatest(app: string, pid: string): Promise<{ manifest: SnapshotManifest; bytes: Uint8Array } | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const manifest = await this.latestManifest(app, pid);
+      if (!manifest) return undefined;
+      try {
+        return { manifest, bytes: await this.read(manifest) };
+      } catch (e) {
+        if (!(e instanceof SnapshotCorruptError) || attempt >= 3) throw e;
+        const newest = await this.latestManifest(app, pid);
+        if (!newest || newest.generation === manifest.generation) throw e;
+      }
+    }
+  }
+
   async read(manifest: SnapshotManifest): Promise<Uint8Array> {
     const offsets: number[] = [];
     const total = manifest.chunks.reduce((at, c) => (offsets.push(at), at + c.bytes), 0);

@@ -47,3 +47,33 @@ describe('SnapshotRepository', () => {
     await assert.rejects(repo.read({ ...manifest, totalBytes: 151 }), /manifest.*150 bytes in all but says 151/);
   });
 });
+
+describe('SnapshotRepository.readLatest', () => {
+  it('reads the newer generation when the one it started with is collected under it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'praas-read-latest-'));
+    try {
+      const store = new FsSwapStore(dir);
+      const repo = new SnapshotRepository(store, { chunkBytes: 16 });
+      const meta = (generation: number) => ({
+        format: SNAPSHOT_FORMAT,
+        app: 'a',
+        pid: 'p',
+        processClass: 'C',
+        generation,
+        createdAt: 0,
+      });
+      await repo.commit(meta(1), [Buffer.alloc(40, 1)]);
+      // A reader that listed generation 1, then the writer committed 2 and collected 1.
+      const stale = (await repo.latestManifest('a', 'p'))!;
+      const original = repo.latestManifest.bind(repo);
+      let calls = 0;
+      repo.latestManifest = async (app: string, pid: string) => (calls++ === 0 ? stale : original(app, pid));
+      await repo.commit(meta(2), [Buffer.alloc(40, 2)]);
+      const latest = await repo.readLatest('a', 'p');
+      assert.equal(latest?.manifest.generation, 2);
+      assert.deepEqual(Buffer.from(latest.bytes), Buffer.alloc(40, 2));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

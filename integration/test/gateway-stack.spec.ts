@@ -1,0 +1,418 @@
+import assert from 'node:assert/strict';
+import { credentials, status, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Client as MinioClient } from 'minio';
+import { PraasClient, type ProcessInfo, type ProcessWatchEvent, type Subscription } from '@praas/framework';
+import { ERROR_METADATA_KEY, loadGatewayService } from '@praas/gateway';
+import { S3SwapStore } from '@praas/runtime';
+import {
+  spawnGateway,
+  spawnHost,
+  STACK_FIXTURE_MODULE,
+  startNats,
+  startS3,
+  type GatewayProcess,
+  type HostProcess,
+  type NatsService,
+  type S3Service,
+} from '../src';
+import { FuzzGenerator, http, prng, rawGarbage } from './support/http-fuzz';
+import { freshBucket, removeStore } from './support/s3-buckets';
+
+// Hosts heartbeat every 200 ms and count as dead after 1.5 s, so recovery need not wait 10 s.
+const FAST_FAILURE = { PRAAS_HEARTBEAT_MS: '200', PRAAS_HOST_STALE_MS: '1500' };
+const BODY_LIMIT = 16 * 1024;
+const FUZZ_REQUESTS = 1_200;
+
+type Callback = (error: ServiceError | null, response: unknown) => void;
+
+interface ProcessMessage {
+  pid: string;
+  processClass: string;
+  status: string;
+  address: string;
+  generation: number;
+  host: string;
+}
+
+function unary<T>(client: Client, method: string, request: object): Promise<T> {
+  const fn = (client as unknown as Record<string, (r: object, cb: Callback) => void>)[method]!;
+  return new Promise((resolve, reject) => fn.call(client, request, (e, r) => (e ? reject(e) : resolve(r as T))));
+}
+
+const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value), 'utf8');
+const parse = (bytes: Buffer): unknown => (bytes.length ? JSON.parse(bytes.toString('utf8')) : undefined);
+
+async function rejectsWith(call: Promise<unknown>, code: status, praasCode: string): Promise<void> {
+  await assert.rejects(call, (e: ServiceError) => {
+    assert.equal(e.code, code, `${status[e.code]}: ${e.details}`);
+    const [raw] = e.metadata.get(ERROR_METADATA_KEY);
+    assert.equal((JSON.parse((raw as Buffer).toString('utf8')) as { code: string }).code, praasCode);
+    return true;
+  });
+}
+
+/** Polls `probe` until it returns something other than undefined. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  for (const end = Date.now() + timeoutMs; ;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    assert.ok(Date.now() < end, `${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The value of one series of a Prometheus text exposition, undefined when it is absent. */
+function series(metrics: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of metrics.split('\n')) {
+    const m = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got: Record<string, string> = Object.fromEntries(
+      [...m[2]!.matchAll(/([a-z_]+)="([^"]*)"/g)].map((l): [string, string] => [l[1]!, l[2]!]),
+    );
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+describe('gateway stack: two gateways and two runtime hosts as OS processes on NATS and S3', function () {
+  let nats: NatsService;
+  let s3: S3Service;
+  let bucket: string;
+  let objects: MinioClient;
+  const hosts: HostProcess[] = [];
+  let g1: GatewayProcess;
+  let g2: GatewayProcess;
+  let rest1: PraasClient;
+  let rest2: PraasClient;
+  const grpcClients: Client[] = [];
+  const app = `stack-${Date.now().toString(36)}`;
+
+  /** Keys of the snapshot objects under `prefix` in the hosts' bucket. */
+  const keysUnder = (prefix: string): Promise<string[]> =>
+    new Promise((resolve, reject) => {
+      const keys: string[] = [];
+      const stream = objects.listObjectsV2(bucket, prefix, true);
+      stream.on('data', (o: { name?: string }) => o.name && keys.push(o.name));
+      stream.on('end', () => resolve(keys));
+      stream.on('error', reject);
+    });
+
+  const grpcClient = (gateway: GatewayProcess): Client => {
+    const Gateway = loadGatewayService();
+    const client = new Gateway(gateway.grpcAddress, credentials.createInsecure());
+    grpcClients.push(client);
+    return client;
+  };
+
+  before(async () => {
+    nats = await startNats();
+    s3 = await startS3();
+    bucket = freshBucket('stack');
+    const url = new URL(s3.endpoint);
+    objects = new MinioClient({
+      endPoint: url.hostname,
+      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      useSSL: url.protocol === 'https:',
+      accessKey: s3.accessKey,
+      secretKey: s3.secretKey,
+      region: 'us-east-1',
+    });
+    const env = {
+      ...FAST_FAILURE,
+      PRAAS_S3_ENDPOINT: s3.endpoint,
+      PRAAS_S3_ACCESS_KEY: s3.accessKey,
+      PRAAS_S3_SECRET_KEY: s3.secretKey,
+      PRAAS_S3_BUCKET: bucket,
+    };
+    for (const hostId of ['h1', 'h2'])
+      hosts.push(await spawnHost({ natsUrl: nats.url, app, hostId, modulePath: STACK_FIXTURE_MODULE, env }));
+    const gatewayEnv = {
+      PRAAS_DOWNSCALE_INTERVAL_MS: '100',
+      PRAAS_BODY_LIMIT: String(BODY_LIMIT),
+      PRAAS_HOST_STALE_MS: FAST_FAILURE.PRAAS_HOST_STALE_MS,
+    };
+    g1 = await spawnGateway({ natsUrl: nats.url, env: gatewayEnv });
+    g2 = await spawnGateway({ natsUrl: nats.url, env: gatewayEnv });
+    rest1 = new PraasClient({ url: g1.httpUrl });
+    rest2 = new PraasClient({ url: g2.httpUrl });
+  });
+
+  after(async () => {
+    for (const c of grpcClients) c.close();
+    for (const g of [g1, g2]) await g?.stop();
+    for (const h of hosts) await h.kill();
+    if (s3) {
+      const store = new S3SwapStore({ ...s3, bucket, requestTimeoutMs: 10_000 });
+      await removeStore(s3, store).catch(() => undefined);
+      await s3.stop();
+    }
+    await nats?.stop();
+  });
+
+  describe('life cycle', () => {
+    it('runs the application and process life cycle over REST, placing processes on both hosts', async () => {
+      const created = await rest1.createApp(app);
+      assert.deepEqual(created.processClasses, ['Dozer', 'Journal', 'Tally'], 'the classes the hosts report');
+      assert.ok((await rest1.listApps()).some((a) => a.name === app));
+      assert.equal((await rest1.getApp(app)).name, app);
+
+      const processes: ProcessInfo[] = [];
+      for (let i = 0; i < 4; i++) processes.push(await rest1.createProcess(app, { processClass: 'Tally' }));
+      assert.deepEqual(
+        processes.map((p) => p.host).sort(),
+        ['h1', 'h1', 'h2', 'h2'],
+        'least loaded placement spreads the processes',
+      );
+      const listed = await rest1.listProcesses(app);
+      assert.deepEqual(listed.map((p) => p.pid).sort(), processes.map((p) => p.pid).sort());
+      assert.ok(listed.every((p) => p.status === 'active' && p.processClass === 'Tally'));
+
+      const [first, second] = processes as [ProcessInfo, ProcessInfo];
+      const pid = first.pid;
+      const got = await rest1.getProcess(app, pid);
+      assert.equal(got.status, 'active');
+      assert.equal(got.host, first.host);
+      assert.ok(got.address.includes(pid), got.address);
+
+      assert.equal(await rest1.invoke(app, 'add', 5, { pid }), 5);
+      const swapped = await rest1.swapProcess(app, pid);
+      assert.equal(swapped.status, 'swapped');
+      assert.equal(swapped.host, undefined);
+      assert.equal((await rest1.getProcess(app, pid)).status, 'swapped');
+      assert.ok((await keysUnder(`${app}/${pid}/`)).length > 0, 'the swap wrote a snapshot to S3');
+
+      assert.equal(await rest1.invoke(app, 'add', 2, { pid }), 7, 'swapped in transparently with its state');
+      const back = await rest1.getProcess(app, pid);
+      assert.equal(back.status, 'active');
+      assert.ok(back.generation >= 1);
+
+      await rest1.deleteProcess(app, pid);
+      await assert.rejects(rest1.getProcess(app, pid), { code: 'PROCESS_NOT_FOUND' });
+      assert.deepEqual(await keysUnder(`${app}/${pid}/`), [], 'its snapshots are gone');
+      assert.ok(!(await rest1.listProcesses(app)).some((p) => p.pid === pid));
+
+      await rest1.swapProcess(app, second.pid);
+      assert.ok((await keysUnder(`${app}/${second.pid}/`)).length > 0);
+      await rest1.deleteApp(app);
+      await assert.rejects(rest1.getApp(app), { code: 'APPLICATION_NOT_FOUND' });
+      assert.ok(!(await rest1.listApps()).some((a) => a.name === app));
+      assert.deepEqual(await keysUnder(`${app}/`), [], 'deleting the application removed every snapshot');
+    });
+
+    it('runs the application and process life cycle over gRPC', async () => {
+      const client = grpcClient(g2);
+      const created = await unary<{ name: string; processClasses: string[] }>(client, 'CreateApp', { name: app });
+      assert.deepEqual(created.processClasses, ['Dozer', 'Journal', 'Tally']);
+      const apps = await unary<{ apps: { name: string }[] }>(client, 'ListApps', {});
+      assert.ok(apps.apps.some((a) => a.name === app));
+
+      const processes: ProcessMessage[] = [];
+      for (let i = 0; i < 2; i++)
+        processes.push(await unary<ProcessMessage>(client, 'CreateProcess', { app, processClass: 'Tally' }));
+      assert.deepEqual(processes.map((p) => p.host).sort(), ['h1', 'h2']);
+      const listed = await unary<{ processes: ProcessMessage[] }>(client, 'ListProcesses', { app });
+      assert.deepEqual(
+        listed.processes.map((p) => [p.pid, p.status]).sort(),
+        processes.map((p) => [p.pid, 'active']).sort(),
+      );
+      const pid = processes[0]!.pid;
+      assert.equal((await unary<ProcessMessage>(client, 'GetProcess', { app, pid })).host, processes[0]!.host);
+
+      const invoke = async (n: number): Promise<unknown> =>
+        parse((await unary<{ payload: Buffer }>(client, 'Invoke', { app, fn: 'add', pid, payload: json(n) })).payload);
+      assert.equal(await invoke(40), 40);
+      const swapped = await unary<ProcessMessage>(client, 'SwapProcess', { app, pid });
+      assert.equal(swapped.status, 'swapped');
+      assert.equal(swapped.host, '');
+      assert.ok((await keysUnder(`${app}/${pid}/`)).length > 0);
+      assert.equal(await invoke(2), 42, 'swapped in transparently with its state');
+      assert.equal((await unary<ProcessMessage>(client, 'GetProcess', { app, pid })).status, 'active');
+
+      await unary(client, 'DeleteProcess', { app, pid });
+      await rejectsWith(unary(client, 'GetProcess', { app, pid }), status.NOT_FOUND, 'PROCESS_NOT_FOUND');
+      assert.deepEqual(await keysUnder(`${app}/${pid}/`), []);
+      await unary(client, 'DeleteApp', { app });
+      await rejectsWith(unary(client, 'GetApp', { app }), status.NOT_FOUND, 'APPLICATION_NOT_FOUND');
+      assert.deepEqual(await keysUnder(`${app}/`), []);
+    });
+  });
+
+  describe('with the application in place', () => {
+    before(async () => {
+      await rest1.createApp(app);
+    });
+
+    it('swaps out a process idle past its timeout through the down-scaling policy, and back in at the next invoke', async () => {
+      const { pid } = await rest1.createProcess(app, { processClass: 'Dozer' });
+      assert.equal(await rest1.invoke(app, 'add', 3, { pid }), 3);
+      const swapped = await until('the idle swap-out', async () => {
+        const p = await rest1.getProcess(app, pid);
+        return p.status === 'swapped' ? p : undefined;
+      });
+      assert.ok(swapped.generation >= 1);
+      assert.ok((await keysUnder(`${app}/${pid}/`)).length > 0);
+      assert.equal(await rest1.invoke(app, 'add', 4, { pid }), 7, 'swapped back in with its state');
+    });
+
+    it('serves one registry from two gateways: create on one, watch, list, invoke and swap on the other', async () => {
+      const events: ProcessWatchEvent[] = [];
+      const sse: Subscription = await rest2.watchProcesses(app, (e) => events.push(e));
+      const grpcEvents: { type: string; process: ProcessMessage }[] = [];
+      const client = grpcClient(g2);
+      const call = (client as unknown as Record<string, (r: object) => ClientReadableStream<unknown>>)[
+        'WatchProcesses'
+      ]!.call(client, { app });
+      call.on('data', (e: { type: string; process: ProcessMessage }) => grpcEvents.push(e));
+      call.on('error', () => undefined);
+      await new Promise((resolve) => call.once('metadata', resolve));
+      try {
+        const pid = `shared-${Date.now().toString(36)}`;
+        await rest1.createProcess(app, { processClass: 'Tally', pid });
+        await until('the SSE event on gateway 2', async () =>
+          events.some((e) => e.type === 'put' && e.process.pid === pid) ? true : undefined,
+        );
+        await until('the gRPC event on gateway 2', async () =>
+          grpcEvents.some((e) => e.type === 'put' && e.process.pid === pid) ? true : undefined,
+        );
+        assert.ok((await rest2.listProcesses(app)).some((p) => p.pid === pid && p.status === 'active'));
+        assert.equal(await rest2.invoke(app, 'add', 10, { pid }), 10);
+        assert.equal(await rest1.invoke(app, 'add', 1, { pid }), 11);
+        assert.equal((await rest2.swapProcess(app, pid)).status, 'swapped');
+        assert.equal((await rest1.getProcess(app, pid)).status, 'swapped');
+        await until('the swap event on gateway 2', async () =>
+          events.some((e) => e.process.pid === pid && e.process.status === 'swapped') ? true : undefined,
+        );
+        assert.equal(await rest1.invoke(app, 'get', undefined, { pid }), 11);
+      } finally {
+        await sse.unsubscribe();
+        call.cancel();
+      }
+    });
+
+    it(`answers ${FUZZ_REQUESTS} malformed requests to a gateway process with a 4xx each, and keeps serving`, async () => {
+      const pid = 'fuzz-target';
+      await rest1.createProcess(app, { processClass: 'Tally', pid });
+      const before = (await rest1.listProcesses(app)).map((p) => p.pid).sort();
+      const seed = Number(process.env['PRAAS_FUZZ_SEED'] ?? 20_261_122);
+      const generator = new FuzzGenerator(prng(seed), app, pid, 'add', BODY_LIMIT);
+      const statuses = new Map<number, number>();
+      const failures: string[] = [];
+      const requests = Array.from({ length: FUZZ_REQUESTS }, () => generator.next());
+      for (let i = 0; i < requests.length; i += 24) {
+        await Promise.all(
+          requests.slice(i, i + 24).map(async (r) => {
+            const res = await http(g1.httpUrl, r.method, r.path, r.options);
+            const where = `seed ${seed}, ${r.kind}: ${r.method} ${r.path.slice(0, 200)} → ${res.status} ${res.text.slice(0, 300)}`;
+            if (!(res.status >= 400 && res.status < 500)) failures.push(where);
+            else if (r.method !== 'HEAD' && res.text !== '') {
+              const error = (res.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+              if (typeof error?.code !== 'string' || typeof error.message !== 'string') failures.push(where);
+              if (/\n\s+at /.test(res.text)) failures.push(`stack trace: ${where}`);
+            }
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          }),
+        );
+      }
+      assert.deepEqual(failures, []);
+      const random = prng(seed + 1);
+      for (let i = 0; i < 30; i++) {
+        const garbage = Buffer.from(
+          Array.from({ length: 1 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)),
+        );
+        const answer = await rawGarbage(g1.httpPort, garbage);
+        assert.match(answer, /^HTTP\/1\.1 4\d\d /, `garbage got: ${JSON.stringify(answer.slice(0, 100))}`);
+      }
+      for (const code of [400, 404, 405, 409, 413, 415]) assert.ok(statuses.has(code), `some request got ${code}`);
+
+      assert.ok(g1.alive(), `the gateway process is alive:\n${g1.output()}`);
+      assert.equal((await http(g1.httpUrl, 'GET', '/healthz')).status, 200);
+      assert.equal(await rest1.invoke(app, 'add', 1, { pid }), 1, 'no fuzz request reached the process');
+      assert.deepEqual((await rest1.listProcesses(app)).map((p) => p.pid).sort(), before);
+      assert.deepEqual(
+        (await rest1.listApps()).map((a) => a.name),
+        [app],
+      );
+      const metrics = await http(g1.httpUrl, 'GET', '/metrics');
+      assert.doesNotMatch(metrics.text, /praas_gateway_http_requests_total\{[^}]*status="5\d\d"\}/);
+    });
+
+    it('shows invocation counters and active and swapped process gauges in /metrics', async () => {
+      for (const [gateway, fn] of [
+        [g1, 'add'],
+        [g2, 'add'],
+      ] as const) {
+        const res = await http(gateway.httpUrl, 'GET', '/metrics');
+        assert.equal(res.status, 200);
+        assert.match(String(res.headers['content-type']), /^text\/plain/);
+        const ok = series(res.text, 'praas_gateway_invocations_total', { app, fn, outcome: 'ok' });
+        assert.ok(ok !== undefined && ok >= 1, `invocations of ${fn} on ${gateway.httpUrl}: ${ok}`);
+        const listed = await rest1.listProcesses(app);
+        const count = (s: string): number => listed.filter((p) => p.status === s).length;
+        assert.ok(count('active') >= 1 && count('swapped') >= 1, 'the traffic left processes in both states');
+        const active = series(res.text, 'praas_processes', { app, status: 'active' });
+        const swapped = series(res.text, 'praas_processes', { app, status: 'swapped' });
+        assert.ok(active !== undefined && active >= 1, `active gauge ${active}`);
+        assert.ok(swapped !== undefined && swapped >= 1, `swapped gauge ${swapped}`);
+      }
+      const swaps = series((await http(g2.httpUrl, 'GET', '/metrics')).text, 'praas_gateway_swaps_total', {
+        app,
+        direction: 'out',
+        outcome: 'ok',
+      });
+      assert.ok(swaps !== undefined && swaps >= 1, `explicit swaps on gateway 2: ${swaps}`);
+    });
+
+    it('brings checkpointed processes of a SIGKILLed host back on the other host at the next invoke', async () => {
+      // Placement is least loaded, so a few journals cover both hosts whatever else they hold.
+      const journals: ProcessInfo[] = [];
+      while (new Set(journals.map((j) => j.host)).size < 2) {
+        assert.ok(journals.length < 4, `journals placed on ${journals.map((j) => j.host).join(', ')}`);
+        journals.push(await rest1.createProcess(app, { processClass: 'Journal' }));
+      }
+      for (const j of journals)
+        for (const line of ['a', 'b', 'c']) await rest1.invoke(app, 'write', `${j.pid}:${line}`, { pid: j.pid });
+
+      // Checkpoints follow changes; once the generation stays put for five intervals, it holds every line.
+      for (const j of journals) {
+        let generation = 0;
+        let stableSince = Date.now();
+        await until(`a settled checkpoint of ${j.pid}`, async () => {
+          const g = (await rest2.getProcess(app, j.pid)).generation;
+          if (g !== generation) [generation, stableSince] = [g, Date.now()];
+          return generation > 0 && Date.now() - stableSince > 500 ? true : undefined;
+        });
+      }
+      const doomed = hosts.find((h) => h.id === journals[0]!.host)!;
+      const survivor = hosts.find((h) => h.id !== doomed.id)!;
+      const victims = journals.filter((j) => j.host === doomed.id);
+      await doomed.kill();
+
+      for (const victim of victims) {
+        assert.deepEqual(
+          await rest2.invoke(app, 'read', undefined, { pid: victim.pid }),
+          ['a', 'b', 'c'].map((l) => `${victim.pid}:${l}`),
+          'recovered with its last committed state',
+        );
+        const moved = await until('the registry to show the new host', async () => {
+          const p = await rest1.getProcess(app, victim.pid);
+          return p.status === 'active' ? p : undefined;
+        });
+        assert.equal(moved.host, survivor.id);
+        assert.equal(await rest1.invoke(app, 'write', `${victim.pid}:d`, { pid: victim.pid }), 4, 'it keeps serving');
+      }
+      for (const other of journals.filter((j) => j.host === survivor.id))
+        assert.equal(await rest2.invoke(app, 'write', `${other.pid}:d`, { pid: other.pid }), 4);
+      // The dead host now holds nothing, but it is dead: new processes go to the survivor.
+      const fresh = await rest1.createProcess(app, { processClass: 'Journal' });
+      assert.equal(fresh.host, survivor.id);
+    });
+  });
+
+  describe('shutdown', () => {
+    it('stops a gateway on SIGTERM with exit code 0', async () => {
+      assert.equal(await g2.stop(), 0, g2.output());
+      assert.ok(!g2.alive());
+      assert.equal((await http(g1.httpUrl, 'GET', '/healthz')).status, 200, 'the other gateway keeps serving');
+    });
+  });
+});

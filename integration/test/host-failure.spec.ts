@@ -76,7 +76,6 @@ describe('host failure: SIGKILL, then recovery from the last checkpoint on S3 by
       await new Promise((r) => setTimeout(r, 50));
     }
     await doomed.kill();
-
     // The next invocation finds no live process, activates it, and the survivor takes it over once
     // the dead host's heartbeat is stale.
     const state = await call<{ entries: number[]; opened: Date }>('read', null);

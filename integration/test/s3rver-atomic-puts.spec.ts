@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'minio';
-import { startS3rver, type S3Service } from '../src';
+import { startS3rver, type S3Service } from '@praas/test-services';
 
 describe('s3rver as the harness starts it', function () {
   let s3: S3Service;

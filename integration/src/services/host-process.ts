@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { encodeWire, hostSubject, NatsTransport, NoRespondersError } from '@praas/framework';
 
 /** Options of {@link spawnHost}. */
 export interface SpawnHostOptions {
@@ -23,7 +24,11 @@ export interface HostProcess {
   output(): string;
   /** SIGTERM: the host swaps its processes out and exits; resolves with its exit code. */
   stop(): Promise<number | null>;
-  /** SIGKILL: the host dies on the spot, as on a machine failure. */
+  /**
+   * SIGKILL: the host dies on the spot, as on a machine failure. Resolves once nats-server has
+   * dropped the dead host's subscriptions too: a request published before that goes to the dead
+   * connection and times out, which would make what a test sees next depend on timing.
+   */
   kill(): Promise<void>;
 }
 
@@ -88,8 +93,28 @@ export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess>
       return exited;
     },
     kill: async () => {
-      if (alive()) child.kill('SIGKILL');
+      const wasAlive = alive();
+      if (wasAlive) child.kill('SIGKILL');
       await exited;
+      if (wasAlive) await untilNatsDropped(options.natsUrl, options.app, options.hostId);
     },
   };
+}
+
+/** Polls the host's control subject until nats-server answers that nobody serves it. */
+async function untilNatsDropped(natsUrl: string, app: string, hostId: string): Promise<void> {
+  const transport = await NatsTransport.connect({ servers: natsUrl, name: 'praas-test-kill-check' });
+  try {
+    const probe = encodeWire({ op: 'describe', app, pid: '-' });
+    for (const end = Date.now() + 15_000; Date.now() < end;) {
+      const dropped = await transport.request(hostSubject(app, hostId), probe, { timeoutMs: 500 }).then(
+        () => false,
+        (e: unknown) => e instanceof NoRespondersError,
+      );
+      if (dropped) return;
+    }
+    throw new Error(`nats-server still routes to host ${hostId} 15 s after it was killed`);
+  } finally {
+    await transport.close();
+  }
 }

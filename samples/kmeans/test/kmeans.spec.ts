@@ -11,8 +11,7 @@ import {
   type KMeansOptions,
   type KMeansOutcome,
 } from '../src';
-import { startTestRedis, type TestRedis } from './support/redis';
-import { startTestS3, type TestS3 } from './support/s3';
+import { startRedis, startS3, type RedisService, type S3Service } from '@praas/test-services';
 
 const options: KMeansOptions = { workers: 4, epochs: 4, points: 6_000, k: 6, seed: 11 };
 const { spec, k, epochs } = resolveOptions(options);
@@ -81,13 +80,14 @@ describe('kmeans: all-reduce through a multi-source function', function () {
 
 describe('kmeans: Redis and S3 exchange variants', function () {
   this.timeout(20_000);
-  let redis: TestRedis | undefined;
-  let s3: TestS3;
+  let redis: RedisService | undefined;
+  let s3: S3Service;
   let embedded: KMeansOutcome;
 
   before(async () => {
-    redis = await startTestRedis();
-    s3 = await startTestS3();
+    // Absent Redis skips its test locally and fails it in CI (which installs redis-server).
+    redis = await startRedis().catch(() => undefined);
+    s3 = await startS3();
     const praas = await createEmbedded({ processes: kmeansProcesses(4) });
     try {
       embedded = await runKMeans(praas, options);

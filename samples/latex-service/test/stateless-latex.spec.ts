@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { createEmbedded } from '@praas/embedded';
 import { newId } from '@praas/framework';
 import { processBackend, Project, runLatexWorkload, StatelessLatex } from '../src';
-import { startTestS3, type TestS3 } from './support/s3';
+import { startS3, type S3Service } from '@praas/test-services';
 
 describe('latex-service: StatelessLatex on S3', function () {
   this.timeout(30_000);
-  let s3: TestS3;
+  let s3: S3Service;
   let latex: StatelessLatex;
 
   before(async () => {
-    s3 = await startTestS3();
+    s3 = await startS3();
   });
   after(async () => {
     await s3?.stop();

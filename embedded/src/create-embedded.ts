@@ -26,6 +26,11 @@ export interface EmbeddedOptions {
    * `intervalMs` is how often it looks (default 1 000); `false` turns it off.
    */
   downScaling?: { intervalMs?: number; heartbeatMs?: number } | false;
+  /**
+   * The registry to use, e.g. one kept from an earlier stack so its applications and swapped-out
+   * processes carry over a restart (with the same swap directory). Not closed by `close()`.
+   */
+  registry?: MemoryRegistry;
 }
 
 /** A running embedded stack: the control-plane API, plus a way to stop it. */
@@ -58,7 +63,7 @@ export interface EmbeddedPraas extends ControlPlaneApi {
  */
 export async function createEmbedded(options: EmbeddedOptions): Promise<EmbeddedPraas> {
   const transport = new MemoryTransport();
-  const registry = new MemoryRegistry();
+  const registry = options.registry ?? new MemoryRegistry();
   // A temporary swap directory lives as long as the stack; one the caller names is kept.
   const tempDir = options.store || options.swapDir ? undefined : mkdtempSync(join(tmpdir(), 'praas-swap-'));
   const store = options.store ?? new FsSwapStore(options.swapDir ?? tempDir!);
@@ -75,6 +80,8 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
       ...(options.controller ? { controller: options.controller } : {}),
     },
   });
+  // A registry carried over from an earlier stack (dev's restart) knows applications that need hosts again.
+  for (const app of await registry.listApps()) await provider.ensureHosts(app);
   const controlPlane = new ControlPlane({ transport, registry, provider });
   const policy =
     options.downScaling === false
@@ -108,7 +115,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
       closed = true;
       await policy?.stop();
       await provider.close();
-      await registry.close();
+      if (!options.registry) await registry.close();
       await transport.close();
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     },

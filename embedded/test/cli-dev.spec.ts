@@ -59,3 +59,43 @@ describe('praas-framework dev', () => {
     assert.match(err[3]!, /unknown command 'frobnicate'/);
   });
 });
+
+describe('praas-framework dev: restart on change', () => {
+  it('swaps processes out, reloads the changed module, and brings their state back with the new code', async () => {
+    const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+    const { dev } = await import('@praas/framework/dist/src/cli/commands/dev');
+    // Inside the package, so the copied module resolves @praas/framework from the workspace.
+    const dir = await mkdtemp(join(__dirname, 'fixtures', 'watch-'));
+    const modulePath = join(dir, 'greeter.js');
+    const v1 = await readFile(join(__dirname, 'fixtures', 'dev-module.js'), 'utf8');
+    await writeFile(
+      modulePath,
+      v1.replace(/exports\.main = main;/, '').replace(/async function main[\s\S]*?\n}\n/, ''),
+    );
+    const seen: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    let round = 0;
+    try {
+      await dev({ module: modulePath, app: 'watched' }, () => undefined, {
+        stop: stopped,
+        ready: async (praas, app) => {
+          round++;
+          if (round === 1) {
+            const { pid } = await praas.createProcess(app, { pid: 'g1' });
+            seen.push(await praas.invoke<string>(app, 'greet', 'one', { pid }));
+            // A code change once dev watches: the next version greets differently.
+            const next = (await readFile(modulePath, 'utf8')).replace('`hello ${name}', '`hi ${name}');
+            setTimeout(() => void writeFile(modulePath, next), 300);
+          } else {
+            seen.push(await praas.invoke<string>(app, 'greet', 'two', { pid: 'g1' }));
+            stop();
+          }
+        },
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(seen, ['hello one (#1)', 'hi two (#2)']);
+  });
+});

@@ -26,7 +26,8 @@ commands:
   init <dir> [--name NAME]                      write a new project: one @Process class, a test, build scripts
   build [--project DIR] [--module PATH]         compile; write praas.manifest.json, a typed client
                                                 (praas-client.js/.d.ts) and a Dockerfile to the output dir
-  dev <module> [--app NAME] [--swap-dir DIR]    run the module's @Process classes on the embedded stack
+  dev <module> [--app NAME] [--swap-dir DIR]    run the module's @Process classes on the embedded stack,
+      [--no-watch]                              restarting on change with state swapped out and back in
   deploy --gateway URL [--project DIR]          pack the build output and upload it to a gateway as the
                                                 application's next version; hosts without --module run it
   deploy --target kubernetes --out DIR          write Kubernetes manifests for gateways and runtime hosts
@@ -86,14 +87,23 @@ export async function run(
         return 0;
       }
       case 'dev': {
-        const { positional, strings } = parseCommandArgs('dev', rest, { app: 'string', 'swap-dir': 'string' });
+        const { positional, strings, switches } = parseCommandArgs('dev', rest, {
+          app: 'string',
+          'swap-dir': 'string',
+          'no-watch': 'boolean',
+        });
         const module = positional[0];
         if (!module)
           throw new UsageError('dev needs the path of a compiled module, e.g. praas-framework dev dist/index.js');
         const app = strings.get('app');
         const swapDir = strings.get('swap-dir');
         await dev(
-          { module, ...(app === undefined ? {} : { app }), ...(swapDir === undefined ? {} : { swapDir }) },
+          {
+            module,
+            ...(app === undefined ? {} : { app }),
+            ...(swapDir === undefined ? {} : { swapDir }),
+            ...(switches.has('no-watch') ? { watch: false } : {}),
+          },
           out,
         );
         return 0;

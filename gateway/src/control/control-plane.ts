@@ -207,9 +207,7 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   async invoke<R = unknown>(app: string, fn: string, data?: unknown, options: ClientInvokeOptions = {}): Promise<R> {
-    // Checking the application first answers an unknown one as such, and keeps the per-application
-    // client cache from growing with names that callers made up.
-    await this.app(app);
+    await this.knownApp(app);
     validateName('function', fn);
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
     const pid = options.pid ?? (await this.pickProcess(app));
@@ -230,7 +228,7 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   async send(app: string, pid: string, key: string | number, data: unknown): Promise<void> {
-    await this.app(app);
+    await this.knownApp(app);
     validateName('pid', pid);
     const messageKey = normalizeKey('message key', key);
     const bytes = encode(data, `message '${messageKey}'`);
@@ -361,6 +359,15 @@ export class ControlPlane implements ControlPlaneApi {
     // Reserved in the same turn as the pick: the next pick of a concurrent burst already sees it.
     if (host && reserve) this.reserve(host.id);
     return host;
+  }
+
+  /**
+   * Checks an application before the data-plane calls: an unknown one is answered as such, and the
+   * per-application client cache does not grow with names callers made up. Only the first call
+   * per application asks the registry; after that the data path costs one NATS request (DESIGN §8).
+   */
+  private async knownApp(name: string): Promise<void> {
+    if (!this.clients.has(name)) await this.app(name);
   }
 
   private async app(name: string): Promise<AppRecord> {

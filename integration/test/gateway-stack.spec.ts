@@ -15,7 +15,7 @@ import {
   type NatsService,
   type S3Service,
 } from '../src';
-import { FuzzGenerator, http, prng, rawGarbage } from './support/http-fuzz';
+import { FuzzGenerator, http, prng, rawGarbage } from '@praas/test-services';
 import { freshBucket, removeStore } from './support/s3-buckets';
 
 // Hosts heartbeat every 200 ms and count as dead after 1.5 s, so recovery need not wait 10 s.

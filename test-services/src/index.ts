@@ -11,3 +11,12 @@ export { dockerAvailable } from './docker-available';
 export { startNats, type NatsService, type StartNatsOptions } from './nats-server';
 export { freePort } from './free-port';
 export { startRedis, type RedisService } from './redis';
+export {
+  http,
+  prng,
+  rawGarbage,
+  FuzzGenerator,
+  type FuzzRequest,
+  type HttpResult,
+  type HttpRequestOptions,
+} from './http-fuzz';

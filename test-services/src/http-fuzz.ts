@@ -3,9 +3,9 @@ import { connect } from 'node:net';
 import { matchRoute, ROUTES } from '@praas/gateway';
 
 /*
- * Requests that are each wrong in at least one way, for fuzzing a gateway's REST API: the
- * generator of embedded/test/gateway-fuzz.spec.ts, pointed at an application, process and
- * function that exist, so that only the wrongness decides the answer.
+ * Requests that are each wrong in at least one way, for fuzzing a gateway's REST API: pointed at
+ * an application, process and function that exist, so that only the wrongness decides the answer.
+ * Used against the embedded gateway in unit tests and against gateway OS processes end to end.
  */
 
 export interface HttpResult {

@@ -47,3 +47,4 @@ export {
 } from './registry/nats/nats-kv-registry';
 export { PraasClient, type PraasClientOptions, type DataPlaneAccess, type WatchOptions } from './client/praas-client';
 export { SseParser, type ServerSentEvent } from './client/sse-parser';
+export { s3ConfigFromEnv, DEFAULT_S3_BUCKET, type S3Config } from './config/s3-config';

@@ -29,6 +29,7 @@ export {
 export type { SwapStore } from './storage/swap-store';
 export { FsSwapStore } from './storage/fs/fs-swap-store';
 export { S3SwapStore, S3_SINGLE_PUT_LIMIT, type S3SwapStoreOptions } from './storage/s3/s3-swap-store';
-export { swapStoreFromEnv, DEFAULT_S3_BUCKET } from './storage/swap-store-from-env';
+export { swapStoreFromEnv } from './storage/swap-store-from-env';
+export { DEFAULT_S3_BUCKET } from '@praas/framework';
 export { readHostConfig, loadProcessClasses, type HostConfig } from './main/host-config';
 export { runHost, HOST_USAGE, type RunHostOptions } from './main/run-host';

@@ -1,9 +1,10 @@
 import { Client } from 'minio';
-import { InvalidArgumentError, UnavailableError } from '@praas/framework';
+import { DEFAULT_S3_BUCKET, InvalidArgumentError, s3ConfigFromEnv, UnavailableError } from '@praas/framework';
 import type { BundleStore } from './bundle-store';
 
 /** The bucket used when PRAAS_S3_BUCKET is not set (the runtime hosts' default too). */
-export const DEFAULT_BUNDLE_BUCKET = 'praas';
+/** The bucket of the runtime hosts' swap store unless PRAAS_S3_BUCKET names another. */
+export const DEFAULT_BUNDLE_BUCKET = DEFAULT_S3_BUCKET;
 
 export interface S3BundleStoreOptions {
   /** The endpoint as a URL, e.g. `http://127.0.0.1:9000`. */
@@ -91,21 +92,6 @@ export class S3BundleStore implements BundleStore {
  * @throws InvalidArgumentError when the endpoint is set without both keys.
  */
 export function bundleStoreFromEnv(env: NodeJS.ProcessEnv): S3BundleStore | undefined {
-  const endpoint = env['PRAAS_S3_ENDPOINT']?.trim();
-  if (!endpoint) return undefined;
-  const accessKey = env['PRAAS_S3_ACCESS_KEY'];
-  const secretKey = env['PRAAS_S3_SECRET_KEY'];
-  if (!accessKey || !secretKey) {
-    throw new InvalidArgumentError(
-      `PRAAS_S3_ENDPOINT is set to ${endpoint} but PRAAS_S3_ACCESS_KEY and PRAAS_S3_SECRET_KEY are not both set`,
-    );
-  }
-  const region = env['PRAAS_S3_REGION'];
-  return new S3BundleStore({
-    endpoint,
-    accessKey,
-    secretKey,
-    bucket: env['PRAAS_S3_BUCKET'] || DEFAULT_BUNDLE_BUCKET,
-    ...(region ? { region } : {}),
-  });
+  const config = s3ConfigFromEnv(env);
+  return config && new S3BundleStore(config);
 }

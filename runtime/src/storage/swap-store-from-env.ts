@@ -1,10 +1,9 @@
-import { InvalidArgumentError } from '@praas/framework';
+import { InvalidArgumentError, s3ConfigFromEnv } from '@praas/framework';
 import { FsSwapStore } from './fs/fs-swap-store';
 import { S3SwapStore } from './s3/s3-swap-store';
 import type { SwapStore } from './swap-store';
 
 /** The bucket used when PRAAS_S3_BUCKET is not set. */
-export const DEFAULT_S3_BUCKET = 'praas';
 
 /**
  * Builds the swap store a deployment configures through the environment:
@@ -19,24 +18,8 @@ export const DEFAULT_S3_BUCKET = 'praas';
  * ```
  */
 export function swapStoreFromEnv(env: NodeJS.ProcessEnv = process.env): SwapStore {
-  const endpoint = env['PRAAS_S3_ENDPOINT'];
-  if (endpoint) {
-    const accessKey = env['PRAAS_S3_ACCESS_KEY'];
-    const secretKey = env['PRAAS_S3_SECRET_KEY'];
-    if (!accessKey || !secretKey) {
-      throw new InvalidArgumentError(
-        `PRAAS_S3_ENDPOINT is set to ${endpoint} but PRAAS_S3_ACCESS_KEY and PRAAS_S3_SECRET_KEY are not both set`,
-      );
-    }
-    const region = env['PRAAS_S3_REGION'];
-    return new S3SwapStore({
-      endpoint,
-      accessKey,
-      secretKey,
-      bucket: env['PRAAS_S3_BUCKET'] || DEFAULT_S3_BUCKET,
-      ...(region ? { region } : {}),
-    });
-  }
+  const s3 = s3ConfigFromEnv(env);
+  if (s3) return new S3SwapStore(s3);
   const dir = env['PRAAS_SWAP_DIR'];
   if (dir) return new FsSwapStore(dir);
   throw new InvalidArgumentError(

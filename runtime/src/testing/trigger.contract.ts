@@ -19,6 +19,7 @@ import {
   type Transport,
 } from '@praas/framework';
 import { RuntimeHost } from '../host/runtime-host';
+import type { ProcessControllerOptions } from '../process/process-controller';
 import type { SwapStore } from '../storage/swap-store';
 
 /** What one call of a trigger function saw. */
@@ -53,6 +54,9 @@ export class Reducer {
   }
   @Fn({ trigger: batch({ size: 100, maxWaitMs: 60 }) }) flushSoon(parts: Part<string>[]): string[] {
     return this.record('flushSoon', parts);
+  }
+  @Fn({ trigger: batch({ size: 5, maxWaitMs: 100 }) }) flushFive(parts: Part<string>[]): string[] {
+    return this.record('flushFive', parts);
   }
   @Fn({ trigger: multiSource({ count: 2 }) }) failing(parts: Part<string>[]): never {
     this.record('failing', parts);
@@ -107,22 +111,23 @@ export function triggerContract(name: string, options: TriggerContractOptions): 
     const clientEpoch = newId();
     let clientSeq = 0;
 
+    const host = async (id: string, controller: ProcessControllerOptions = {}): Promise<RuntimeHost> => {
+      const h = new RuntimeHost({
+        app,
+        processes: [Reducer, Feeder],
+        transport: await env.transport(),
+        registry: env.registry,
+        store: env.store,
+        hostId: id,
+        controller,
+      });
+      await h.start();
+      return h;
+    };
+
     beforeEach(async () => {
       env = await options.create();
       app = `trig${process.pid}x${unique++}`;
-      const host = async (id: string, controller = {}): Promise<RuntimeHost> => {
-        const h = new RuntimeHost({
-          app,
-          processes: [Reducer, Feeder],
-          transport: await env.transport(),
-          registry: env.registry,
-          store: env.store,
-          hostId: id,
-          controller,
-        });
-        await h.start();
-        return h;
-      };
       h1 = await host('h1', { drainTimeoutMs: 300 });
       h2 = await host('h2', { drainTimeoutMs: 300 });
       client = new DataPlaneClient(await env.transport(), env.registry, app);
@@ -160,7 +165,9 @@ export function triggerContract(name: string, options: TriggerContractOptions): 
         data: encode(value),
         fn,
       });
-    const history = (): Promise<TriggerCall[]> => invoke<TriggerCall[]>('r', 'history', null);
+    const history = (pid = 'r'): Promise<TriggerCall[]> => invoke<TriggerCall[]>(pid, 'history', null);
+    const callsOf = async (fn: string, pid = 'r'): Promise<string[][]> =>
+      (await history(pid)).filter((c) => c.fn === fn).map((c) => c.values);
     const hostOf = async (pid: string): Promise<RuntimeHost> =>
       (await env.registry.getProcess(app, pid))?.host === 'h2' ? h2 : h1;
     const swap = async (pid: string): Promise<void> => void (await (await hostOf(pid)).swapOut(pid));
@@ -268,6 +275,30 @@ export function triggerContract(name: string, options: TriggerContractOptions): 
         await send('r', 'flushSoon', 'a', '1');
         const waiting = invoke<string[]>('r', 'flushSoon', '2', 'b');
         assert.deepEqual(await waiting, ['1', '2']);
+      });
+
+      it('never hands a call more than size messages when a swap-in drains a long backlog', async () => {
+        await swap('r');
+        const queued = Array.from({ length: 13 }, (_, i) => `q${i + 1}`);
+        for (const v of queued) await send('r', 'flush', 'q', v);
+        await until(async () => (await callsOf('flush')).flat().length >= 12, 'the batches of the backlog');
+        assert.deepEqual(await callsOf('flush'), [queued.slice(0, 4), queued.slice(4, 8), queued.slice(8, 12)]);
+        for (const v of ['q14', 'q15', 'q16']) await send('r', 'flush', 'q', v);
+        await until(async () => (await callsOf('flush')).length === 4, 'the fourth batch');
+        assert.deepEqual((await callsOf('flush'))[3], ['q13', 'q14', 'q15', 'q16'], 'the rest opened the next batch');
+      });
+
+      it('keeps batches within size, in order, when maxWaitMs passed while the process was swapped out', async () => {
+        await send('r', 'flushFive', 'a', 'a1');
+        await send('r', 'flushFive', 'a', 'a2');
+        await swap('r');
+        const queued = Array.from({ length: 12 }, (_, i) => `q${i + 1}`);
+        for (const v of queued) await send('r', 'flushFive', 'q', v);
+        await new Promise((r) => setTimeout(r, 150)); // Past the deadline of the partial batch.
+        await until(async () => (await callsOf('flushFive')).flat().length >= 14, 'every message delivered');
+        const calls = await callsOf('flushFive');
+        for (const c of calls) assert.ok(c.length <= 5, `a call got ${c.length} messages: ${JSON.stringify(calls)}`);
+        assert.deepEqual(calls.flat(), ['a1', 'a2', ...queued], 'each once, in arrival order');
       });
     });
 

@@ -1,8 +1,24 @@
-import { StorageType, type KV, type KvEntry, type NatsConnection, type QueuedIterator } from 'nats';
-import { InvalidArgumentError, UnavailableError } from '../../errors';
+import {
+  ErrorCode,
+  NatsError,
+  StorageType,
+  type KV,
+  type KvEntry,
+  type NatsConnection,
+  type QueuedIterator,
+} from 'nats';
+import {
+  faultLog,
+  InvalidArgumentError,
+  LoopHealth,
+  PraasError,
+  TimeoutError,
+  UnavailableError,
+  type FaultLog,
+} from '../../errors';
 import { validateName } from '../../wire/names';
 import type { Subscription } from '../../transport/transport';
-import { connectNats, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
+import { connectNats, fromNatsError, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
 import type { AppRecord, HostRecord, ProcessEvent, ProcessRecord, Registry, VersionedProcessRecord } from '../registry';
 
 /** Options of {@link NatsKvRegistry}. */
@@ -13,6 +29,8 @@ export interface NatsKvRegistryOptions {
   readonly hostTtlMs?: number;
   /** Timeout of KV operations (default 10 000 ms). */
   readonly timeoutMs?: number;
+  /** Where a watch reports losing its connection and getting it back (default: stderr, `praas registry:`). */
+  readonly log?: FaultLog;
 }
 
 /** Options of {@link NatsKvRegistry.connect}. */
@@ -38,6 +56,9 @@ const decoder = new TextDecoder();
 const toBytes = (value: object): Uint8Array => encoder.encode(JSON.stringify(value));
 const fromEntry = <T>(entry: KvEntry): T => JSON.parse(decoder.decode(entry.value)) as T;
 const isValue = (entry: KvEntry | null): entry is KvEntry => entry !== null && entry.operation === 'PUT';
+/** The first wait before a broken watch is re-established, and the longest (doubling in between). */
+const REWATCH_FIRST_MS = 100;
+const REWATCH_MAX_MS = 5_000;
 
 /**
  * The registry in JetStream KV (DESIGN §5): three buckets, for applications, processes and
@@ -52,7 +73,7 @@ const isValue = (entry: KvEntry | null): entry is KvEntry => entry !== null && e
  * ```
  */
 export class NatsKvRegistry implements Registry {
-  private readonly watches = new Set<QueuedIterator<KvEntry>>();
+  private readonly watches = new Set<{ stop(): void }>();
   private closed = false;
 
   private constructor(
@@ -62,7 +83,14 @@ export class NatsKvRegistry implements Registry {
     private readonly processes: KV,
     private readonly hosts: KV,
     private readonly timeoutMs: number,
+    private readonly log: FaultLog,
+    private readonly prefix: string,
   ) {}
+
+  /** The bucket's name, for messages. */
+  private bucketOf(kv: KV): string {
+    return `${this.prefix}${kv === this.apps ? 'apps' : kv === this.processes ? 'processes' : 'hosts'}`;
+  }
 
   /** Connects to NATS and opens (creating when missing) the buckets; the registry owns the connection. */
   static async connect(options: NatsKvRegistryConnectOptions): Promise<NatsKvRegistry> {
@@ -106,7 +134,16 @@ export class NatsKvRegistry implements Registry {
         js.views.kv(`${prefix}processes`, { history: 1, storage: StorageType.File, timeout }),
         js.views.kv(`${prefix}hosts`, { history: 1, storage: StorageType.File, ttl: hostTtlMs, timeout }),
       ]);
-      return new NatsKvRegistry(nc, ownsConnection, apps, processes, hosts, timeout);
+      return new NatsKvRegistry(
+        nc,
+        ownsConnection,
+        apps,
+        processes,
+        hosts,
+        timeout,
+        options.log ?? faultLog('registry'),
+        prefix,
+      );
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new UnavailableError(`cannot open the registry buckets '${prefix}*' (is JetStream enabled?): ${reason}`, {
@@ -116,10 +153,12 @@ export class NatsKvRegistry implements Registry {
   }
 
   async putApp(record: AppRecord): Promise<void> {
-    await this.apps.put(appKey(record.name), toBytes(record));
+    const key = appKey(record.name);
+    await this.call(this.apps, 'write', key, () => this.apps.put(key, toBytes(record)));
   }
   async getApp(name: string): Promise<AppRecord | undefined> {
-    const entry = await this.apps.get(appKey(name));
+    const key = appKey(name);
+    const entry = await this.call(this.apps, 'read', key, () => this.apps.get(key));
     return isValue(entry) ? fromEntry<AppRecord>(entry) : undefined;
   }
   async listApps(): Promise<AppRecord[]> {
@@ -127,19 +166,22 @@ export class NatsKvRegistry implements Registry {
   }
   /** Removes the application with all its process and host records (without process events, like the memory registry). */
   async deleteApp(name: string): Promise<void> {
-    await this.apps.delete(appKey(name));
+    const key = appKey(name);
+    await this.call(this.apps, 'deletion', key, () => this.apps.delete(key));
     await this.purgeKeys(this.processes, keysOf(name));
     await this.purgeKeys(this.hosts, keysOf(name));
   }
 
   async putProcess(record: ProcessRecord): Promise<void> {
-    await this.processes.put(processKey(record.app, record.pid), toBytes(record));
+    const key = processKey(record.app, record.pid);
+    await this.call(this.processes, 'write', key, () => this.processes.put(key, toBytes(record)));
   }
   async getProcess(app: string, pid: string): Promise<ProcessRecord | undefined> {
     return (await this.getProcessVersioned(app, pid))?.record;
   }
   async getProcessVersioned(app: string, pid: string): Promise<VersionedProcessRecord | undefined> {
-    const entry = await this.processes.get(processKey(app, pid));
+    const key = processKey(app, pid);
+    const entry = await this.call(this.processes, 'read', key, () => this.processes.get(key));
     return isValue(entry) ? { record: fromEntry<ProcessRecord>(entry), revision: entry.revision } : undefined;
   }
   async updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined> {
@@ -155,61 +197,121 @@ export class NatsKvRegistry implements Registry {
         : await this.processes.update(key, toBytes(record), expectedRevision);
     } catch (e) {
       if ((e as { api_error?: { err_code?: number } }).api_error?.err_code === WRONG_LAST_SEQUENCE) return undefined;
-      throw e;
+      throw this.failure(e, this.processes, 'compare-and-set', key);
     }
   }
   async listProcesses(app: string): Promise<ProcessRecord[]> {
     return (await this.lastValues(this.processes, keysOf(app))).map((e) => fromEntry<ProcessRecord>(e));
   }
   async deleteProcess(app: string, pid: string): Promise<void> {
-    await this.processes.delete(processKey(app, pid));
+    const key = processKey(app, pid);
+    await this.call(this.processes, 'deletion', key, () => this.processes.delete(key));
   }
 
   /**
    * Calls `listener` for every change of the application's process records made after the watch
    * started (like the memory registry, the current records are not replayed). A deletion carries
-   * the last record the watch knew, with status `deleted`.
+   * the last record the watch knew, with status `deleted`. The watch outlives NATS restarts: when
+   * its consumer is lost it is re-established from the revision after the last one seen, so no
+   * change in between is missed (a key changed twice meanwhile reports its newest record).
+   * @throws TimeoutError or UnavailableError when the watch cannot be set up.
    */
   async watchProcesses(app: string, listener: (event: ProcessEvent) => void): Promise<Subscription> {
+    const filter = keysOf(app);
     const known = new Map<string, ProcessRecord>();
     let initialized = false;
-    const iterator = await this.processes.watch({ key: keysOf(app), initializedFn: () => (initialized = true) });
-    this.watches.add(iterator);
-    void (async () => {
-      for await (const entry of iterator) {
-        const pid = entry.key.slice(entry.key.indexOf('.') + 1);
-        if (entry.operation === 'PUT') {
-          const record = fromEntry<ProcessRecord>(entry);
-          known.set(pid, record);
-          if (initialized) listener({ type: 'put', record });
-        } else {
-          const last = known.get(pid);
-          known.delete(pid);
-          if (!initialized) continue;
-          const record: ProcessRecord = last
-            ? { ...last, status: 'deleted', updatedAt: entry.created.getTime() }
-            : { app, pid, processClass: '', status: 'deleted', generation: 0, updatedAt: entry.created.getTime() };
-          listener({ type: 'deleted', record });
-        }
+    let lastRevision = 0;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const health = new LoopHealth(`the watch of the processes of '${app}'`, this.log);
+    const open = (resume: boolean): Promise<QueuedIterator<KvEntry>> =>
+      this.call(this.processes, 'watch', filter, () =>
+        this.processes.watch({
+          key: filter,
+          ...(resume ? { resumeFromRevision: lastRevision + 1 } : {}),
+          ...(initialized ? {} : { initializedFn: () => (initialized = true) }),
+        }),
+      );
+    const deliver = (entry: KvEntry): void => {
+      lastRevision = entry.revision;
+      const pid = entry.key.slice(entry.key.indexOf('.') + 1);
+      if (entry.operation === 'PUT') {
+        const record = fromEntry<ProcessRecord>(entry);
+        known.set(pid, record);
+        if (initialized) listener({ type: 'put', record });
+      } else {
+        const last = known.get(pid);
+        known.delete(pid);
+        if (!initialized) return;
+        const record: ProcessRecord = last
+          ? { ...last, status: 'deleted', updatedAt: entry.created.getTime() }
+          : { app, pid, processClass: '', status: 'deleted', generation: 0, updatedAt: entry.created.getTime() };
+        listener({ type: 'deleted', record });
       }
-    })().catch(() => undefined);
+    };
+    let iterator = await open(false);
+    const handle = {
+      stop: () => {
+        stopped = true;
+        iterator.stop();
+        wake?.();
+      },
+    };
+    this.watches.add(handle);
+    const gone = (): boolean => stopped || this.closed || this.nc.isClosed();
+    void (async () => {
+      for (;;) {
+        try {
+          for await (const entry of iterator) deliver(entry);
+          if (gone()) return;
+          health.failed(new UnavailableError('the watch ended while it was still wanted'));
+        } catch (e) {
+          if (gone()) return;
+          health.failed(e);
+        }
+        // Re-established with backoff until it works or the watch is no longer wanted.
+        for (let wait = REWATCH_FIRST_MS; ; wait = Math.min(wait * 2, REWATCH_MAX_MS)) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, wait).unref();
+          });
+          wake = undefined;
+          if (gone()) return;
+          try {
+            iterator = await open(true);
+            if (gone()) iterator.stop();
+            break;
+          } catch (e) {
+            health.failed(e);
+          }
+        }
+        if (gone()) return;
+        health.succeeded();
+      }
+    })().catch((e: unknown) => {
+      // Only a listener that throws gets here: the watch cannot go on without losing its events.
+      this.log(`the watch of the processes of '${app}' stopped: its listener threw`, e);
+      handle.stop();
+    });
     return {
       unsubscribe: () => {
-        this.watches.delete(iterator);
-        iterator.stop();
+        this.watches.delete(handle);
+        handle.stop();
         return Promise.resolve();
       },
     };
   }
 
   async putHost(record: HostRecord): Promise<void> {
-    await this.hosts.put(hostKey(record.app, record.id), toBytes(record));
+    const key = hostKey(record.app, record.id);
+    await this.call(this.hosts, 'write', key, () => this.hosts.put(key, toBytes(record)));
   }
   async listHosts(app: string): Promise<HostRecord[]> {
     return (await this.lastValues(this.hosts, keysOf(app))).map((e) => fromEntry<HostRecord>(e));
   }
   async deleteHost(app: string, id: string): Promise<void> {
-    await this.hosts.delete(hostKey(app, id));
+    const key = hostKey(app, id);
+    await this.call(this.hosts, 'deletion', key, () => this.hosts.delete(key));
   }
 
   /** Stops the watches; closes the connection when the registry opened it. */
@@ -221,32 +323,80 @@ export class NatsKvRegistry implements Registry {
     if (this.ownsConnection && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
   }
 
-  /** The current value of every key matching `filter`: a watch that stops once it has replayed the present. */
+  /**
+   * The current value of every key matching `filter`: a watch that stops once it has replayed the
+   * present. Every way it can fail ends in one rejection of the returned promise (never an
+   * unhandled one): the watch cannot be set up, it breaks before it is complete, or it is too slow.
+   */
   private async lastValues(kv: KV, filter: string): Promise<KvEntry[]> {
-    let markInitialized!: () => void;
-    const initialized = new Promise<void>((resolve) => (markInitialized = resolve));
+    let settle!: (failure?: PraasError) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (failure) => (failure === undefined ? resolve() : reject(failure));
+    });
     const values = new Map<string, KvEntry>();
-    const iterator = await kv.watch({ key: filter, initializedFn: () => markInitialized() });
+    const iterator = await this.call(kv, 'listing', filter, () =>
+      kv.watch({ key: filter, initializedFn: () => settle() }),
+    );
+    const timer = setTimeout(
+      () =>
+        settle(
+          new TimeoutError(`listing '${filter}' of the registry did not complete in ${this.timeoutMs} ms`, {
+            bucket: this.bucketOf(kv),
+            filter,
+          }),
+        ),
+      this.timeoutMs,
+    );
     const collecting = (async () => {
       for await (const entry of iterator) {
         if (entry.operation === 'PUT') values.set(entry.key, entry);
         else values.delete(entry.key);
       }
-    })();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.timeoutMs)));
-    const late = await Promise.race([initialized.then(() => false), timedOut]);
-    clearTimeout(timer);
-    iterator.stop();
-    await collecting;
-    if (late)
-      throw new UnavailableError(`listing '${filter}' of the registry did not complete in ${this.timeoutMs} ms`);
+    })().then(
+      () => settle(new UnavailableError(`listing '${filter}' of the registry ended before it was complete`)),
+      (e: unknown) => settle(this.failure(e, kv, 'listing', filter)),
+    );
+    try {
+      await done;
+    } finally {
+      clearTimeout(timer);
+      iterator.stop();
+      await collecting;
+    }
     return [...values.values()];
   }
 
   private async purgeKeys(kv: KV, filter: string): Promise<void> {
     const keys: string[] = [];
-    for await (const key of await kv.keys(filter)) keys.push(key);
-    for (const key of keys) await kv.purge(key);
+    await this.call(kv, 'listing', filter, async () => {
+      for await (const key of await kv.keys(filter)) keys.push(key);
+    });
+    for (const key of keys) await this.call(kv, 'purge', key, () => kv.purge(key));
+  }
+
+  /** Runs one KV operation and turns a failure of the nats client into the framework's errors. */
+  private async call<T>(kv: KV, operation: string, key: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      throw this.failure(e, kv, operation, key);
+    }
+  }
+
+  /**
+   * A failed KV operation as a retryable TimeoutError or UnavailableError naming the bucket and
+   * the key, never a raw NatsError (which a gateway could only answer with 500 INTERNAL).
+   */
+  private failure(error: unknown, kv: KV, operation: string, key: string): PraasError {
+    if (error instanceof PraasError) return error;
+    const what = `registry ${operation} of '${key}' in the KV bucket '${this.bucketOf(kv)}'`;
+    if (error instanceof NatsError && (error.code as ErrorCode) === ErrorCode.NoResponders) {
+      // On a KV subject "no responders" means JetStream is not (yet) there: a restarting server.
+      return new UnavailableError(`the ${what} found no JetStream to answer it (is NATS restarting?); try again`, {
+        cause: error,
+        details: { bucket: this.bucketOf(kv), key },
+      });
+    }
+    return fromNatsError(error, { subject: key, what, size: 0, timeoutMs: this.timeoutMs });
   }
 }

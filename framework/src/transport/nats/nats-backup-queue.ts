@@ -144,7 +144,12 @@ export class NatsBackupQueue implements BackupQueue {
       // A purge with `seq` keeps `seq` and above, so `uptoSeq + 1` removes up to and including uptoSeq.
       await (await this.jsm()).streams.purge(stream, { filter: subject, seq: uptoSeq + 1 });
     } catch (e) {
-      throw fromNatsError(e, { subject, what: `trim of the backup queue of '${pid}'`, size: 0 });
+      throw fromNatsError(e, {
+        subject,
+        what: `trim of the backup queue of '${pid}'`,
+        size: 0,
+        timeoutMs: this.timeoutMs,
+      });
     }
   }
 
@@ -154,7 +159,12 @@ export class NatsBackupQueue implements BackupQueue {
     try {
       await (await this.jsm()).streams.purge(stream, { filter: subject });
     } catch (e) {
-      throw fromNatsError(e, { subject, what: `purge of the backup queue of '${pid}'`, size: 0 });
+      throw fromNatsError(e, {
+        subject,
+        what: `purge of the backup queue of '${pid}'`,
+        size: 0,
+        timeoutMs: this.timeoutMs,
+      });
     }
   }
 
@@ -198,7 +208,12 @@ export class NatsBackupQueue implements BackupQueue {
       return name;
     } catch (e) {
       if (!(e instanceof NatsError && e.api_error?.err_code === STREAM_NOT_FOUND)) {
-        throw fromNatsError(e, { subject: backupSubjectsOf(app), what: `lookup of stream ${name}`, size: 0 });
+        throw fromNatsError(e, {
+          subject: backupSubjectsOf(app),
+          what: `lookup of stream ${name}`,
+          size: 0,
+          timeoutMs: this.timeoutMs,
+        });
       }
     }
     try {
@@ -215,7 +230,12 @@ export class NatsBackupQueue implements BackupQueue {
         num_replicas: 1,
       });
     } catch (e) {
-      throw fromNatsError(e, { subject: backupSubjectsOf(app), what: `creation of stream ${name}`, size: 0 });
+      throw fromNatsError(e, {
+        subject: backupSubjectsOf(app),
+        what: `creation of stream ${name}`,
+        size: 0,
+        timeoutMs: this.timeoutMs,
+      });
     }
     return name;
   }

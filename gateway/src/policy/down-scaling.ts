@@ -1,4 +1,4 @@
-import type { HostRecord, Registry } from '@praas/framework';
+import { faultLog, LoopHealth, type FaultLog, type HostRecord, type Registry } from '@praas/framework';
 import { HOST_STALE_MS } from '../placement/least-loaded';
 
 export interface SwapDecision {
@@ -45,6 +45,8 @@ export interface DownScalingOptions {
   readonly hostStaleMs?: number;
   /** Told about each swap and its outcome (metrics, logs). */
   readonly onSwap?: (decision: SwapDecision, outcome: 'swapped' | 'failed', durationMs: number) => void;
+  /** Where a pass that fails (e.g. the registry is unreachable) and its recovery are reported (default: stderr). */
+  readonly log?: FaultLog;
 }
 
 /**
@@ -54,14 +56,24 @@ export interface DownScalingOptions {
 export class DownScalingPolicy {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly health: LoopHealth;
 
-  constructor(private readonly options: DownScalingOptions) {}
+  constructor(private readonly options: DownScalingOptions) {
+    this.health = new LoopHealth('the down-scaling pass', options.log ?? faultLog('gateway'));
+  }
 
+  /**
+   * Runs a pass every interval, one at a time. A pass that fails (the registry is unreachable
+   * while NATS restarts) is logged once and tried again at the next interval; it never ends the loop.
+   */
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
       this.running ??= this.tick()
-        .then(() => undefined)
+        .then(
+          () => this.health.succeeded(),
+          (e: unknown) => this.health.failed(e),
+        )
         .finally(() => (this.running = undefined));
     }, this.options.intervalMs ?? 1_000);
     this.timer.unref();

@@ -10,7 +10,9 @@ import {
   InvalidArgumentError,
   NoRespondersError,
   encodeWire,
+  faultLog,
   hostSubject,
+  LoopHealth,
   newId,
   processDefinitionOf,
   ProcessClassNotFoundError,
@@ -21,6 +23,7 @@ import {
   validateName,
   type Constructor,
   type ControlRequest,
+  type FaultLog,
   type ProcessDefinition,
   type ProcessInfo,
   type ProcessRecord,
@@ -46,6 +49,8 @@ export interface RuntimeHostOptions {
   readonly code?: CodeSource;
   /** Where the host reports loading code versions (default: nowhere). */
   readonly log?: (line: string) => void;
+  /** Where the host reports a background loop failing and recovering, e.g. its heartbeat (default: stderr). */
+  readonly faultLog?: FaultLog;
   readonly transport: Transport;
   readonly registry: Registry;
   readonly store: SwapStore;
@@ -199,6 +204,8 @@ export class RuntimeHost implements ProcessDirectory {
       await transport.serve(activationSubject(this.app), handler, { queue: activationQueue(this.app) }),
     );
     await this.beat();
+    // A heartbeat that fails (NATS restarting) is logged once and tried again at the next interval.
+    const health = new LoopHealth(`the heartbeat of host ${this.id}`, this.options.faultLog ?? faultLog('host'));
     this.heartbeat = setInterval(
       () =>
         void this.refreshCode()
@@ -209,7 +216,10 @@ export class RuntimeHost implements ProcessDirectory {
           )
           .then(() => this.beat())
           .then(() => this.fence())
-          .catch(() => undefined),
+          .then(
+            () => health.succeeded(),
+            (e: unknown) => health.failed(e),
+          ),
       this.options.heartbeatMs ?? 2_000,
     );
     this.heartbeat.unref();

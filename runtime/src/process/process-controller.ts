@@ -7,6 +7,7 @@ import {
   encode,
   encodeParts,
   encodeWire,
+  faultLog,
   EncodeError,
   DuplicateMessageError,
   FunctionError,
@@ -497,11 +498,15 @@ export class ProcessController implements ContextHost {
       .watchProcesses(this.app, (event) => {
         if (!stopped) listener({ type: event.type === 'deleted' ? 'deleted' : 'updated', peer: toPeer(event.record) });
       })
-      .then((s) => {
-        subscription = s;
-        if (stopped) void s.unsubscribe();
-        else this.peerWatches.add(s);
-      });
+      .then(
+        (s) => {
+          subscription = s;
+          if (stopped) void s.unsubscribe();
+          else this.peerWatches.add(s);
+        },
+        // The caller got its unsubscribe function already; the failure can only be reported.
+        (e: unknown) => faultLog('host')(`the peer watch of '${this.pid}' could not be set up`, e),
+      );
     return () => {
       stopped = true;
       if (subscription) {

@@ -9,6 +9,7 @@ import {
   SwapFailedError,
   UnavailableError,
 } from '@praas/framework';
+import { assertKeyPrefix, assertObjectKey } from '../object-key';
 import type { SwapStore } from '../swap-store';
 
 /** Where an S3SwapStore keeps its objects and how it reaches them. */
@@ -179,6 +180,7 @@ export class S3SwapStore implements SwapStore {
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
+    assertObjectKey(key);
     if (data.byteLength > S3_SINGLE_PUT_LIMIT) {
       throw new PayloadTooLargeError(`object '${key}'`, data.byteLength, S3_SINGLE_PUT_LIMIT);
     }
@@ -187,6 +189,7 @@ export class S3SwapStore implements SwapStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    assertObjectKey(key);
     await this.ensureBucket();
     return this.call('get', key, async () => {
       const stream = await this.openObject(key);
@@ -199,6 +202,7 @@ export class S3SwapStore implements SwapStore {
    * (bytes past `target.byteLength` are counted, not written), or undefined when it does not exist.
    */
   async readInto(key: string, target: Uint8Array): Promise<number | undefined> {
+    assertObjectKey(key);
     await this.ensureBucket();
     return this.call('get', key, async () => {
       const stream = await this.openObject(key);
@@ -216,6 +220,7 @@ export class S3SwapStore implements SwapStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    assertKeyPrefix(prefix);
     await this.ensureBucket();
     return this.call('list', prefix, async () => {
       const keys: string[] = [];
@@ -229,6 +234,7 @@ export class S3SwapStore implements SwapStore {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
+    keys.forEach(assertObjectKey);
     if (keys.length === 0) return;
     await this.ensureBucket();
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {

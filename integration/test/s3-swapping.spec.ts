@@ -323,6 +323,44 @@ describe('swapping through S3', function () {
       );
     });
 
+    it('retries requests the server answers with 503 SlowDown or a bare 500, and the swap-in succeeds', async () => {
+      const retried: string[] = [];
+      const through = await storeThroughProxy(retried);
+      hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });
+      await hosts.start();
+      await hosts.a.create('t7', 'Trainer');
+      await hosts.call('t7', 'step', 3);
+      await hosts.a.swapOut('t7');
+      const http = (status: string, body: string, type: string): string =>
+        `HTTP/1.1 ${status}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+      const slowDown = http(
+        '503 Slow Down',
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+        'application/xml',
+      );
+      // Fresh connections: the first answers SlowDown, the second a 500 without an S3 error code.
+      await proxy!.cut();
+      await proxy!.restore();
+      proxy!.answerNext(1, slowDown);
+      assert.equal((await hosts.b.activate('t7')).host, 'host-b');
+      assert.equal((await hosts.call<Summary>('t7', 'summary')).epoch, 3);
+      await hosts.b.swapOut('t7');
+      await proxy!.cut();
+      await proxy!.restore();
+      proxy!.answerNext(1, http('500 Internal Server Error', 'something broke', 'text/plain'));
+      assert.equal((await hosts.a.activate('t7')).host, 'host-a');
+      assert.equal((await hosts.call<Summary>('t7', 'summary')).epoch, 3);
+      assert.ok(
+        // The minio client keeps the status of a 5xx answer but drops its body, S3 code included.
+        retried.some((line) => line.includes('failed (HTTP 503)')),
+        retried.join('\n'),
+      );
+      assert.ok(
+        retried.some((line) => line.includes('failed (HTTP 500)')),
+        retried.join('\n'),
+      );
+    });
+
     it('fails an invocation that needs a swap-in with an UnavailableError naming the endpoint when S3 is down', async () => {
       const through = await storeThroughProxy([], 3);
       hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });

@@ -16,6 +16,12 @@ export interface TcpProxy {
    * first that many bytes the client sends are forwarded first, so a request breaks half-way.
    */
   resetNext(count: number, options?: { afterBytes?: number }): void;
+  /**
+   * Answers the next `count` connections that send something with `response` (raw bytes, e.g. an
+   * HTTP 503 with its headers) instead of the target's, then closes them: a server that is
+   * overloaded or failing for a moment.
+   */
+  answerNext(count: number, response: string): void;
   /** Cuts and forgets the proxy. */
   stop(): Promise<void>;
 }
@@ -34,7 +40,17 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   let toReset = 0;
   let resetAfterBytes = 0;
   let resets = 0;
+  let toAnswer = 0;
+  let answer = '';
   const server = net.createServer((client) => {
+    if (toAnswer > 0) {
+      toAnswer--;
+      const response = answer;
+      track(client);
+      client.on('error', () => client.destroy());
+      client.once('data', () => client.end(response));
+      return;
+    }
     const upstream = net.connect(targetPort, targetHost);
     track(client);
     track(upstream);
@@ -93,6 +109,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       if (!(Number.isSafeInteger(count) && count >= 0)) throw new Error(`resetNext needs a count >= 0, got ${count}`);
       toReset = count;
       resetAfterBytes = options.afterBytes ?? 0;
+    },
+    answerNext: (count, response) => {
+      if (!(Number.isSafeInteger(count) && count >= 0)) throw new Error(`answerNext needs a count >= 0, got ${count}`);
+      toAnswer = count;
+      answer = response;
     },
     stop: cut,
   };

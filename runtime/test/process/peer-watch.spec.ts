@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { Fn, Process, UnavailableError, type Context } from '@praas/framework';
+import { startTestHost, type TestHost } from '../fixtures';
+
+@Process()
+class Watcher {
+  @Fn()
+  watch(_: unknown, ctx: Context): string {
+    ctx.watchPeers(() => undefined);
+    return 'watching';
+  }
+}
+
+describe('watching peers when the registry cannot set the watch up', () => {
+  let t: TestHost;
+  afterEach(async () => {
+    await t?.close();
+  });
+
+  it('reports the failure instead of leaving an unhandled rejection that would end the host', async () => {
+    t = await startTestHost({ processes: [Watcher] });
+    await t.host.create('w1', 'Watcher');
+    t.registry.watchProcesses = () => Promise.reject(new UnavailableError('the registry is unreachable'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    const logged: string[] = [];
+    const consoleError = console.error;
+    process.on('unhandledRejection', onUnhandled);
+    console.error = (line: string) => void logged.push(line);
+    try {
+      assert.equal(await t.invoke('w1', 'watch'), 'watching');
+      while (logged.length === 0 && unhandled.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      console.error = consoleError;
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
+    assert.match(
+      logged[0]!,
+      /^praas host: the peer watch of 'w1' could not be set up: UnavailableError: the registry is unreachable/,
+    );
+  });
+});

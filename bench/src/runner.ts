@@ -21,6 +21,8 @@ export interface BenchReport {
   readonly results: Measurement[];
   /** Median latency ratios, e.g. `invoke_vs_nats_rr_1KiB`: 1.1 means 10 % slower than the baseline. */
   readonly ratios: Record<string, number>;
+  /** The suite that produced each ratio, so a rerun suite replaces all of its ratios. */
+  readonly ratioSuites: Record<string, string>;
   /** Things a suite could not measure, with the reason. */
   readonly notes: string[];
 }
@@ -87,6 +89,7 @@ export async function runSuites(suites: readonly Suite[], options: RunOptions): 
   }
   const results: Measurement[] = [];
   const ratios: Record<string, number> = {};
+  const ratioSuites: Record<string, string> = {};
   const notes: string[] = [];
   const iterations = options.quick ? 200 : 2_000;
   const warmup = options.quick ? 20 : 200;
@@ -125,6 +128,7 @@ export async function runSuites(suites: readonly Suite[], options: RunOptions): 
       },
       ratio: (key, subject, baseline) => {
         ratios[key] = Math.round((subject.medianUs / baseline.medianUs) * 1000) / 1000;
+        ratioSuites[key] = suite.name;
       },
       note: (text) => notes.push(`${suite.name}: ${text}`),
     };
@@ -137,6 +141,7 @@ export async function runSuites(suites: readonly Suite[], options: RunOptions): 
     machine: { node: process.version, platform: process.platform, cpus: (await import('node:os')).cpus().length },
     results,
     ratios,
+    ratioSuites,
     notes,
   });
   mkdirSync(dirname(options.output), { recursive: true });
@@ -146,8 +151,10 @@ export async function runSuites(suites: readonly Suite[], options: RunOptions): 
 }
 
 /**
- * Keeps the previous report's results and notes of suites that did not run now; ratios are kept
- * unless this run produced the same key (ratio keys name their measurement, so they do not clash).
+ * Keeps the previous report's results, ratios and notes of suites that did not run now; whatever a
+ * rerun suite produced before is replaced by what it produced now, even where that is nothing.
+ * Ratios of a report without `ratioSuites` (written before it existed) cannot be attributed, so
+ * they are dropped.
  */
 function merge(path: string, ran: readonly Suite[], now: BenchReport): BenchReport {
   if (!existsSync(path)) return now;
@@ -160,11 +167,19 @@ function merge(path: string, ran: readonly Suite[], now: BenchReport): BenchRepo
   const rerun = new Set(ran.map((s) => s.name));
   const keptResults = (previous.results ?? []).filter((r) => !rerun.has(r.suite));
   const keptSuites = new Set(keptResults.map((r) => r.suite));
-  const keptRatios = keptSuites.size ? (previous.ratios ?? {}) : {};
+  const keptRatios: Record<string, number> = {};
+  const keptRatioSuites: Record<string, string> = {};
+  for (const [key, value] of Object.entries(previous.ratios ?? {})) {
+    const owner = previous.ratioSuites?.[key];
+    if (owner === undefined || rerun.has(owner)) continue;
+    keptRatios[key] = value;
+    keptRatioSuites[key] = owner;
+  }
   return {
     ...now,
     results: [...keptResults, ...now.results],
     ratios: { ...keptRatios, ...now.ratios },
+    ratioSuites: { ...keptRatioSuites, ...now.ratioSuites },
     notes: [...(previous.notes ?? []).filter((n) => keptSuites.has(n.split(':')[0]!)), ...now.notes],
   };
 }

@@ -63,10 +63,15 @@ export interface SuiteContext {
   measure(name: string, operation: () => Promise<unknown>, options?: MeasureOptions): Promise<Measurement>;
   /**
    * Times several operations side by side: one call of each in turn, so drift and noise of the
-   * machine hit them alike. Returns the measurements in the order given.
+   * machine hit them alike. An operation's own params are added to those of `options`. Returns
+   * the measurements in the order given.
    */
   measureTogether(
-    operations: readonly (readonly [name: string, operation: () => Promise<unknown>])[],
+    operations: readonly (readonly [
+      name: string,
+      operation: () => Promise<unknown>,
+      params?: Readonly<Record<string, string | number>>,
+    ])[],
     options?: MeasureOptions,
   ): Promise<Measurement[]>;
   /** Records durations measured elsewhere (e.g. inside a process), in nanoseconds. */
@@ -199,7 +204,7 @@ export async function runSuites(suites: readonly Suite[], options: RunOptions): 
             durations[k]!.push(Number(process.hrtime.bigint() - start));
           }
         }
-        return operations.map(([name], k) => context.record(name, durations[k]!, o.params));
+        return operations.map(([name, , params], k) => context.record(name, durations[k]!, { ...o.params, ...params }));
       },
       record: (name, durationsNs, params = {}) => keep({ suite: suite.name, name, params, ...statistics(durationsNs) }),
       recordRate: (name, messages, durationsNs, params = {}) => {

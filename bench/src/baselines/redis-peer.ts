@@ -55,6 +55,10 @@ if (require.main === module) {
     redis.on('error', (e: Error) => console.error(`redis peer: ${e.message}`));
     await redis.connect();
     process.on('message', (message: RedisSession) => {
+      if (message.type !== 'session') {
+        console.error(`redis peer: ignoring a message that is no session: ${JSON.stringify(message)}`);
+        return;
+      }
       const reply = (end: RedisSessionEnd): void => {
         process.send!(end);
       };

@@ -10,6 +10,8 @@ import type { TcpMode } from './tcp-peer';
 export class TcpConnection {
   private readonly decoder = new FrameDecoder();
   private readonly waiting: { resolve(body: Buffer): void; reject(e: Error): void }[] = [];
+  /** A writer waiting for the socket's buffer to drain; a failure rejects it too. */
+  private drainWaiter: { resolve(): void; reject(e: Error): void } | undefined;
   private failure: Error | undefined;
 
   private constructor(private readonly socket: Socket) {
@@ -30,9 +32,16 @@ export class TcpConnection {
         waiter.resolve(body);
       }
     });
+    socket.on('drain', () => {
+      const waiter = this.drainWaiter;
+      this.drainWaiter = undefined;
+      waiter?.resolve();
+    });
     const fail = (e: Error): void => {
       this.failure ??= e;
       for (const w of this.waiting.splice(0)) w.reject(e);
+      this.drainWaiter?.reject(e);
+      this.drainWaiter = undefined;
     };
     socket.on('error', (e) => fail(new Error(`tcp baseline connection failed: ${e.message}`)));
     socket.on('close', () => fail(new Error('tcp baseline connection closed')));
@@ -48,6 +57,7 @@ export class TcpConnection {
 
   /** Sends one frame and resolves with the body of the next answer. */
   exchange(payload: Uint8Array): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
     const answer = this.nextAnswer();
     this.socket.cork();
     this.socket.write(frameHeader(payload.byteLength));
@@ -61,16 +71,17 @@ export class TcpConnection {
    * when the socket's buffer is full) and resolves when the peer says it has them all.
    */
   async sendBatch(count: number, payload: Uint8Array): Promise<void> {
-    const done = this.nextAnswer();
+    if (this.failure) throw this.failure;
     const announce = Buffer.allocUnsafe(4);
     announce.writeUInt32BE(count, 0);
     this.socket.write(frame(announce));
     // One buffer written `count` times: the floor does no per-message work beyond the write.
     const message = frame(payload);
     for (let i = 0; i < count; i++) {
-      if (!this.socket.write(message)) await once(this.socket, 'drain');
+      if (!this.socket.write(message)) await this.drained();
     }
-    const answer = await done;
+    // Only now: the peer answers after the last frame, which cannot arrive before this turn ends.
+    const answer = await this.nextAnswer();
     if (answer.length !== 0) throw new Error(`tcp baseline: count answer of ${answer.length} bytes, expected 0`);
   }
 
@@ -79,6 +90,11 @@ export class TcpConnection {
     const closed = once(this.socket, 'close');
     this.socket.end();
     await closed;
+  }
+
+  private drained(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => (this.drainWaiter = { resolve, reject }));
   }
 
   private nextAnswer(): Promise<Buffer> {

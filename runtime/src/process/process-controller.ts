@@ -91,6 +91,8 @@ export interface ProcessControllerDeps {
   readonly options?: ProcessControllerOptions;
   /** Deployed code version the definition comes from; recorded in the registry so the process swaps back in with it. */
   readonly codeVersion?: number;
+  /** The application incarnation of `codeVersion`; recorded beside it. */
+  readonly incarnation?: string;
 }
 
 const BACKUP_BATCH = 256;
@@ -574,6 +576,7 @@ export class ProcessController implements ContextHost {
       status: this.statusValue,
       generation: this.generationValue,
       ...(this.deps.codeVersion === undefined ? {} : { version: this.deps.codeVersion }),
+      ...(this.deps.incarnation === undefined ? {} : { incarnation: this.deps.incarnation }),
       updatedAt: Date.now(),
       ...(this.statusValue === 'active' || this.statusValue === 'swapping-out' ? { host: this.deps.hostId } : {}),
     };

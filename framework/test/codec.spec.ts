@@ -159,6 +159,15 @@ describe('codec', () => {
       assert.equal(Object.keys(back).length, 1);
     });
 
+    it('refuses a sparse array whose indices are not array indices (bytes from outside)', () => {
+      const forged = (length: unknown, indices: unknown[]): Uint8Array =>
+        Buffer.concat([Buffer.from([0xd4, 0x68, 0x00]), encode([length, indices, indices.map(() => 1)])]);
+      assert.throws(() => decode(forged(3, ['__proto__']), 'body'), /cannot decode body: a sparse array index/);
+      assert.throws(() => decode(forged(3, [3]), 'body'), /a sparse array index must be an integer below its length/);
+      assert.throws(() => decode(forged(-1, []), 'body'), /a sparse array needs a valid array length/);
+      assert.equal(decode<unknown[]>(forged(3, [2]), 'body')[2], 1);
+    });
+
     it('leaves the encoded value untouched', () => {
       // eslint-disable-next-line no-sparse-arrays
       const value = { z: -0, a: [1, , 3] };

@@ -34,9 +34,19 @@ addExtension({
   Class: SparseArray,
   type: 0x68,
   write: (a: SparseArray) => [a.length, a.indices, a.values],
-  read: ([length, indices, values]: [number, number[], unknown[]]) => {
-    const out = new Array<unknown>(length);
-    for (let i = 0; i < indices.length; i++) out[indices[i]!] = values[i];
+  read: (data: unknown) => {
+    // Bytes may come from outside (a gateway client): only an array length and indices inside it are taken.
+    const [length, indices, values] = Array.isArray(data) ? (data as unknown[]) : [];
+    if (!Number.isSafeInteger(length) || (length as number) < 0 || (length as number) > 2 ** 32 - 1)
+      throw new Error('a sparse array needs a valid array length');
+    if (!Array.isArray(indices) || !Array.isArray(values) || indices.length !== values.length)
+      throw new Error('a sparse array needs as many indices as values');
+    const out = new Array<unknown>(length as number);
+    indices.forEach((index: unknown, i) => {
+      if (!Number.isSafeInteger(index) || (index as number) < 0 || (index as number) >= (length as number))
+        throw new Error(`a sparse array index must be an integer below its length, got ${String(index)}`);
+      out[index as number] = values[i];
+    });
     return out;
   },
 });

@@ -164,7 +164,10 @@ export function assertEncodable(value: unknown, path: string, onClassInstance?: 
   prepare(value, path, onClassInstance);
 }
 
-/** Encodes a value; `path` names it in errors (e.g. `state key 'cart'`, `field Trainer.model`). */
+/**
+ * Encodes a value; `path` names it in errors (e.g. `state key 'cart'`, `field Trainer.model`).
+ * `onClassInstance` is told about every class instance met on the way (see `assertEncodable`).
+ */
 export function encode(value: unknown, path = 'value', onClassInstance?: ClassInstanceVisitor): Uint8Array {
   const exact = prepare(value, path, onClassInstance);
   try {

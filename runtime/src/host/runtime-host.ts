@@ -37,6 +37,7 @@ import {
 } from '@praas/framework';
 import { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from '../process/process-controller';
 import { SnapshotRepository, type SnapshotRepositoryOptions } from '../state/snapshot-repository';
+import { StateTypeCheck } from '../state/state-type-check';
 import type { SwapStore } from '../storage/swap-store';
 
 export interface RuntimeHostOptions {
@@ -150,6 +151,7 @@ export class RuntimeHost implements ProcessDirectory {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly subscriptions: Subscription[] = [];
   private readonly dataPlane: DataPlaneClient;
+  private readonly stateTypes = new StateTypeCheck();
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
 
@@ -667,6 +669,7 @@ export class RuntimeHost implements ProcessDirectory {
       transport: this.options.transport,
       registry: this.options.registry,
       snapshots: this.snapshots,
+      stateTypes: this.stateTypes,
       directory: this,
       dataPlane: this.dataPlane,
       ...(this.options.controller ? { options: this.options.controller } : {}),

@@ -56,6 +56,7 @@ import {
   type SnapshotContent,
 } from '../state/snapshot';
 import type { SnapshotRepository } from '../state/snapshot-repository';
+import type { StateTypeCheck } from '../state/state-type-check';
 import {
   TriggerEngine,
   type Contribution,
@@ -86,6 +87,8 @@ export interface ProcessControllerDeps {
   readonly transport: Transport;
   readonly registry: Registry;
   readonly snapshots: SnapshotRepository;
+  /** Warns about class instances in fields that a swap would turn into plain objects; shared by a host's processes. */
+  readonly stateTypes: StateTypeCheck;
   readonly directory: ProcessDirectory;
   readonly dataPlane: DataPlaneClient;
   readonly options?: ProcessControllerOptions;
@@ -716,8 +719,12 @@ export class ProcessController implements ContextHost {
   private capture(generation: number, options: { copy: boolean }): SnapshotContent {
     const className = this.definition.name;
     const fields = this.definition.state.map((f) => {
+      const value = this.instance[f.field];
       try {
-        return [f.field, encodeParts(this.instance[f.field], `field ${className}.${f.field}`, options)] as const;
+        const encoded = this.deps.stateTypes.encodeField(className, f, value, (onClassInstance) =>
+          encodeParts(value, `field ${className}.${f.field}`, { ...options, onClassInstance }),
+        );
+        return [f.field, encoded] as const;
       } catch (e) {
         if (e instanceof EncodeError) throw e;
         throw new EncodeError(`field ${className}.${f.field}`, String(e), e);

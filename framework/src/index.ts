@@ -59,3 +59,17 @@ export {
 export { PraasClient, type PraasClientOptions, type DataPlaneAccess, type WatchOptions } from './client/praas-client';
 export { SseParser, type ServerSentEvent } from './client/sse-parser';
 export { s3ConfigFromEnv, DEFAULT_S3_BUCKET, type S3Config } from './config/s3-config';
+export {
+  JsonLogger,
+  MemoryLogger,
+  silentLogger,
+  loggerFromEnv,
+  parseLogLevel,
+  serializeError,
+  LOG_LEVELS,
+  type Logger,
+  type LogLevel,
+  type LogFields,
+  type LogRecord,
+  type JsonLoggerOptions,
+} from './logging/logger';

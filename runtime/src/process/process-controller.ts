@@ -136,6 +136,8 @@ export class ProcessController implements ContextHost {
 
   private backupCursor = 0;
   private drainChain: Promise<void> = Promise.resolve();
+  /** Settles when the current (or last) goLive finished: the registry record says `active`. */
+  private liveAnnounced: Promise<void> = Promise.resolve();
   /**
    * True while a swap-out is attempted: queued invocations and function messages stay in the
    * backup queue (work started now could not finish before the snapshot). A failed attempt clears
@@ -164,7 +166,7 @@ export class ProcessController implements ContextHost {
     this.triggers = new TriggerEngine(
       deps.definition.functions,
       (fn, parts, reply) => this.fireTriggered(fn, parts, reply),
-      (replyTo, reply) => void deps.transport.publish(replyTo, encodeWire(reply)).catch(() => undefined),
+      (replyTo, reply) => this.replyQueued(replyTo, reply),
     );
   }
 
@@ -304,8 +306,7 @@ export class ProcessController implements ContextHost {
       'sink' in target
         ? target.sink
         : (reply) => {
-            if (replyTo !== undefined)
-              void this.deps.transport.publish(replyTo, encodeWire(reply)).catch(() => undefined);
+            if (replyTo !== undefined) this.replyQueued(replyTo, reply);
           };
     let fn: FunctionDefinition;
     try {
@@ -525,18 +526,35 @@ export class ProcessController implements ContextHost {
 
   /** Watch the backup queue, drain it, then take live traffic: nothing queued is overtaken. */
   private async goLive(): Promise<void> {
-    const { transport } = this.deps;
-    this.backupWatch = await transport.backup.watch(this.app, this.pid, () => {
-      this.drainBackup().catch(() => undefined);
-    });
-    await this.drainBackup();
-    this.statusValue = 'active';
-    this.liveSubscription = await transport.serve(processSubject(this.app, this.pid), (bytes) =>
-      this.handleBytes(bytes),
-    );
-    this.triggers.thaw();
-    await this.publishRecord();
-    this.startCheckpoints();
+    let announced!: () => void;
+    this.liveAnnounced = new Promise<void>((resolve) => (announced = resolve));
+    try {
+      const { transport } = this.deps;
+      this.backupWatch = await transport.backup.watch(this.app, this.pid, () => {
+        this.drainBackup().catch(() => undefined);
+      });
+      await this.drainBackup();
+      this.statusValue = 'active';
+      this.liveSubscription = await transport.serve(processSubject(this.app, this.pid), (bytes) =>
+        this.handleBytes(bytes),
+      );
+      this.triggers.thaw();
+      await this.publishRecord();
+      this.startCheckpoints();
+    } finally {
+      announced();
+    }
+  }
+
+  /**
+   * Publishes the reply of a queued invocation. While the process goes live, it waits until the
+   * registry says so: a caller whose invocation swapped the process in then reads it as active.
+   */
+  private replyQueued(replyTo: string, reply: ReplyEnvelope): void {
+    void this.liveAnnounced
+      .then(() => this.deps.transport.publish(replyTo, encodeWire(reply)))
+      // The caller is gone (its reply subject has no listener) or the transport closed: nobody to tell.
+      .catch(() => undefined);
   }
 
   /** With `checkpointEveryMs`, writes a checkpoint at that interval while the process is active. */

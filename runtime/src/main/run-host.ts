@@ -4,7 +4,8 @@ import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
 import { swapStoreFromEnv } from '../storage/swap-store-from-env';
 import { serveHealth, type HealthStatus } from './health-server';
-import { loadProcessClasses, readHostConfig } from './host-config';
+import { loadProcessClasses } from '../code/process-classes';
+import { readHostConfig } from './host-config';
 
 export interface RunHostOptions {
   /** Command-line flags: `--module <path>` overrides PRAAS_MODULE, `--app <name>` PRAAS_APP. */

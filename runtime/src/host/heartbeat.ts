@@ -7,9 +7,12 @@ export interface HeartbeatOptions {
   readonly app: string;
   readonly hostId: string;
   readonly registry: Registry;
-  readonly table: ProcessTable;
-  readonly code: CodeVersions;
-  readonly fencing: Fencing;
+  /** The processes whose activity the record reports. */
+  readonly table: Pick<ProcessTable, 'size' | 'list'>;
+  /** Looked at before each periodic beat; its classes and code error go into the record. */
+  readonly code: Pick<CodeVersions, 'refresh' | 'processClasses' | 'codeError'>;
+  /** Run after each periodic beat that was written. */
+  readonly fencing: Pick<Fencing, 'fence'>;
   /** Interval of heartbeats (default 2 000 ms). */
   readonly intervalMs?: number;
   /** Reported in the record, for the gateway's down-scaling policy (bytes). */

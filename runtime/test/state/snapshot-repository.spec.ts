@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chunkKey, SnapshotCorruptError } from '@praas/framework';
+import { chunkKey, MemoryLogger, SnapshotCorruptError } from '@praas/framework';
 import { FsSwapStore, SNAPSHOT_FORMAT, SnapshotRepository, type SwapStore } from '../../src';
 
 /** A store with only the required methods, so the repository takes its `get` path. */
@@ -75,5 +75,33 @@ describe('SnapshotRepository.readLatest', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SnapshotRepository clean-up', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'praas-repo-gc-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const meta = { format: SNAPSHOT_FORMAT, app: 'a', pid: 'p', processClass: 'C', generation: 1, createdAt: 0 };
+
+  it('logs a failed clean-up of old generations and keeps the commit', async () => {
+    const inner = new FsSwapStore(dir);
+    let failDeletes = false;
+    const store: SwapStore = {
+      ...withoutReadInto(inner),
+      delete: (keys) => (failDeletes ? Promise.reject(new Error('delete refused')) : inner.delete(keys)),
+    };
+    const logger = new MemoryLogger();
+    const repo = new SnapshotRepository(store, { logger });
+    await repo.commit(meta, [randomBytes(10)]);
+    failDeletes = true;
+    const manifest = await repo.commit({ ...meta, generation: 2 }, [randomBytes(10)]);
+    assert.equal((await repo.latestManifest('a', 'p'))?.generation, manifest.generation);
+    const [warning] = logger.at('warn', 'cannot remove old snapshot generations');
+    assert.deepEqual([warning?.['pid'], warning?.['generation']], ['p', 2]);
   });
 });

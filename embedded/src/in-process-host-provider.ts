@@ -1,5 +1,5 @@
 import type { AppRecord, Constructor, Registry, Transport } from '@praas/framework';
-import type { HostProvider } from '@praas/gateway';
+import type { HostProvider, KnownProcessClass } from '@praas/gateway';
 import { RuntimeHost, type RuntimeHostOptions, type SwapStore } from '@praas/runtime';
 
 export interface InProcessHostProviderOptions {
@@ -13,11 +13,12 @@ export interface InProcessHostProviderOptions {
 /** Provides one runtime host per application inside this Node.js process (the embedded mode). */
 export class InProcessHostProvider implements HostProvider {
   readonly hosts = new Map<string, RuntimeHost>();
-  private readonly classNames: string[];
+  private readonly classes: KnownProcessClass[];
 
   constructor(private readonly options: InProcessHostProviderOptions) {
     // Built once, here, so that misused decorators fail at start-up rather than at first use.
-    this.classNames = new RuntimeHost({ ...options, app: 'probe' }).processClasses;
+    const functions = new RuntimeHost({ ...options, app: 'probe' }).functions;
+    this.classes = Object.entries(functions).map(([name, fns]) => ({ name, functions: fns }));
   }
 
   async ensureHosts(app: AppRecord): Promise<void> {
@@ -38,8 +39,8 @@ export class InProcessHostProvider implements HostProvider {
     await host?.stop({ swapOut: false });
   }
 
-  knownProcessClasses(): Promise<string[]> {
-    return Promise.resolve([...this.classNames]);
+  knownProcessClasses(): Promise<KnownProcessClass[]> {
+    return Promise.resolve([...this.classes]);
   }
 
   /** Swaps every process out (their state is kept in the swap store) and stops the hosts. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { credentials, status, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_METADATA_KEY, loadGatewayService } from '@praas/gateway';
-import { startGatewayStack, type GatewayStack } from './support/gateway-stack';
+import { Counter, Ledger, startGatewayStack, type GatewayStack } from './support/gateway-stack';
 
 type Callback = (error: ServiceError | null, response: unknown) => void;
 
@@ -125,6 +125,41 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
       status.NOT_FOUND,
       'PROCESS_CLASS_NOT_FOUND',
     );
+  });
+
+  it('invokes without a pid on a process of the class that has the function, or of process_class', async () => {
+    const two = await startGatewayStack({ processes: [Counter, Ledger] });
+    const Gateway = loadGatewayService();
+    const other = new Gateway(two.addresses.grpcAddress, credentials.createInsecure());
+    try {
+      await unary(other, 'CreateApp', { name: 'books' });
+      await unary(other, 'CreateProcess', { app: 'books', processClass: 'Counter', pid: 'c' });
+      const recorded = await unary<{ payload: Buffer }>(other, 'Invoke', {
+        app: 'books',
+        fn: 'record',
+        payload: json('paid'),
+      });
+      assert.equal(parse(recorded.payload), 1);
+      await rejectsWith(
+        unary(other, 'Invoke', { app: 'books', fn: 'get' }),
+        status.INVALID_ARGUMENT,
+        'INVALID_ARGUMENT',
+      );
+      const ledger = await unary<{ payload: Buffer }>(other, 'Invoke', {
+        app: 'books',
+        fn: 'get',
+        processClass: 'Ledger',
+      });
+      assert.deepEqual(parse(ledger.payload), ['paid']);
+      await rejectsWith(
+        unary(other, 'Invoke', { app: 'books', fn: 'record', processClass: 'Counter' }),
+        status.NOT_FOUND,
+        'FUNCTION_NOT_FOUND',
+      );
+    } finally {
+      other.close();
+      await two.close();
+    }
   });
 
   it('streams membership changes, and ends the stream when the gateway stops', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ProcessInfo } from '@praas/framework';
-import { http, SseReader, startGatewayStack, type GatewayStack } from './support/gateway-stack';
+import { Counter, http, Ledger, SseReader, startGatewayStack, type GatewayStack } from './support/gateway-stack';
 
 describe('gateway REST API (on the embedded stack)', () => {
   let stack: GatewayStack;
@@ -78,6 +78,33 @@ describe('gateway REST API (on the embedded stack)', () => {
       floats: [0.5, 1.5],
       tags: [['k', 'v']],
     });
+  });
+
+  it('invokes without a pid on a process of the class that has the function, or of the ?class= named', async () => {
+    const two = await startGatewayStack({ processes: [Counter, Ledger] });
+    try {
+      const url = two.addresses.httpUrl;
+      await http(url, 'POST', '/v1/apps', { body: { name: 'books' } });
+      await http(url, 'POST', '/v1/apps/books/processes', { body: { class: 'Counter', pid: 'c' } });
+      assert.equal((await http(url, 'POST', '/v1/apps/books/invoke/record', { body: 'paid' })).json, 1);
+      assert.equal((await http(url, 'POST', '/v1/apps/books/invoke/record', { body: 'sent' })).json, 2);
+      const ambiguous = await http(url, 'POST', '/v1/apps/books/invoke/get');
+      assert.equal(ambiguous.status, 400);
+      const error = (ambiguous.json as { error: { code: string; message: string; details: object } }).error;
+      assert.equal(error.code, 'INVALID_ARGUMENT');
+      assert.match(error.message, /\(Counter, Ledger\).*\?class=/);
+      assert.deepEqual((await http(url, 'POST', '/v1/apps/books/invoke/get?class=Ledger')).json, ['paid', 'sent']);
+      assert.equal((await http(url, 'POST', '/v1/apps/books/invoke/get?class=Counter')).json, 0);
+      const wrong = await http(url, 'POST', '/v1/apps/books/invoke/record?class=Counter', { body: 'x' });
+      assert.equal(wrong.status, 404);
+      assert.equal((wrong.json as { error: { code: string } }).error.code, 'FUNCTION_NOT_FOUND');
+      const both = await http(url, 'POST', '/v1/apps/books/invoke/get?class=Ledger&pid=c');
+      assert.equal(both.status, 400);
+      const listed = (await http(url, 'GET', '/v1/apps/books/processes')).json as { processes: ProcessInfo[] };
+      assert.deepEqual(listed.processes.map((p) => p.processClass).sort(), ['Counter', 'Ledger']);
+    } finally {
+      await two.close();
+    }
   });
 
   it('answers errors as { error: { code, message, details } } with a mapped status', async () => {

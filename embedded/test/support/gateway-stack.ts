@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { ANY, Fn, Process, State, type Context } from '@praas/framework';
+import { ANY, Fn, Process, State, type Constructor, type Context } from '@praas/framework';
 import { Gateway, type GatewayAddresses, type GatewayOptions } from '@praas/gateway';
 import { createEmbedded, type EmbeddedPraas } from '../../src';
 
@@ -47,9 +47,29 @@ export interface GatewayStack {
   close(): Promise<void>;
 }
 
-export async function startGatewayStack(options: Omit<GatewayOptions, 'controlPlane'> = {}): Promise<GatewayStack> {
-  const praas = await createEmbedded({ processes: [Counter] });
-  const gateway = new Gateway({ controlPlane: praas.controlPlane, stopGraceMs: 2_000, ...options });
+/** A second class that shares the function name `get` with Counter, for routing by class. */
+@Process()
+export class Ledger {
+  @State() entries: string[] = [];
+
+  @Fn() record(entry: string): number {
+    return this.entries.push(entry);
+  }
+
+  @Fn() get(): string[] {
+    return this.entries;
+  }
+}
+
+export interface GatewayStackOptions extends Omit<GatewayOptions, 'controlPlane'> {
+  /** The process classes of the embedded stack (default: Counter). */
+  readonly processes?: Constructor[];
+}
+
+export async function startGatewayStack(options: GatewayStackOptions = {}): Promise<GatewayStack> {
+  const { processes = [Counter], ...gatewayOptions } = options;
+  const praas = await createEmbedded({ processes });
+  const gateway = new Gateway({ controlPlane: praas.controlPlane, stopGraceMs: 2_000, ...gatewayOptions });
   try {
     const addresses = await gateway.start({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
     return {

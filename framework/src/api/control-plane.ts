@@ -43,6 +43,11 @@ export interface CreateProcessOptions {
 export interface ClientInvokeOptions {
   /** Sticky routing: invoke this process (swapping it in if needed). Without it a process is picked or created. */
   pid?: string;
+  /**
+   * Without a pid: pick or create a process of this class. Needed when several classes of the
+   * application have the function; not allowed together with `pid`.
+   */
+  processClass?: string;
   key?: string | number;
   timeoutMs?: number;
 }

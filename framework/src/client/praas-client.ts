@@ -133,6 +133,7 @@ export class PraasClient implements ControlPlaneApi {
     if (this.options.dataPlane && options.pid !== undefined) return this.invokeDirect<R>(app, fn, data, options);
     const query = new URLSearchParams();
     if (options.pid !== undefined) query.set('pid', options.pid);
+    if (options.processClass !== undefined) query.set('class', options.processClass);
     if (options.key !== undefined) query.set('key', String(options.key));
     if (options.timeoutMs !== undefined) query.set('timeoutMs', String(options.timeoutMs));
     return this.call<R>('POST', ['v1', 'apps', app, 'invoke', fn], {

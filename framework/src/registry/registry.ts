@@ -10,6 +10,11 @@ export interface AppRecord {
   readonly version?: number;
   /** Object key of that version's code bundle (`bundleKey(name, version)`). */
   readonly bundle?: string;
+  /**
+   * Function names of each process class, for routing an invoke without a pid to a class that has
+   * the function. A class missing here (records written before this field) may have any function.
+   */
+  readonly functions?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ProcessRecord {
@@ -34,6 +39,8 @@ export interface HostRecord {
   readonly activeProcesses: number;
   /** The process classes the host can run. */
   readonly processClasses?: readonly string[];
+  /** Function names of each of those classes. */
+  readonly functions?: Readonly<Record<string, readonly string[]>>;
   /** Resident memory of the host's OS process, in bytes, at the heartbeat. */
   readonly memoryBytes?: number;
   /** Above this, the down-scaling policy swaps out least recently used processes (0 or absent: no budget). */

@@ -9,6 +9,7 @@ import {
   encode,
   encodeWire,
   fromWireError,
+  FunctionNotFoundError,
   hostSubject,
   InvalidArgumentError,
   NoRespondersError,
@@ -38,6 +39,7 @@ import {
   type Transport,
 } from '@praas/framework';
 import type { BundleStore } from '../bundles/bundle-store';
+import { classForInvoke, functionsOf } from './invoke-routing';
 import { HOST_STALE_MS, pickLeastLoaded } from '../placement/least-loaded';
 import type { HostProvider } from '../provisioning/host-provider';
 
@@ -107,8 +109,9 @@ export class ControlPlane implements ControlPlaneApi {
     if (await this.options.registry.getApp(name)) throw new AlreadyExistsError('application', name);
     const draft: AppRecord = { name, createdAt: Date.now(), processClasses: [...(options.processClasses ?? [])] };
     await this.options.provider.ensureHosts(draft);
-    const classes = options.processClasses ?? (await this.options.provider.knownProcessClasses(name));
-    const record: AppRecord = { ...draft, processClasses: [...classes] };
+    const known = await this.options.provider.knownProcessClasses(name);
+    const classes = options.processClasses ?? known.map((k) => k.name);
+    const record: AppRecord = { ...draft, processClasses: [...classes], functions: functionsOf(known, classes) };
     await this.options.registry.putApp(record);
     return toAppInfo(record);
   }
@@ -147,6 +150,12 @@ export class ControlPlane implements ControlPlaneApi {
       processClasses: manifest.processes.map((p) => validateName('process class', p.name)),
       version,
       bundle: key,
+      functions: functionsOf(
+        manifest.processes.map((p) =>
+          p.functions ? { name: p.name, functions: p.functions.map((f) => f.name) } : { name: p.name },
+        ),
+        manifest.processes.map((p) => p.name),
+      ),
     };
     await registry.putApp(record);
     return toAppInfo(record);
@@ -207,10 +216,17 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   async invoke<R = unknown>(app: string, fn: string, data?: unknown, options: ClientInvokeOptions = {}): Promise<R> {
-    await this.knownApp(app);
+    if (options.pid !== undefined) await this.knownApp(app);
+    else validateName('application', app);
     validateName('function', fn);
+    if (options.pid !== undefined && options.processClass !== undefined) {
+      throw new InvalidArgumentError(
+        `give a pid or a process class to invoke '${fn}', not both: the pid already names the process and its class`,
+        { pid: options.pid, processClass: options.processClass },
+      );
+    }
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
-    const pid = options.pid ?? (await this.pickProcess(app));
+    const pid = options.pid ?? (await this.pickProcess(app, fn, options.processClass));
     const reply = await this.client(app).invoke(
       pid,
       {
@@ -258,13 +274,36 @@ export class ControlPlane implements ControlPlaneApi {
     );
   }
 
-  /** FaaS-style routing without a pid: an active process, else a swapped one, else a new one. */
-  private async pickProcess(app: string): Promise<string> {
-    const processes = await this.options.registry.listProcesses(app);
+  /**
+   * FaaS-style routing without a pid: a process of the class that has the function (or the class
+   * the caller named), active if there is one, else swapped, else a new one.
+   */
+  private async pickProcess(appName: string, fn: string, requested: string | undefined): Promise<string> {
+    const processClass = await this.classForInvoke(await this.app(appName), fn, requested);
+    const processes = (await this.options.registry.listProcesses(appName)).filter(
+      (p) => p.processClass === processClass,
+    );
     const active = processes.filter((p) => p.status === 'active');
     const pool = active.length ? active : processes.filter((p) => p.status === 'swapped');
     if (pool.length) return pool[Math.floor(Math.random() * pool.length)]!.pid;
-    return (await this.createProcess(app)).pid;
+    return (await this.createProcess(appName, { processClass })).pid;
+  }
+
+  /**
+   * The class an invocation without a pid goes to. When the application record knows no class
+   * with the function and its code is a local module (no deployed version), the hosts may run
+   * newer code than the record was written with (a restarted host, `praas-framework dev` after a
+   * change): what they report decides before the call is refused. The record is not rewritten
+   * here: without a compare-and-set on applications, that write could undo a concurrent deploy.
+   */
+  private async classForInvoke(app: AppRecord, fn: string, requested: string | undefined): Promise<string> {
+    try {
+      return classForInvoke(app, fn, requested);
+    } catch (e) {
+      if (!(e instanceof FunctionNotFoundError) || app.version !== undefined) throw e;
+      const functions = functionsOf(await this.options.provider.knownProcessClasses(app.name), app.processClasses);
+      return classForInvoke({ ...app, functions }, fn, requested);
+    }
   }
 
   private chooseClass(app: AppRecord, requested: string | undefined): string {

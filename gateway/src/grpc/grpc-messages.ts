@@ -45,6 +45,7 @@ export interface InvokeRequest {
   pid: string;
   key: string;
   timeoutMs: number;
+  processClass: string;
 }
 export interface SendMessageRequest {
   app: string;

@@ -153,6 +153,7 @@ export class GrpcServer {
 
   private invokeOptions(r: InvokeRequest, call: ServerUnaryCall<unknown, unknown>): ClientInvokeOptions {
     const pid = optional(r.pid);
+    const processClass = optional(r.processClass);
     const key = optional(r.key);
     let timeoutMs: number | undefined = r.timeoutMs > 0 ? Math.min(r.timeoutMs, MAX_TIMEOUT_MS) : undefined;
     const deadline = call.getDeadline();
@@ -162,6 +163,7 @@ export class GrpcServer {
     }
     return {
       ...(pid === undefined ? {} : { pid }),
+      ...(processClass === undefined ? {} : { processClass }),
       ...(key === undefined ? {} : { key }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     };

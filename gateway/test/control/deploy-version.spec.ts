@@ -78,6 +78,20 @@ describe('deploying code through the gateway', function () {
     assert.equal((await plane.getApp('tally')).version, 2);
   });
 
+  it('records the functions of each class from the manifest, for routing invocations without a pid', async function () {
+    const bundle = packBundle({
+      manifest: {
+        app: 'shop',
+        version: '1.0.0',
+        module: 'dist/index.js',
+        processes: [{ name: 'Cart', functions: [{ name: 'add' }, { name: 'get' }] }, { name: 'Legacy' }],
+      },
+      files: new Map([['dist/index.js', Buffer.from('exports.x = 1;')]]),
+    });
+    await plane.deployVersion('shop', bundle);
+    assert.deepEqual((await registry.getApp('shop'))?.functions, { Cart: ['add', 'get'] });
+  });
+
   it('refuses a bundle of another application, bytes that are not a bundle, and a gateway without a store', async function () {
     await assert.rejects(plane.deployVersion('tally', bundleOf('other')), InvalidArgumentError);
     await assert.rejects(plane.deployVersion('tally', Buffer.from('zip')), DecodeError);

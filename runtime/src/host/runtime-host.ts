@@ -7,6 +7,7 @@ import {
   decodeReply,
   decodeWire,
   fromWireError,
+  functionNames,
   InvalidArgumentError,
   NoRespondersError,
   encodeWire,
@@ -132,6 +133,11 @@ export class RuntimeHost implements ProcessDirectory {
   /** Names of the process classes this host can run (those of the newest code version). */
   get processClasses(): string[] {
     return [...this.definitionsNow.keys()];
+  }
+
+  /** Function names of each process class this host can run (those of the newest code version). */
+  get functions(): Record<string, string[]> {
+    return Object.fromEntries([...this.definitionsNow].map(([name, d]) => [name, functionNames(d)]));
   }
 
   /** The newest deployed code version loaded here; undefined for a host with a local module. */
@@ -496,6 +502,7 @@ export class RuntimeHost implements ProcessDirectory {
       heartbeatAt: Date.now(),
       activeProcesses: this.controllers.size,
       processClasses: this.processClasses,
+      functions: this.functions,
       memoryBytes: process.memoryUsage().rss,
       ...(this.options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: this.options.memoryBudgetBytes }),
       processes: this.list()

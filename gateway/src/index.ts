@@ -33,6 +33,18 @@ export { httpStatusOf, publicError } from './errors/http-status';
 export { grpcStatusOf } from './errors/grpc-status';
 export { RouteNotFoundError, MethodNotAllowedError, UnsupportedMediaTypeError } from './errors/gateway-errors';
 export { toJsonValue, stringifyResult, MAX_JSON_DEPTH } from './json/json-mapping';
+export {
+  APP_FIELDS,
+  PROCESS_FIELDS,
+  appJson,
+  processJson,
+  appMessage,
+  processMessage,
+  restRecord,
+  grpcRecord,
+  type FieldKind,
+  type FieldTable,
+} from './records/record-fields';
 export { GatewayMetrics } from './metrics/gateway-metrics';
 export { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/metrics-registry';
 export { Counter } from './metrics/counter';

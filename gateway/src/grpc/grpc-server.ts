@@ -4,31 +4,37 @@ import {
   ServerCredentials,
   status,
   type sendUnaryData,
+  type ServerReadableStream,
   type ServerUnaryCall,
   type ServerWritableStream,
   type StatusObject,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { UnavailableError, type ClientInvokeOptions } from '@praas/framework';
+import {
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  UnavailableError,
+  type ClientInvokeOptions,
+  type ProcessWatchEvent,
+} from '@praas/framework';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { grpcStatusOf } from '../errors/grpc-status';
 import { publicError } from '../errors/http-status';
 import { parseJson, stringifyResult } from '../json/json-mapping';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
-import { DEFAULT_BODY_LIMIT_BYTES } from '../rest/body-reader';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES } from '../rest/body-reader';
 import { MAX_TIMEOUT_MS } from '../rest/request-bodies';
 import { loadGatewayService } from './gateway-proto';
-import {
-  appMessage,
-  processEventMessage,
-  processMessage,
-  type AppRequest,
-  type CreateAppRequest,
-  type CreateProcessRequest,
-  type InvokeRequest,
-  type ProcessEventMessage,
-  type ProcessRequest,
-  type SendMessageRequest,
+import { appMessage, processMessage } from '../records/record-fields';
+import type {
+  AppRequest,
+  CreateAppRequest,
+  CreateProcessRequest,
+  DeployVersionChunk,
+  InvokeRequest,
+  ProcessEventMessage,
+  ProcessRequest,
+  SendMessageRequest,
 } from './grpc-messages';
 
 /** Trailing-metadata key that carries the error as JSON `{ code, message, details }`. */
@@ -39,6 +45,8 @@ export interface GrpcServerOptions {
   readonly metrics: GatewayMetrics;
   /** Largest argument accepted in an Invoke or SendMessage payload (default 1 MiB, as for REST). */
   readonly bodyLimitBytes?: number;
+  /** Largest code bundle `DeployVersion` accepts, over all its chunks (default 64 MiB, as for REST). */
+  readonly bundleLimitBytes?: number;
   /** Where errors that are the gateway's own fault are reported (default: console.error). */
   readonly log?: (message: string, error: unknown) => void;
 }
@@ -47,6 +55,10 @@ export interface GrpcServerOptions {
 const ENVELOPE_SLACK_BYTES = 64 * 1024;
 
 const optional = (value: string): string | undefined => (value === '' ? undefined : value);
+
+function processEventMessage(event: ProcessWatchEvent): ProcessEventMessage {
+  return { type: event.type, process: processMessage(event.process) };
+}
 
 function payloadValue(bytes: Buffer, what: string): unknown {
   return bytes.length === 0 ? undefined : parseJson(bytes.toString('utf8'), what);
@@ -113,6 +125,8 @@ export class GrpcServer {
         await ops.deleteApp(r.app);
         return {};
       }),
+      DeployVersion: (call: ServerReadableStream<DeployVersionChunk, unknown>, callback: sendUnaryData<unknown>) =>
+        this.deploy(call, callback),
       CreateProcess: this.unary<CreateProcessRequest>('CreateProcess', async (r) => {
         const processClass = optional(r.processClass);
         const pid = optional(r.pid);
@@ -167,6 +181,46 @@ export class GrpcServer {
       ...(key === undefined ? {} : { key }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     };
+  }
+
+  /**
+   * `DeployVersion`: the chunks of a bundle, summed up to the bundle limit, then the same operation
+   * as `PUT /v1/apps/{app}/versions`. Over the limit the call fails at once, without reading on.
+   */
+  private deploy(call: ServerReadableStream<DeployVersionChunk, unknown>, callback: sendUnaryData<unknown>): void {
+    const limit = this.options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let app: string | undefined;
+    let settled = false;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      chunks.length = 0;
+      const failure = this.statusOf('DeployVersion', error);
+      this.count('DeployVersion', failure.code);
+      callback(failure);
+    };
+    call.on('data', (chunk: DeployVersionChunk) => {
+      if (settled) return;
+      if (app === undefined) app = chunk.app;
+      else if (chunk.app !== '' && chunk.app !== app) {
+        fail(new InvalidArgumentError(`DeployVersion: a chunk names application '${chunk.app}' after '${app}'`));
+        return;
+      }
+      size += chunk.data.length;
+      if (size > limit) fail(new PayloadTooLargeError('code bundle', size, limit));
+      else chunks.push(chunk.data);
+    });
+    call.on('error', fail);
+    call.on('end', () => {
+      if (settled) return;
+      this.options.operations.deployVersion(app ?? '', Buffer.concat(chunks, size)).then((info) => {
+        settled = true;
+        this.count('DeployVersion', status.OK);
+        callback(null, appMessage(info));
+      }, fail);
+    });
   }
 
   private unary<Req>(

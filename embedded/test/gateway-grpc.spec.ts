@@ -196,6 +196,47 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
     assert.ok(ended);
   });
 
+  it('starts the watch with a snapshot and resumes after the after_revision of the last event', async () => {
+    type Event = { type: string; revision: number; process: ProcessMessage | null };
+    /** Watches until `synced`, then cancels; the events as `type:pid:status`. */
+    const watchUntilSynced = async (request: object): Promise<{ lines: string[]; events: Event[] }> => {
+      const call = (client as unknown as Record<string, (r: object) => ClientReadableStream<unknown>>)[
+        'WatchProcesses'
+      ]!.call(client, request);
+      const events: Event[] = [];
+      await new Promise<void>((resolve, reject) => {
+        call.on('data', (e: Event) => {
+          events.push(e);
+          if (e.type === 'synced') resolve();
+        });
+        call.on('error', (e: ServiceError) => (e.code === status.CANCELLED ? undefined : reject(e)));
+      });
+      call.cancel();
+      const lines = events.map((e) =>
+        e.process ? `${e.type}:${e.process.pid}:${e.process.status}` : `${e.type}:${e.revision}`,
+      );
+      return { lines, events };
+    };
+    await unary(client, 'CreateApp', { name: 'resume' });
+    await unary(client, 'CreateProcess', { app: 'resume', pid: 'a' });
+    await unary(client, 'CreateProcess', { app: 'resume', pid: 'b' });
+    const first = await watchUntilSynced({ app: 'resume' });
+    assert.deepEqual(first.lines, ['snapshot:0', 'put:a:active', 'put:b:active', 'synced:0']);
+    const last = first.events[2]!.revision;
+    assert.ok(last > first.events[1]!.revision);
+    await unary(client, 'SwapProcess', { app: 'resume', pid: 'a' });
+    await unary(client, 'DeleteProcess', { app: 'resume', pid: 'b' });
+    const resumed = await watchUntilSynced({ app: 'resume', afterRevision: last });
+    assert.deepEqual(
+      resumed.lines,
+      ['put:a:swapped', 'deleted:b:deleted', 'synced:0'],
+      'the newest state of each change',
+    );
+    assert.ok(resumed.events.slice(0, 2).every((e) => e.revision > last));
+    const unknown = await watchUntilSynced({ app: 'resume', afterRevision: 999_999_999 });
+    assert.deepEqual(unknown.lines, ['snapshot:0', 'put:a:swapped', 'synced:0']);
+  });
+
   it('refuses payloads over the body limit with RESOURCE_EXHAUSTED', async () => {
     await unary(client, 'CreateApp', { name: 'big' });
     const huge = json('x'.repeat(2 * 1024 * 1024));

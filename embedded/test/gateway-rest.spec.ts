@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import type { ProcessInfo } from '@praas/framework';
-import { Counter, http, Ledger, SseReader, startGatewayStack, type GatewayStack } from './support/gateway-stack';
+import {
+  Counter,
+  http,
+  Ledger,
+  SseReader,
+  startGatewayStack,
+  type GatewayStack,
+  type SseEvent,
+} from './support/gateway-stack';
 
 describe('gateway REST API (on the embedded stack)', () => {
   let stack: GatewayStack;
@@ -177,6 +185,63 @@ describe('gateway REST API (on the embedded stack)', () => {
     } finally {
       await sse.close();
     }
+  });
+
+  it('starts the event stream with a snapshot, gives each change an id, and resumes after Last-Event-ID', async () => {
+    await http(base, 'POST', '/v1/apps', { body: { name: 'resume' } });
+    await http(base, 'POST', '/v1/apps/resume/processes', { body: { pid: 'a' } });
+    await http(base, 'POST', '/v1/apps/resume/processes', { body: { pid: 'b' } });
+    await http(base, 'POST', '/v1/apps/resume/processes/b/swap');
+    const summary = (events: SseEvent[]): string[] =>
+      events.map((e) => {
+        const d = e.data as { type: string; revision?: number; process?: ProcessInfo };
+        assert.equal(d.type, e.event);
+        if (!d.process) {
+          assert.equal(e.id, undefined, `${e.event} has no id`);
+          return e.event;
+        }
+        assert.equal(e.id, String(d.revision), 'the id is the revision');
+        return `${e.event}:${d.process.pid}:${d.process.status}`;
+      });
+    const synced = (e: SseEvent) => e.event === 'synced';
+
+    const first = await SseReader.open(base, '/v1/apps/resume/watch');
+    await first.waitFor(synced);
+    await http(base, 'POST', '/v1/apps/resume/invoke/add?pid=b', { body: 1 });
+    const bActive = (e: SseEvent) => {
+      const p = (e.data as { process?: ProcessInfo }).process;
+      return e.event === 'put' && p?.pid === 'b' && p.status === 'active';
+    };
+    await first.waitFor(bActive);
+    await first.close();
+    assert.deepEqual(summary(first.events), [
+      'snapshot',
+      'put:a:active',
+      'put:b:swapped',
+      'synced',
+      'put:b:swapping-in',
+      'put:b:active',
+    ]);
+    const lastId = first.events.at(-1)!.id!;
+
+    // Changes while nobody watches; a client that reconnects gets them, not a snapshot.
+    await http(base, 'POST', '/v1/apps/resume/processes', { body: { pid: 'c' } });
+    await http(base, 'DELETE', '/v1/apps/resume/processes/a');
+    const resumed = await SseReader.open(base, '/v1/apps/resume/watch', { 'Last-Event-ID': lastId });
+    await resumed.waitFor(synced);
+    await resumed.close();
+    assert.deepEqual(summary(resumed.events), ['put:c:active', 'deleted:a:deleted', 'synced']);
+    assert.ok(resumed.events.every((e) => e.id === undefined || Number(e.id) > Number(lastId)));
+
+    // An id this stack never gave out cannot be resumed from: a fresh snapshot.
+    const unknown = await SseReader.open(base, '/v1/apps/resume/watch', { 'Last-Event-ID': '999999999' });
+    await unknown.waitFor(synced);
+    await unknown.close();
+    assert.deepEqual(summary(unknown.events), ['snapshot', 'put:b:active', 'put:c:active', 'synced']);
+
+    const bad = await http(base, 'GET', '/v1/apps/resume/watch', { headers: { 'Last-Event-ID': 'yesterday' } });
+    assert.equal(bad.status, 400);
+    assert.match((bad.json as { error: { message: string } }).error.message, /Last-Event-ID must be/);
   });
 
   it('ends open event streams when the gateway stops', async () => {

@@ -34,7 +34,7 @@ export { newId } from './wire/ids';
 export * from './transport/transport';
 export { MemoryTransport } from './transport/memory/memory-transport';
 export * from './registry/registry';
-export { MemoryRegistry } from './registry/memory/memory-registry';
+export { MemoryRegistry, type MemoryRegistryOptions } from './registry/memory/memory-registry';
 export * from './api/control-plane';
 export { DataPlaneClient, unwrapReply, DEFAULT_INVOKE_TIMEOUT_MS } from './transport/data-plane-client';
 export { NatsTransport, type NatsTransportOptions } from './transport/nats/nats-transport';

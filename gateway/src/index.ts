@@ -40,6 +40,8 @@ export {
   processJson,
   appMessage,
   processMessage,
+  watchEventJson,
+  watchEventMessage,
   restRecord,
   grpcRecord,
   type FieldKind,

@@ -6,6 +6,7 @@ import type {
   CreateProcessOptions,
   ProcessInfo,
   ProcessWatchEvent,
+  ProcessWatchOptions,
 } from '../api/control-plane';
 import {
   DecodeError,
@@ -46,7 +47,11 @@ export interface PraasClientOptions {
   readonly dataPlane?: DataPlaneAccess;
 }
 
-export interface WatchOptions {
+/**
+ * Options of {@link PraasClient.watchProcesses}: where the watch starts (a snapshot, or after the
+ * `revision` of the last event seen, sent as `Last-Event-ID`), and how it ends.
+ */
+export interface WatchOptions extends ProcessWatchOptions {
   /** Called once when the watch ends other than by `unsubscribe` (the gateway stopped, the connection broke). */
   readonly onEnd?: (error?: Error) => void;
 }
@@ -153,8 +158,10 @@ export class PraasClient implements ControlPlaneApi {
   }
 
   /**
-   * Calls `listener` for every change of the application's processes, from the gateway's event
-   * stream, until the returned subscription is ended. Resolves once the watch is in place.
+   * Calls `listener` for the application's processes, from the gateway's event stream, until the
+   * returned subscription is ended: a snapshot of the current ones (or, with `afterRevision`, what
+   * changed since), then every change. Resolves once the watch is in place. After the stream
+   * broke (`onEnd`), watch again with `afterRevision` set to the `revision` of the last event.
    * @throws ApplicationNotFoundError when the application does not exist.
    */
   async watchProcesses(
@@ -166,8 +173,11 @@ export class PraasClient implements ControlPlaneApi {
     const controller = new AbortController();
     let response: Response;
     try {
+      const resume: Record<string, string> = options.afterRevision
+        ? { 'last-event-id': String(options.afterRevision) }
+        : {};
       response = await fetch(url, {
-        headers: { accept: 'text/event-stream', ...this.options.headers },
+        headers: { accept: 'text/event-stream', ...resume, ...this.options.headers },
         signal: controller.signal,
       });
     } catch (e) {
@@ -184,6 +194,8 @@ export class PraasClient implements ControlPlaneApi {
     const decoder = new TextDecoder();
     const parser = new SseParser(({ event, data }) => {
       if (event === 'put' || event === 'deleted') listener(JSON.parse(data) as ProcessWatchEvent);
+      else if (event === 'snapshot') options.onSnapshot?.();
+      else if (event === 'synced') options.onSynced?.();
     });
     let stopped = false;
     const pump = (async (): Promise<void> => {

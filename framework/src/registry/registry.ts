@@ -69,6 +69,28 @@ export interface VersionedProcessRecord {
 export interface ProcessEvent {
   readonly type: 'put' | 'deleted';
   readonly record: ProcessRecord;
+  /**
+   * The registry's revision of this change: it grows with every write and deletion of a process
+   * record, over all applications. A watch can resume after it (`replay: { afterRevision }`).
+   */
+  readonly revision: number;
+}
+
+/** What a process watch delivers before the changes made after it started. */
+export interface RegistryWatchOptions {
+  /**
+   * - absent: nothing; only the changes made after the watch is in place;
+   * - `'snapshot'`: first every current record of the application (`put` events, in revision order);
+   * - `{ afterRevision }`: first what changed after that revision (the newest record of each
+   *   process written since, and `deleted` for each one deleted since, in revision order). When the
+   *   registry can no longer tell what changed since then (the revision is older than what it
+   *   remembers of deletions, or newer than its own), it replays a snapshot instead.
+   */
+  readonly replay?: 'snapshot' | { readonly afterRevision: number };
+  /** Called in order with the events, before the records of a snapshot: what the watcher knew is void. */
+  readonly onSnapshot?: () => void;
+  /** Called in order with the events, once the replay is delivered: what follows are live changes. */
+  readonly onSynced?: () => void;
 }
 
 /**
@@ -94,7 +116,15 @@ export interface Registry {
   updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined>;
   listProcesses(app: string): Promise<ProcessRecord[]>;
   deleteProcess(app: string, pid: string): Promise<void>;
-  watchProcesses(app: string, listener: (event: ProcessEvent) => void): Promise<Subscription>;
+  /**
+   * Calls `listener` for the changes of the application's process records, after what `options`
+   * asks to replay; resolves once the watch is in place.
+   */
+  watchProcesses(
+    app: string,
+    listener: (event: ProcessEvent) => void,
+    options?: RegistryWatchOptions,
+  ): Promise<Subscription>;
 
   putHost(record: HostRecord): Promise<void>;
   listHosts(app: string): Promise<HostRecord[]>;

@@ -34,6 +34,7 @@ import {
   type ProcessInfo,
   type ProcessRecord,
   type ProcessWatchEvent,
+  type ProcessWatchOptions,
   type Registry,
   type Subscription,
   type Transport,
@@ -263,14 +264,37 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   /**
-   * Calls `listener` for every change of the application's processes (created, status changed,
-   * deleted) until the returned subscription is ended. Resolves once the watch is in place.
-   * @throws ApplicationNotFoundError when the application does not exist.
+   * Calls `listener` for the application's processes until the returned subscription is ended:
+   * first a snapshot of the current ones (or, with `afterRevision`, what changed since), then
+   * every change (created, status changed, deleted). Resolves once the watch is in place.
+   * @throws ApplicationNotFoundError when the application does not exist; InvalidArgumentError
+   *   for an `afterRevision` that is not a non-negative integer.
    */
-  async watchProcesses(app: string, listener: (event: ProcessWatchEvent) => void): Promise<Subscription> {
+  async watchProcesses(
+    app: string,
+    listener: (event: ProcessWatchEvent) => void,
+    options: ProcessWatchOptions = {},
+  ): Promise<Subscription> {
     await this.app(app);
-    return this.options.registry.watchProcesses(app, (event) =>
-      listener({ type: event.type, process: toInfo(event.record) }),
+    const after = options.afterRevision;
+    if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
+      throw new InvalidArgumentError(`afterRevision must be a non-negative integer, got ${String(after)}`, {
+        afterRevision: after,
+      });
+    return this.options.registry.watchProcesses(
+      app,
+      (event) =>
+        listener({
+          type: event.type,
+          // Registries differ in the record a deletion carries; the watch says 'deleted' either way.
+          process: event.type === 'deleted' ? { ...toInfo(event.record), status: 'deleted' } : toInfo(event.record),
+          revision: event.revision,
+        }),
+      {
+        replay: after === undefined || after === 0 ? 'snapshot' : { afterRevision: after },
+        ...(options.onSnapshot ? { onSnapshot: options.onSnapshot } : {}),
+        ...(options.onSynced ? { onSynced: options.onSynced } : {}),
+      },
     );
   }
 

@@ -35,9 +35,14 @@ export interface SendMessageRequest {
   key: string;
   data: Buffer;
 }
+export interface WatchProcessesRequest {
+  app: string;
+  afterRevision: number;
+}
 export interface ProcessEventMessage {
   type: string;
-  process: Record<string, unknown>;
+  process?: Record<string, unknown>;
+  revision?: number;
 }
 
 /** One chunk of a `DeployVersion` upload. */

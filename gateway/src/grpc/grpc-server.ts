@@ -15,7 +15,6 @@ import {
   PayloadTooLargeError,
   UnavailableError,
   type ClientInvokeOptions,
-  type ProcessWatchEvent,
 } from '@praas/framework';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { grpcStatusOf } from '../errors/grpc-status';
@@ -25,7 +24,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES } from '../rest/body-reader';
 import { MAX_TIMEOUT_MS } from '../rest/request-bodies';
 import { loadGatewayService } from './gateway-proto';
-import { appMessage, processMessage } from '../records/record-fields';
+import { appMessage, processMessage, watchEventMessage } from '../records/record-fields';
 import type {
   AppRequest,
   CreateAppRequest,
@@ -35,6 +34,7 @@ import type {
   ProcessEventMessage,
   ProcessRequest,
   SendMessageRequest,
+  WatchProcessesRequest,
 } from './grpc-messages';
 
 /** Trailing-metadata key that carries the error as JSON `{ code, message, details }`. */
@@ -56,10 +56,6 @@ const ENVELOPE_SLACK_BYTES = 64 * 1024;
 
 const optional = (value: string): string | undefined => (value === '' ? undefined : value);
 
-function processEventMessage(event: ProcessWatchEvent): ProcessEventMessage {
-  return { type: event.type, process: processMessage(event.process) };
-}
-
 function payloadValue(bytes: Buffer, what: string): unknown {
   return bytes.length === 0 ? undefined : parseJson(bytes.toString('utf8'), what);
 }
@@ -71,7 +67,7 @@ function payloadValue(bytes: Buffer, what: string): unknown {
  */
 export class GrpcServer {
   private readonly server: Server;
-  private readonly streams = new Set<ServerWritableStream<unknown, ProcessEventMessage>>();
+  private readonly streams = new Set<ServerWritableStream<WatchProcessesRequest, ProcessEventMessage>>();
   private readonly log: (message: string, error: unknown) => void;
   private stopping = false;
   private bound = false;
@@ -160,7 +156,7 @@ export class GrpcServer {
         await ops.send(r.app, r.pid, r.key, payloadValue(r.data, `message '${r.key}'`));
         return {};
       }),
-      WatchProcesses: (call: ServerWritableStream<AppRequest, ProcessEventMessage>) => void this.watch(call),
+      WatchProcesses: (call: ServerWritableStream<WatchProcessesRequest, ProcessEventMessage>) => void this.watch(call),
       Health: this.unary('Health', () => Promise.resolve({ status: this.stopping ? 'NOT_SERVING' : 'SERVING' })),
     };
   }
@@ -242,12 +238,23 @@ export class GrpcServer {
     };
   }
 
-  private async watch(call: ServerWritableStream<AppRequest, ProcessEventMessage>): Promise<void> {
+  /** `WatchProcesses`: the REST watch's events, snapshot and resume point (`after_revision`) as messages. */
+  private async watch(call: ServerWritableStream<WatchProcessesRequest, ProcessEventMessage>): Promise<void> {
     try {
       if (this.stopping) throw new UnavailableError('the gateway is stopping');
-      const subscription = await this.options.operations.watchProcesses(call.request.app, (event) => {
-        if (!call.writableEnded) call.write(processEventMessage(event));
-      });
+      const { app, afterRevision } = call.request;
+      // Events that arrive before the response headers went out are held, then sent in order.
+      const early: ProcessEventMessage[] = [];
+      let deliver = (message: ProcessEventMessage): void => void early.push(message);
+      const subscription = await this.options.operations.watchProcesses(
+        app,
+        (event) => deliver(watchEventMessage(event)),
+        {
+          ...(afterRevision > 0 ? { afterRevision } : {}),
+          onSnapshot: () => deliver({ type: 'snapshot' }),
+          onSynced: () => deliver({ type: 'synced' }),
+        },
+      );
       let ended = false;
       const stop = (): void => {
         if (ended) return;
@@ -263,6 +270,10 @@ export class GrpcServer {
       call.on('finish', stop);
       call.on('error', stop);
       call.sendMetadata(new Metadata());
+      deliver = (message) => {
+        if (!call.writableEnded) call.write(message);
+      };
+      early.splice(0).forEach(deliver);
       this.count('WatchProcesses', status.OK);
       if (this.stopping) call.end();
     } catch (error) {

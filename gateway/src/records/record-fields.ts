@@ -1,4 +1,4 @@
-import type { AppInfo, ProcessInfo } from '@praas/framework';
+import type { AppInfo, ProcessInfo, ProcessWatchEvent } from '@praas/framework';
 
 /**
  * How a record field travels. REST leaves an absent optional field out of the JSON; gRPC (proto3,
@@ -68,3 +68,20 @@ export const processJson = (info: ProcessInfo): Record<string, unknown> => restR
 export const appMessage = (info: AppInfo): Record<string, unknown> => grpcRecord(APP_FIELDS, info);
 /** A process as the gRPC message `Process`. */
 export const processMessage = (info: ProcessInfo): Record<string, unknown> => grpcRecord(PROCESS_FIELDS, info);
+
+/** A membership change as the data of a REST watch event: `{ type, revision, process }`. */
+export const watchEventJson = (
+  event: ProcessWatchEvent,
+): { type: string; revision: number; process: Record<string, unknown> } => ({
+  type: event.type,
+  revision: event.revision,
+  process: processJson(event.process),
+});
+/** A membership change as the gRPC message `ProcessEvent`. */
+export const watchEventMessage = (
+  event: ProcessWatchEvent,
+): { type: string; revision: number; process: Record<string, unknown> } => ({
+  type: event.type,
+  revision: event.revision,
+  process: processMessage(event.process),
+});

@@ -108,3 +108,20 @@ export function invokeOptions(query: URLSearchParams, header: string | string[] 
     ...(timeout === null ? {} : { timeoutMs: parseTimeoutMs(timeout) }),
   };
 }
+
+/**
+ * The resume point of a watch from the `Last-Event-ID` header: the revision of the last event the
+ * client saw. Absent or empty: none (the stream starts with a snapshot).
+ */
+export function lastEventId(header: string | string[] | undefined): number | undefined {
+  if (Array.isArray(header)) throw new InvalidArgumentError('the Last-Event-ID header is given more than once');
+  if (header === undefined || header.trim() === '') return undefined;
+  const text = header.trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(
+      `Last-Event-ID must be the id of an event of this stream (a revision, a whole number), got '${header}'`,
+      { lastEventId: header },
+    );
+  return n;
+}

@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { NatsKvRegistry, NatsTransport, newId } from '@praas/framework';
 import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
 import { swapStoreFromEnv } from '../storage/swap-store-from-env';
+import { serveHealth } from './health-server';
 import { loadProcessClasses, readHostConfig } from './host-config';
 
 export interface RunHostOptions {
@@ -44,7 +45,8 @@ function flagsToEnv(argv: readonly string[], env: NodeJS.ProcessEnv): NodeJS.Pro
  * A runtime host as an OS process (DESIGN §3, §7): hosts the `@Process` classes of the module for
  * one application on NATS, swapping to S3 or a directory. Prints one ready line; on SIGTERM or
  * SIGINT swaps every process out and resolves with 0. With PRAAS_HEALTH_PORT it answers
- * `GET /healthz` (200 while serving) for container health checks and Kubernetes probes.
+ * `GET /healthz` for container health checks and Kubernetes probes, in the gateway's JSON: 200
+ * `{ "status": "ok" }` while serving, 503 with the error format (and the reason) otherwise.
  * @returns the exit code: 0 after a signal, 2 for bad arguments, 1 when the host could not start or stop.
  */
 export async function runHost(options: RunHostOptions = {}): Promise<number> {
@@ -110,7 +112,12 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     });
     await host.start();
     const healthPort = env['PRAAS_HEALTH_PORT']?.trim();
-    if (healthPort) health = await serveHealth(Number(healthPort), () => !transport.connection.isClosed());
+    if (healthPort) {
+      health = await serveHealth(Number(healthPort), () => {
+        if (stopRequested) return 'the host is stopping: it swaps its processes out';
+        return transport.connection.isClosed() ? 'the host is not connected to NATS' : undefined;
+      });
+    }
     const version = host.codeVersion === undefined ? '' : ` (code version ${host.codeVersion})`;
     out(`praas host ${host.id} serving ${host.app} on ${config.natsUrl}${version}`);
   } catch (e) {
@@ -155,19 +162,4 @@ async function waitForDeployment(
     await new Promise((resolve) => setTimeout(resolve, Math.min(config.heartbeatMs ?? 2_000, 1_000)));
     if (stopRequested()) return false;
   }
-}
-
-function serveHealth(port: number, healthy: () => boolean): Promise<Server> {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    return Promise.reject(new Error(`PRAAS_HEALTH_PORT must be a port number, got '${port}'`));
-  }
-  const server = createServer((req, res) => {
-    const ok = req.url === '/healthz' && healthy();
-    res.writeHead(req.url === '/healthz' ? (ok ? 200 : 503) : 404, { 'content-type': 'text/plain' });
-    res.end(req.url === '/healthz' ? (ok ? 'ok\n' : 'nats disconnected\n') : 'not found\n');
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => resolve(server));
-  });
 }

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ProcessInfo } from '@praas/framework';
+import { Gateway } from '@praas/gateway';
+import { FsSwapStore, type SwapStore } from '@praas/runtime';
+import { createEmbedded } from '../src';
 import {
   Counter,
   http,
@@ -112,6 +119,45 @@ describe('gateway REST API (on the embedded stack)', () => {
       assert.deepEqual(listed.processes.map((p) => p.processClass).sort(), ['Counter', 'Ledger']);
     } finally {
       await two.close();
+    }
+  });
+
+  it('answers a swap request during a swap at once with the process as it is: swapping-out or swapping-in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'praas-gated-'));
+    const store = new GatedStore(new FsSwapStore(dir));
+    const praas = await createEmbedded({ processes: [Counter], store, downScaling: false });
+    const gateway = new Gateway({ controlPlane: praas.controlPlane, stopGraceMs: 2_000 });
+    const url = (await gateway.start({ host: '127.0.0.1' })).httpUrl;
+    const status = (r: { json: unknown }) => (r.json as ProcessInfo).status;
+    try {
+      await http(url, 'POST', '/v1/apps', { body: { name: 'busy' } });
+      await http(url, 'POST', '/v1/apps/busy/processes', { body: { pid: 'p' } });
+      await http(url, 'POST', '/v1/apps/busy/invoke/add?pid=p', { body: 3 });
+
+      // A swap-out under way (its snapshot upload held): a second request does not wait for it.
+      const writes = store.hold('put');
+      const first = http(url, 'POST', '/v1/apps/busy/processes/p/swap');
+      await writes.reached;
+      const second = await http(url, 'POST', '/v1/apps/busy/processes/p/swap');
+      assert.deepEqual([second.status, status(second)], [200, 'swapping-out']);
+      writes.release();
+      const done = await first;
+      assert.deepEqual([done.status, status(done)], [200, 'swapped']);
+
+      // A swap-in under way (its snapshot download held, for an invocation): the request does not swap it out.
+      const reads = store.hold('get');
+      const invoked = http(url, 'POST', '/v1/apps/busy/invoke/add?pid=p', { body: 1 });
+      await reads.reached;
+      const during = await http(url, 'POST', '/v1/apps/busy/processes/p/swap');
+      assert.deepEqual([during.status, status(during)], [200, 'swapping-in']);
+      reads.release();
+      assert.equal((await invoked).json, 4);
+      assert.equal(status(await http(url, 'GET', '/v1/apps/busy/processes/p')), 'active');
+    } finally {
+      store.releaseAll();
+      await gateway.stop();
+      await praas.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
@@ -288,3 +334,55 @@ describe('gateway REST API (on the embedded stack)', () => {
 });
 
 type HttpResultInit = Parameters<typeof http>[3];
+
+/** A swap store whose writes or reads can be held, to catch a swap in the middle. */
+class GatedStore implements SwapStore {
+  private gates: Partial<Record<'put' | 'get', { opened: Promise<void>; reached: () => void }>> = {};
+  private releases: (() => void)[] = [];
+
+  constructor(private readonly inner: SwapStore) {}
+
+  /** Holds the next calls of `op` until `release`; `reached` resolves when the first one waits. */
+  hold(op: 'put' | 'get'): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let reached!: () => void;
+    const opened = new Promise<void>((resolve) => (release = resolve));
+    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+    this.gates[op] = { opened, reached };
+    const open = (): void => {
+      delete this.gates[op];
+      release();
+    };
+    this.releases.push(open);
+    return { reached: reachedPromise, release: open };
+  }
+
+  releaseAll(): void {
+    this.releases.splice(0).forEach((r) => r());
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    await this.wait('put');
+    return this.inner.put(key, data);
+  }
+  async get(key: string): Promise<Uint8Array | undefined> {
+    await this.wait('get');
+    return this.inner.get(key);
+  }
+  list(prefix: string): Promise<string[]> {
+    return this.inner.list(prefix);
+  }
+  delete(keys: readonly string[]): Promise<void> {
+    return this.inner.delete(keys);
+  }
+  describe(): string {
+    return `gated ${this.inner.describe()}`;
+  }
+
+  private async wait(op: 'put' | 'get'): Promise<void> {
+    const gate = this.gates[op];
+    if (!gate) return;
+    gate.reached();
+    await gate.opened;
+  }
+}

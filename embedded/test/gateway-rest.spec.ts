@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProcessInfo } from '@praas/framework';
+import { decode, encode, type ProcessInfo } from '@praas/framework';
 import { Gateway } from '@praas/gateway';
 import { FsSwapStore, type SwapStore } from '@praas/runtime';
 import { createEmbedded } from '../src';
@@ -159,6 +159,58 @@ describe('gateway REST API (on the embedded stack)', () => {
       await praas.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('negotiates the invoke encoding: application/msgpack in and out for clients that ask, JSON by default', async () => {
+    await http(base, 'POST', '/v1/apps', { body: { name: 'neg' } });
+    await http(base, 'POST', '/v1/apps/neg/processes', { body: { pid: 'p' } });
+    const argument = new Map<string, unknown>([
+      ['at', new Date(0)],
+      ['big', 2n ** 65n],
+    ]);
+    const invoke = (headers: Record<string, string>, body: Uint8Array | string, fn = 'echo'): Promise<Response> =>
+      fetch(`${base}/v1/apps/neg/invoke/${fn}?pid=p`, { method: 'POST', headers, body });
+
+    const binary = await invoke(
+      { 'content-type': 'application/msgpack', accept: 'application/msgpack' },
+      encode(argument),
+    );
+    assert.equal(binary.status, 200);
+    assert.equal(binary.headers.get('content-type'), 'application/msgpack');
+    assert.match(binary.headers.get('vary') ?? '', /accept/i);
+    assert.deepEqual(decode(new Uint8Array(await binary.arrayBuffer())), argument);
+
+    // The same argument, with a client that takes anything: the documented JSON mapping.
+    const asJson = await invoke({ 'content-type': 'application/msgpack', accept: '*/*' }, encode(argument));
+    assert.match(asJson.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(await asJson.json(), [
+      ['at', '1970-01-01T00:00:00.000Z'],
+      ['big', '36893488147419103232'],
+    ]);
+    const preferred = await invoke(
+      { 'content-type': 'application/json', accept: 'application/json;q=0.5, application/msgpack' },
+      '"hi"',
+    );
+    assert.equal(preferred.headers.get('content-type'), 'application/msgpack', 'the higher q wins');
+    assert.equal(decode(new Uint8Array(await preferred.arrayBuffer())), 'hi');
+
+    const none = await invoke({ accept: 'application/msgpack' }, new Uint8Array(0), 'nothing');
+    assert.equal(none.status, 204);
+
+    const failed = await invoke(
+      { 'content-type': 'application/msgpack', accept: 'application/msgpack' },
+      encode('no'),
+      'fail',
+    );
+    assert.equal(failed.status, 502);
+    assert.match(failed.headers.get('content-type') ?? '', /^application\/json/, 'errors stay JSON');
+    assert.equal(((await failed.json()) as { error: { code: string } }).error.code, 'FUNCTION_FAILED');
+
+    const garbage = await invoke({ 'content-type': 'application/msgpack' }, new Uint8Array([0x92, 0x01]));
+    assert.equal(garbage.status, 400);
+    const error = ((await garbage.json()) as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'DECODE_FAILED');
+    assert.match(error.message, /argument of 'echo'/);
   });
 
   it('answers errors as { error: { code, message, details } } with a mapped status', async () => {

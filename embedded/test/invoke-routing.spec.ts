@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   Fn,
   FunctionNotFoundError,
@@ -121,18 +125,20 @@ describe('invoke without a pid goes to a class that has the function', function 
 describe('invoke without a pid after the code changed under an existing application', function () {
   it('reaches a function the hosts gained since the application was created (praas-framework dev reload)', async function () {
     const registry = new MemoryRegistry();
-    const before = await createEmbedded({ processes: [Cart], registry, downScaling: false });
+    const swapDir = mkdtempSync(join(tmpdir(), 'praas-reload-'));
+    const before = await createEmbedded({ processes: [Cart], registry, swapDir, downScaling: false });
     await before.createApp('shop');
     assert.equal(await before.invoke('shop', 'add', 4), 4);
     await before.close();
-    // As `praas-framework dev` does on a change: the same registry, the new code.
-    const after = await createEmbedded({ processes: [CartV2], registry, downScaling: false });
+    // As `praas-framework dev` does on a change: the same registry and swap directory, the new code.
+    const after = await createEmbedded({ processes: [CartV2], registry, swapDir, downScaling: false });
     try {
       assert.equal(await after.invoke('shop', 'clear'), 'cleared');
       await assert.rejects(after.invoke('shop', 'get'), (e) => code(e) === 'FUNCTION_NOT_FOUND');
     } finally {
       await after.close();
       await registry.close();
+      await rm(swapDir, { recursive: true, force: true });
     }
   });
 });

@@ -12,6 +12,16 @@ export {
 } from './decorators/process.decorator';
 export { Fn, type FnOptions } from './decorators/fn.decorator';
 export { State } from './decorators/state.decorator';
+/**
+ * class-transformer's `@Type(() => C)`: declares the class of a property nested in a `@State` class
+ * (one instance, or an array of them), so that a swap-in restores it with its prototype.
+ * Re-exported so that it records into the class-transformer copy the codec reads.
+ * @example
+ * ```ts
+ * class Plan { @Type(() => Step) steps: Step[] = []; }
+ * ```
+ */
+export { Type } from 'class-transformer';
 export * from './api/context';
 export * from './api/triggers';
 export {
@@ -25,14 +35,15 @@ export {
 export type { Constructor, TypeThunk } from './metadata/metadata-store';
 export * from './errors';
 export { validateName, isValidName, normalizeKey, type NameKind } from './wire/names';
-export { encode, encodeParts, decode, revive, assertEncodable } from './wire/codec';
+export { encode, encodeParts, decode, revive, assertEncodable, type ClassInstanceVisitor } from './wire/codec';
 export * from './wire/subjects';
 export * from './wire/envelope';
 export * from './wire/object-keys';
 export * from './wire/app-bundle';
 export { newId } from './wire/ids';
 export * from './transport/transport';
-export { MemoryTransport } from './transport/memory/memory-transport';
+export { MemoryTransport, type MemoryTransportOptions } from './transport/memory/memory-transport';
+export { FsBackupQueue, type FsBackupQueueOptions } from './transport/fs/fs-backup-queue';
 export * from './registry/registry';
 export { MemoryRegistry, type MemoryRegistryOptions } from './registry/memory/memory-registry';
 export * from './api/control-plane';

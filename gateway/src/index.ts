@@ -44,8 +44,11 @@ export {
   watchEventMessage,
   restRecord,
   grpcRecord,
+  CODE_LOAD_FAILURE_FIELDS,
   type FieldKind,
   type FieldTable,
+  type RecordListKind,
+  type ScalarKind,
 } from './records/record-fields';
 export { GatewayMetrics } from './metrics/gateway-metrics';
 export { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/metrics-registry';

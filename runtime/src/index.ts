@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 
-export { RuntimeHost, type RuntimeHostOptions, type CodeSource } from './host/runtime-host';
+export { RuntimeHost, type RuntimeHostOptions, type CodeSource, type CodeVersion } from './host/runtime-host';
 export { BundleLoader, hostNodeModules, type BundleLoaderOptions } from './code/bundle-loader';
 export { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from './process/process-controller';
 export { FunctionGate } from './process/function-gate';
@@ -26,6 +26,7 @@ export {
   type SnapshotRepositoryOptions,
   type ChunkInfo,
 } from './state/snapshot-repository';
+export { UNTYPED_STATE_WARNING } from './state/state-type-check';
 export type { SwapStore } from './storage/swap-store';
 export { FsSwapStore } from './storage/fs/fs-swap-store';
 export { S3SwapStore, S3_SINGLE_PUT_LIMIT, type S3SwapStoreOptions } from './storage/s3/s3-swap-store';

@@ -28,6 +28,10 @@ export class Counter {
     };
   }
 
+  @Fn() echo(value: unknown): unknown {
+    return value;
+  }
+
   @Fn() fail(message: string): never {
     throw new RangeError(message);
   }

@@ -6,6 +6,16 @@ export interface AppInfo {
   readonly createdAt: number;
   /** Newest deployed code version; absent until the first `praas-framework deploy --gateway`. */
   readonly version?: number;
+  /** Live runtime hosts that cannot load the application's code, with the reason; absent when there are none. */
+  readonly codeErrors?: readonly CodeLoadFailure[];
+}
+
+/** A runtime host that cannot load a deployed code version of its application. */
+export interface CodeLoadFailure {
+  readonly host: string;
+  readonly version: number;
+  /** What went wrong, e.g. `Cannot find module 'left-pad'`. */
+  readonly message: string;
 }
 
 export interface ProcessInfo {

@@ -152,7 +152,11 @@ export async function run(
       case 'delete': {
         const spec = CLIENT_COMMANDS[command];
         const args = parseCommandArgs(command, rest, spec.options);
-        const client: GatewayClient = new PraasClient({ url: gatewayUrl(args.strings.get('gateway')) });
+        // The CLI prints JSON: results come in the gateway's JSON mapping, as curl sees them.
+        const client: GatewayClient = new PraasClient({
+          url: gatewayUrl(args.strings.get('gateway')),
+          gatewayEncoding: 'json',
+        });
         await spec.run(args, client, out);
         return 0;
       }

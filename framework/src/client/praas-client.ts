@@ -25,6 +25,9 @@ import { newId } from '../wire/ids';
 import { normalizeKey, validateName } from '../wire/names';
 import { SseParser } from './sse-parser';
 
+/** The media type in which invoke arguments and results travel in the framework codec (the gateway's content negotiation). */
+const MSGPACK_TYPE = 'application/msgpack';
+
 /** Direct access to the data plane: the transport processes listen on, and the registry it shares. */
 export interface DataPlaneAccess {
   readonly transport: Transport;
@@ -40,11 +43,20 @@ export interface PraasClientOptions {
   readonly requestTimeoutMs?: number;
   /**
    * When given, invocations with a `pid` and messages go straight to the process over this
-   * transport (DESIGN §3: the gateway is never on the data-plane path), in the binary codec, so
-   * results keep their types (Date, Map, bigint, typed arrays). Without it, or for an invoke
-   * without a pid, calls go through the gateway and values travel as JSON (see the gateway README).
+   * transport (DESIGN §3: the gateway is never on the data-plane path). Without it, or for an
+   * invoke without a pid, calls go through the gateway. Invoke arguments and results travel in
+   * the binary codec either way (with the gateway as `application/msgpack`), so they keep their
+   * types (Date, Map, bigint, typed arrays) as in the embedded API; messages sent through the
+   * gateway travel as JSON (see the gateway README).
    */
   readonly dataPlane?: DataPlaneAccess;
+  /**
+   * How invoke arguments and results travel through the gateway: `'msgpack'` (the default) in
+   * the framework codec, so results are the values the embedded API returns; `'json'` in the
+   * gateway's JSON mapping (Dates as ISO strings, Maps as pairs, bigints as strings), for tools
+   * that print JSON, such as the CLI.
+   */
+  readonly gatewayEncoding?: 'msgpack' | 'json';
 }
 
 /**
@@ -107,7 +119,10 @@ export class PraasClient implements ControlPlaneApi {
    * @returns the application with its new `version`.
    */
   deployVersion(app: string, bundle: Uint8Array): Promise<AppInfo> {
-    return this.call<AppInfo>('PUT', ['v1', 'apps', app, 'versions'], { bytes: bundle });
+    return this.call<AppInfo>('PUT', ['v1', 'apps', app, 'versions'], {
+      bytes: bundle,
+      contentType: 'application/octet-stream',
+    });
   }
 
   createProcess(app: string, options: CreateProcessOptions = {}): Promise<ProcessInfo> {
@@ -141,11 +156,17 @@ export class PraasClient implements ControlPlaneApi {
     if (options.processClass !== undefined) query.set('class', options.processClass);
     if (options.key !== undefined) query.set('key', String(options.key));
     if (options.timeoutMs !== undefined) query.set('timeoutMs', String(options.timeoutMs));
-    return this.call<R>('POST', ['v1', 'apps', app, 'invoke', fn], {
+    const timeoutMs = (options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS) + GATEWAY_MARGIN_MS;
+    const path = ['v1', 'apps', app, 'invoke', fn];
+    if (this.options.gatewayEncoding === 'json')
+      return this.call<R>('POST', path, { query, json: data, what: `argument of '${fn}'`, timeoutMs });
+    return this.call<R>('POST', path, {
       query,
-      json: data,
-      what: `argument of '${fn}'`,
-      timeoutMs: (options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS) + GATEWAY_MARGIN_MS,
+      // The framework codec both ways, so the result is the value the embedded API returns.
+      ...(data === undefined ? {} : { bytes: encode(data, `argument of '${fn}'`), contentType: MSGPACK_TYPE }),
+      accept: MSGPACK_TYPE,
+      what: `result of '${fn}'`,
+      timeoutMs,
     });
   }
 
@@ -267,15 +288,26 @@ export class PraasClient implements ControlPlaneApi {
   private async call<T>(
     method: string,
     segments: string[],
-    options: { json?: unknown; bytes?: Uint8Array; query?: URLSearchParams; what?: string; timeoutMs?: number } = {},
+    options: {
+      json?: unknown;
+      bytes?: Uint8Array;
+      /** Media type of `bytes`. */
+      contentType?: string;
+      /** `application/msgpack`: the answer may come in the framework codec (errors stay JSON). */
+      accept?: typeof MSGPACK_TYPE;
+      query?: URLSearchParams;
+      what?: string;
+      timeoutMs?: number;
+    } = {},
   ): Promise<T> {
     const query = options.query?.toString();
     const url = `${this.base}/${segments.map(encodeURIComponent).join('/')}${query ? `?${query}` : ''}`;
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
+    const accept = options.accept ? `${options.accept}, application/json;q=0.5` : 'application/json';
+    const headers: Record<string, string> = { accept, ...this.options.headers };
     let body: string | Uint8Array | undefined;
     if (options.bytes !== undefined) {
       body = options.bytes;
-      headers['content-type'] = 'application/octet-stream';
+      headers['content-type'] = options.contentType ?? 'application/octet-stream';
     } else if (options.json !== undefined) {
       try {
         body = JSON.stringify(options.json);
@@ -286,10 +318,10 @@ export class PraasClient implements ControlPlaneApi {
     }
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     let response: Response;
-    let text: string;
+    let bytes: Uint8Array;
     try {
       response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
-      text = await response.text();
+      bytes = new Uint8Array(await response.arrayBuffer());
     } catch (e) {
       if (e instanceof Error && e.name === 'TimeoutError')
         throw new TimeoutError(`the gateway did not answer ${method} ${url} within ${timeoutMs} ms`, { url });
@@ -301,10 +333,14 @@ export class PraasClient implements ControlPlaneApi {
         },
       );
     }
-    if (!response.ok) throw errorFromResponse(response.status, text);
-    if (text === '') return undefined as T;
+    const text = (): string => new TextDecoder().decode(bytes);
+    if (!response.ok) throw errorFromResponse(response.status, text());
+    if (bytes.byteLength === 0) return undefined as T;
+    const type = response.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
+    if (options.accept && type === options.accept)
+      return decode<T>(bytes, options.what ?? `the answer to ${method} ${url}`);
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(text()) as T;
     } catch (e) {
       throw new DecodeError(`the answer to ${method} ${url}`, 'not JSON; is the URL that of a PraaS gateway?', e);
     }

@@ -180,6 +180,23 @@ export class DuplicateMessageError extends PraasError {
   }
 }
 
+/**
+ * A runtime host cannot load a deployed code version of the application (a missing dependency, a
+ * module that throws while loading, a bundle missing from the object store). Terminal: asking again
+ * does not help until a fixed version is deployed, which the hosts pick up by themselves.
+ */
+export class CodeLoadFailedError extends PraasError {
+  static readonly code = 'CODE_LOAD_FAILED';
+  constructor(app: string, version: number, reason: string, host?: string) {
+    super(
+      'CODE_LOAD_FAILED',
+      `code version ${version} of '${app}' cannot be loaded${host === undefined ? '' : ` on host ${host}`}: ${reason}; ` +
+        'deploy a fixed version with praas-framework deploy --gateway URL',
+      { details: { app, version, reason, ...(host === undefined ? {} : { host }) } },
+    );
+  }
+}
+
 /** `praas-framework build` could not compile or load the project; the message says where and why. */
 export class BuildFailedError extends PraasError {
   static readonly code = 'BUILD_FAILED';

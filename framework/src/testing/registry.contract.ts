@@ -57,15 +57,39 @@ export function registryContract(name: string, options: RegistryContractOptions)
       const r = await make();
       const a = appName();
       const b = appName();
-      await r.putApp({ name: a, createdAt: 1, processClasses: ['Counter'] });
-      await r.putApp({ name: b, createdAt: 2, processClasses: [] });
-      assert.deepEqual(await r.getApp(a), { name: a, createdAt: 1, processClasses: ['Counter'] });
+      await r.putApp({ name: a, incarnation: 'i1', createdAt: 1, processClasses: ['Counter'] });
+      await r.putApp({ name: b, incarnation: 'i2', createdAt: 2, processClasses: [] });
+      assert.deepEqual(await r.getApp(a), { name: a, incarnation: 'i1', createdAt: 1, processClasses: ['Counter'] });
       const names = (await r.listApps()).map((x) => x.name);
       assert.ok(names.includes(a) && names.includes(b));
       await r.deleteApp(a);
       assert.equal(await r.getApp(a), undefined);
       assert.ok(!(await r.listApps()).some((x) => x.name === a));
       assert.ok((await r.listApps()).some((x) => x.name === b));
+    });
+
+    it('updates an application only at the expected revision (compare-and-set), also after it was deleted', async () => {
+      const r = await make();
+      const other = await make();
+      const name = appName();
+      const first = { name, incarnation: 'i1', createdAt: 1, processClasses: [] };
+      const created = await r.updateApp(first, 0);
+      assert.ok(created !== undefined && created > 0);
+      assert.equal(await other.updateApp({ ...first, incarnation: 'i2' }, 0), undefined, 'it exists already');
+      const seen = await other.getAppVersioned(name);
+      assert.deepEqual(seen, { record: first, revision: created });
+      const deployed = await other.updateApp({ ...first, processClasses: ['Counter'], version: 1 }, created);
+      assert.ok(deployed !== undefined && deployed > created);
+      assert.equal(await r.updateApp({ ...first, processClasses: ['Lost'] }, created), undefined, 'a stale revision');
+      assert.deepEqual((await r.getApp(name))?.processClasses, ['Counter']);
+
+      await r.deleteApp(name);
+      assert.equal(await r.getAppVersioned(name), undefined);
+      assert.equal(await other.updateApp({ ...first, version: 2 }, deployed), undefined, 'a deleted app stays deleted');
+      assert.equal(await r.getApp(name), undefined);
+      assert.ok((await other.updateApp({ ...first, incarnation: 'i3' }, 0)) !== undefined, 'created anew');
+      assert.equal((await r.getApp(name))?.incarnation, 'i3');
+      await assert.rejects(r.updateApp(first, -1), /expectedRevision must be a non-negative integer/);
     });
 
     it('stores processes per application and shows them to a second client', async () => {
@@ -283,16 +307,21 @@ export function registryContract(name: string, options: RegistryContractOptions)
       );
     });
 
-    it('deletes an application with its processes and hosts', async () => {
+    it('deletes an application with its processes, and leaves the hosts’ own records', async () => {
       const r = await make();
       const app = appName();
-      await r.putApp({ name: app, createdAt: 1, processClasses: ['Counter'] });
+      await r.putApp({ name: app, incarnation: 'i1', createdAt: 1, processClasses: ['Counter'] });
       await r.putProcess(processRecord(app, 'p1'));
       await r.putHost({ id: 'h1', app, startedAt: 1, heartbeatAt: 1, activeProcesses: 1 });
       await r.deleteApp(app);
+      assert.equal(await r.getApp(app), undefined);
       assert.deepEqual(await r.listProcesses(app), []);
-      assert.deepEqual(await r.listHosts(app), []);
       assert.equal(await r.getProcessVersioned(app, 'p1'), undefined);
+      // A host of a static pool keeps running after its application is deleted, and says so.
+      assert.deepEqual(
+        (await r.listHosts(app)).map((h) => h.id),
+        ['h1'],
+      );
     });
   });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { ClientInvokeOptions, ProcessInfo } from '../../src';
+import type { AppInfo, ClientInvokeOptions, CodeLoadFailure, ProcessInfo } from '../../src';
 import { parseCommandArgs } from '../../src/cli/args';
 import {
   CLIENT_OPTIONS,
@@ -34,6 +34,16 @@ class FakeGateway implements GatewayClient {
   readonly calls: unknown[][] = [];
   result: unknown = 5;
   processes: ProcessInfo[] = [];
+  codeErrors: CodeLoadFailure[] = [];
+  getApp(app: string): Promise<AppInfo> {
+    this.calls.push(['getApp', app]);
+    return Promise.resolve({
+      name: app,
+      processClasses: ['Counter'],
+      createdAt: 1,
+      ...(this.codeErrors.length ? { codeErrors: this.codeErrors } : {}),
+    });
+  }
   invoke<R>(app: string, fn: string, data?: unknown, options?: ClientInvokeOptions): Promise<R> {
     this.calls.push(['invoke', app, fn, data, options]);
     return Promise.resolve(this.result as R);
@@ -145,6 +155,21 @@ describe('praas-framework invoke, ps, swap, delete', function () {
       "application 'tally' has no processes",
     ]);
     assert.deepEqual(processTable([proc('x')])[1], 'x    Counter  active  -        0           -');
+  });
+
+  it('ps names the hosts that cannot load the application’s code, with the reason', async function () {
+    const gateway = new FakeGateway();
+    gateway.codeErrors = [
+      { host: 'h1', version: 2, message: "cannot load dist/index.js: Cannot find module 'left-pad'" },
+      { host: 'h2', version: 2, message: 'LEDGER_URL is not set' },
+    ];
+    assert.deepEqual(await capture((out) => psCommand(args('ps', ['tally']), gateway, out)), [
+      "application 'tally' has no processes",
+      "host h1 cannot load code version 2: cannot load dist/index.js: Cannot find module 'left-pad'",
+      'host h2 cannot load code version 2: LEDGER_URL is not set',
+    ]);
+    const [json] = await capture((out) => psCommand(args('ps', ['tally', '--json']), gateway, out));
+    assert.deepEqual(JSON.parse(json!), [], '--json prints the processes only');
   });
 
   it('swap and delete name what they did', async function () {

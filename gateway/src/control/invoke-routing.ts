@@ -20,6 +20,15 @@ export function functionsOf(known: readonly KnownProcessClass[], classes: readon
   return out;
 }
 
+/** The classes of an application record with the functions it keeps of them, as {@link functionsOf} takes them. */
+export function recordedClasses(app: AppRecord | undefined): KnownProcessClass[] {
+  if (!app) return [];
+  return app.processClasses.map((name) => {
+    const functions = app.functions?.[name];
+    return functions === undefined ? { name } : { name, functions };
+  });
+}
+
 /** True when `fn` is known to be a function of `processClass`, or the class's functions are not known. */
 function mayHave(app: AppRecord, processClass: string, fn: string): boolean {
   const functions = app.functions?.[processClass];

@@ -1,17 +1,19 @@
 import type { IncomingMessage } from 'node:http';
+import { encode } from '@praas/framework';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { stringifyResult } from '../json/json-mapping';
 import { appJson, processJson } from '../records/record-fields';
 import { UnsupportedMediaTypeError } from '../errors/gateway-errors';
 import { isOctetStream, parseJsonBody } from './body-reader';
+import { isMsgpackContentType, MSGPACK_TYPE, parseMsgpackBody, prefersMsgpack } from './content-negotiation';
 import { createAppBody, createProcessBody, invokeOptions, sendMessageBody } from './request-bodies';
 import type { RouteMatch } from './routes';
 
 /** What a handler answers: a status, and a body (JSON unless `contentType` says otherwise) or nothing. */
 export interface RestReply {
   readonly status: number;
-  /** Text of the body; absent for 202/204. */
-  readonly body?: string;
+  /** The body: text, or bytes (a msgpack result); absent for 202/204. */
+  readonly body?: string | Uint8Array;
   /** Media type of the body (default JSON). */
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -80,10 +82,23 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
       return { status: 202 };
     }
     case 'invoke': {
+      // Content negotiation: the framework codec for clients that ask for it (PraasClient), JSON for the rest.
       const options = invokeOptions(query, headers['praas-process']);
-      const argument = parseJsonBody(body, contentType, `argument of '${p['fn']}'`);
-      const text = stringifyResult(await ops.invoke(p['app']!, p['fn']!, argument, options));
-      return text === undefined ? { status: 204 } : { status: 200, body: text };
+      const what = `argument of '${p['fn']}'`;
+      const argument = isMsgpackContentType(contentType)
+        ? parseMsgpackBody(body, what)
+        : parseJsonBody(body, contentType, what);
+      const result = await ops.invoke(p['app']!, p['fn']!, argument, options);
+      const vary = { Vary: 'Accept' };
+      if (result === undefined) return { status: 204, headers: vary };
+      if (prefersMsgpack(headers.accept))
+        return {
+          status: 200,
+          body: encode(result, `result of '${p['fn']}'`),
+          contentType: MSGPACK_TYPE,
+          headers: vary,
+        };
+      return { status: 200, body: stringifyResult(result)!, headers: vary };
     }
     case 'health':
     case 'metrics':

@@ -28,6 +28,10 @@ class MemoryBundleStore implements BundleStore {
     this.objects.set(key, data);
     return Promise.resolve();
   }
+  deletePrefix(prefix: string): Promise<void> {
+    for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) this.objects.delete(key);
+    return Promise.resolve();
+  }
   describe(): string {
     return 'memory';
   }
@@ -72,13 +76,14 @@ describe('deploying code through the gateway', function () {
       [second.version, second.processClasses, second.createdAt],
       [2, ['Counter', 'Audit'], first.createdAt],
     );
-    assert.deepEqual([...bundles.objects.keys()], ['_bundles/tally/000000000001', '_bundles/tally/000000000002']);
-    assert.deepEqual(unpackBundle(bundles.objects.get('_bundles/tally/000000000002')!).manifest.processes, [
+    const record = await registry.getApp('tally');
+    const prefix = `_bundles/tally/${record?.incarnation}/`;
+    assert.deepEqual([...bundles.objects.keys()], [`${prefix}000000000001`, `${prefix}000000000002`]);
+    assert.deepEqual(unpackBundle(bundles.objects.get(`${prefix}000000000002`)!).manifest.processes, [
       { name: 'Counter' },
       { name: 'Audit' },
     ]);
-    const record = await registry.getApp('tally');
-    assert.deepEqual([record?.version, record?.bundle], [2, '_bundles/tally/000000000002']);
+    assert.deepEqual([record?.version, record?.bundle], [2, `${prefix}000000000002`]);
     assert.equal((await plane.getApp('tally')).version, 2);
   });
 
@@ -94,6 +99,44 @@ describe('deploying code through the gateway', function () {
     });
     await plane.deployVersion('shop', bundle);
     assert.deepEqual((await registry.getApp('shop'))?.functions, { Cart: ['add', 'get'] });
+  });
+
+  it('deletes an application with its bundles: the next one of that name is a new incarnation from version 1', async function () {
+    await plane.deployVersion('tally', bundleOf('tally'));
+    await plane.deployVersion('tally', bundleOf('tally'));
+    const old = (await registry.getApp('tally'))!.incarnation;
+    await plane.deleteApp('tally');
+    assert.deepEqual([...bundles.objects.keys()], []);
+    const again = await plane.deployVersion('tally', bundleOf('tally'));
+    assert.equal(again.version, 1);
+    const record = await registry.getApp('tally');
+    assert.notEqual(record?.incarnation, old);
+    assert.deepEqual([...bundles.objects.keys()], [`_bundles/tally/${record?.incarnation}/000000000001`]);
+  });
+
+  it('does not bring back an application deleted while a deployment was under way', async function () {
+    await plane.deployVersion('tally', bundleOf('tally'));
+    const old = (await registry.getApp('tally'))!.incarnation;
+    // The deletion lands between the deployment's read of the record and its write.
+    const realPut = bundles.put.bind(bundles);
+    let deleted = false;
+    bundles.put = async (key, data) => {
+      await realPut(key, data);
+      if (!deleted) {
+        deleted = true;
+        await registry.deleteApp('tally');
+      }
+    };
+    const deployed = await plane.deployVersion('tally', bundleOf('tally'));
+    assert.equal(deployed.version, 1, 'a new application, not version 2 of the deleted one');
+    assert.notEqual((await registry.getApp('tally'))?.incarnation, old);
+  });
+
+  it('refuses to delete an application with deployed code on a gateway that cannot delete its bundles', async function () {
+    await plane.deployVersion('tally', bundleOf('tally'));
+    const storeless = new ControlPlane({ transport, registry, provider: noHosts });
+    await assert.rejects(storeless.deleteApp('tally'), /has deployed code, which this gateway cannot delete/);
+    assert.equal((await registry.getApp('tally'))?.version, 1, 'nothing was deleted');
   });
 
   it('refuses a bundle of another application, bytes that are not a bundle, and a gateway without a store', async function () {
@@ -166,10 +209,22 @@ describe('deploying code through the gateway', function () {
       assert.deepEqual([first.name, first.version, first.processClasses], ['tally', 1, ['Counter']]);
       const second = await deploy([{ app: 'tally', data: bundleOf('tally') }]);
       assert.equal(second.version, 2);
+      const { incarnation } = (await registry.getApp('tally'))!;
       assert.deepEqual(
-        unpackBundle(bundles.objects.get('_bundles/tally/000000000001')!).files,
+        unpackBundle(bundles.objects.get(`_bundles/tally/${incarnation}/000000000001`)!).files,
         unpackBundle(bundle).files,
       );
+    });
+
+    it('deploys as PUT does after a deletion: a new incarnation, from version 1', async function () {
+      await deploy([{ app: 'tally', data: bundleOf('tally') }]);
+      const old = (await registry.getApp('tally'))!.incarnation;
+      await plane.deleteApp('tally');
+      const again = await deploy([{ app: 'tally', data: bundleOf('tally') }]);
+      assert.equal(again.version, 1);
+      const { incarnation } = (await registry.getApp('tally'))!;
+      assert.notEqual(incarnation, old);
+      assert.deepEqual([...bundles.objects.keys()], [`_bundles/tally/${incarnation}/000000000001`]);
     });
 
     it('answers the errors of PUT: over the limit, not a bundle, another application', async function () {

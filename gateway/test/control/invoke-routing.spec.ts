@@ -11,6 +11,7 @@ import { classForInvoke, functionsOf, RegisteredHostProvider } from '../../src';
 
 const shop: AppRecord = {
   name: 'shop',
+  incarnation: 'i1',
   createdAt: 1,
   processClasses: ['Cart', 'Inventory', 'Audit'],
   functions: { Cart: ['add', 'get'], Inventory: ['count', 'get'], Audit: ['log'] },
@@ -47,7 +48,13 @@ describe('routing an invoke without a pid to a process class', function () {
     );
     assert.throws(() => classForInvoke(shop, 'count', 'Basket'), ProcessClassNotFoundError);
     assert.throws(() => classForInvoke(shop, 'count', 'a.b'), InvalidNameError);
-    const single: AppRecord = { name: 'one', createdAt: 1, processClasses: ['Cart'], functions: { Cart: ['add'] } };
+    const single: AppRecord = {
+      name: 'one',
+      incarnation: 'i1',
+      createdAt: 1,
+      processClasses: ['Cart'],
+      functions: { Cart: ['add'] },
+    };
     assert.throws(
       () => classForInvoke(single, 'nope', undefined),
       (e: unknown) =>
@@ -56,7 +63,7 @@ describe('routing an invoke without a pid to a process class', function () {
   });
 
   it('counts a class whose functions are not known as one that may have any', function () {
-    const legacy: AppRecord = { name: 'old', createdAt: 1, processClasses: ['Counter'] };
+    const legacy: AppRecord = { name: 'old', incarnation: 'i1', createdAt: 1, processClasses: ['Counter'] };
     assert.equal(classForInvoke(legacy, 'anything', undefined), 'Counter');
     const mixed: AppRecord = { ...shop, functions: { Cart: ['add'], Inventory: ['count'] } };
     assert.equal(classForInvoke(mixed, 'log', undefined), 'Audit', 'the class without known functions may have it');

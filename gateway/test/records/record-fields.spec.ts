@@ -12,12 +12,13 @@ import {
   ROUTES,
   type FieldKind,
   type RouteName,
+  type ScalarKind,
 } from '../../src';
 
 const snake = (camel: string): string => camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** The proto field a kind travels as: [label, type]. */
-const PROTO_OF: Record<FieldKind, [string, string]> = {
+/** The proto field a scalar kind travels as: [label, type]. */
+const PROTO_OF: Record<ScalarKind, [string, string]> = {
   string: ['LABEL_OPTIONAL', 'TYPE_STRING'],
   'optional-string': ['LABEL_OPTIONAL', 'TYPE_STRING'],
   strings: ['LABEL_REPEATED', 'TYPE_STRING'],
@@ -46,22 +47,35 @@ const GRPC_METHOD_OF: Record<RouteName, string | null> = {
 
 describe('one list of record fields for REST and gRPC', function () {
   const proto = loadSync(GATEWAY_PROTO_PATH, { keepCase: true });
-  const fieldsOf = (message: string): [string, string, string][] =>
+  type ProtoField = [name: string, label: string, type: string, typeName: string];
+  const fieldsOf = (message: string): ProtoField[] =>
     (
-      proto[`praas.v1.${message}`] as { type: { field: { name: string; label: string; type: string }[] } }
-    ).type.field.map((f): [string, string, string] => [f.name, f.label, f.type]);
+      proto[`praas.v1.${message}`] as {
+        type: { field: { name: string; label: string; type: string; typeName: string }[] };
+      }
+    ).type.field.map((f): ProtoField => [f.name, f.label, f.type, f.typeName]);
+  /** The proto fields a table asks for, and the tables of the messages its record lists are made of. */
+  const expected = (table: Readonly<Record<string, FieldKind>>): [ProtoField[], [string, FieldKind][]] => {
+    const nested: [string, FieldKind][] = [];
+    const fields = Object.entries(table).map(([field, kind]): ProtoField => {
+      if (typeof kind === 'string') return [snake(field), ...PROTO_OF[kind], ''];
+      nested.push([kind.message, kind]);
+      return [snake(field), 'LABEL_REPEATED', 'TYPE_MESSAGE', kind.message];
+    });
+    return [fields.sort(), nested];
+  };
 
   for (const [message, table] of [
     ['App', APP_FIELDS],
     ['Process', PROCESS_FIELDS],
   ] as const) {
     it(`praas.proto's ${message} has exactly the fields of the table, with matching types`, function () {
-      assert.deepEqual(
-        fieldsOf(message).sort(),
-        Object.entries(table)
-          .map(([field, kind]): [string, string, string] => [snake(field), ...PROTO_OF[kind]])
-          .sort(),
-      );
+      const [fields, nested] = expected(table);
+      assert.deepEqual(fieldsOf(message).sort(), fields);
+      for (const [name, kind] of nested) {
+        if (typeof kind === 'string') continue;
+        assert.deepEqual(fieldsOf(name).sort(), expected(kind.fields)[0], `message ${name}`);
+      }
     });
   }
 
@@ -74,8 +88,23 @@ describe('one list of record fields for REST and gRPC', function () {
   it('leaves absent optional fields out of JSON, and sends them as proto3 defaults over gRPC', function () {
     const app: AppInfo = { name: 'shop', processClasses: ['Cart'], createdAt: 5 };
     assert.deepEqual(appJson(app), { name: 'shop', processClasses: ['Cart'], createdAt: 5 });
-    assert.deepEqual(appMessage(app), { name: 'shop', processClasses: ['Cart'], createdAt: 5, version: 0 });
+    assert.deepEqual(appMessage(app), {
+      name: 'shop',
+      processClasses: ['Cart'],
+      createdAt: 5,
+      version: 0,
+      codeErrors: [],
+    });
     assert.deepEqual(appJson({ ...app, version: 3 }), { ...app, version: 3 });
+    const broken: AppInfo = {
+      ...app,
+      version: 3,
+      codeErrors: [{ host: 'h1', version: 3, message: "Cannot find module 'left-pad'" }],
+    };
+    assert.deepEqual(appJson(broken), broken);
+    assert.deepEqual(appMessage(broken), broken);
+    const leaky = { ...broken, codeErrors: [{ ...broken.codeErrors![0]!, stack: 'at ...' }] } as unknown as AppInfo;
+    assert.deepEqual(appJson(leaky), broken, 'only the listed fields of a code error leave the gateway');
     const process: ProcessInfo = {
       app: 'shop',
       pid: 'c1',

@@ -2,6 +2,7 @@ import {
   activationQueue,
   activationSubject,
   AlreadyExistsError,
+  CodeLoadFailedError,
   DataPlaneClient,
   decodeControl,
   decodeReply,
@@ -18,10 +19,15 @@ import {
   ProcessNotFoundError,
   processSubject,
   ProcessUnavailableError,
+  PraasError,
   toWireError,
+  UnavailableError,
   validateName,
+  type AppRecord,
   type Constructor,
   type ControlRequest,
+  type HostCodeError,
+  type HostRecord,
   type ProcessDefinition,
   type ProcessInfo,
   type ProcessRecord,
@@ -32,6 +38,7 @@ import {
 } from '@praas/framework';
 import { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from '../process/process-controller';
 import { SnapshotRepository, type SnapshotRepositoryOptions } from '../state/snapshot-repository';
+import { StateTypeCheck } from '../state/state-type-check';
 import type { SwapStore } from '../storage/swap-store';
 
 export interface RuntimeHostOptions {
@@ -43,9 +50,12 @@ export interface RuntimeHostOptions {
    * Deployed code instead of `processes`: the host runs the newest version the application record
    * names, looks for a newer one with every heartbeat and loads it beside the others. New
    * processes get the newest version; a process swaps back in with the version it was created with.
+   * When the application is deleted and created again (a new incarnation), the code of the old one
+   * is dropped. When the newest version cannot be loaded, the host reports why (`codeError`, in its
+   * heartbeat) and takes no new processes until a version that loads is deployed.
    */
   readonly code?: CodeSource;
-  /** Where the host reports loading code versions (default: nowhere). */
+  /** Where the host reports loading code versions and registering its application (default: nowhere). */
   readonly log?: (line: string) => void;
   readonly transport: Transport;
   readonly registry: Registry;
@@ -68,9 +78,26 @@ export interface RuntimeHostOptions {
   readonly claimTimeoutMs?: number;
 }
 
-/** Loads the process classes of one deployed version of the application's code. */
+/** One deployed code version of one incarnation of an application. */
+export interface CodeVersion {
+  /** `AppRecord.incarnation`: which application of that name the version belongs to. */
+  readonly incarnation: string;
+  readonly version: number;
+}
+
+/** Loads the process classes of deployed versions of the application's code. */
 export interface CodeSource {
-  load(version: number): Promise<readonly Constructor[]>;
+  load(code: CodeVersion): Promise<readonly Constructor[]>;
+  /**
+   * Optional: drops whatever is cached of every incarnation but `keep` (all when undefined), e.g.
+   * unpacked files; called when the host sees that the application was deleted or created anew.
+   */
+  retain?(keep: string | undefined): Promise<void>;
+}
+
+/** Why the newest code did not load; `retry` when the cause may pass (the object store did not answer). */
+interface CodeFailure extends HostCodeError {
+  readonly retry: boolean;
 }
 
 /** Process classes by name, as one code version defines them. */
@@ -96,6 +123,12 @@ type Claim =
 const HELD_STATUSES: ReadonlySet<string> = new Set(['active', 'swapping-in', 'swapping-out']);
 const CLAIM_POLL_MS = 20;
 
+/** The first line of an error's message: Node's module errors append a require stack of local paths. */
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n', 1)[0]!.trim();
+}
+
 /**
  * A runtime host (DESIGN §3): one Node.js process that hosts many cloud processes of one
  * application. It takes control requests (create, activate, swap, delete) on its own subject and
@@ -105,14 +138,21 @@ export class RuntimeHost implements ProcessDirectory {
   readonly app: string;
   readonly id: string;
   readonly snapshots: SnapshotRepository;
-  /** Loaded code by version (LOCAL_CODE for a local module), side by side. */
-  private readonly versions = new Map<number, Promise<Definitions>>();
+  /** Loaded code by version (LOCAL_CODE for a local module), side by side; only of `incarnation`. */
+  private versions = new Map<number, Promise<Definitions>>();
   private newestVersion = LOCAL_CODE;
+  /** With deployed code: the application incarnation whose code is loaded; undefined before the first look. */
+  private incarnation: string | undefined;
+  /** With deployed code: why the application's newest version did not load, until one does. */
+  private codeFailure: CodeFailure | undefined;
+  /** Looks at the application record run one after another, each after the call that asked for it. */
+  private refreshes: Promise<unknown> = Promise.resolve();
   private readonly controllers = new Map<string, ProcessController>();
   /** Life-cycle operations on one pid run one after another. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly subscriptions: Subscription[] = [];
   private readonly dataPlane: DataPlaneClient;
+  private readonly stateTypes = new StateTypeCheck();
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
 
@@ -146,54 +186,179 @@ export class RuntimeHost implements ProcessDirectory {
   }
 
   /**
-   * With deployed code: loads the application's newest version when it is newer than the newest
-   * loaded here (the heartbeat calls this). Older versions stay loaded for the processes that run them.
+   * Why this host cannot load its application's newest deployed code version, while it cannot;
+   * the host then creates no processes, and its heartbeat and health check say so.
+   */
+  get codeError(): HostCodeError | undefined {
+    return this.codeFailure && { version: this.codeFailure.version, message: this.codeFailure.message };
+  }
+
+  /**
+   * With deployed code: looks at the application record and loads its newest version when it is
+   * newer than the newest loaded here (the heartbeat calls this). Older versions stay loaded for
+   * the processes that run them. When the record names another incarnation, or none (the
+   * application was deleted), everything loaded of the old one is dropped first. A version that
+   * does not load is recorded in `codeError` and not tried again until a newer one is deployed
+   * (unless the cause may pass, e.g. the object store did not answer).
    * @returns the newest version loaded.
    */
-  async refreshCode(): Promise<number | undefined> {
-    if (!this.options.code) return undefined;
+  refreshCode(): Promise<number | undefined> {
+    if (!this.options.code) return Promise.resolve(undefined);
+    const run = this.refreshes.then(() => this.loadNewestCode());
+    this.refreshes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async loadNewestCode(): Promise<number> {
     const app = await this.options.registry.getApp(this.app);
-    if (app?.version !== undefined && app.version > this.newestVersion) {
-      const definitions = await this.definitionsOfVersion(app.version);
-      if (app.version > this.newestVersion) {
-        this.newestVersion = app.version;
-        this.definitionsNow = definitions;
+    if (app?.incarnation !== this.incarnation) await this.switchIncarnation(app?.incarnation);
+    if (!app || app.version === undefined || app.version <= this.newestVersion) return this.newestVersion;
+    if (this.codeFailure?.version === app.version && !this.codeFailure.retry) return this.newestVersion;
+    let definitions: Definitions;
+    try {
+      definitions = await this.definitionsOfVersion(app.version);
+    } catch (e) {
+      const retry = e instanceof PraasError && e.retryable;
+      const message = firstLine(e instanceof CodeLoadFailedError ? e.details['reason'] : e);
+      if (this.codeFailure?.version !== app.version || this.codeFailure.message !== message) {
         this.options.log?.(
-          `praas host ${this.id} loaded code version ${app.version}: ${this.processClasses.join(', ')}`,
+          `praas host ${this.id} cannot load code version ${app.version} of ${this.app}: ${e instanceof Error ? e.message : String(e)}`,
         );
       }
+      this.codeFailure = { version: app.version, message, retry };
+      return this.newestVersion;
+    }
+    if (app.version > this.newestVersion) {
+      this.newestVersion = app.version;
+      this.definitionsNow = definitions;
+      this.codeFailure = undefined;
+      this.options.log?.(`praas host ${this.id} loaded code version ${app.version}: ${this.processClasses.join(', ')}`);
     }
     return this.newestVersion;
   }
 
-  /** The classes of one code version, loaded once (concurrent callers share the load; a failed load is retried next time). */
+  /** Forgets the code of the incarnation loaded so far: the application of that name was deleted, or created anew. */
+  private async switchIncarnation(next: string | undefined): Promise<void> {
+    const previous = this.incarnation;
+    this.incarnation = next;
+    this.versions = new Map();
+    this.newestVersion = LOCAL_CODE;
+    this.definitionsNow = new Map();
+    this.codeFailure = undefined;
+    if (previous !== undefined) {
+      this.options.log?.(`praas host ${this.id} dropped the code of a deleted incarnation of ${this.app}`);
+    }
+    await this.options.code?.retain?.(next);
+  }
+
+  /**
+   * The classes of one code version of the current incarnation, loaded once (concurrent callers
+   * share the load; a failed load is tried again next time).
+   * @throws CodeLoadFailedError when the code does not load; the store's retryable error when it did not answer.
+   */
   private definitionsOfVersion(version: number): Promise<Definitions> {
-    let loaded = this.versions.get(version);
+    const versions = this.versions;
+    let loaded = versions.get(version);
     if (!loaded) {
       const code = this.options.code;
+      const incarnation = this.incarnation;
       if (!code) return Promise.resolve(this.definitionsNow);
-      loaded = code.load(version).then(definitionsOf);
-      this.versions.set(version, loaded);
+      if (incarnation === undefined) {
+        return Promise.reject(new CodeLoadFailedError(this.app, version, 'the application does not exist', this.id));
+      }
+      loaded = code
+        .load({ incarnation, version })
+        .then(definitionsOf)
+        .catch((e: unknown) => {
+          if (e instanceof PraasError && e.retryable) throw e;
+          throw new CodeLoadFailedError(this.app, version, firstLine(e), this.id);
+        });
+      versions.set(version, loaded);
       loaded.catch(() => {
-        if (this.versions.get(version) === loaded) this.versions.delete(version);
+        if (versions.get(version) === loaded) versions.delete(version);
       });
     }
     return loaded;
   }
 
   /**
-   * The classes a process runs with: those of the version it was created with. A record without a
-   * version (created from a local module) runs the newest code; a host with a local module runs
-   * every process with it.
+   * The classes a process runs with: those of the version it was created with, of its
+   * incarnation. A record without a version (created from a local module) runs the newest code; a
+   * host with a local module runs every process with it.
+   * @throws ProcessNotFoundError for a record left over from a deleted incarnation of the application.
    */
-  private definitionsFor(record: ProcessRecord): Promise<Definitions> {
-    if (!this.options.code) return Promise.resolve(this.definitionsNow);
-    return this.definitionsOfVersion(record.version ?? this.newestVersion);
+  private async definitionsFor(record: ProcessRecord): Promise<Definitions> {
+    if (!this.options.code) return this.definitionsNow;
+    if (record.incarnation !== undefined && record.incarnation !== this.incarnation) {
+      // This host may not have seen yet that the application was created anew: look.
+      await this.refreshCode();
+      if (record.incarnation !== this.incarnation) throw new ProcessNotFoundError(this.app, record.pid);
+    }
+    if (record.version === undefined) {
+      this.assertNewestCode();
+      return this.definitionsNow;
+    }
+    return this.definitionsOfVersion(record.version);
   }
 
+  /** With deployed code: fails unless the newest version is loaded here. */
+  private assertNewestCode(): void {
+    if (!this.options.code) return;
+    if (this.codeFailure) {
+      throw new CodeLoadFailedError(this.app, this.codeFailure.version, this.codeFailure.message, this.id);
+    }
+    if (this.newestVersion === LOCAL_CODE) {
+      throw new UnavailableError(
+        `host ${this.id} has no code of '${this.app}' yet; deploy it with praas-framework deploy --gateway URL`,
+        { details: { app: this.app, host: this.id } },
+      );
+    }
+  }
+
+  /**
+   * A host with a local module registers its application when it starts: it creates it with the
+   * module's classes and their function names (for invoke routing) when it is missing (marked
+   * `createdByHost`, so that a later `createApp` takes it over rather than failing), and fills in
+   * the classes of one created without any and without deployed code. An application created with
+   * classes, or deployed, is left as it is.
+   */
+  private async registerApp(): Promise<void> {
+    const { registry } = this.options;
+    const classes = [...this.processClasses].sort();
+    const functions = this.functions;
+    for (;;) {
+      const found = await registry.getAppVersioned(this.app);
+      if (found && (found.record.processClasses.length > 0 || found.record.version !== undefined)) return;
+      const record: AppRecord = found
+        ? { ...found.record, processClasses: classes, functions }
+        : {
+            name: this.app,
+            incarnation: newId(),
+            createdAt: Date.now(),
+            processClasses: classes,
+            functions,
+            createdByHost: this.id,
+          };
+      if ((await registry.updateApp(record, found?.revision ?? 0)) !== undefined) {
+        this.options.log?.(
+          `praas host ${this.id} ${found ? 'registered its classes with' : 'created'} application ${this.app}: ${classes.join(', ')}`,
+        );
+        return;
+      }
+    }
+  }
+
+  /**
+   * Starts serving: with a local module, registers the application first; with deployed code,
+   * loads the newest version first. A host whose newest version does not load starts all the same:
+   * it reports why (`codeError`, its heartbeat), answers creates with CODE_LOAD_FAILED, and loads
+   * the next version deployed.
+   * @throws InvalidArgumentError with deployed code, when the application has no deployed version.
+   */
   async start(): Promise<void> {
     const { transport } = this.options;
-    if (this.options.code && (await this.refreshCode()) === LOCAL_CODE) {
+    if (this.options.processes) await this.registerApp();
+    if (this.options.code && (await this.refreshCode()) === LOCAL_CODE && !this.codeFailure) {
       throw new InvalidArgumentError(
         `application '${this.app}' has no deployed code yet; deploy it with praas-framework deploy --gateway URL`,
         { app: this.app },
@@ -254,12 +419,28 @@ export class RuntimeHost implements ProcessDirectory {
     return [...this.controllers.values()];
   }
 
-  /** Creates a fresh process; fails when the pid is taken. */
-  create(pid: string, processClass: string): Promise<ProcessInfo> {
+  /**
+   * Creates a fresh process; fails when the pid is taken. With deployed code, `incarnation` is the
+   * application incarnation the gateway created it for: a host that has not seen it yet looks at
+   * the application record first, so it never creates a process with the code of a deleted one.
+   * @throws CodeLoadFailedError when the application's newest code does not load here.
+   */
+  async create(pid: string, processClass: string, incarnation?: string): Promise<ProcessInfo> {
     validateName('pid', pid);
+    if (this.options.code && incarnation !== undefined && incarnation !== this.incarnation) {
+      await this.refreshCode();
+      if (incarnation !== this.incarnation) {
+        throw new UnavailableError(
+          `application '${this.app}' was deleted or created anew while process '${pid}' was being created; try again`,
+          { details: { app: this.app, pid } },
+        );
+      }
+    }
+    this.assertNewestCode();
     const definition = this.definitionsNow.get(processClass);
     if (!definition) throw new ProcessClassNotFoundError(this.app, processClass, this.processClasses);
     const version = this.codeVersion;
+    const code = version === undefined ? {} : { version, incarnation: this.incarnation! };
     return this.locked(pid, async () => {
       const { registry } = this.options;
       const existing = await registry.getProcessVersioned(this.app, pid);
@@ -273,7 +454,7 @@ export class RuntimeHost implements ProcessDirectory {
           status: 'swapping-in',
           host: this.id,
           generation: 0,
-          ...(version === undefined ? {} : { version }),
+          ...code,
           updatedAt: Date.now(),
         },
         existing?.revision ?? 0,
@@ -282,7 +463,7 @@ export class RuntimeHost implements ProcessDirectory {
       try {
         // A reused pid must not inherit a deleted predecessor's snapshots or queued traffic.
         await this.snapshots.deleteAll(this.app, pid);
-        const controller = await ProcessController.start(this.controllerDeps(pid, definition, version));
+        const controller = await ProcessController.start(this.controllerDeps(pid, definition, code));
         this.controllers.set(pid, controller);
         return this.info(controller);
       } catch (e) {
@@ -296,19 +477,32 @@ export class RuntimeHost implements ProcessDirectory {
    * Makes a process active: a no-op when it is active here; when another live host holds it, that
    * host's info (activation requests reach any host of the application's queue group); else it is
    * claimed in the registry with a compare-and-set, so only one host swaps it in, and swapped in
-   * here from its newest snapshot.
+   * here from its newest snapshot. When this host cannot load the process's code, it hands the
+   * activation on to a live host that reports no code error (unless it was handed on already).
+   * @throws CodeLoadFailedError when neither this host nor another can load the process's code.
    */
-  activate(pid: string): Promise<ProcessInfo> {
+  activate(pid: string, options: { forwarded?: boolean } = {}): Promise<ProcessInfo> {
     validateName('pid', pid);
     return this.locked(pid, async () => {
       const current = this.controllers.get(pid);
       if (current && current.status === 'active') return this.info(current);
-      const claim = await this.claim(pid);
+      let claim: Claim;
+      try {
+        claim = await this.claim(pid);
+      } catch (e) {
+        if (options.forwarded || !(e instanceof CodeLoadFailedError)) throw e;
+        const taken = await this.handOn(pid);
+        if (taken) return taken;
+        throw e;
+      }
       if (!claim.won) return claim.holder;
       const definition = (await this.definitionsFor(claim.previous)).get(claim.previous.processClass)!;
-      const version = this.options.code ? (claim.previous.version ?? this.newestVersion) : undefined;
+      const { version, incarnation } = claim.previous;
+      const code = this.options.code
+        ? { version: version ?? this.newestVersion, incarnation: incarnation ?? this.incarnation! }
+        : {};
       try {
-        const controller = await ProcessController.start(this.controllerDeps(pid, definition, version));
+        const controller = await ProcessController.start(this.controllerDeps(pid, definition, code));
         this.controllers.set(pid, controller);
         return this.info(controller);
       } catch (e) {
@@ -319,6 +513,35 @@ export class RuntimeHost implements ProcessDirectory {
         throw e;
       }
     });
+  }
+
+  /**
+   * Hands an activation this host cannot serve (it cannot load the process's code) on to the live
+   * hosts that report no code error, least loaded first; the first that activates it answers.
+   * @returns undefined when none could.
+   */
+  private async handOn(pid: string): Promise<ProcessInfo | undefined> {
+    const now = Date.now();
+    const peers = (await this.options.registry.listHosts(this.app))
+      .filter((h) => h.id !== this.id && h.codeError === undefined && this.fresh(h, now))
+      .sort((a, b) => a.activeProcesses - b.activeProcesses);
+    const request: ControlRequest = { op: 'activate', app: this.app, pid, forwarded: true };
+    for (const peer of peers) {
+      let reply: ReplyEnvelope;
+      try {
+        reply = decodeReply(
+          await this.options.transport.request(hostSubject(this.app, peer.id), encodeWire(request), {
+            timeoutMs: this.options.claimTimeoutMs ?? 30_000,
+          }),
+        );
+      } catch (e) {
+        if (e instanceof NoRespondersError) continue;
+        throw e;
+      }
+      if (reply.ok) return decodeWire<ProcessInfo>(reply.data!, 'activation reply');
+      if (reply.error.code !== CodeLoadFailedError.code) throw fromWireError(reply.error);
+    }
+    return undefined;
   }
 
   /** Claims a process for this host, or names the live host that holds it. */
@@ -380,7 +603,11 @@ export class RuntimeHost implements ProcessDirectory {
   private async hostAlive(hostId: string): Promise<boolean> {
     const hosts = await this.options.registry.listHosts(this.app);
     const host = hosts.find((h) => h.id === hostId);
-    return host !== undefined && Date.now() - host.heartbeatAt <= (this.options.hostStaleMs ?? 10_000);
+    return host !== undefined && this.fresh(host, Date.now());
+  }
+
+  private fresh(host: HostRecord, now: number): boolean {
+    return now - host.heartbeatAt <= (this.options.hostStaleMs ?? 10_000);
   }
 
   /** Swaps a process hosted here out; returns its record afterwards. */
@@ -438,7 +665,11 @@ export class RuntimeHost implements ProcessDirectory {
     };
   }
 
-  private controllerDeps(pid: string, definition: ProcessDefinition, codeVersion: number | undefined) {
+  private controllerDeps(
+    pid: string,
+    definition: ProcessDefinition,
+    code: { readonly version?: number; readonly incarnation?: string },
+  ) {
     return {
       app: this.app,
       pid,
@@ -447,10 +678,12 @@ export class RuntimeHost implements ProcessDirectory {
       transport: this.options.transport,
       registry: this.options.registry,
       snapshots: this.snapshots,
+      stateTypes: this.stateTypes,
       directory: this,
       dataPlane: this.dataPlane,
       ...(this.options.controller ? { options: this.options.controller } : {}),
-      ...(codeVersion === undefined ? {} : { codeVersion }),
+      ...(code.version === undefined ? {} : { codeVersion: code.version }),
+      ...(code.incarnation === undefined ? {} : { incarnation: code.incarnation }),
     };
   }
 
@@ -480,9 +713,9 @@ export class RuntimeHost implements ProcessDirectory {
   private control(request: ControlRequest): Promise<ProcessInfo | ProcessInfo[] | undefined> {
     switch (request.op) {
       case 'create':
-        return this.create(request.pid, request.processClass ?? '');
+        return this.create(request.pid, request.processClass ?? '', request.incarnation);
       case 'activate':
-        return this.activate(request.pid);
+        return this.activate(request.pid, { forwarded: request.forwarded === true });
       case 'swap':
         return this.swapOut(request.pid);
       case 'checkpoint':
@@ -505,6 +738,7 @@ export class RuntimeHost implements ProcessDirectory {
       functions: this.functions,
       memoryBytes: process.memoryUsage().rss,
       ...(this.options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: this.options.memoryBudgetBytes }),
+      ...(this.codeFailure ? { codeError: this.codeError! } : {}),
       processes: this.list()
         .filter((c) => c.status === 'active')
         .map((c) => ({

@@ -71,22 +71,21 @@ export function readHostConfig(env: Env): HostConfig {
 
 /**
  * Loads a compiled CommonJS module and returns its exported `@Process` classes.
+ * @param label what the module is, for messages (default `PRAAS_MODULE '<path>'`).
  * @throws InvalidArgumentError when the module cannot be loaded or exports no process class.
  */
-export function loadProcessClasses(modulePath: string): Constructor[] {
+export function loadProcessClasses(modulePath: string, label = `PRAAS_MODULE '${modulePath}'`): Constructor[] {
   let exported: unknown;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is only known at run time
     exported = require(modulePath);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new InvalidArgumentError(`cannot load PRAAS_MODULE '${modulePath}': ${reason}`, { modulePath });
+    throw new InvalidArgumentError(`cannot load ${label}: ${reason}`, { modulePath });
   }
   const classes = Object.values((exported ?? {}) as Record<string, unknown>).filter(isProcessClass);
   if (classes.length === 0) {
-    throw new InvalidArgumentError(`PRAAS_MODULE '${modulePath}' exports no class decorated with @Process`, {
-      modulePath,
-    });
+    throw new InvalidArgumentError(`${label} exports no class decorated with @Process`, { modulePath });
   }
   return classes;
 }

@@ -3,7 +3,7 @@ import { NatsKvRegistry, NatsTransport, newId } from '@praas/framework';
 import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
 import { swapStoreFromEnv } from '../storage/swap-store-from-env';
-import { serveHealth } from './health-server';
+import { serveHealth, type HealthStatus } from './health-server';
 import { loadProcessClasses, readHostConfig } from './host-config';
 
 export interface RunHostOptions {
@@ -21,7 +21,7 @@ waits for the first version, and loads newer ones as they are deployed.
 
 environment: PRAAS_NATS_URL (required), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR, PRAAS_HOST_ID,
   PRAAS_S3_ENDPOINT + PRAAS_S3_ACCESS_KEY + PRAAS_S3_SECRET_KEY [+ PRAAS_S3_BUCKET] or PRAAS_SWAP_DIR,
-  PRAAS_HEALTH_PORT (serves GET /healthz), PRAAS_HEARTBEAT_MS, PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES`;
+  PRAAS_HEALTH_PORT (serves GET /healthz: 503 while the deployed code does not load), PRAAS_HEARTBEAT_MS, PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES`;
 
 function flagsToEnv(argv: readonly string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
@@ -43,10 +43,15 @@ function flagsToEnv(argv: readonly string[], env: NodeJS.ProcessEnv): NodeJS.Pro
 
 /**
  * A runtime host as an OS process (DESIGN §3, §7): hosts the `@Process` classes of the module for
- * one application on NATS, swapping to S3 or a directory. Prints one ready line; on SIGTERM or
- * SIGINT swaps every process out and resolves with 0. With PRAAS_HEALTH_PORT it answers
- * `GET /healthz` for container health checks and Kubernetes probes, in the gateway's JSON: 200
- * `{ "status": "ok" }` while serving, 503 with the error format (and the reason) otherwise.
+ * one application on NATS, swapping to S3 or a directory; a host with a module creates its
+ * application in the registry when it is missing. Prints one ready line (`... serving <app> on
+ * ...`, or `... cannot run <app> ...` when the deployed code does not load: the host stays up,
+ * reports why, and loads the next version deployed); on SIGTERM or SIGINT swaps every process out
+ * and resolves with 0. With PRAAS_HEALTH_PORT it answers `GET /healthz` from the start, for
+ * container health checks and Kubernetes probes, in the gateway's JSON: 200 `{ "status": "ok" }`
+ * while serving, 200 `{ "status": "waiting", "message": ... }` while waiting for the first
+ * deployment, 503 with the error format and the reason while starting, stopping, not connected to
+ * NATS, or when the newest deployed code does not load.
  * @returns the exit code: 0 after a signal, 2 for bad arguments, 1 when the host could not start or stop.
  */
 export async function runHost(options: RunHostOptions = {}): Promise<number> {
@@ -59,12 +64,26 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     err(e instanceof Error ? e.message : String(e));
     return 2;
   }
-  let host: RuntimeHost;
-  let transport: NatsTransport;
+  let host: RuntimeHost | undefined;
+  let transport: NatsTransport | undefined;
   let registry: NatsKvRegistry;
   let health: Server | undefined;
-  // Listening from the start: a host still waiting for its first deployment stops on a signal too.
+  let app = '';
+  /** Set once the configuration is read: the host runs deployed code, so it may wait for a deployment. */
+  let deployedCode = false;
   let stopRequested = false;
+  const status = (): HealthStatus => {
+    if (stopRequested) return { healthy: false, reason: 'the host is stopping: it swaps its processes out' };
+    if (!transport) return { healthy: false, reason: 'the host is starting: it connects to NATS' };
+    if (transport.connection.isClosed()) return { healthy: false, reason: 'the host is not connected to NATS' };
+    if (!host && !deployedCode) return { healthy: false, reason: 'the host is starting: it registers its classes' };
+    if (!host) return { healthy: true, waiting: `waiting for the first deployment of ${app}` };
+    const error = host.codeError;
+    if (error)
+      return { healthy: false, reason: `cannot load code version ${error.version} of ${app}: ${error.message}` };
+    return { healthy: true };
+  };
+  // Listening from the start: a host still waiting for its first deployment stops on a signal too.
   let onSignal = (): void => undefined;
   const stopped = new Promise<void>((resolve) => {
     onSignal = (): void => {
@@ -80,6 +99,11 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
   };
   try {
     const config = readHostConfig(env);
+    app = config.app;
+    deployedCode = config.modulePath === undefined;
+    // Up from the start, so that a host waiting for its code, or whose code does not load, answers too.
+    const healthPort = env['PRAAS_HEALTH_PORT']?.trim();
+    if (healthPort) health = await serveHealth(Number(healthPort), status);
     const processes = config.modulePath === undefined ? undefined : loadProcessClasses(config.modulePath);
     const store = swapStoreFromEnv(env);
     transport = await NatsTransport.connect({
@@ -93,15 +117,17 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
       !(await waitForDeployment(registry, config.app, hostId, config, out, () => stopRequested))
     ) {
       unlisten();
+      health?.close();
       await registry.close();
       await transport.close();
       return 0;
     }
-    host = new RuntimeHost({
+    const starting = new RuntimeHost({
       app: config.app,
       ...(processes === undefined
-        ? { code: new BundleLoader({ app: config.app, store, cacheDir: config.codeDir }), log: out }
+        ? { code: new BundleLoader({ app: config.app, store, cacheDir: config.codeDir }) }
         : { processes }),
+      log: out,
       transport,
       registry,
       store,
@@ -110,19 +136,20 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
       ...(config.hostStaleMs === undefined ? {} : { hostStaleMs: config.hostStaleMs }),
       ...(config.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: config.memoryBudgetBytes }),
     });
-    await host.start();
-    const healthPort = env['PRAAS_HEALTH_PORT']?.trim();
-    if (healthPort) {
-      health = await serveHealth(Number(healthPort), () => {
-        if (stopRequested) return 'the host is stopping: it swaps its processes out';
-        return transport.connection.isClosed() ? 'the host is not connected to NATS' : undefined;
-      });
-    }
+    await starting.start();
+    host = starting;
+    const broken = host.codeError;
     const version = host.codeVersion === undefined ? '' : ` (code version ${host.codeVersion})`;
-    out(`praas host ${host.id} serving ${host.app} on ${config.natsUrl}${version}`);
+    if (broken) {
+      out(
+        `praas host ${host.id} cannot run ${host.app} on ${config.natsUrl}: cannot load code version ${broken.version}: ` +
+          `${broken.message}; it loads the next version deployed`,
+      );
+    } else out(`praas host ${host.id} serving ${host.app} on ${config.natsUrl}${version}`);
   } catch (e) {
     err(`praas host failed to start: ${e instanceof Error ? e.message : String(e)}`);
     unlisten();
+    health?.close();
     return 1;
   }
   await stopped;

@@ -56,6 +56,7 @@ import {
   type SnapshotContent,
 } from '../state/snapshot';
 import type { SnapshotRepository } from '../state/snapshot-repository';
+import type { StateTypeCheck } from '../state/state-type-check';
 import {
   TriggerEngine,
   type Contribution,
@@ -86,11 +87,15 @@ export interface ProcessControllerDeps {
   readonly transport: Transport;
   readonly registry: Registry;
   readonly snapshots: SnapshotRepository;
+  /** Warns about class instances in fields that a swap would turn into plain objects; shared by a host's processes. */
+  readonly stateTypes: StateTypeCheck;
   readonly directory: ProcessDirectory;
   readonly dataPlane: DataPlaneClient;
   readonly options?: ProcessControllerOptions;
   /** Deployed code version the definition comes from; recorded in the registry so the process swaps back in with it. */
   readonly codeVersion?: number;
+  /** The application incarnation of `codeVersion`; recorded beside it. */
+  readonly incarnation?: string;
 }
 
 const BACKUP_BATCH = 256;
@@ -131,6 +136,12 @@ export class ProcessController implements ContextHost {
 
   private backupCursor = 0;
   private drainChain: Promise<void> = Promise.resolve();
+  /**
+   * True while a swap-out is attempted: queued invocations and function messages stay in the
+   * backup queue (work started now could not finish before the snapshot). A failed attempt clears
+   * it and drains them at once; a successful one leaves them for the next swap-in.
+   */
+  private holdQueuedWork = false;
   private liveSubscription: Subscription | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
   /** The checkpoint being written, if any: checkpoints never overlap each other or a swap-out. */
@@ -265,7 +276,7 @@ export class ProcessController implements ContextHost {
           envelope = undefined; // Undecodable entries cannot be delivered; skipping keeps the queue moving.
         }
         const startsWork = envelope?.t === 'inv' || (envelope?.t === 'msg' && envelope.fn !== undefined);
-        if (startsWork && this.statusValue === 'swapping-out') return; // Left for the next swap-in.
+        if (startsWork && this.holdQueuedWork) return; // Left for the next swap-in, or for a failed swap-out.
         if (envelope?.t === 'msg') this.acceptMessage(envelope, true);
         else if (envelope?.t === 'inv') this.dispatch(envelope, { queued: true });
         this.backupCursor = entry.seq;
@@ -568,6 +579,7 @@ export class ProcessController implements ContextHost {
       status: this.statusValue,
       generation: this.generationValue,
       ...(this.deps.codeVersion === undefined ? {} : { version: this.deps.codeVersion }),
+      ...(this.deps.incarnation === undefined ? {} : { incarnation: this.deps.incarnation }),
       updatedAt: Date.now(),
       ...(this.statusValue === 'active' || this.statusValue === 'swapping-out' ? { host: this.deps.hostId } : {}),
     };
@@ -583,14 +595,16 @@ export class ProcessController implements ContextHost {
   async swapOut(): Promise<number> {
     if (this.statusValue !== 'active') throw new ProcessUnavailableError(this.app, this.pid, this.statusValue);
     this.statusValue = 'swapping-out';
+    this.holdQueuedWork = true;
     await this.checkpointRunning?.catch(() => undefined);
     await this.publishRecord();
     if (!(await this.quiesce())) {
-      this.statusValue = 'active';
-      await this.publishRecord();
+      // Counted before the backlog is delivered, which starts calls and may fire triggers.
+      const running = this.gate.active;
       const waiters = this.triggers.liveWaiters();
+      await this.resumeAfterQuiesceFailed();
       throw new SwapFailedError(
-        `cannot swap out '${this.pid}': after ${this.drainTimeoutMs} ms ${this.gate.active} call(s) still run ` +
+        `cannot swap out '${this.pid}': after ${this.drainTimeoutMs} ms ${running} call(s) still run ` +
           `(is one waiting in recv?)${waiters ? ` and ${waiters} invocation(s) wait for a trigger to fire` : ''}`,
         { details: { app: this.app, pid: this.pid } },
       );
@@ -604,6 +618,8 @@ export class ProcessController implements ContextHost {
       const content = this.capture(generation, { copy: false });
       await this.deps.snapshots.commit(content.meta, encodeSnapshot(content), { collect: 'background' });
     } catch (e) {
+      // What was diverted to the backup queue meanwhile is taken before live traffic, as at a swap-in.
+      this.holdQueuedWork = false;
       await this.goLive(); // Thaws the triggers too.
       const reason = e instanceof Error ? e.message : String(e);
       throw new SwapFailedError(`swap-out of '${this.pid}' failed, the process stays active: ${reason}`, {
@@ -617,6 +633,23 @@ export class ProcessController implements ContextHost {
     await this.deps.transport.backup.trim(this.app, this.pid, this.backupCursor).catch(() => undefined);
     this.release();
     return generation;
+  }
+
+  /**
+   * The swap-out gave up before it stopped traffic: the live subscription and the backup watch are
+   * still open. What was diverted to the backup queue during the attempt is delivered first, in
+   * queue order, while new traffic still goes behind it; then the process takes live traffic again.
+   */
+  private async resumeAfterQuiesceFailed(): Promise<void> {
+    this.holdQueuedWork = false;
+    try {
+      await this.drainBackup();
+    } finally {
+      // Even when the drain failed (the queue could not be read): the process serves, and the backup
+      // watch or the next message with a gap takes the queue again; the drain's error reaches the caller.
+      this.statusValue = 'active';
+      await this.publishRecord();
+    }
   }
 
   /**
@@ -686,8 +719,12 @@ export class ProcessController implements ContextHost {
   private capture(generation: number, options: { copy: boolean }): SnapshotContent {
     const className = this.definition.name;
     const fields = this.definition.state.map((f) => {
+      const value = this.instance[f.field];
       try {
-        return [f.field, encodeParts(this.instance[f.field], `field ${className}.${f.field}`, options)] as const;
+        const encoded = this.deps.stateTypes.encodeField(className, f, value, (onClassInstance) =>
+          encodeParts(value, `field ${className}.${f.field}`, { ...options, onClassInstance }),
+        );
+        return [f.field, encoded] as const;
       } catch (e) {
         if (e instanceof EncodeError) throw e;
         throw new EncodeError(`field ${className}.${f.field}`, String(e), e);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import 'reflect-metadata';
 import {
+  ANY,
   batch,
   DataPlaneClient,
   decode,
@@ -12,6 +13,7 @@ import {
   Process,
   SELF,
   State,
+  SwapFailedError,
   unwrapReply,
   type Context,
   type Part,
@@ -19,6 +21,7 @@ import {
   type Transport,
 } from '@praas/framework';
 import { RuntimeHost } from '../host/runtime-host';
+import type { ProcessControllerOptions } from '../process/process-controller';
 import type { SwapStore } from '../storage/swap-store';
 
 /** What one call of a trigger function saw. */
@@ -54,12 +57,19 @@ export class Reducer {
   @Fn({ trigger: batch({ size: 100, maxWaitMs: 60 }) }) flushSoon(parts: Part<string>[]): string[] {
     return this.record('flushSoon', parts);
   }
+  @Fn({ trigger: batch({ size: 5, maxWaitMs: 100 }) }) flushFive(parts: Part<string>[]): string[] {
+    return this.record('flushFive', parts);
+  }
   @Fn({ trigger: multiSource({ count: 2 }) }) failing(parts: Part<string>[]): never {
     this.record('failing', parts);
     throw new Error(`reduce of ${parts.length} parts failed`);
   }
   @Fn() history(): TriggerCall[] {
     return this.calls;
+  }
+  /** Runs until a message with `key` arrives: a call that keeps a swap-out from finishing. */
+  @Fn() async hold(key: string, ctx: Context): Promise<unknown> {
+    return (await ctx.recv(ANY, key)).data;
   }
   @Fn() async viaSelf(a: { key: string; value: string }, ctx: Context): Promise<string[]> {
     return ctx.invoke<string[]>(SELF, 'gather', a.value, { key: a.key });
@@ -90,6 +100,43 @@ export interface TriggerContractOptions {
   propertyRuns?: number;
 }
 
+/** A store whose next write can be held and then failed: a swap-out whose snapshot commit fails. */
+class StallingStore implements SwapStore {
+  private stall: { entered: () => void; released: Promise<void> } | undefined;
+
+  constructor(private readonly inner: SwapStore) {}
+
+  /** Holds the next `put` until `fail` is called, then rejects it; `entered` resolves once it is held. */
+  holdNextPut(): { entered: Promise<void>; fail: () => void } {
+    let entered!: () => void;
+    let fail!: () => void;
+    const enteredP = new Promise<void>((resolve) => (entered = resolve));
+    this.stall = { entered, released: new Promise<void>((resolve) => (fail = resolve)) };
+    return { entered: enteredP, fail };
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const stall = this.stall;
+    if (!stall) return this.inner.put(key, data);
+    this.stall = undefined;
+    stall.entered();
+    await stall.released;
+    throw new Error('store unavailable (test fault)');
+  }
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.inner.get(key);
+  }
+  list(prefix: string): Promise<string[]> {
+    return this.inner.list(prefix);
+  }
+  delete(keys: readonly string[]): Promise<void> {
+    return this.inner.delete(keys);
+  }
+  describe(): string {
+    return `stalling ${this.inner.describe()}`;
+  }
+}
+
 let unique = 0;
 
 /**
@@ -104,28 +151,33 @@ export function triggerContract(name: string, options: TriggerContractOptions): 
     let h1: RuntimeHost;
     let h2: RuntimeHost;
     let client: DataPlaneClient;
+    let clientTransport: Transport;
+    let store: StallingStore;
     const clientEpoch = newId();
     let clientSeq = 0;
 
+    const host = async (id: string, controller: ProcessControllerOptions = {}): Promise<RuntimeHost> => {
+      const h = new RuntimeHost({
+        app,
+        processes: [Reducer, Feeder],
+        transport: await env.transport(),
+        registry: env.registry,
+        store,
+        hostId: id,
+        controller,
+      });
+      await h.start();
+      return h;
+    };
+
     beforeEach(async () => {
       env = await options.create();
+      store = new StallingStore(env.store);
       app = `trig${process.pid}x${unique++}`;
-      const host = async (id: string, controller = {}): Promise<RuntimeHost> => {
-        const h = new RuntimeHost({
-          app,
-          processes: [Reducer, Feeder],
-          transport: await env.transport(),
-          registry: env.registry,
-          store: env.store,
-          hostId: id,
-          controller,
-        });
-        await h.start();
-        return h;
-      };
       h1 = await host('h1', { drainTimeoutMs: 300 });
       h2 = await host('h2', { drainTimeoutMs: 300 });
-      client = new DataPlaneClient(await env.transport(), env.registry, app);
+      clientTransport = await env.transport();
+      client = new DataPlaneClient(clientTransport, env.registry, app);
       await h1.create('r', 'Reducer');
       await h1.create('f1', 'Feeder');
       await h2.create('f2', 'Feeder');
@@ -160,7 +212,23 @@ export function triggerContract(name: string, options: TriggerContractOptions): 
         data: encode(value),
         fn,
       });
-    const history = (): Promise<TriggerCall[]> => invoke<TriggerCall[]>('r', 'history', null);
+    /** A message to the mailbox (no function). */
+    const post = (pid: string, key: string, value: string): Promise<void> =>
+      client.send(pid, {
+        t: 'msg',
+        id: newId(),
+        from: 'client:t',
+        epoch: clientEpoch,
+        seq: ++clientSeq,
+        key,
+        data: encode(value),
+      });
+    const history = (pid = 'r'): Promise<TriggerCall[]> => invoke<TriggerCall[]>(pid, 'history', null);
+    const callsOf = async (fn: string, pid = 'r'): Promise<string[][]> =>
+      (await history(pid)).filter((c) => c.fn === fn).map((c) => c.values);
+    /** Entries the backup queue of `pid` holds (this app's processes are fresh in every test). */
+    const backlog = async (pid: string): Promise<number> =>
+      (await clientTransport.backup.read(app, pid, 0, 1_000)).length;
     const hostOf = async (pid: string): Promise<RuntimeHost> =>
       (await env.registry.getProcess(app, pid))?.host === 'h2' ? h2 : h1;
     const swap = async (pid: string): Promise<void> => void (await (await hostOf(pid)).swapOut(pid));
@@ -269,6 +337,30 @@ export function triggerContract(name: string, options: TriggerContractOptions): 
         const waiting = invoke<string[]>('r', 'flushSoon', '2', 'b');
         assert.deepEqual(await waiting, ['1', '2']);
       });
+
+      it('never hands a call more than size messages when a swap-in drains a long backlog', async () => {
+        await swap('r');
+        const queued = Array.from({ length: 13 }, (_, i) => `q${i + 1}`);
+        for (const v of queued) await send('r', 'flush', 'q', v);
+        await until(async () => (await callsOf('flush')).flat().length >= 12, 'the batches of the backlog');
+        assert.deepEqual(await callsOf('flush'), [queued.slice(0, 4), queued.slice(4, 8), queued.slice(8, 12)]);
+        for (const v of ['q14', 'q15', 'q16']) await send('r', 'flush', 'q', v);
+        await until(async () => (await callsOf('flush')).length === 4, 'the fourth batch');
+        assert.deepEqual((await callsOf('flush'))[3], ['q13', 'q14', 'q15', 'q16'], 'the rest opened the next batch');
+      });
+
+      it('keeps batches within size, in order, when maxWaitMs passed while the process was swapped out', async () => {
+        await send('r', 'flushFive', 'a', 'a1');
+        await send('r', 'flushFive', 'a', 'a2');
+        await swap('r');
+        const queued = Array.from({ length: 12 }, (_, i) => `q${i + 1}`);
+        for (const v of queued) await send('r', 'flushFive', 'q', v);
+        await new Promise((r) => setTimeout(r, 150)); // Past the deadline of the partial batch.
+        await until(async () => (await callsOf('flushFive')).flat().length >= 14, 'every message delivered');
+        const calls = await callsOf('flushFive');
+        for (const c of calls) assert.ok(c.length <= 5, `a call got ${c.length} messages: ${JSON.stringify(calls)}`);
+        assert.deepEqual(calls.flat(), ['a1', 'a2', ...queued], 'each once, in arrival order');
+      });
     });
 
     describe('across swaps', () => {
@@ -318,6 +410,69 @@ export function triggerContract(name: string, options: TriggerContractOptions): 
         await send('r', 'gather', 'k', 'q3');
         await (await hostOf('r')).activate('r').catch(() => h1.activate('r'));
         assert.deepEqual(await queued, ['queued-invoke', 'q2', 'q3']);
+      });
+    });
+
+    describe('when a swap-out fails', () => {
+      it('delivers what it diverted as soon as it gives up waiting for a running call, in order, once', async () => {
+        // A drain timeout long enough for the test to divert traffic while the swap-out waits.
+        const patient = await host('h3', { drainTimeoutMs: 2_000 });
+        try {
+          await patient.create('p', 'Reducer');
+          const holding = invoke<string>('p', 'hold', 'release');
+          await until(async () => patient.local('p')?.busy === 1, 'the holding call');
+          const outcome = patient.swapOut('p').then(
+            () => 'swapped out',
+            (e: unknown) => e,
+          );
+          await until(async () => patient.local('p')?.status === 'swapping-out', 'the swap-out');
+          await send('p', 'gather', 'k', 'm1');
+          await send('p', 'gather', 'k', 'm2');
+          const contributor = invoke<string[]>('p', 'gather', 'i3', 'k');
+          const standard = invoke<TriggerCall[]>('p', 'history', null);
+          await until(async () => (await backlog('p')) === 4, 'the diverted traffic in the backup queue');
+          const failure = await outcome;
+          assert.ok(failure instanceof SwapFailedError, `the swap-out gave up: ${String(failure)}`);
+          assert.deepEqual(await contributor, ['m1', 'm2', 'i3']);
+          assert.ok(Array.isArray(await standard), 'the queued standard invocation is answered');
+          assert.equal(patient.local('p')?.status, 'active');
+          await post('p', 'release', 'go');
+          assert.equal(await holding, 'go');
+          const gathers = (await history('p')).filter((c) => c.fn === 'gather');
+          assert.deepEqual(
+            gathers.map((c) => c.values),
+            [['m1', 'm2', 'i3']],
+          );
+        } finally {
+          await patient.stop({ swapOut: false });
+        }
+      });
+
+      it('delivers what it diverted while the snapshot was written when the commit fails, in order, once', async () => {
+        await send('r', 'gather', 'k', 'm1');
+        const stall = store.holdNextPut();
+        const outcome = h1.swapOut('r').then(
+          () => 'swapped out',
+          (e: unknown) => e,
+        );
+        await stall.entered;
+        await send('r', 'gather', 'k', 'm2');
+        const contributor = invoke<string[]>('r', 'gather', 'i3', 'k');
+        const standard = invoke<TriggerCall[]>('r', 'history', null);
+        await send('r', 'flushSoon', 'b', 'b1');
+        await until(async () => (await backlog('r')) === 4, 'the diverted traffic in the backup queue');
+        stall.fail();
+        const failure = await outcome;
+        assert.ok(
+          failure instanceof SwapFailedError && /store unavailable/.test(failure.message),
+          `the commit failed: ${String(failure)}`,
+        );
+        assert.deepEqual(await contributor, ['m1', 'm2', 'i3']);
+        assert.ok(Array.isArray(await standard), 'the queued standard invocation is answered');
+        await until(async () => (await callsOf('flushSoon')).length === 1, 'the batch, after its maxWaitMs');
+        assert.deepEqual(await callsOf('flushSoon'), [['b1']]);
+        assert.deepEqual(await callsOf('gather'), [['m1', 'm2', 'i3']]);
+        assert.equal(h1.local('r')?.status, 'active');
       });
     });
 

@@ -46,12 +46,17 @@ export type Fire = (fn: FunctionDefinition, parts: readonly Contribution[], repl
 /**
  * Accumulates trigger messages per function (DESIGN §2): a multi-source function fires when
  * `count` messages with the same invocation key arrived, a batch function when `size` messages of
- * any key arrived; either fires with what it has `maxWaitMs` after the first one. Accumulations are
+ * any key arrived; either fires with what it has `maxWaitMs` after the first one. A call never gets
+ * more than `count` / `size` messages: the next one opens the next accumulation. Accumulations are
  * process state: `snapshot` and `restore` carry them across a swap. While frozen (a swap-out is
- * being written), nothing fires; completed or overdue accumulations fire when it thaws.
+ * being written, or a swap-in drains its backlog), nothing fires: accumulations that fill up are
+ * closed and wait, in order, and fire when it thaws, together with those whose time ran out.
  */
 export class TriggerEngine {
+  /** The open accumulation per function (and key, for multi-source). */
   private readonly pending = new Map<string, Accumulation>();
+  /** Accumulations that completed while frozen, in completion order; fired by `thaw`. */
+  private readonly ready: Accumulation[] = [];
   private readonly byId = new Map<string, Part>();
   private frozen = false;
 
@@ -78,17 +83,8 @@ export class TriggerEngine {
       return;
     }
     const key = fn.trigger.kind === 'multiSource' ? contribution.key : undefined;
-    const accKey = key === undefined ? fn.name : `${fn.name}\u0000${key}`;
-    let acc = this.pending.get(accKey);
-    if (!acc) {
-      acc = { fn: fn.name, key, firstAt: Date.now(), parts: [] };
-      this.pending.set(accKey, acc);
-      this.arm(accKey, acc);
-    }
     const part: Part = { ...contribution, waiters: waiter ? [waiter] : [] };
-    acc.parts.push(part);
-    this.byId.set(part.id, part);
-    if (acc.parts.length >= this.needed(acc.fn)) this.complete(accKey);
+    this.add(fn.name, key, Date.now(), part);
   }
 
   /** Callers that wait for a result right now (their deadline has not passed). */
@@ -114,11 +110,17 @@ export class TriggerEngine {
     for (const acc of this.pending.values()) clearTimeout(acc.timer);
   }
 
-  /** Resumes: fires what completed or ran out of time meanwhile, and re-arms the other timers. */
+  /**
+   * Resumes: fires, in order, what completed while frozen, then what ran out of time meanwhile,
+   * and re-arms the other timers.
+   */
   thaw(): void {
     this.frozen = false;
+    for (const acc of this.ready.splice(0)) this.start(acc);
+    const now = Date.now();
     for (const [accKey, acc] of [...this.pending]) {
-      if (acc.parts.length >= this.needed(acc.fn)) this.complete(accKey);
+      const maxWaitMs = this.maxWaitMs(acc.fn);
+      if (maxWaitMs !== undefined && acc.firstAt + maxWaitMs <= now) this.complete(accKey);
       else this.arm(accKey, acc);
     }
   }
@@ -128,11 +130,13 @@ export class TriggerEngine {
     this.freeze();
     for (const part of this.byId.values()) for (const w of part.waiters) w.sink(reply);
     this.pending.clear();
+    this.ready.length = 0;
     this.byId.clear();
   }
 
+  /** Every accumulation, closed ones first, in the order they fire. */
   snapshot(): PersistedAccumulation[] {
-    return [...this.pending.values()].map((acc) => ({
+    return [...this.ready, ...this.pending.values()].map((acc) => ({
       fn: acc.fn,
       ...(acc.key === undefined ? {} : { key: acc.key }),
       firstAt: acc.firstAt,
@@ -146,16 +150,34 @@ export class TriggerEngine {
     }));
   }
 
-  /** Restores accumulations (frozen: call `thaw` once the process takes traffic). */
+  /**
+   * Restores accumulations (frozen: call `thaw` once the process takes traffic). Parts are added
+   * again one by one, so an accumulation larger than its function now allows (a new version with a
+   * smaller `size` or `count`) is split into full calls in order, never handed over whole.
+   */
   restore(accumulations: readonly PersistedAccumulation[]): void {
     this.frozen = true;
     for (const a of accumulations) {
       if (!this.functions.has(a.fn)) continue; // The function no longer exists in this version.
-      const accKey = a.key === undefined ? a.fn : `${a.fn}\u0000${a.key}`;
-      const parts = a.parts.map((p) => ({ ...p, waiters: [] as LiveWaiter[] }));
-      this.pending.set(accKey, { fn: a.fn, key: a.key, firstAt: a.firstAt, parts });
-      for (const p of parts) this.byId.set(p.id, p);
+      for (const p of a.parts) {
+        if (this.byId.has(p.id)) continue;
+        this.add(a.fn, a.key, a.firstAt, { ...p, waiters: [] });
+      }
     }
+  }
+
+  /** Adds a part to the open accumulation of its function and key, opening one when there is none. */
+  private add(fnName: string, key: string | undefined, firstAt: number, part: Part): void {
+    const accKey = key === undefined ? fnName : `${fnName}\u0000${key}`;
+    let acc = this.pending.get(accKey);
+    if (!acc) {
+      acc = { fn: fnName, key, firstAt, parts: [] };
+      this.pending.set(accKey, acc);
+      this.arm(accKey, acc);
+    }
+    acc.parts.push(part);
+    this.byId.set(part.id, part);
+    if (acc.parts.length >= this.needed(fnName)) this.complete(accKey);
   }
 
   private needed(fnName: string): number {
@@ -165,23 +187,36 @@ export class TriggerEngine {
     return 1;
   }
 
+  private maxWaitMs(fnName: string): number | undefined {
+    const trigger = this.functions.get(fnName)?.trigger;
+    return trigger && trigger.kind !== 'standard' ? trigger.maxWaitMs : undefined;
+  }
+
   private arm(accKey: string, acc: Accumulation): void {
     if (this.frozen) return;
-    const trigger = this.functions.get(acc.fn)?.trigger;
-    const maxWaitMs = trigger && trigger.kind !== 'standard' ? trigger.maxWaitMs : undefined;
+    const maxWaitMs = this.maxWaitMs(acc.fn);
     if (maxWaitMs === undefined) return;
     clearTimeout(acc.timer);
     acc.timer = setTimeout(() => this.complete(accKey), Math.max(0, acc.firstAt + maxWaitMs - Date.now()));
   }
 
+  /**
+   * Closes the open accumulation of `accKey`: the next contribution opens a new one. Fires it, or
+   * while frozen keeps it for `thaw`.
+   */
   private complete(accKey: string): void {
-    if (this.frozen) return;
     const acc = this.pending.get(accKey);
-    const fn = acc && this.functions.get(acc.fn);
-    if (!acc || !fn) return;
+    if (!acc) return;
     this.pending.delete(accKey);
     clearTimeout(acc.timer);
+    if (this.frozen) this.ready.push(acc);
+    else this.start(acc);
+  }
+
+  private start(acc: Accumulation): void {
+    const fn = this.functions.get(acc.fn);
     for (const p of acc.parts) this.byId.delete(p.id);
+    if (!fn) return; // Not reached: only functions of this definition are accumulated (see `restore`).
     const parts = acc.parts;
     this.fire(fn, parts, (reply) => {
       for (const p of parts) {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { serveHealth } from '../../src/main/health-server';
+import { serveHealth, type HealthStatus } from '../../src/main/health-server';
 
 describe('runtime host health endpoint', function () {
-  let reason: string | undefined;
+  let now: HealthStatus;
   let base: string;
   let close: () => Promise<void>;
   beforeEach(async function () {
-    reason = undefined;
-    const server = await serveHealth(0, () => reason);
+    now = { healthy: true };
+    const server = await serveHealth(0, () => now);
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     close = () => new Promise((resolve) => server.close(() => resolve()));
   });
@@ -27,13 +27,34 @@ describe('runtime host health endpoint', function () {
     });
   });
 
-  it('answers 503 with the error format and the reason while unhealthy', async function () {
-    reason = 'the host is not connected to NATS';
-    const { status, body } = await get('/healthz');
-    assert.equal(status, 503);
-    assert.deepEqual(body, {
+  it('answers 200 saying so while the host waits for the first deployment', async function () {
+    now = { healthy: true, waiting: 'waiting for the first deployment of tally' };
+    assert.deepEqual(await get('/healthz'), {
+      status: 200,
+      type: 'application/json; charset=utf-8',
+      body: { status: 'waiting', message: 'waiting for the first deployment of tally' },
+    });
+  });
+
+  it('answers 503 with the error format and the reason while unhealthy, asking at every request', async function () {
+    now = { healthy: false, reason: 'the host is not connected to NATS' };
+    const disconnected = await get('/healthz');
+    assert.equal(disconnected.status, 503);
+    assert.deepEqual(disconnected.body, {
       error: { code: 'UNAVAILABLE', message: 'the host is not connected to NATS', details: {} },
     });
+    now = { healthy: false, reason: "cannot load code version 1 of tally: Cannot find module 'left-pad'" };
+    const broken = await get('/healthz');
+    assert.equal(broken.status, 503);
+    assert.deepEqual(broken.body, {
+      error: {
+        code: 'UNAVAILABLE',
+        message: "cannot load code version 1 of tally: Cannot find module 'left-pad'",
+        details: {},
+      },
+    });
+    now = { healthy: true };
+    assert.equal((await get('/healthz')).status, 200);
   });
 
   it('answers other paths and methods with the error format', async function () {
@@ -43,5 +64,12 @@ describe('runtime host health endpoint', function () {
     const posted = await get('/healthz', 'POST');
     assert.equal(posted.status, 405);
     assert.equal((posted.body as { error: { code: string } }).error.code, 'METHOD_NOT_ALLOWED');
+  });
+
+  it('refuses a port that is not a port number', async function () {
+    await assert.rejects(
+      serveHealth(70_000, () => ({ healthy: true })),
+      /must be a port number, got '70000'/,
+    );
   });
 });

@@ -8,7 +8,7 @@ import { UsageError } from '../usage-error';
 /** What the commands need of a gateway; `PraasClient` in the CLI, a stand-in in tests. */
 export type GatewayClient = Pick<
   PraasClient,
-  'invoke' | 'listProcesses' | 'swapProcess' | 'deleteProcess' | 'deleteApp'
+  'invoke' | 'getApp' | 'listProcesses' | 'swapProcess' | 'deleteProcess' | 'deleteApp'
 >;
 
 type Out = (line: string) => void;
@@ -102,13 +102,22 @@ export function processTable(processes: readonly ProcessInfo[]): string[] {
   );
 }
 
-/** `praas-framework ps <app>`: the application's processes as a table, or a JSON array with --json. */
+/**
+ * `praas-framework ps <app>`: the application's processes as a table, then a line for each runtime
+ * host that cannot load the application's code, with the reason; or the processes as a JSON array
+ * with --json (the hosts' code errors are in `GET /v1/apps/<app>`).
+ */
 export async function psCommand(args: ParsedArgs, client: GatewayClient, out: Out): Promise<void> {
   const [app] = positionals(args, 'ps', ['app'], [], 'my-app');
   const processes = await client.listProcesses(nameArgument('application', app!));
-  if (args.switches.has('json')) out(json(processes));
-  else if (processes.length === 0) out(`application '${app}' has no processes`);
+  if (args.switches.has('json')) {
+    out(json(processes));
+    return;
+  }
+  if (processes.length === 0) out(`application '${app}' has no processes`);
   else processTable(processes).forEach((line) => out(line));
+  for (const e of (await client.getApp(app!)).codeErrors ?? [])
+    out(`host ${e.host} cannot load code version ${e.version}: ${e.message}`);
 }
 
 /** `praas-framework swap <app> <pid>`: swaps the process out now; prints where its state went. */

@@ -7,6 +7,7 @@ import type {
   ProcessRecord,
   Registry,
   RegistryWatchOptions,
+  VersionedAppRecord,
   VersionedProcessRecord,
 } from '../registry';
 
@@ -25,13 +26,20 @@ interface Deletion {
   readonly revision: number;
 }
 
+/** The error for an expected revision that cannot be one; undefined when it can. */
+function revisionError(expectedRevision: number): InvalidArgumentError | undefined {
+  return Number.isSafeInteger(expectedRevision) && expectedRevision >= 0
+    ? undefined
+    : new InvalidArgumentError(`expectedRevision must be a non-negative integer, got ${String(expectedRevision)}`);
+}
+
 type Delivery = (event: ProcessEvent) => void;
 
 /** The registry in memory, for the embedded mode and unit tests. */
 export class MemoryRegistry implements Registry {
-  private readonly apps = new Map<string, AppRecord>();
+  private readonly apps = new Map<string, VersionedAppRecord>();
   private readonly processes = new Map<string, Map<string, VersionedProcessRecord>>();
-  /** One counter for all process writes and deletions, like the sequence of a KV bucket's stream. */
+  /** One counter for all application and process writes and deletions, like the sequence of a KV bucket's stream. */
   private revision = 0;
   private readonly hosts = new Map<string, Map<string, HostRecord>>();
   private readonly watchers = new Map<string, Set<Delivery>>();
@@ -50,19 +58,29 @@ export class MemoryRegistry implements Registry {
   }
 
   putApp(record: AppRecord): Promise<void> {
-    this.apps.set(record.name, record);
+    this.apps.set(record.name, { record, revision: ++this.revision });
     return Promise.resolve();
   }
   getApp(name: string): Promise<AppRecord | undefined> {
+    return Promise.resolve(this.apps.get(name)?.record);
+  }
+  getAppVersioned(name: string): Promise<VersionedAppRecord | undefined> {
     return Promise.resolve(this.apps.get(name));
   }
+  updateApp(record: AppRecord, expectedRevision: number): Promise<number | undefined> {
+    const invalid = revisionError(expectedRevision);
+    if (invalid) return Promise.reject(invalid);
+    if ((this.apps.get(record.name)?.revision ?? 0) !== expectedRevision) return Promise.resolve(undefined);
+    const revision = ++this.revision;
+    this.apps.set(record.name, { record, revision });
+    return Promise.resolve(revision);
+  }
   listApps(): Promise<AppRecord[]> {
-    return Promise.resolve([...this.apps.values()]);
+    return Promise.resolve([...this.apps.values()].map((v) => v.record));
   }
   deleteApp(name: string): Promise<void> {
     this.apps.delete(name);
     this.processes.delete(name);
-    this.hosts.delete(name);
     for (const [key, d] of this.deletions) if (d.app === name) this.deletions.delete(key);
     this.appsDeletedAt.set(name, ++this.revision);
     return Promise.resolve();
@@ -96,11 +114,8 @@ export class MemoryRegistry implements Registry {
     return Promise.resolve(this.processes.get(app)?.get(pid));
   }
   updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined> {
-    if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
-      return Promise.reject(
-        new InvalidArgumentError(`expectedRevision must be a non-negative integer, got ${String(expectedRevision)}`),
-      );
-    }
+    const invalid = revisionError(expectedRevision);
+    if (invalid) return Promise.reject(invalid);
     const current = this.processes.get(record.app)?.get(record.pid)?.revision ?? 0;
     return Promise.resolve(current === expectedRevision ? this.store(record) : undefined);
   }

@@ -10,6 +10,7 @@ import type {
   ProcessRecord,
   Registry,
   RegistryWatchOptions,
+  VersionedAppRecord,
   VersionedProcessRecord,
 } from '../registry';
 
@@ -55,7 +56,7 @@ const isValue = (entry: KvEntry | null): entry is KvEntry => entry !== null && e
  * @example
  * ```ts
  * const registry = await NatsKvRegistry.connect({ servers: 'nats://127.0.0.1:4222' });
- * await registry.putApp({ name: 'demo', createdAt: Date.now(), processClasses: ['Counter'] });
+ * await registry.putApp({ name: 'demo', incarnation: newId(), createdAt: Date.now(), processClasses: ['Counter'] });
  * await registry.close();
  * ```
  */
@@ -127,17 +128,25 @@ export class NatsKvRegistry implements Registry {
     await this.apps.put(appKey(record.name), toBytes(record));
   }
   async getApp(name: string): Promise<AppRecord | undefined> {
+    return (await this.getAppVersioned(name))?.record;
+  }
+  async getAppVersioned(name: string): Promise<VersionedAppRecord | undefined> {
     const entry = await this.apps.get(appKey(name));
-    return isValue(entry) ? fromEntry<AppRecord>(entry) : undefined;
+    return isValue(entry) ? { record: fromEntry<AppRecord>(entry), revision: entry.revision } : undefined;
+  }
+  updateApp(record: AppRecord, expectedRevision: number): Promise<number | undefined> {
+    return this.compareAndSet(this.apps, appKey(record.name), record, expectedRevision);
   }
   async listApps(): Promise<AppRecord[]> {
     return (await this.lastValues(this.apps, '>')).map((e) => fromEntry<AppRecord>(e));
   }
-  /** Removes the application with all its process and host records (without process events, like the memory registry). */
+  /**
+   * Removes the application with all its process records (without process events, like the memory
+   * registry); host records stay (see `Registry.deleteApp`).
+   */
   async deleteApp(name: string): Promise<void> {
     await this.apps.delete(appKey(name));
     await this.purgeKeys(this.processes, keysOf(name));
-    await this.purgeKeys(this.hosts, keysOf(name));
   }
 
   async putProcess(record: ProcessRecord): Promise<void> {
@@ -150,21 +159,8 @@ export class NatsKvRegistry implements Registry {
     const entry = await this.processes.get(processKey(app, pid));
     return isValue(entry) ? { record: fromEntry<ProcessRecord>(entry), revision: entry.revision } : undefined;
   }
-  async updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined> {
-    if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
-      throw new InvalidArgumentError(
-        `expectedRevision must be a non-negative integer, got ${String(expectedRevision)}`,
-      );
-    }
-    const key = processKey(record.app, record.pid);
-    try {
-      return expectedRevision === 0
-        ? await this.processes.create(key, toBytes(record))
-        : await this.processes.update(key, toBytes(record), expectedRevision);
-    } catch (e) {
-      if ((e as { api_error?: { err_code?: number } }).api_error?.err_code === WRONG_LAST_SEQUENCE) return undefined;
-      throw e;
-    }
+  updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined> {
+    return this.compareAndSet(this.processes, processKey(record.app, record.pid), record, expectedRevision);
   }
   async listProcesses(app: string): Promise<ProcessRecord[]> {
     return (await this.lastValues(this.processes, keysOf(app))).map((e) => fromEntry<ProcessRecord>(e));
@@ -295,6 +291,28 @@ export class NatsKvRegistry implements Registry {
     if (late)
       throw new UnavailableError(`listing '${filter}' of the registry did not complete in ${this.timeoutMs} ms`);
     return [...values.values()];
+  }
+
+  /** Writes `value` under `key` only at `expectedRevision` (0: only when the key has no value). */
+  private async compareAndSet(
+    kv: KV,
+    key: string,
+    value: object,
+    expectedRevision: number,
+  ): Promise<number | undefined> {
+    if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
+      throw new InvalidArgumentError(
+        `expectedRevision must be a non-negative integer, got ${String(expectedRevision)}`,
+      );
+    }
+    try {
+      return expectedRevision === 0
+        ? await kv.create(key, toBytes(value))
+        : await kv.update(key, toBytes(value), expectedRevision);
+    } catch (e) {
+      if ((e as { api_error?: { err_code?: number } }).api_error?.err_code === WRONG_LAST_SEQUENCE) return undefined;
+      throw e;
+    }
   }
 
   private async purgeKeys(kv: KV, filter: string): Promise<void> {

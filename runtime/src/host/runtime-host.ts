@@ -8,6 +8,7 @@ import {
   decodeReply,
   decodeWire,
   fromWireError,
+  functionNames,
   InvalidArgumentError,
   NoRespondersError,
   encodeWire,
@@ -174,6 +175,11 @@ export class RuntimeHost implements ProcessDirectory {
     return [...this.definitionsNow.keys()];
   }
 
+  /** Function names of each process class this host can run (those of the newest code version). */
+  get functions(): Record<string, string[]> {
+    return Object.fromEntries([...this.definitionsNow].map(([name, d]) => [name, functionNames(d)]));
+  }
+
   /** The newest deployed code version loaded here; undefined for a host with a local module. */
   get codeVersion(): number | undefined {
     return this.options.code ? this.newestVersion : undefined;
@@ -311,23 +317,26 @@ export class RuntimeHost implements ProcessDirectory {
 
   /**
    * A host with a local module registers its application when it starts: it creates it with the
-   * module's classes when it is missing (marked `createdByHost`, so that a later `createApp` takes
-   * it over rather than failing), and fills in the classes of one created without any and without
-   * deployed code. An application created with classes, or deployed, is left as it is.
+   * module's classes and their function names (for invoke routing) when it is missing (marked
+   * `createdByHost`, so that a later `createApp` takes it over rather than failing), and fills in
+   * the classes of one created without any and without deployed code. An application created with
+   * classes, or deployed, is left as it is.
    */
   private async registerApp(): Promise<void> {
     const { registry } = this.options;
     const classes = [...this.processClasses].sort();
+    const functions = this.functions;
     for (;;) {
       const found = await registry.getAppVersioned(this.app);
       if (found && (found.record.processClasses.length > 0 || found.record.version !== undefined)) return;
       const record: AppRecord = found
-        ? { ...found.record, processClasses: classes }
+        ? { ...found.record, processClasses: classes, functions }
         : {
             name: this.app,
             incarnation: newId(),
             createdAt: Date.now(),
             processClasses: classes,
+            functions,
             createdByHost: this.id,
           };
       if ((await registry.updateApp(record, found?.revision ?? 0)) !== undefined) {
@@ -726,6 +735,7 @@ export class RuntimeHost implements ProcessDirectory {
       heartbeatAt: Date.now(),
       activeProcesses: this.controllers.size,
       processClasses: this.processClasses,
+      functions: this.functions,
       memoryBytes: process.memoryUsage().rss,
       ...(this.options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: this.options.memoryBudgetBytes }),
       ...(this.codeFailure ? { codeError: this.codeError! } : {}),

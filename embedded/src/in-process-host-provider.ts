@@ -1,5 +1,5 @@
 import type { AppRecord, Constructor, Registry, Transport } from '@praas/framework';
-import type { HostProvider } from '@praas/gateway';
+import type { HostProvider, KnownProcessClass } from '@praas/gateway';
 import { RuntimeHost, type RuntimeHostOptions, type SwapStore } from '@praas/runtime';
 
 export interface InProcessHostProviderOptions {
@@ -15,11 +15,12 @@ export class InProcessHostProvider implements HostProvider {
   readonly hosts = new Map<string, RuntimeHost>();
   /** Each host's start, which every concurrent `ensureHosts` of its application waits for. */
   private readonly starts = new Map<string, Promise<void>>();
-  private readonly classNames: string[];
+  private readonly classes: KnownProcessClass[];
 
   constructor(private readonly options: InProcessHostProviderOptions) {
     // Built once, here, so that misused decorators fail at start-up rather than at first use.
-    this.classNames = new RuntimeHost({ ...options, app: 'probe' }).processClasses;
+    const functions = new RuntimeHost({ ...options, app: 'probe' }).functions;
+    this.classes = Object.entries(functions).map(([name, fns]) => ({ name, functions: fns }));
   }
 
   /** Starts the application's host unless it runs; resolves once it has registered (also for concurrent callers). */
@@ -62,8 +63,8 @@ export class InProcessHostProvider implements HostProvider {
       await host.stop({ swapOut: false });
   }
 
-  knownProcessClasses(): Promise<string[]> {
-    return Promise.resolve([...this.classNames]);
+  knownProcessClasses(): Promise<KnownProcessClass[]> {
+    return Promise.resolve([...this.classes]);
   }
 
   /** Swaps every process out (their state is kept in the swap store) and stops the hosts. */

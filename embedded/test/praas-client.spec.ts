@@ -108,6 +108,39 @@ describe('PraasClient against a live gateway', () => {
     await second.unsubscribe();
   });
 
+  it('starts a watch with a snapshot, and resumes one after the revision of the last event seen', async () => {
+    const client = new PraasClient({ url: stack.addresses.httpUrl });
+    await client.createApp('resumed');
+    await client.createProcess('resumed', { pid: 'r1' });
+    const watch = async (afterRevision?: number): Promise<string[]> => {
+      const lines: string[] = [];
+      let synced!: () => void;
+      const done = new Promise<void>((resolve) => (synced = resolve));
+      const sub = await client.watchProcesses(
+        'resumed',
+        (e) => lines.push(`${e.type}:${e.process.pid}:${e.revision > (afterRevision ?? 0) ? 'new' : 'old'}`),
+        {
+          ...(afterRevision === undefined ? {} : { afterRevision }),
+          onSnapshot: () => lines.push('snapshot'),
+          onSynced: () => {
+            lines.push('synced');
+            synced();
+          },
+        },
+      );
+      await done;
+      await sub.unsubscribe();
+      return lines;
+    };
+    assert.deepEqual(await watch(), ['snapshot', 'put:r1:new', 'synced']);
+    const seen: ProcessWatchEvent[] = [];
+    const sub = await client.watchProcesses('resumed', (e) => seen.push(e));
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await sub.unsubscribe();
+    await client.createProcess('resumed', { pid: 'r2' });
+    assert.deepEqual(await watch(seen.at(-1)!.revision), ['put:r2:new', 'synced']);
+  });
+
   it('invokes straight over the data plane when given one, keeping the binary types', async () => {
     const viaGateway = new PraasClient({ url: stack.addresses.httpUrl });
     const direct = new PraasClient({

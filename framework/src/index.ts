@@ -45,7 +45,7 @@ export * from './transport/transport';
 export { MemoryTransport, type MemoryTransportOptions } from './transport/memory/memory-transport';
 export { FsBackupQueue, type FsBackupQueueOptions } from './transport/fs/fs-backup-queue';
 export * from './registry/registry';
-export { MemoryRegistry } from './registry/memory/memory-registry';
+export { MemoryRegistry, type MemoryRegistryOptions } from './registry/memory/memory-registry';
 export * from './api/control-plane';
 export { DataPlaneClient, unwrapReply, DEFAULT_INVOKE_TIMEOUT_MS } from './transport/data-plane-client';
 export { NatsTransport, type NatsTransportOptions } from './transport/nats/nats-transport';

@@ -6,6 +6,7 @@ import type {
   CreateProcessOptions,
   ProcessInfo,
   ProcessWatchEvent,
+  ProcessWatchOptions,
 } from '../api/control-plane';
 import {
   DecodeError,
@@ -58,7 +59,11 @@ export interface PraasClientOptions {
   readonly gatewayEncoding?: 'msgpack' | 'json';
 }
 
-export interface WatchOptions {
+/**
+ * Options of {@link PraasClient.watchProcesses}: where the watch starts (a snapshot, or after the
+ * `revision` of the last event seen, sent as `Last-Event-ID`), and how it ends.
+ */
+export interface WatchOptions extends ProcessWatchOptions {
   /** Called once when the watch ends other than by `unsubscribe` (the gateway stopped, the connection broke). */
   readonly onEnd?: (error?: Error) => void;
 }
@@ -148,6 +153,7 @@ export class PraasClient implements ControlPlaneApi {
     if (this.options.dataPlane && options.pid !== undefined) return this.invokeDirect<R>(app, fn, data, options);
     const query = new URLSearchParams();
     if (options.pid !== undefined) query.set('pid', options.pid);
+    if (options.processClass !== undefined) query.set('class', options.processClass);
     if (options.key !== undefined) query.set('key', String(options.key));
     if (options.timeoutMs !== undefined) query.set('timeoutMs', String(options.timeoutMs));
     const timeoutMs = (options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS) + GATEWAY_MARGIN_MS;
@@ -173,8 +179,10 @@ export class PraasClient implements ControlPlaneApi {
   }
 
   /**
-   * Calls `listener` for every change of the application's processes, from the gateway's event
-   * stream, until the returned subscription is ended. Resolves once the watch is in place.
+   * Calls `listener` for the application's processes, from the gateway's event stream, until the
+   * returned subscription is ended: a snapshot of the current ones (or, with `afterRevision`, what
+   * changed since), then every change. Resolves once the watch is in place. After the stream
+   * broke (`onEnd`), watch again with `afterRevision` set to the `revision` of the last event.
    * @throws ApplicationNotFoundError when the application does not exist.
    */
   async watchProcesses(
@@ -186,8 +194,11 @@ export class PraasClient implements ControlPlaneApi {
     const controller = new AbortController();
     let response: Response;
     try {
+      const resume: Record<string, string> = options.afterRevision
+        ? { 'last-event-id': String(options.afterRevision) }
+        : {};
       response = await fetch(url, {
-        headers: { accept: 'text/event-stream', ...this.options.headers },
+        headers: { accept: 'text/event-stream', ...resume, ...this.options.headers },
         signal: controller.signal,
       });
     } catch (e) {
@@ -204,6 +215,8 @@ export class PraasClient implements ControlPlaneApi {
     const decoder = new TextDecoder();
     const parser = new SseParser(({ event, data }) => {
       if (event === 'put' || event === 'deleted') listener(JSON.parse(data) as ProcessWatchEvent);
+      else if (event === 'snapshot') options.onSnapshot?.();
+      else if (event === 'synced') options.onSynced?.();
     });
     let stopped = false;
     const pump = (async (): Promise<void> => {

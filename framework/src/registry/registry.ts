@@ -17,6 +17,11 @@ export interface AppRecord {
   /** Object key of that version's code bundle (`bundleKey(name, incarnation, version)`). */
   readonly bundle?: string;
   /**
+   * Function names of each process class, for routing an invoke without a pid to a class that has
+   * the function. A class missing here (records written before this field) may have any function.
+   */
+  readonly functions?: Readonly<Record<string, readonly string[]>>;
+  /**
    * Set when a runtime host started with a module created the application as it registered its
    * classes (the host's id): the first `createApp` of that name takes it over, with its
    * incarnation, instead of answering that it exists. Gone once created or deployed explicitly.
@@ -48,6 +53,8 @@ export interface HostRecord {
   readonly activeProcesses: number;
   /** The process classes the host can run. */
   readonly processClasses?: readonly string[];
+  /** Function names of each of those classes. */
+  readonly functions?: Readonly<Record<string, readonly string[]>>;
   /** Resident memory of the host's OS process, in bytes, at the heartbeat. */
   readonly memoryBytes?: number;
   /** Above this, the down-scaling policy swaps out least recently used processes (0 or absent: no budget). */
@@ -94,6 +101,28 @@ export interface VersionedProcessRecord {
 export interface ProcessEvent {
   readonly type: 'put' | 'deleted';
   readonly record: ProcessRecord;
+  /**
+   * The registry's revision of this change: it grows with every write and deletion of a process
+   * record, over all applications. A watch can resume after it (`replay: { afterRevision }`).
+   */
+  readonly revision: number;
+}
+
+/** What a process watch delivers before the changes made after it started. */
+export interface RegistryWatchOptions {
+  /**
+   * - absent: nothing; only the changes made after the watch is in place;
+   * - `'snapshot'`: first every current record of the application (`put` events, in revision order);
+   * - `{ afterRevision }`: first what changed after that revision (the newest record of each
+   *   process written since, and `deleted` for each one deleted since, in revision order). When the
+   *   registry can no longer tell what changed since then (the revision is older than what it
+   *   remembers of deletions, or newer than its own), it replays a snapshot instead.
+   */
+  readonly replay?: 'snapshot' | { readonly afterRevision: number };
+  /** Called in order with the events, before the records of a snapshot: what the watcher knew is void. */
+  readonly onSnapshot?: () => void;
+  /** Called in order with the events, once the replay is delivered: what follows are live changes. */
+  readonly onSynced?: () => void;
 }
 
 /**
@@ -135,7 +164,15 @@ export interface Registry {
   updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined>;
   listProcesses(app: string): Promise<ProcessRecord[]>;
   deleteProcess(app: string, pid: string): Promise<void>;
-  watchProcesses(app: string, listener: (event: ProcessEvent) => void): Promise<Subscription>;
+  /**
+   * Calls `listener` for the changes of the application's process records, after what `options`
+   * asks to replay; resolves once the watch is in place.
+   */
+  watchProcesses(
+    app: string,
+    listener: (event: ProcessEvent) => void,
+    options?: RegistryWatchOptions,
+  ): Promise<Subscription>;
 
   putHost(record: HostRecord): Promise<void>;
   listHosts(app: string): Promise<HostRecord[]>;

@@ -7,6 +7,7 @@ import {
   CLIENT_OPTIONS,
   deleteCommand,
   invokeCommand,
+  INVOKE_OPTIONS,
   parseInvokeArgument,
   processTable,
   psCommand,
@@ -67,7 +68,7 @@ class FakeGateway implements GatewayClient {
 
 const args = (command: string, argv: string[], extra = {}) =>
   parseCommandArgs(command, argv, { ...CLIENT_OPTIONS, ...extra });
-const INVOKE = { pid: 'string', key: 'string' } as const;
+const INVOKE = INVOKE_OPTIONS;
 
 async function capture(f: (out: (l: string) => void) => Promise<void>): Promise<string[]> {
   const lines: string[] = [];
@@ -97,6 +98,21 @@ describe('praas-framework invoke, ps, swap, delete', function () {
       await capture((out) => invokeCommand(args('invoke', ['tally', 'reset', '--json'], INVOKE), gateway, out)),
       ['null'],
     );
+  });
+
+  it('invoke --class names the class of the process to pick or create, and refuses --class with --pid', async function () {
+    const gateway = new FakeGateway();
+    await capture((out) => invokeCommand(args('invoke', ['shop', 'get', '--class', 'Cart'], INVOKE), gateway, out));
+    assert.deepEqual(gateway.calls, [['invoke', 'shop', 'get', undefined, { processClass: 'Cart' }]]);
+    await assert.rejects(
+      invokeCommand(args('invoke', ['shop', 'get', '--class', 'Cart', '--pid', 'c1'], INVOKE), gateway, () => {}),
+      (e: unknown) => e instanceof UsageError && /--pid or --class, not both/.test(e.message),
+    );
+    await assert.rejects(
+      invokeCommand(args('invoke', ['shop', 'get', '--class', 'no.class'], INVOKE), gateway, () => {}),
+      UsageError,
+    );
+    assert.equal(gateway.calls.length, 1);
   });
 
   it('invoke refuses an argument that is not JSON, and missing or invalid names, as usage errors', async function () {

@@ -59,6 +59,20 @@ describe('code bundles', function () {
         unpackBundle(gzipSync(JSON.stringify({ format: 'praas-bundle', formatVersion: 1, manifest: {}, files: {} }))),
       /run praas-framework build/,
     );
+    const withFunctions = (functions: unknown) =>
+      gzipSync(
+        JSON.stringify({
+          format: 'praas-bundle',
+          formatVersion: 1,
+          manifest: { ...manifest, processes: [{ name: 'Counter', functions }] },
+          files: { 'dist/index.js': '' },
+        }),
+      );
+    assert.deepEqual(unpackBundle(withFunctions([{ name: 'add' }])).manifest.processes, [
+      { name: 'Counter', functions: [{ name: 'add' }] },
+    ]);
+    for (const bad of ['add', [{ name: 'a.b' }], [null]])
+      assert.throws(() => unpackBundle(withFunctions(bad)), /functions with names/, JSON.stringify(bad));
     assert.throws(
       () => packBundle({ manifest: { ...manifest, module: 'dist/main.js' }, files }),
       /lacks its entry module dist\/main\.js/,

@@ -10,6 +10,7 @@ import {
   encode,
   encodeWire,
   fromWireError,
+  FunctionNotFoundError,
   hostSubject,
   incarnationBundlePrefix,
   InvalidArgumentError,
@@ -37,11 +38,13 @@ import {
   type ProcessInfo,
   type ProcessRecord,
   type ProcessWatchEvent,
+  type ProcessWatchOptions,
   type Registry,
   type Subscription,
   type Transport,
 } from '@praas/framework';
 import type { BundleStore } from '../bundles/bundle-store';
+import { classForInvoke, functionsOf, recordedClasses } from './invoke-routing';
 import { HOST_STALE_MS, pickLeastLoaded } from '../placement/least-loaded';
 import type { HostProvider } from '../provisioning/host-provider';
 
@@ -124,7 +127,8 @@ export class ControlPlane implements ControlPlaneApi {
    * started with a module register theirs when they start, and a deployment brings its own. An
    * application that such a host created by registering is taken over (its classes replaced by
    * `options.processClasses` when given), so starting the hosts first and then creating the
-   * application works as well as the other way round.
+   * application works as well as the other way round. The record keeps the function names of each
+   * class that the live hosts or the registering host report, for invoke routing by function.
    * @throws AlreadyExistsError when an application of that name was created or deployed before.
    */
   async createApp(name: string, options: CreateAppOptions = {}): Promise<AppInfo> {
@@ -135,13 +139,15 @@ export class ControlPlane implements ControlPlaneApi {
       const existing = await registry.getAppVersioned(name);
       const adopted = existing?.record;
       if (adopted && adopted.createdByHost === undefined) throw new AlreadyExistsError('application', name);
-      const classes =
-        options.processClasses ?? adopted?.processClasses ?? (await this.options.provider.knownProcessClasses(name));
+      const known = await this.options.provider.knownProcessClasses(name);
+      const classes = options.processClasses ?? adopted?.processClasses ?? known.map((k) => k.name);
       const record: AppRecord = {
         name,
         incarnation: adopted?.incarnation ?? newId(),
         createdAt: adopted?.createdAt ?? Date.now(),
         processClasses: [...classes],
+        // What the live hosts report now, else what the host that registered the application recorded.
+        functions: { ...functionsOf(recordedClasses(adopted), classes), ...functionsOf(known, classes) },
       };
       if ((await registry.updateApp(record, existing?.revision ?? 0)) !== undefined) return toAppInfo(record);
       // A host registered, or someone else created it, in between: look again.
@@ -174,6 +180,12 @@ export class ControlPlane implements ControlPlaneApi {
       });
     }
     const processClasses = manifest.processes.map((p) => validateName('process class', p.name));
+    const functions = functionsOf(
+      manifest.processes.map((p) =>
+        p.functions ? { name: p.name, functions: p.functions.map((f) => f.name) } : { name: p.name },
+      ),
+      processClasses,
+    );
     for (;;) {
       const existing = await registry.getAppVersioned(name);
       const current = existing?.record;
@@ -188,6 +200,7 @@ export class ControlPlane implements ControlPlaneApi {
         processClasses,
         version,
         bundle: key,
+        functions,
       };
       // Compare-and-set: a deletion in between must not be undone with the deleted incarnation.
       if ((await registry.updateApp(record, existing?.revision ?? 0)) !== undefined) return toAppInfo(record);
@@ -272,10 +285,17 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   async invoke<R = unknown>(app: string, fn: string, data?: unknown, options: ClientInvokeOptions = {}): Promise<R> {
-    await this.knownApp(app);
+    if (options.pid !== undefined) await this.knownApp(app);
+    else validateName('application', app);
     validateName('function', fn);
+    if (options.pid !== undefined && options.processClass !== undefined) {
+      throw new InvalidArgumentError(
+        `give a pid or a process class to invoke '${fn}', not both: the pid already names the process and its class`,
+        { pid: options.pid, processClass: options.processClass },
+      );
+    }
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
-    const pid = options.pid ?? (await this.pickProcess(app));
+    const pid = options.pid ?? (await this.pickProcess(app, fn, options.processClass));
     const reply = await this.client(app).invoke(
       pid,
       {
@@ -312,24 +332,71 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   /**
-   * Calls `listener` for every change of the application's processes (created, status changed,
-   * deleted) until the returned subscription is ended. Resolves once the watch is in place.
-   * @throws ApplicationNotFoundError when the application does not exist.
+   * Calls `listener` for the application's processes until the returned subscription is ended:
+   * first a snapshot of the current ones (or, with `afterRevision`, what changed since), then
+   * every change (created, status changed, deleted). Resolves once the watch is in place.
+   * @throws ApplicationNotFoundError when the application does not exist; InvalidArgumentError
+   *   for an `afterRevision` that is not a non-negative integer.
    */
-  async watchProcesses(app: string, listener: (event: ProcessWatchEvent) => void): Promise<Subscription> {
+  async watchProcesses(
+    app: string,
+    listener: (event: ProcessWatchEvent) => void,
+    options: ProcessWatchOptions = {},
+  ): Promise<Subscription> {
     await this.app(app);
-    return this.options.registry.watchProcesses(app, (event) =>
-      listener({ type: event.type, process: toInfo(event.record) }),
+    const after = options.afterRevision;
+    if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
+      throw new InvalidArgumentError(`afterRevision must be a non-negative integer, got ${String(after)}`, {
+        afterRevision: after,
+      });
+    return this.options.registry.watchProcesses(
+      app,
+      (event) =>
+        listener({
+          type: event.type,
+          // Registries differ in the record a deletion carries; the watch says 'deleted' either way.
+          process: event.type === 'deleted' ? { ...toInfo(event.record), status: 'deleted' } : toInfo(event.record),
+          revision: event.revision,
+        }),
+      {
+        replay: after === undefined || after === 0 ? 'snapshot' : { afterRevision: after },
+        ...(options.onSnapshot ? { onSnapshot: options.onSnapshot } : {}),
+        ...(options.onSynced ? { onSynced: options.onSynced } : {}),
+      },
     );
   }
 
-  /** FaaS-style routing without a pid: an active process, else a swapped one, else a new one. */
-  private async pickProcess(app: string): Promise<string> {
-    const processes = await this.options.registry.listProcesses(app);
+  /**
+   * FaaS-style routing without a pid: a process of the class that has the function (or the class
+   * the caller named), active if there is one, else swapped, else a new one.
+   */
+  private async pickProcess(appName: string, fn: string, requested: string | undefined): Promise<string> {
+    const processClass = await this.classForInvoke(await this.app(appName), fn, requested);
+    const processes = (await this.options.registry.listProcesses(appName)).filter(
+      (p) => p.processClass === processClass,
+    );
     const active = processes.filter((p) => p.status === 'active');
     const pool = active.length ? active : processes.filter((p) => p.status === 'swapped');
     if (pool.length) return pool[Math.floor(Math.random() * pool.length)]!.pid;
-    return (await this.createProcess(app)).pid;
+    return (await this.createProcess(appName, { processClass })).pid;
+  }
+
+  /**
+   * The class an invocation without a pid goes to. When the application record knows no class
+   * with the function and its code is a local module (no deployed version), the hosts may run
+   * newer code than the record was written with (a restarted host, `praas-framework dev` after a
+   * change): what they report decides before the call is refused. The record is not rewritten
+   * here: hosts of one application may disagree for a while (some restarted with new code, some
+   * not), and the look-up costs only calls the record cannot route.
+   */
+  private async classForInvoke(app: AppRecord, fn: string, requested: string | undefined): Promise<string> {
+    try {
+      return classForInvoke(app, fn, requested);
+    } catch (e) {
+      if (!(e instanceof FunctionNotFoundError) || app.version !== undefined) throw e;
+      const functions = functionsOf(await this.options.provider.knownProcessClasses(app.name), app.processClasses);
+      return classForInvoke({ ...app, functions }, fn, requested);
+    }
   }
 
   private chooseClass(app: AppRecord, requested: string | undefined): string {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { encode } from '@praas/framework';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { stringifyResult } from '../json/json-mapping';
+import { appJson, processJson } from '../records/record-fields';
 import { UnsupportedMediaTypeError } from '../errors/gateway-errors';
 import { isOctetStream, parseJsonBody } from './body-reader';
 import { isMsgpackContentType, MSGPACK_TYPE, parseMsgpackBody, prefersMsgpack } from './content-negotiation';
@@ -47,34 +48,34 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
     case 'createApp': {
       const { name, processClasses } = createAppBody(parseJsonBody(body, contentType, 'create application body'));
       const app = await ops.createApp(name, processClasses ? { processClasses } : {});
-      return json(201, app, { Location: location('v1', 'apps', app.name) });
+      return json(201, appJson(app), { Location: location('v1', 'apps', app.name) });
     }
     case 'deployVersion': {
       if (!isOctetStream(contentType)) throw new UnsupportedMediaTypeError(contentType, 'application/octet-stream');
       const app = await ops.deployVersion(p['app']!, body);
-      return json(201, app, { Location: location('v1', 'apps', app.name) });
+      return json(201, appJson(app), { Location: location('v1', 'apps', app.name) });
     }
     case 'listApps':
-      return json(200, { apps: await ops.listApps() });
+      return json(200, { apps: (await ops.listApps()).map(appJson) });
     case 'getApp':
-      return json(200, await ops.getApp(p['app']!));
+      return json(200, appJson(await ops.getApp(p['app']!)));
     case 'deleteApp':
       await ops.deleteApp(p['app']!);
       return { status: 204 };
     case 'createProcess': {
       const options = createProcessBody(parseJsonBody(body, contentType, 'create process body'));
       const info = await ops.createProcess(p['app']!, options);
-      return json(201, info, { Location: location('v1', 'apps', info.app, 'processes', info.pid) });
+      return json(201, processJson(info), { Location: location('v1', 'apps', info.app, 'processes', info.pid) });
     }
     case 'listProcesses':
-      return json(200, { processes: await ops.listProcesses(p['app']!) });
+      return json(200, { processes: (await ops.listProcesses(p['app']!)).map(processJson) });
     case 'getProcess':
-      return json(200, await ops.getProcess(p['app']!, p['pid']!));
+      return json(200, processJson(await ops.getProcess(p['app']!, p['pid']!)));
     case 'deleteProcess':
       await ops.deleteProcess(p['app']!, p['pid']!);
       return { status: 204 };
     case 'swapProcess':
-      return json(200, await ops.swapProcess(p['app']!, p['pid']!));
+      return json(200, processJson(await ops.swapProcess(p['app']!, p['pid']!)));
     case 'sendMessage': {
       const { key, data } = sendMessageBody(parseJsonBody(body, contentType, 'send message body'));
       await ops.send(p['app']!, p['pid']!, key, data);

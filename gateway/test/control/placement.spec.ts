@@ -145,6 +145,7 @@ describe('control plane placement', () => {
       incarnation: 'i1',
       createdAt: 1,
       processClasses: ['Counter'],
+      functions: { Counter: ['add'] },
       createdByHost: 'h1',
     });
     const plane = new ControlPlane({ transport, registry, provider: new RegisteredHostProvider(registry) });
@@ -155,6 +156,8 @@ describe('control plane placement', () => {
       incarnation: 'i1',
       createdAt: 1,
       processClasses: ['Counter', 'Audit'],
+      // The registering host's functions stay for routing invocations; Audit's are not known.
+      functions: { Counter: ['add'] },
     });
     await assert.rejects(plane.createApp(app), { code: 'ALREADY_EXISTS' });
   });

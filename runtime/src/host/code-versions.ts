@@ -1,5 +1,6 @@
 import {
   CodeLoadFailedError,
+  functionNames,
   InvalidArgumentError,
   PraasError,
   ProcessNotFoundError,
@@ -102,6 +103,11 @@ export class CodeVersions {
   /** Names of the process classes of the newest code version. */
   get processClasses(): string[] {
     return [...this.definitionsNow.keys()];
+  }
+
+  /** Function names of each process class of the newest code version (for invoke routing). */
+  get functions(): Record<string, string[]> {
+    return Object.fromEntries([...this.definitionsNow].map(([name, d]) => [name, functionNames(d)]));
   }
 
   /** The newest deployed code version loaded; undefined for a local module. */

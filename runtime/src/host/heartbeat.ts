@@ -10,7 +10,7 @@ export interface HeartbeatOptions {
   /** The processes whose activity the record reports. */
   readonly table: Pick<ProcessTable, 'size' | 'list'>;
   /** Looked at before each periodic beat; its classes and code error go into the record. */
-  readonly code: Pick<CodeVersions, 'refresh' | 'processClasses' | 'codeError'>;
+  readonly code: Pick<CodeVersions, 'refresh' | 'processClasses' | 'functions' | 'codeError'>;
   /** Run after each periodic beat that was written. */
   readonly fencing: Pick<Fencing, 'fence'>;
   /** Interval of heartbeats (default 2 000 ms). */
@@ -48,6 +48,7 @@ export class Heartbeat {
       heartbeatAt: Date.now(),
       activeProcesses: table.size,
       processClasses: code.processClasses,
+      functions: code.functions,
       memoryBytes: process.memoryUsage().rss,
       ...(memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes }),
       ...(codeError ? { codeError } : {}),

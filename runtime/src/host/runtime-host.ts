@@ -168,6 +168,11 @@ export class RuntimeHost implements ProcessDirectory {
     return this.code.processClasses;
   }
 
+  /** Function names of each process class this host can run (those of the newest code version). */
+  get functions(): Record<string, string[]> {
+    return this.code.functions;
+  }
+
   /** The newest deployed code version loaded here; undefined for a host with a local module. */
   get codeVersion(): number | undefined {
     return this.code.codeVersion;
@@ -204,12 +209,13 @@ export class RuntimeHost implements ProcessDirectory {
   async start(): Promise<void> {
     const { registry, log } = this.options;
     if (this.options.processes) {
-      const processClasses = this.processClasses;
+      const { processClasses, functions } = this.code;
       await registerApp({
         app: this.app,
         hostId: this.id,
         registry,
         processClasses,
+        functions,
         logger: this.logger,
         ...(log ? { log } : {}),
       });

@@ -50,8 +50,10 @@ function flagsToEnv(argv: readonly string[], env: NodeJS.ProcessEnv): NodeJS.Pro
  * ...`, or `... cannot run <app> ...` when the deployed code does not load: the host stays up,
  * reports why, and loads the next version deployed); on SIGTERM or SIGINT swaps every process out
  * and resolves with 0. With PRAAS_HEALTH_PORT it answers `GET /healthz` from the start, for
- * container health checks and Kubernetes probes: 200 while serving or waiting for the first
- * deployment, 503 with the reason while the newest deployed code does not load or NATS is gone.
+ * container health checks and Kubernetes probes, in the gateway's JSON: 200 `{ "status": "ok" }`
+ * while serving, 200 `{ "status": "waiting", "message": ... }` while waiting for the first
+ * deployment, 503 with the error format and the reason while starting, stopping, not connected to
+ * NATS, or when the newest deployed code does not load.
  * @returns the exit code: 0 after a signal, 2 for bad arguments, 1 when the host could not start or stop.
  */
 export async function runHost(options: RunHostOptions = {}): Promise<number> {
@@ -70,16 +72,21 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
   let registry: NatsKvRegistry;
   let health: Server | undefined;
   let app = '';
+  /** Set once the configuration is read: the host runs deployed code, so it may wait for a deployment. */
+  let deployedCode = false;
+  let stopRequested = false;
   const status = (): HealthStatus => {
-    if (!transport) return { healthy: false, text: 'starting: connecting to NATS' };
-    if (transport.connection.isClosed()) return { healthy: false, text: 'nats disconnected' };
-    if (!host) return { healthy: true, text: `waiting for the first deployment of ${app}` };
+    if (stopRequested) return { healthy: false, reason: 'the host is stopping: it swaps its processes out' };
+    if (!transport) return { healthy: false, reason: 'the host is starting: it connects to NATS' };
+    if (transport.connection.isClosed()) return { healthy: false, reason: 'the host is not connected to NATS' };
+    if (!host && !deployedCode) return { healthy: false, reason: 'the host is starting: it registers its classes' };
+    if (!host) return { healthy: true, waiting: `waiting for the first deployment of ${app}` };
     const error = host.codeError;
-    if (error) return { healthy: false, text: `cannot load code version ${error.version} of ${app}: ${error.message}` };
-    return { healthy: true, text: 'ok' };
+    if (error)
+      return { healthy: false, reason: `cannot load code version ${error.version} of ${app}: ${error.message}` };
+    return { healthy: true };
   };
   // Listening from the start: a host still waiting for its first deployment stops on a signal too.
-  let stopRequested = false;
   let onSignal = (): void => undefined;
   const stopped = new Promise<void>((resolve) => {
     onSignal = (): void => {
@@ -96,6 +103,7 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
   try {
     const config = readHostConfig(env);
     app = config.app;
+    deployedCode = config.modulePath === undefined;
     const hostId = config.hostId ?? `host-${newId().slice(0, 8)}`;
     // Before anything connects: a bad PRAAS_LOG_LEVEL fails the start with the reason.
     const logger = loggerFromEnv(env, { app, host: hostId });

@@ -20,6 +20,7 @@ describe('registerApp', function () {
     hostId: 'h1',
     registry,
     processClasses: ['Counter', 'Audit'],
+    functions: { Counter: ['add'], Audit: [] },
     logger,
     log: (line: string) => lines.push(line),
   });
@@ -30,7 +31,10 @@ describe('registerApp', function () {
     const lines: string[] = [];
     assert.equal(await registerApp(options(registry, logger, lines)), 'created');
     const app = await registry.getApp('tally');
-    assert.deepEqual([app?.processClasses, app?.createdByHost], [['Audit', 'Counter'], 'h1']);
+    assert.deepEqual(
+      [app?.processClasses, app?.functions, app?.createdByHost],
+      [['Audit', 'Counter'], { Counter: ['add'], Audit: [] }, 'h1'],
+    );
     assert.deepEqual(lines, ['praas host h1 created application tally: Audit, Counter']);
     assert.deepEqual(
       logger.at('info').map((r) => r.msg),

@@ -363,7 +363,10 @@ describe('RuntimeHost with a local module', function () {
   it('creates its application when it is missing', async function () {
     await start();
     const app = await registry.getApp('tally');
-    assert.deepEqual([app?.processClasses, app?.createdByHost], [['Counter'], host!.id]);
+    assert.deepEqual(
+      [app?.processClasses, app?.functions, app?.createdByHost],
+      [['Counter'], { Counter: ['add'] }, host!.id],
+    );
     assert.match(app?.incarnation ?? '', /^[0-9a-f-]{36}$/);
   });
 
@@ -375,6 +378,7 @@ describe('RuntimeHost with a local module', function () {
       incarnation: 'i1',
       createdAt: 1,
       processClasses: ['Counter'],
+      functions: { Counter: ['add'] },
     });
     await host!.stop({ swapOut: false });
     await registry.putApp({ name: 'tally', incarnation: 'i1', createdAt: 1, processClasses: ['Audit'] });

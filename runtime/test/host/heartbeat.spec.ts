@@ -137,6 +137,7 @@ describe('Heartbeat', function () {
       code: {
         refresh: () => Promise.resolve(2),
         processClasses: ['Cart'],
+        functions: { Cart: ['add'] },
         codeError: { version: 3, message: 'LEDGER_URL is not set' },
       },
       fencing: { fence: () => Promise.resolve([]) },
@@ -155,6 +156,7 @@ describe('Heartbeat', function () {
         memoryBytes: 0,
         activeProcesses: 2,
         processClasses: ['Cart'],
+        functions: { Cart: ['add'] },
         memoryBudgetBytes: 1024,
         codeError: { version: 3, message: 'LEDGER_URL is not set' },
         processes: [{ pid: 'a', lastActivity: 7, busy: 1, idleTimeoutMs: 30_000 }],
@@ -177,6 +179,7 @@ describe('Heartbeat', function () {
       code: {
         refresh: () => Promise.reject(new Error('registry timed out')),
         processClasses: ['Cart'],
+        functions: { Cart: ['add'] },
         codeError: undefined,
       },
       fencing: {

@@ -133,7 +133,8 @@ function gateway(o: KubernetesOptions): Obj[] {
 
 function hosts(o: KubernetesOptions): Obj[] {
   // The image's CMD (from `praas-framework build`) runs `praas-framework host --module <entry>`;
-  // the host answers GET /healthz on PRAAS_HEALTH_PORT while it is connected to NATS.
+  // the host answers GET /healthz on PRAAS_HEALTH_PORT: 200 while serving, 503 while it is not
+  // connected to NATS, starting or stopping, or cannot load its deployed code.
   const container: Obj = {
     name: 'host',
     image: o.image,

@@ -9,6 +9,7 @@ import type {
   ProcessEvent,
   ProcessRecord,
   Registry,
+  RegistryWatchOptions,
   VersionedAppRecord,
   VersionedProcessRecord,
 } from '../registry';
@@ -169,33 +170,78 @@ export class NatsKvRegistry implements Registry {
   }
 
   /**
-   * Calls `listener` for every change of the application's process records made after the watch
-   * started (like the memory registry, the current records are not replayed). A deletion carries
-   * the last record the watch knew, with status `deleted`.
+   * Calls `listener` for the changes of the application's process records, after the replay
+   * `options` asks for (none: the changes from now on). Revisions are the sequence numbers of the
+   * processes bucket. A resume replays every key changed after the revision (the bucket keeps each
+   * key's newest entry, deletions included); it can only be impossible for a revision the bucket
+   * has not reached (another registry's), which gets a snapshot instead. A deletion carries the last
+   * record the watch knew, with status `deleted` (only app and pid when the watch never saw it).
    */
-  async watchProcesses(app: string, listener: (event: ProcessEvent) => void): Promise<Subscription> {
+  async watchProcesses(
+    app: string,
+    listener: (event: ProcessEvent) => void,
+    options: RegistryWatchOptions = {},
+  ): Promise<Subscription> {
+    const replay = options.replay;
+    let after = replay === undefined || replay === 'snapshot' ? undefined : replay.afterRevision;
+    if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
+      throw new InvalidArgumentError(`afterRevision must be a non-negative integer, got ${String(after)}`);
+    if (after !== undefined && after > (await this.processes.status()).streamInfo.state.last_seq) after = undefined;
+    const snapshot = replay !== undefined && after === undefined;
     const known = new Map<string, ProcessRecord>();
-    let initialized = false;
-    const iterator = await this.processes.watch({ key: keysOf(app), initializedFn: () => (initialized = true) });
+    // The replay ends when the watch is initialized. nats.js reports that either in order with the
+    // entries (after the watch started), or at once when every replayed entry is already queued:
+    // then it ends after as many entries as were received.
+    let started = false;
+    let syncAfter: number | undefined;
+    let synced = false;
+    let consumed = 0;
+    const sync = (): void => {
+      if (synced) return;
+      synced = true;
+      options.onSynced?.();
+    };
+    // Without a replay the current records are read too, silently: a later deletion then carries
+    // the last record of the process.
+    const iterator = await this.processes.watch({
+      key: keysOf(app),
+      ...(after === undefined ? {} : { resumeFromRevision: after + 1 }),
+      initializedFn: () => {
+        if (started) sync();
+        else syncAfter = -1;
+      },
+    });
+    started = true;
+    if (syncAfter === -1) syncAfter = iterator.getReceived();
     this.watches.add(iterator);
+    if (snapshot) options.onSnapshot?.();
+    if (syncAfter === 0) sync();
     void (async () => {
       for await (const entry of iterator) {
+        consumed++;
         const pid = entry.key.slice(entry.key.indexOf('.') + 1);
+        const replaying = !synced;
         if (entry.operation === 'PUT') {
           const record = fromEntry<ProcessRecord>(entry);
           known.set(pid, record);
-          if (initialized) listener({ type: 'put', record });
+          if (!replaying || replay !== undefined) listener({ type: 'put', record, revision: entry.revision });
         } else {
           const last = known.get(pid);
           known.delete(pid);
-          if (!initialized) continue;
-          const record: ProcessRecord = last
-            ? { ...last, status: 'deleted', updatedAt: entry.created.getTime() }
-            : { app, pid, processClass: '', status: 'deleted', generation: 0, updatedAt: entry.created.getTime() };
-          listener({ type: 'deleted', record });
+          // A snapshot is what exists: a deletion in it is news to nobody.
+          if (!replaying || (replay !== undefined && !snapshot)) {
+            const updatedAt = entry.created.getTime();
+            const record: ProcessRecord = last
+              ? { ...last, status: 'deleted', updatedAt }
+              : { app, pid, processClass: '', status: 'deleted', generation: 0, updatedAt };
+            listener({ type: 'deleted', record, revision: entry.revision });
+          }
         }
+        if (syncAfter !== undefined && syncAfter > 0 && consumed >= syncAfter) sync();
       }
-    })().catch(() => undefined);
+    })().catch((e: unknown) => {
+      if (!this.closed) console.error(`the process watch of '${app}' failed`, e);
+    });
     return {
       unsubscribe: () => {
         this.watches.delete(iterator);

@@ -30,25 +30,22 @@ describe('RuntimeHost fencing', () => {
 
 describe('Fencing', () => {
   let t: TestHost;
-  beforeEach(async () => {
-    t = await startTestHost();
-    await t.host.create('mine', 'Worker');
-    await t.host.create('taken', 'Worker');
-  });
+  beforeEach(async () => (t = await startTestHost()));
   afterEach(async () => t.close());
 
   it('logs each stale copy it drops, naming the process and its new holder', async () => {
+    for (const pid of ['kept', 'moved']) await t.host.create(pid, 'Worker');
     const logger = new MemoryLogger();
     const table = new ProcessTable('test', 'h1');
     for (const controller of t.host.list()) table.add(controller);
     const fencing = new Fencing({ app: 'test', hostId: 'h1', registry: t.registry, table, logger });
-    const record = await t.registry.getProcess('test', 'taken');
+    const record = await t.registry.getProcess('test', 'moved');
     await t.registry.putProcess({ ...record!, host: 'h2', updatedAt: Date.now() });
-    assert.deepEqual(await fencing.fence(), ['taken']);
-    assert.deepEqual(table.pids(), ['mine']);
+    assert.deepEqual(await fencing.fence(), ['moved']);
+    assert.deepEqual(table.pids(), ['kept']);
     assert.deepEqual(
       logger.at('warn', 'dropped a process').map((r) => [r['pid'], r['holder']]),
-      [['taken', 'h2']],
+      [['moved', 'h2']],
     );
   });
 

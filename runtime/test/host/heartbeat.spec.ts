@@ -65,8 +65,8 @@ describe('RuntimeHost heartbeat', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('leaves no host record behind when it stops while a heartbeat is in flight', async function () {
-    const registry = new GatedRegistry();
+  /** A started host that beats every 5 ms. */
+  const beating = async (registry: GatedRegistry, logger?: MemoryLogger): Promise<RuntimeHost> => {
     const host = new RuntimeHost({
       app: 'beats',
       hostId: 'h1',
@@ -75,8 +75,15 @@ describe('RuntimeHost heartbeat', function () {
       registry,
       store: new FsSwapStore(dir),
       heartbeatMs: 5,
+      ...(logger ? { logger } : {}),
     });
     await host.start();
+    return host;
+  };
+
+  it('leaves no host record behind when it stops while a heartbeat is in flight', async function () {
+    const registry = new GatedRegistry();
+    const host = await beating(registry);
     const { release } = registry.hold();
     await registry.waiting;
     // Released once the host deregisters, or soon if it waits for the heartbeat before it does.
@@ -92,17 +99,7 @@ describe('RuntimeHost heartbeat', function () {
   it('logs a failed heartbeat with the host and the cause, and beats again', async function () {
     const registry = new GatedRegistry();
     const logger = new MemoryLogger();
-    const host = new RuntimeHost({
-      app: 'beats',
-      hostId: 'h1',
-      processes: [Worker],
-      transport,
-      registry,
-      store: new FsSwapStore(dir),
-      heartbeatMs: 5,
-      logger,
-    });
-    await host.start();
+    const host = await beating(registry, logger);
     const before = (await registry.listHosts('beats'))[0]!.heartbeatAt;
     registry.failure = new Error('registry bucket unavailable');
     await until('a failed heartbeat to be logged', () => logger.at('warn', 'heartbeat failed').length > 0);

@@ -23,7 +23,7 @@ export interface ActivationClaimsOptions {
   readonly code: CodeVersions;
   readonly peers: PeerHosts;
   /** How long a claim waits for another host to finish swapping the process out (default 30 000 ms). */
-  readonly claimTimeoutMs?: number;
+  readonly claimTimeoutMs?: number | undefined;
   readonly logger: Logger;
 }
 

@@ -10,7 +10,7 @@ export interface AppRegistrationOptions {
   readonly functions: Readonly<Record<string, string[]>>;
   readonly logger: Logger;
   /** Human-readable line about what was registered (the host's `log` option). */
-  readonly log?: (line: string) => void;
+  readonly log?: ((line: string) => void) | undefined;
 }
 
 /**

@@ -30,12 +30,12 @@ export interface CodeVersionsOptions {
   readonly hostId: string;
   readonly registry: Registry;
   /** A local module's classes; or give `code`. */
-  readonly processes?: readonly Constructor[];
+  readonly processes?: readonly Constructor[] | undefined;
   /** Deployed code, read at the versions the application record names. */
-  readonly code?: CodeSource;
+  readonly code?: CodeSource | undefined;
   readonly logger: Logger;
   /** Human-readable lines about loading code (the host's `log` option). */
-  readonly log?: (line: string) => void;
+  readonly log?: ((line: string) => void) | undefined;
 }
 
 /** Why the newest code did not load; `retry` when the cause may pass (the object store did not answer). */

@@ -14,12 +14,12 @@ export interface HeartbeatOptions {
   /** Run after each periodic beat that was written. */
   readonly fencing: Pick<Fencing, 'fence'>;
   /** Interval of heartbeats (default 2 000 ms). */
-  readonly intervalMs?: number;
+  readonly intervalMs?: number | undefined;
   /** Reported in the record, for the gateway's down-scaling policy (bytes). */
-  readonly memoryBudgetBytes?: number;
+  readonly memoryBudgetBytes?: number | undefined;
   readonly logger: Logger;
   /** Human-readable lines (the host's `log` option). */
-  readonly log?: (line: string) => void;
+  readonly log?: ((line: string) => void) | undefined;
 }
 
 /**

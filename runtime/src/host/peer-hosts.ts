@@ -20,9 +20,9 @@ export interface PeerHostsOptions {
   readonly transport: Transport;
   readonly registry: Registry;
   /** A host whose last heartbeat is older than this counts as dead (default 10 000 ms). */
-  readonly hostStaleMs?: number;
+  readonly hostStaleMs?: number | undefined;
   /** How long a peer may take to answer an activation (default 30 000 ms). */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 /**

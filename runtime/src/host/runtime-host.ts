@@ -104,9 +104,9 @@ export class RuntimeHost implements ProcessDirectory {
       hostId,
       registry,
       logger,
-      ...(options.processes ? { processes: options.processes } : {}),
-      ...(options.code ? { code: options.code } : {}),
-      ...(log ? { log } : {}),
+      processes: options.processes,
+      code: options.code,
+      log,
     });
     this.snapshots = new SnapshotRepository(options.store, { ...options.snapshots, logger });
     const table = (this.table = new ProcessTable(app, hostId));
@@ -115,8 +115,8 @@ export class RuntimeHost implements ProcessDirectory {
       hostId,
       transport,
       registry,
-      ...(options.hostStaleMs === undefined ? {} : { hostStaleMs: options.hostStaleMs }),
-      ...(options.claimTimeoutMs === undefined ? {} : { requestTimeoutMs: options.claimTimeoutMs }),
+      hostStaleMs: options.hostStaleMs,
+      requestTimeoutMs: options.claimTimeoutMs,
     });
     const claims = new ActivationClaims({
       app,
@@ -125,7 +125,7 @@ export class RuntimeHost implements ProcessDirectory {
       code: this.code,
       peers,
       logger,
-      ...(options.claimTimeoutMs === undefined ? {} : { claimTimeoutMs: options.claimTimeoutMs }),
+      claimTimeoutMs: options.claimTimeoutMs,
     });
     this.lifecycle = new ProcessLifecycle({
       app,
@@ -156,9 +156,9 @@ export class RuntimeHost implements ProcessDirectory {
       code: this.code,
       fencing: this.fencing,
       logger,
-      ...(log ? { log } : {}),
-      ...(options.heartbeatMs === undefined ? {} : { intervalMs: options.heartbeatMs }),
-      ...(options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: options.memoryBudgetBytes }),
+      log,
+      intervalMs: options.heartbeatMs,
+      memoryBudgetBytes: options.memoryBudgetBytes,
     });
     this.control = new ControlHandler(app, hostId, this.lifecycle, logger);
   }
@@ -217,7 +217,7 @@ export class RuntimeHost implements ProcessDirectory {
         processClasses,
         functions,
         logger: this.logger,
-        ...(log ? { log } : {}),
+        log,
       });
     }
     await this.code.start();

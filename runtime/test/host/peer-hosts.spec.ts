@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
 import {
+  type ControlRequest,
+  type HostRecord,
+  type ProcessInfo,
   CodeLoadFailedError,
-  decodeControl,
-  encodeWire,
-  hostSubject,
+  MemoryLogger,
   MemoryRegistry,
   MemoryTransport,
   ProcessNotFoundError,
   processSubject,
-  toWireError,
-  type ControlRequest,
-  type HostRecord,
-  type ProcessInfo,
 } from '@praas/framework';
+import { ControlHandler } from '../../src/host/control-handler';
 import { PeerHosts } from '../../src/host/peer-hosts';
 
 const APP = 'peers';
@@ -40,18 +38,17 @@ describe('PeerHosts', function () {
   /** The activation requests each fake peer got, by host id. */
   let asked: Map<string, ControlRequest[]>;
 
-  /** A fake peer that answers activations with `answer`. */
+  /** A peer whose control handler answers activations with `answer` and records them. */
   const serve = async (id: string, answer: (request: ControlRequest) => ProcessInfo | Error): Promise<void> => {
-    await transport.serve(hostSubject(APP, id), (bytes) => {
-      const request = decodeControl(bytes);
+    const activate = (pid: string, options: { forwarded?: boolean }): Promise<ProcessInfo> => {
+      const request = { op: 'activate' as const, app: APP, pid, ...(options.forwarded ? { forwarded: true } : {}) };
       asked.set(id, [...(asked.get(id) ?? []), request]);
       const result = answer(request);
-      return Promise.resolve(
-        encodeWire(
-          result instanceof Error ? { ok: false, error: toWireError(result) } : { ok: true, data: encodeWire(result) },
-        ),
-      );
-    });
+      return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
+    };
+    const unused = (): never => assert.fail('only activations are asked of a peer');
+    const ops = { activate, create: unused, swapOut: unused, checkpoint: unused, delete: unused, describe: unused };
+    await new ControlHandler(APP, id, ops, new MemoryLogger()).serve(transport);
   };
 
   beforeEach(function () {

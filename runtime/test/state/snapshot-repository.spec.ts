@@ -46,6 +46,23 @@ describe('SnapshotRepository', () => {
     const manifest = await repo.commit(meta, [randomBytes(150)]);
     await assert.rejects(repo.read({ ...manifest, totalBytes: 151 }), /manifest.*150 bytes in all but says 151/);
   });
+
+  it('logs a failed clean-up of old generations and keeps the commit', async () => {
+    const inner = new FsSwapStore(dir);
+    let failDeletes = false;
+    const store: SwapStore = {
+      ...withoutReadInto(inner),
+      delete: (keys) => (failDeletes ? Promise.reject(new Error('delete refused')) : inner.delete(keys)),
+    };
+    const logger = new MemoryLogger();
+    const repo = new SnapshotRepository(store, { logger });
+    await repo.commit(meta, [randomBytes(10)]);
+    failDeletes = true;
+    const manifest = await repo.commit({ ...meta, generation: 2 }, [randomBytes(10)]);
+    assert.equal((await repo.latestManifest('a', 'p'))?.generation, manifest.generation);
+    const [warning] = logger.at('warn', 'cannot remove old snapshot generations');
+    assert.deepEqual([warning?.['pid'], warning?.['generation']], ['p', 2]);
+  });
 });
 
 describe('SnapshotRepository.readLatest', () => {
@@ -75,33 +92,5 @@ describe('SnapshotRepository.readLatest', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('SnapshotRepository clean-up', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'praas-repo-gc-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-  const meta = { format: SNAPSHOT_FORMAT, app: 'a', pid: 'p', processClass: 'C', generation: 1, createdAt: 0 };
-
-  it('logs a failed clean-up of old generations and keeps the commit', async () => {
-    const inner = new FsSwapStore(dir);
-    let failDeletes = false;
-    const store: SwapStore = {
-      ...withoutReadInto(inner),
-      delete: (keys) => (failDeletes ? Promise.reject(new Error('delete refused')) : inner.delete(keys)),
-    };
-    const logger = new MemoryLogger();
-    const repo = new SnapshotRepository(store, { logger });
-    await repo.commit(meta, [randomBytes(10)]);
-    failDeletes = true;
-    const manifest = await repo.commit({ ...meta, generation: 2 }, [randomBytes(10)]);
-    assert.equal((await repo.latestManifest('a', 'p'))?.generation, manifest.generation);
-    const [warning] = logger.at('warn', 'cannot remove old snapshot generations');
-    assert.deepEqual([warning?.['pid'], warning?.['generation']], ['p', 2]);
   });
 });

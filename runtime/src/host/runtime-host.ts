@@ -108,7 +108,7 @@ export class RuntimeHost implements ProcessDirectory {
       code: options.code,
       log,
     });
-    this.snapshots = new SnapshotRepository(options.store, { ...options.snapshots, logger });
+    this.snapshots = new SnapshotRepository(options.store, { logger, ...options.snapshots });
     const table = (this.table = new ProcessTable(app, hostId));
     const peers = new PeerHosts({
       app,

@@ -18,6 +18,7 @@ import {
   type Registry,
   type Transport,
 } from '@praas/framework';
+import type { DataPlaneKind } from '../host/host-data-plane';
 import { RuntimeHost } from '../host/runtime-host';
 import type { SwapStore } from '../storage/swap-store';
 
@@ -86,6 +87,8 @@ export interface TriggerEnvironment {
 
 export interface TriggerContractOptions {
   create(): Promise<TriggerEnvironment>;
+  /** The data plane between the two hosts (default `'nats'`: every request over the transport). */
+  dataPlane?: DataPlaneKind;
   /** fast-check runs of the property test (default 25). */
   propertyRuns?: number;
 }
@@ -97,7 +100,7 @@ let unique = 0;
  * with what, who gets which reply, and that accumulations survive swaps, on any host.
  */
 export function triggerContract(name: string, options: TriggerContractOptions): void {
-  describe(`Trigger contract: ${name}`, function () {
+  describe(`Trigger contract: ${name}, ${options.dataPlane ?? 'nats'} data plane`, function () {
     this.timeout(60_000);
     let env: TriggerEnvironment;
     let app: string;
@@ -122,6 +125,7 @@ export function triggerContract(name: string, options: TriggerContractOptions): 
           store: env.store,
           hostId: id,
           controller,
+          dataPlane: options.dataPlane ?? 'nats',
         });
         await h.start();
         return h;

@@ -23,3 +23,20 @@ export function parseAddress(text: string, what = 'direct data-plane address'): 
   }
   return { host: (match[1] ?? match[2])!, port };
 }
+
+/**
+ * The address to advertise, as `host:port`: `text` may be `host:port`, `[v6]:port`, or a bare host
+ * or IPv6 address, which takes `boundPort`.
+ * @throws InvalidArgumentError naming `what` when the text is none of these.
+ */
+export function advertisedAddress(text: string, boundPort: number, what = 'the advertised address'): string {
+  const trimmed = text.trim();
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(trimmed);
+  const colons = trimmed.split(':').length - 1;
+  let candidate: string;
+  if (bracketed) candidate = `[${bracketed[1]}]:${bracketed[2] ?? boundPort}`;
+  else if (colons > 1) candidate = `[${trimmed}]:${boundPort}`;
+  else if (colons === 1) candidate = trimmed;
+  else candidate = `${trimmed}:${boundPort}`;
+  return formatAddress(parseAddress(candidate, what));
+}

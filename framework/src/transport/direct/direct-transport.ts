@@ -1,6 +1,6 @@
 import { TimeoutError, UnavailableError } from '../../errors';
 import type { BackupQueue, RequestHandler, RequestOptions, ServeOptions, Subscription, Transport } from '../transport';
-import { formatAddress, parseAddress } from './address';
+import { advertisedAddress, formatAddress } from './address';
 import { ConnectionLostError } from './direct-connection';
 import { DirectPeers, type DirectPeersOptions } from './direct-peers';
 import type { DirectRoutes } from './direct-routes';
@@ -57,7 +57,8 @@ export class DirectTransport implements Transport {
   private advertised: string | undefined;
   private closing: Promise<void> | undefined;
 
-  private constructor(
+  /** Wraps `inner`; with `listen` in the options, call {@link listen} before serving (or use {@link create}). */
+  constructor(
     readonly inner: Transport,
     private readonly options: DirectTransportOptions,
   ) {
@@ -68,7 +69,7 @@ export class DirectTransport implements Transport {
   /** Wraps `inner`; with `listen`, resolves once the data port listens. */
   static async create(inner: Transport, options: DirectTransportOptions): Promise<DirectTransport> {
     const transport = new DirectTransport(inner, options);
-    if (options.listen) await transport.listen(options.listen);
+    await transport.listen();
     return transport;
   }
 
@@ -156,28 +157,30 @@ export class DirectTransport implements Transport {
     return this.closing;
   }
 
-  private async listen(options: DirectListenOptions): Promise<void> {
+  /**
+   * Opens the data port given in the options' `listen` (nothing to do without it); resolves with
+   * the advertised address once it listens.
+   * @throws UnavailableError when the port cannot be bound; InvalidArgumentError for a bad `advertise`.
+   */
+  async listen(): Promise<string | undefined> {
+    const options = this.options.listen;
+    if (!options || this.server) return this.advertised;
+    this.assertOpen();
     const server = new DirectServer(options, (subject) => this.handlers.get(subject)?.[0]);
     const bound = await server.listen();
     try {
-      this.advertised = advertisedAddress(options.advertise, bound.host, bound.port);
+      this.advertised = options.advertise?.trim()
+        ? advertisedAddress(options.advertise, bound.port, 'the advertised direct data-plane address')
+        : formatAddress(bound);
     } catch (e) {
       await server.close();
       throw e;
     }
     this.server = server;
+    return this.advertised;
   }
 
   private assertOpen(): void {
     if (this.closing) throw new UnavailableError('the direct transport is closed');
   }
-}
-
-/** `advertise` as `host:port`: a bare host takes the bound port; nothing takes the bound address. */
-function advertisedAddress(advertise: string | undefined, boundHost: string, boundPort: number): string {
-  const text = advertise?.trim();
-  if (!text) return formatAddress({ host: boundHost, port: boundPort });
-  const withPort = /^\[[^\]]+\]:\d+$/.test(text) || /^[^:[\]]+:\d+$/.test(text);
-  const address = withPort ? text : formatAddress({ host: text.replace(/^\[|\]$/g, ''), port: boundPort });
-  return formatAddress(parseAddress(address, 'the advertised direct data-plane address'));
 }

@@ -16,8 +16,8 @@ interface AppState {
   readonly hosts: Map<string, string>;
   watch?: Subscription;
   started?: Promise<void>;
-  hostsReadAt: number;
-  hostsReading?: Promise<void>;
+  /** When the host records were last read for a host id ('' for all hosts). */
+  readonly hostReads: Map<string, number>;
 }
 
 interface ProcessRoute {
@@ -60,7 +60,7 @@ export class RegistryRoutes implements DirectRoutes {
       const state = this.app(route.app);
       const address = state.hosts.get(route.host);
       if (address !== undefined) return { address, app: route.app };
-      void this.readHosts(route.app, state); // Never rejects: failures are reported.
+      void this.readHosts(route.app, state, route.host); // Never rejects: failures are reported.
       return undefined;
     }
     this.miss(subject);
@@ -78,8 +78,8 @@ export class RegistryRoutes implements DirectRoutes {
       for (const [host, hostAddress] of state.hosts) {
         if (hostAddress !== address) continue;
         state.hosts.delete(host);
-        state.hostsReadAt = 0;
-        void this.readHosts(app, state);
+        state.hostReads.delete(host);
+        void this.readHosts(app, state, host);
       }
     }
   }
@@ -95,7 +95,7 @@ export class RegistryRoutes implements DirectRoutes {
   private app(app: string): AppState {
     let state = this.apps.get(app);
     if (!state) {
-      const created: AppState = { hosts: new Map(), hostsReadAt: 0 };
+      const created: AppState = { hosts: new Map(), hostReads: new Map() };
       this.apps.set(app, created);
       created.started = (async () => {
         const watch = await this.registry.watchProcesses(app, (event) =>
@@ -103,7 +103,7 @@ export class RegistryRoutes implements DirectRoutes {
         );
         if (this.closed) await watch.unsubscribe();
         else created.watch = watch;
-        await this.readHosts(app, created);
+        await this.readHosts(app, created, '');
       })();
       created.started.catch((e: unknown) => {
         // The next miss of this application tries again.
@@ -121,7 +121,7 @@ export class RegistryRoutes implements DirectRoutes {
     if (record.status === 'active' && record.host !== undefined) {
       this.routes.set(subject, { app: record.app, host: record.host });
       const state = this.app(record.app);
-      if (!state.hosts.has(record.host)) void this.readHosts(record.app, state);
+      if (!state.hosts.has(record.host)) void this.readHosts(record.app, state, record.host);
     } else {
       this.routes.delete(subject);
     }
@@ -148,19 +148,21 @@ export class RegistryRoutes implements DirectRoutes {
     );
   }
 
-  /** Reads the application's host records (at most once per look-up interval) for their addresses. */
-  private readHosts(app: string, state: AppState): Promise<void> {
-    if (state.hostsReading) return state.hostsReading;
-    if (Date.now() - state.hostsReadAt < this.lookupIntervalMs) return Promise.resolve();
-    state.hostsReadAt = Date.now();
-    const reading = this.registry.listHosts(app).then(
+  /**
+   * Reads the application's host records for their addresses because `host` is not known ('' at
+   * start), at most once per look-up interval for each: a host seen for the first time is read at
+   * once, one that advertises no address is not read again on every request.
+   */
+  private readHosts(app: string, state: AppState, host: string): Promise<void> {
+    const last = state.hostReads.get(host);
+    if (last !== undefined && Date.now() - last < this.lookupIntervalMs) return Promise.resolve();
+    state.hostReads.set(host, Date.now());
+    return this.registry.listHosts(app).then(
       (hosts) => {
         for (const h of hosts) if (h.dataAddress !== undefined) state.hosts.set(h.id, h.dataAddress);
       },
       (e: unknown) => this.report(`cannot read the hosts of '${app}'`, e),
     );
-    state.hostsReading = reading.finally(() => (state.hostsReading = undefined));
-    return state.hostsReading;
   }
 
   private report(what: string, e: unknown): void {

@@ -62,6 +62,7 @@ import {
   type ReplySink,
 } from '../triggers/trigger-engine';
 import { FunctionGate } from './function-gate';
+import { RecentInvocations } from './recent-invocations';
 import { ProcessContext, type ContextHost } from './process-context';
 
 /** Lets a controller reach other processes on the same host without the transport. */
@@ -124,6 +125,7 @@ export class ProcessController implements ContextHost {
   readonly keyedState = new KeyedState();
   readonly mailbox: Mailbox;
   private readonly gate: FunctionGate;
+  private readonly invocations = new RecentInvocations();
   private readonly triggers: TriggerEngine;
   private readonly drainTimeoutMs: number;
   private readonly invokeTimeoutMs: number;
@@ -209,7 +211,14 @@ export class ProcessController implements ContextHost {
       return (await this.acceptLiveMessage(envelope)) ? OK : outOfOrder(this.app, this.pid, envelope);
     }
     if (this.statusValue !== 'active') return unavailable(this.app, this.pid, this.statusValue);
-    return new Promise<ReplyEnvelope>((resolve) => this.dispatch(envelope, { sink: resolve }));
+    // A retry of an invocation (same id, e.g. after a broken direct connection) does not run it twice.
+    return (
+      this.invocations.get(envelope.id) ??
+      this.invocations.track(
+        envelope.id,
+        new Promise<ReplyEnvelope>((resolve) => this.dispatch(envelope, { sink: resolve })),
+      )
+    );
   }
 
   private async handleBytes(bytes: Uint8Array): Promise<Uint8Array> {

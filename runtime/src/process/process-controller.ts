@@ -95,6 +95,8 @@ export interface ProcessControllerDeps {
 
 const BACKUP_BATCH = 256;
 const OK: ReplyEnvelope = Object.freeze({ ok: true });
+/** The accepted-message answer, encoded once: it is the reply to every message. */
+const OK_BYTES = encodeWire(OK);
 
 function unavailable(app: string, pid: string, status: string): ReplyEnvelope {
   return { ok: false, error: new ProcessUnavailableError(app, pid, status).toWire() };
@@ -228,7 +230,7 @@ export class ProcessController implements ContextHost {
     } catch (e) {
       reply = { ok: false, error: toWireError(e) };
     }
-    return encodeWire(reply);
+    return reply === OK ? OK_BYTES : encodeWire(reply);
   }
 
   /**
@@ -435,20 +437,17 @@ export class ProcessController implements ContextHost {
   async send(dest: Destination, key: string | number, data: unknown, options: SendOptions = {}): Promise<void> {
     const target = this.resolve(dest);
     const messageKey = normalizeKey('message key', key);
-    const envelopeBase = {
-      t: 'msg' as const,
-      id: options.id ?? newId(),
-      from: this.pid,
-      epoch: this.outEpoch,
-      key: messageKey,
-      ...(options.fn === undefined ? {} : { fn: validateName('function', options.fn) }),
-    };
+    const fn = options.fn === undefined ? undefined : validateName('function', options.fn);
+    const id = options.id ?? newId();
     const bytes = encode(data, `message '${messageKey}' to '${target}'`);
     // Numbered in call order; the data plane keeps that order on the wire and in its fallback,
-    // so sends to one receiver may be pipelined.
+    // so sends to one receiver may be pipelined. (One object literal: this is the hot path.)
     const seq = (this.outSeq.get(target) ?? 0) + 1;
     this.outSeq.set(target, seq);
-    const envelope: MessageEnvelope = { ...envelopeBase, seq, data: bytes };
+    const envelope: MessageEnvelope =
+      fn === undefined
+        ? { t: 'msg', id, from: this.pid, epoch: this.outEpoch, seq, key: messageKey, data: bytes }
+        : { t: 'msg', id, from: this.pid, epoch: this.outEpoch, seq, key: messageKey, data: bytes, fn };
     return this.deps.dataPlane.send(target, envelope, this.deps.directory.local(target));
   }
 

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { Packr } from 'msgpackr';
 import { fromWireError, TimeoutError, UnavailableError, type WireError } from '../../errors';
 import { formatAddress, type DirectAddress } from './address';
+import { FrameWriter } from './frame-writer';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   encodeFrame,
@@ -54,8 +55,16 @@ interface Pending {
   readonly resolve: (reply: DirectReply) => void;
   readonly reject: (error: Error) => void;
   readonly size: number;
-  readonly timer: NodeJS.Timeout;
+  readonly subject: string;
+  readonly timeoutMs: number;
+  readonly deadline: number;
 }
+
+/**
+ * How often unanswered requests are checked against their deadlines: one timer per connection
+ * instead of one per request (a timeout fires at most this much late).
+ */
+const SWEEP_MS = 20;
 
 interface Waiter {
   readonly size: number;
@@ -81,7 +90,8 @@ export class DirectConnection {
   private readonly maxInFlightBytes: number;
   private inFlightBytes = 0;
   private nextId = 1;
-  private corked = false;
+  private readonly writer: FrameWriter;
+  private sweeper: NodeJS.Timeout | undefined;
   private connected = false;
   private failure: ConnectionLostError | undefined;
   private readonly closed: Promise<void>;
@@ -93,6 +103,7 @@ export class DirectConnection {
     this.maxInFlightBytes = options.maxInFlightBytes ?? 32 * 1024 * 1024;
     const reader = new FrameReader((frame) => this.onFrame(frame), options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     this.socket = net.connect({ host: peer.host, port: peer.port, noDelay: true, keepAlive: true });
+    this.writer = new FrameWriter(this.socket);
     const connectTimer = setTimeout(
       () => this.fail(`did not connect within ${options.connectTimeoutMs ?? 2_000} ms`),
       options.connectTimeoutMs ?? 2_000,
@@ -118,7 +129,9 @@ export class DirectConnection {
       }),
     );
     // The hello goes first; requests written before the welcome follow it in order.
-    this.write(encodeFrame(FrameKind.Hello, 0, packr.pack({ v: FRAME_VERSION, app: options.app, from: options.from })));
+    this.writer.write(
+      encodeFrame(FrameKind.Hello, 0, packr.pack({ v: FRAME_VERSION, app: options.app, from: options.from })),
+    );
   }
 
   /** False once the connection failed or was closed; a new one must be opened. */
@@ -174,20 +187,35 @@ export class DirectConnection {
     this.nextId = id === 0xffffffff ? 1 : id + 1;
     const frames = encodeRequest(id, subject, payload);
     return new Promise<DirectReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.settle(id)) {
-          reject(
-            new TimeoutError(`no reply from ${this.address} for '${subject}' within ${timeoutMs} ms`, {
-              subject,
-              address: this.address,
-            }),
-          );
-        }
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, size: payload.length, timer });
+      const deadline = Date.now() + timeoutMs;
+      this.pending.set(id, { resolve, reject, size: payload.length, subject, timeoutMs, deadline });
       this.inFlightBytes += payload.length;
-      this.write(frames);
+      this.sweeper ??= setTimeout(() => this.sweep(), Math.min(SWEEP_MS, timeoutMs));
+      this.writer.write(frames);
     });
+  }
+
+  /** Fails the requests whose deadline passed; runs while any request is unanswered. */
+  private sweep(): void {
+    this.sweeper = undefined;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now) {
+        next = Math.min(next, p.deadline);
+        continue;
+      }
+      this.settle(id);
+      p.reject(
+        new TimeoutError(`no reply from ${this.address} for '${p.subject}' within ${p.timeoutMs} ms`, {
+          subject: p.subject,
+          address: this.address,
+        }),
+      );
+    }
+    if (this.pending.size > 0 && !this.failure) {
+      this.sweeper = setTimeout(() => this.sweep(), Math.max(1, Math.min(SWEEP_MS, next - now)));
+    }
   }
 
   /** Removes a pending request and admits waiters into the freed room; false when it was settled already. */
@@ -195,7 +223,6 @@ export class DirectConnection {
     const entry = this.pending.get(id);
     if (!entry) return undefined;
     this.pending.delete(id);
-    clearTimeout(entry.timer);
     this.inFlightBytes -= entry.size;
     while (this.waiters.length > 0 && this.hasRoom(this.waiters[0]!.size)) this.waiters.shift()!.admit();
     return entry;
@@ -227,30 +254,17 @@ export class DirectConnection {
     }
   }
 
-  private write(buffers: Buffer[]): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    for (const b of buffers) this.socket.write(b);
-  }
-
   private fail(reason: string, cause?: unknown): void {
     if (this.failure) return;
     const failure = new ConnectionLostError(this.address, true, reason, cause);
     this.failure = failure;
+    clearTimeout(this.sweeper);
+    this.sweeper = undefined;
     this.socket.destroy();
     const pending = [...this.pending.values()];
     this.pending.clear();
     this.inFlightBytes = 0;
-    for (const p of pending) {
-      clearTimeout(p.timer);
-      p.reject(failure);
-    }
+    for (const p of pending) p.reject(failure);
     const notSent = new ConnectionLostError(this.address, false, reason, cause);
     for (const w of this.waiters.splice(0)) w.reject(notSent);
     for (const listener of this.closeListeners.splice(0)) listener();

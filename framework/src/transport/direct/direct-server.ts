@@ -3,6 +3,7 @@ import { Packr } from 'msgpackr';
 import { InvalidArgumentError, toWireError, UnavailableError } from '../../errors';
 import type { RequestHandler } from '../transport';
 import type { DirectAddress } from './address';
+import { FrameWriter } from './frame-writer';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   decodeRequest,
@@ -88,19 +89,8 @@ export class DirectServer {
     const maxPending = this.options.maxPendingPerConnection ?? 4096;
     let state: 'hello' | 'open' | 'refused' = 'hello';
     let pending = 0;
-    let corked = false;
-    const write = (buffers: Buffer[]): void => {
-      if (socket.destroyed) return;
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(() => {
-          corked = false;
-          socket.uncork();
-        });
-      }
-      for (const b of buffers) socket.write(b);
-    };
+    const writer = new FrameWriter(socket);
+    const write = (buffers: Buffer[]): void => writer.write(buffers);
     // Backpressure: a peer that sends faster than its replies can be written, or than handlers
     // finish, is not read from until it catches up.
     const throttle = (): void => {
@@ -116,7 +106,7 @@ export class DirectServer {
     const onFrame = (frame: Frame): void => {
       if (state === 'refused') return;
       if (state === 'hello') {
-        state = this.greet(socket, frame, write) ? 'open' : 'refused';
+        state = this.greet(frame, writer) ? 'open' : 'refused';
         return;
       }
       if (frame.kind !== FrameKind.Request) throw new Error(`unexpected frame of kind ${String(frame.kind)}`);
@@ -155,7 +145,7 @@ export class DirectServer {
   }
 
   /** Checks the first frame: a hello of this framing version for this application; refuses and closes otherwise. */
-  private greet(socket: net.Socket, frame: Frame, write: (buffers: Buffer[]) => void): boolean {
+  private greet(frame: Frame, writer: FrameWriter): boolean {
     const hello =
       frame.kind === FrameKind.Hello ? (packr.unpack(frame.body) as { v?: unknown; app?: unknown }) : undefined;
     let refusal: string | undefined;
@@ -164,11 +154,11 @@ export class DirectServer {
     else if (hello.app !== this.options.app)
       refusal = `this host serves application '${this.options.app}', not '${String(hello.app)}'`;
     if (refusal === undefined) {
-      write(encodeFrame(FrameKind.Welcome, 0, packr.pack({ v: FRAME_VERSION, host: this.options.hostId })));
+      writer.write(encodeFrame(FrameKind.Welcome, 0, packr.pack({ v: FRAME_VERSION, host: this.options.hostId })));
       return true;
     }
-    write(encodeFrame(FrameKind.Error, 0, packr.pack(new InvalidArgumentError(refusal).toWire())));
-    socket.end(); // Flushes the refusal first.
+    writer.write(encodeFrame(FrameKind.Error, 0, packr.pack(new InvalidArgumentError(refusal).toWire())));
+    writer.end();
     return false;
   }
 }

@@ -39,6 +39,20 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const INLINE_PAYLOAD_BYTES = 16 * 1024;
 
 const utf8 = new TextEncoder();
+/** Encoded subjects: a sender sends to few subjects, many times each. */
+const subjects = new Map<string, Uint8Array>();
+const SUBJECT_CACHE = 4096;
+
+function subjectBytes(subject: string): Uint8Array {
+  let bytes = subjects.get(subject);
+  if (!bytes) {
+    bytes = utf8.encode(subject);
+    if (bytes.length > 0xffff) throw new RangeError(`subject of ${bytes.length} bytes is too long`);
+    if (subjects.size >= SUBJECT_CACHE) subjects.clear();
+    subjects.set(subject, bytes);
+  }
+  return bytes;
+}
 
 /** One decoded frame; `body` is a view into the bytes read, valid until the handler returns. */
 export interface Frame {
@@ -71,22 +85,21 @@ export function encodeFrame(kind: FrameKind, id: number, body: Uint8Array): Buff
 
 /** Encodes a request: the subject it is for and the payload. */
 export function encodeRequest(id: number, subject: string, payload: Uint8Array): Buffer[] {
-  const subjectBytes = utf8.encode(subject);
-  if (subjectBytes.length > 0xffff) throw new RangeError(`subject of ${subjectBytes.length} bytes is too long`);
-  const prefix = 2 + subjectBytes.length;
+  const subject8 = subjectBytes(subject);
+  const prefix = 2 + subject8.length;
   const bodyLength = prefix + payload.length;
   if (payload.length <= INLINE_PAYLOAD_BYTES) {
     const frame = Buffer.allocUnsafe(HEADER_BYTES + bodyLength);
     writeHeader(frame, FrameKind.Request, id, bodyLength);
-    frame.writeUInt16BE(subjectBytes.length, HEADER_BYTES);
-    frame.set(subjectBytes, HEADER_BYTES + 2);
+    frame.writeUInt16BE(subject8.length, HEADER_BYTES);
+    frame.set(subject8, HEADER_BYTES + 2);
     frame.set(payload, HEADER_BYTES + prefix);
     return [frame];
   }
   const header = Buffer.allocUnsafe(HEADER_BYTES + prefix);
   writeHeader(header, FrameKind.Request, id, bodyLength);
-  header.writeUInt16BE(subjectBytes.length, HEADER_BYTES);
-  header.set(subjectBytes, HEADER_BYTES + 2);
+  header.writeUInt16BE(subject8.length, HEADER_BYTES);
+  header.set(subject8, HEADER_BYTES + 2);
   return [header, toBuffer(payload)];
 }
 
@@ -112,13 +125,14 @@ function toBuffer(bytes: Uint8Array): Buffer {
 /**
  * Cuts a byte stream into frames. Feed it every chunk a socket reads; it calls `onFrame` for each
  * complete frame, in order. A frame inside one chunk is handed out as a view (no copy); only a
- * frame split across chunks is joined.
+ * frame split across chunks is joined, from its own bytes (the rest of the chunk is not copied).
  */
 export class FrameReader {
-  private readonly chunks: Buffer[] = [];
-  private buffered = 0;
-  /** Bytes needed before the next frame can be cut: a header, or the whole frame once its length is known. */
-  private needed = HEADER_BYTES;
+  /** The start of a frame that continues in the next chunk. */
+  private readonly carried: Buffer[] = [];
+  private carriedBytes = 0;
+  /** Length of the carried frame once its header is complete (4 + the length field), else 0. */
+  private carriedFrameBytes = 0;
 
   constructor(
     private readonly onFrame: (frame: Frame) => void,
@@ -127,33 +141,62 @@ export class FrameReader {
 
   /** @throws DecodeError when a frame announces more than the limit or is shorter than its header. */
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    if (this.buffered < this.needed) return;
-    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-    this.chunks.length = 0;
+    let data = chunk;
+    if (this.carriedBytes > 0) {
+      // Complete the carried frame from the front of this chunk, then go on in the chunk itself.
+      if (this.carriedFrameBytes === 0) {
+        const headerPart = Math.min(HEADER_BYTES - this.carriedBytes, data.length);
+        this.carry(data.subarray(0, headerPart));
+        data = data.subarray(headerPart);
+        if (this.carriedBytes < HEADER_BYTES) return;
+        const header = Buffer.concat(this.carried, this.carriedBytes);
+        this.carried.length = 0;
+        this.carried.push(header);
+        this.carriedFrameBytes = 4 + this.checkLength(header.readUInt32BE(0));
+      }
+      const rest = Math.min(this.carriedFrameBytes - this.carriedBytes, data.length);
+      this.carry(data.subarray(0, rest));
+      data = data.subarray(rest);
+      if (this.carriedBytes < this.carriedFrameBytes) return;
+      const frame = Buffer.concat(this.carried, this.carriedBytes);
+      this.carried.length = 0;
+      this.carriedBytes = 0;
+      this.carriedFrameBytes = 0;
+      this.emit(frame, 0);
+    }
     let offset = 0;
     for (;;) {
       const left = data.length - offset;
-      if (left < HEADER_BYTES) {
-        this.needed = HEADER_BYTES;
-        break;
-      }
-      const length = data.readUInt32BE(offset);
-      if (length < 5) throw new DecodeError('direct frame', `length ${length} is shorter than its header`);
-      if (length > this.maxFrameBytes) {
-        throw new DecodeError('direct frame', `length ${length} is over the limit of ${this.maxFrameBytes} bytes`);
-      }
+      if (left < HEADER_BYTES) break;
+      const length = this.checkLength(data.readUInt32BE(offset));
       if (left < 4 + length) {
-        this.needed = 4 + length;
+        this.carriedFrameBytes = 4 + length;
         break;
       }
-      const kind = data[offset + 4] as FrameKind;
-      const id = data.readUInt32BE(offset + 5);
-      this.onFrame({ kind, id, body: data.subarray(offset + HEADER_BYTES, offset + 4 + length) });
+      this.emit(data, offset);
       offset += 4 + length;
     }
-    this.buffered = data.length - offset;
-    if (this.buffered > 0) this.chunks.push(offset === 0 ? data : data.subarray(offset));
+    if (offset < data.length) this.carry(data.subarray(offset));
+  }
+
+  private carry(part: Buffer): void {
+    if (part.length === 0) return;
+    this.carried.push(part);
+    this.carriedBytes += part.length;
+  }
+
+  private checkLength(length: number): number {
+    if (length < 5) throw new DecodeError('direct frame', `length ${length} is shorter than its header`);
+    if (length > this.maxFrameBytes) {
+      throw new DecodeError('direct frame', `length ${length} is over the limit of ${this.maxFrameBytes} bytes`);
+    }
+    return length;
+  }
+
+  private emit(data: Buffer, offset: number): void {
+    const length = data.readUInt32BE(offset);
+    const kind = data[offset + 4] as FrameKind;
+    const id = data.readUInt32BE(offset + 5);
+    this.onFrame({ kind, id, body: data.subarray(offset + HEADER_BYTES, offset + 4 + length) });
   }
 }

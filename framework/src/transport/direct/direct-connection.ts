@@ -93,6 +93,8 @@ export class DirectConnection {
   private readonly writer: FrameWriter;
   private sweeper: NodeJS.Timeout | undefined;
   private connected = false;
+  private welcomedValue = false;
+  private readonly welcomeTimer: NodeJS.Timeout;
   private failure: ConnectionLostError | undefined;
   private readonly closed: Promise<void>;
   private readonly closeListeners: (() => void)[] = [];
@@ -104,15 +106,20 @@ export class DirectConnection {
     const reader = new FrameReader((frame) => this.onFrame(frame), options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     this.socket = net.connect({ host: peer.host, port: peer.port, noDelay: true, keepAlive: true });
     this.writer = new FrameWriter(this.socket);
-    const connectTimer = setTimeout(
-      () => this.fail(`did not connect within ${options.connectTimeoutMs ?? 2_000} ms`),
-      options.connectTimeoutMs ?? 2_000,
+    // Until the peer welcomes the hello, it may not be a host at all (a stale address now used by
+    // something else): without a welcome in time, the connection fails and its requests fall back.
+    const connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
+    this.welcomeTimer = setTimeout(
+      () =>
+        this.fail(
+          this.connected
+            ? `did not answer the hello within ${connectTimeoutMs} ms (is it a praas host?)`
+            : `did not connect within ${connectTimeoutMs} ms`,
+        ),
+      connectTimeoutMs,
     );
-    connectTimer.unref();
-    this.socket.once('connect', () => {
-      clearTimeout(connectTimer);
-      this.connected = true;
-    });
+    this.welcomeTimer.unref();
+    this.socket.once('connect', () => (this.connected = true));
     this.socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);
@@ -123,7 +130,7 @@ export class DirectConnection {
     this.socket.on('error', (e) => this.fail(this.connected ? `broke: ${e.message}` : `failed: ${e.message}`, e));
     this.closed = new Promise((resolve) =>
       this.socket.once('close', () => {
-        clearTimeout(connectTimer);
+        clearTimeout(this.welcomeTimer);
         this.fail('closed');
         resolve();
       }),
@@ -142,6 +149,11 @@ export class DirectConnection {
   /** True once the TCP connection was established (the peer's port answered). */
   get established(): boolean {
     return this.connected;
+  }
+
+  /** True once the peer accepted the hello: it is a host of the application. */
+  get welcomed(): boolean {
+    return this.welcomedValue;
   }
 
   /** Requests written and not answered yet. */
@@ -231,6 +243,8 @@ export class DirectConnection {
   private onFrame(frame: Frame): void {
     switch (frame.kind) {
       case FrameKind.Welcome:
+        this.welcomedValue = true;
+        clearTimeout(this.welcomeTimer);
         return;
       case FrameKind.Reply: {
         // The reply outlives the read buffer's other frames only as this view; no copy on the hot path.
@@ -259,6 +273,7 @@ export class DirectConnection {
     const failure = new ConnectionLostError(this.address, true, reason, cause);
     this.failure = failure;
     clearTimeout(this.sweeper);
+    clearTimeout(this.welcomeTimer);
     this.sweeper = undefined;
     this.socket.destroy();
     const pending = [...this.pending.values()];

@@ -4,8 +4,9 @@ import { DirectConnection, type DirectConnectionOptions } from './direct-connect
 /** Options of {@link DirectPeers}. */
 export interface DirectPeersOptions extends Omit<DirectConnectionOptions, 'app'> {
   /**
-   * After a connection to an address could not be established, requests for it take the fallback
-   * path for this long before it is dialled again (default 1 000 ms).
+   * After a connection to an address failed before the peer welcomed it (refused, not a host, a
+   * host of another application), requests for it take the fallback path for this long before it
+   * is dialled again (default 1 000 ms).
    */
   readonly retryAfterMs?: number;
 }
@@ -49,7 +50,8 @@ export class DirectPeers {
     this.connections.set(address, connection);
     connection.onClose(() => {
       if (this.connections.get(address) === connection) this.connections.delete(address);
-      if (!connection.established && !this.closed) {
+      // Refused, not a host, or a host of another application: not dialled again for a while.
+      if (!connection.welcomed && !this.closed) {
         this.downUntil.set(address, Date.now() + (this.options.retryAfterMs ?? 1_000));
         this.onUnreachable(address);
       }

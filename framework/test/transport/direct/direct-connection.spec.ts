@@ -169,6 +169,25 @@ describe('direct data plane: connection and server on loopback sockets', () => {
     );
   });
 
+  it('fails over when the peer accepts the connection but never answers the hello (not a praas host)', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const c = new DirectConnection(
+      { host: '127.0.0.1', port: (silent.address() as net.AddressInfo).port },
+      { app: 'demo', from: 'test', connectTimeoutMs: 100 },
+    );
+    connections.push(c);
+    try {
+      await assert.rejects(
+        c.request('s', bytes('x'), HOUR),
+        (e: unknown) => e instanceof ConnectionLostError && /did not answer the hello/.test(e.message),
+      );
+      assert.deepEqual([c.established, c.welcomed], [true, false]);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('is refused by a host of another application', async () => {
     handlers.set('s', (d) => Promise.resolve(d));
     const c = connect({ app: 'other' });
@@ -176,6 +195,7 @@ describe('direct data plane: connection and server on loopback sockets', () => {
       c.request('s', bytes('x'), HOUR),
       (e: unknown) => e instanceof ConnectionLostError && /serves application 'demo', not 'other'/.test(e.message),
     );
+    assert.equal(c.welcomed, false);
   });
 
   it('times a request out, frees its slot, and ignores the late reply', async () => {

@@ -6,6 +6,7 @@ import 'reflect-metadata';
 
 export { RuntimeHost, type RuntimeHostOptions } from './host/runtime-host';
 export type { CodeSource, CodeVersion } from './code/code-source';
+export type { DataPlaneKind, DataPlaneOption, DirectDataPlaneOptions } from './host/host-data-plane';
 export { BundleLoader, hostNodeModules, type BundleLoaderOptions } from './code/bundle-loader';
 export { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from './process/process-controller';
 export { FunctionGate } from './process/function-gate';

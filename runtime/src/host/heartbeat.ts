@@ -18,6 +18,8 @@ export interface HeartbeatOptions {
   /** Reported in the record, for the gateway's down-scaling policy (bytes). */
   readonly memoryBudgetBytes?: number | undefined;
   readonly logger: Logger;
+  /** The host's direct data-plane address, advertised in the record (none on the NATS data plane). */
+  readonly dataAddress?: () => string | undefined;
   /** Human-readable lines (the host's `log` option). */
   readonly log?: ((line: string) => void) | undefined;
 }
@@ -41,6 +43,7 @@ export class Heartbeat {
   record(): HostRecord {
     const { app, hostId, table, code, memoryBudgetBytes } = this.options;
     const codeError = code.codeError;
+    const dataAddress = this.options.dataAddress?.();
     return {
       id: hostId,
       app,
@@ -52,6 +55,7 @@ export class Heartbeat {
       memoryBytes: process.memoryUsage().rss,
       ...(memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes }),
       ...(codeError ? { codeError } : {}),
+      ...(dataAddress === undefined ? {} : { dataAddress }),
       processes: table
         .list()
         .filter((c) => c.status === 'active')

@@ -22,6 +22,7 @@ import { CodeVersions } from './code-versions';
 import { ControlHandler } from './control-handler';
 import { Fencing } from './fencing';
 import { Heartbeat } from './heartbeat';
+import { hostDataPlane, type DataPlaneOption, type HostDataPlane } from './host-data-plane';
 import { PeerHosts } from './peer-hosts';
 import { ProcessLifecycle } from './process-lifecycle';
 import { ProcessTable } from './process-table';
@@ -69,6 +70,12 @@ export interface RuntimeHostOptions {
   readonly hostStaleMs?: number;
   /** How long an activation waits for another host to finish swapping the process out (default 30 000 ms). */
   readonly claimTimeoutMs?: number;
+  /**
+   * The data plane between hosts (DESIGN §5a), default `'nats'`. With `'direct'` the host listens on
+   * a data port, advertises it in its host record, and reaches processes on other hosts over
+   * direct connections, falling back to `transport`.
+   */
+  readonly dataPlane?: DataPlaneOption;
 }
 
 /**
@@ -93,12 +100,22 @@ export class RuntimeHost implements ProcessDirectory {
   private readonly fencing: Fencing;
   private readonly heartbeat: Heartbeat;
   private readonly control: ControlHandler;
+  /** What the host sends and serves through: the options' transport, or the direct data plane around it. */
+  private readonly plane: HostDataPlane;
 
   constructor(private readonly options: RuntimeHostOptions) {
     const app = (this.app = validateName('application', options.app));
     const hostId = (this.id = validateName('host id', options.hostId ?? `host-${newId().slice(0, 8)}`));
-    const { registry, transport, log } = options;
+    const { registry, log } = options;
     const logger = (this.logger = (options.logger ?? silentLogger).child({ app, host: hostId }));
+    this.plane = hostDataPlane(options.dataPlane ?? 'nats', {
+      app,
+      hostId,
+      transport: options.transport,
+      registry,
+      ...(log ? { log } : {}),
+    });
+    const { transport } = this.plane;
     this.code = new CodeVersions({
       app,
       hostId,
@@ -159,6 +176,7 @@ export class RuntimeHost implements ProcessDirectory {
       log,
       intervalMs: options.heartbeatMs,
       memoryBudgetBytes: options.memoryBudgetBytes,
+      dataAddress: () => this.dataAddress,
     });
     this.control = new ControlHandler(app, hostId, this.lifecycle, logger);
   }
@@ -171,6 +189,11 @@ export class RuntimeHost implements ProcessDirectory {
   /** Function names of each process class this host can run (those of the newest code version). */
   get functions(): Record<string, string[]> {
     return this.code.functions;
+  }
+
+  /** `host:port` of this host's direct data plane once started; undefined on the NATS data plane. */
+  get dataAddress(): string | undefined {
+    return this.plane.direct?.transport.address;
   }
 
   /** The newest deployed code version loaded here; undefined for a host with a local module. */
@@ -221,7 +244,12 @@ export class RuntimeHost implements ProcessDirectory {
       });
     }
     await this.code.start();
-    await this.control.serve(this.options.transport);
+    const { direct } = this.plane;
+    if (direct) {
+      await direct.routes.start(this.app);
+      await direct.transport.listen();
+    }
+    await this.control.serve(this.plane.transport);
     await this.heartbeat.start();
   }
 
@@ -234,6 +262,7 @@ export class RuntimeHost implements ProcessDirectory {
     await this.control.close();
     await this.lifecycle.stopAll(options.swapOut !== false);
     await this.heartbeat.deregister();
+    await this.plane.direct?.transport.close();
     await this.snapshots.idle();
   }
 

@@ -15,7 +15,7 @@ export type { TriggerContractOptions, TriggerEnvironment } from './trigger-contr
  * live in `trigger-contract/`, one file per group, on a shared harness.
  */
 export function triggerContract(name: string, options: TriggerContractOptions): void {
-  describe(`Trigger contract: ${name}`, function () {
+  describe(`Trigger contract: ${name}, ${options.dataPlane ?? 'nats'} data plane`, function () {
     this.timeout(60_000);
     const t = useTriggerHarness(options);
     multiSourceCases(t);

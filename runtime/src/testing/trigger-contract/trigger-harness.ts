@@ -1,4 +1,5 @@
 import { DataPlaneClient, decode, encode, newId, unwrapReply, type Registry, type Transport } from '@praas/framework';
+import type { DataPlaneKind } from '../../host/host-data-plane';
 import { RuntimeHost } from '../../host/runtime-host';
 import type { ProcessControllerOptions } from '../../process/process-controller';
 import type { SwapStore } from '../../storage/swap-store';
@@ -15,6 +16,8 @@ export interface TriggerEnvironment {
 
 export interface TriggerContractOptions {
   create(): Promise<TriggerEnvironment>;
+  /** The data plane between the two hosts (default `'nats'`: every request over the transport). */
+  dataPlane?: DataPlaneKind;
   /** fast-check runs of the property test (default 25). */
   propertyRuns?: number;
 }
@@ -57,8 +60,9 @@ export function useTriggerHarness(options: TriggerContractOptions): TriggerHarne
   let client: DataPlaneClient;
   let clientTransport: Transport;
   let store: StallingStore;
-  const clientEpoch = newId();
-  let clientSeq = 0;
+  // Like a real sender: one incarnation per test, messages numbered per receiver from 1.
+  let clientEpoch = newId();
+  let clientSeq = new Map<string, number>();
 
   const host = async (id: string, controller: ProcessControllerOptions = {}): Promise<RuntimeHost> => {
     const h = new RuntimeHost({
@@ -69,12 +73,15 @@ export function useTriggerHarness(options: TriggerContractOptions): TriggerHarne
       store,
       hostId: id,
       controller,
+      dataPlane: options.dataPlane ?? 'nats',
     });
     await h.start();
     return h;
   };
 
   beforeEach(async () => {
+    clientEpoch = newId();
+    clientSeq = new Map();
     env = await options.create();
     store = new StallingStore(env.store);
     app = `trig${process.pid}x${unique++}`;
@@ -111,7 +118,7 @@ export function useTriggerHarness(options: TriggerContractOptions): TriggerHarne
       id,
       from: 'client:t',
       epoch: clientEpoch,
-      seq: ++clientSeq,
+      seq: clientSeq.set(pid, (clientSeq.get(pid) ?? 0) + 1).get(pid)!,
       key,
       data: encode(value),
       fn,
@@ -123,7 +130,7 @@ export function useTriggerHarness(options: TriggerContractOptions): TriggerHarne
       id: newId(),
       from: 'client:t',
       epoch: clientEpoch,
-      seq: ++clientSeq,
+      seq: clientSeq.set(pid, (clientSeq.get(pid) ?? 0) + 1).get(pid)!,
       key,
       data: encode(value),
     });

@@ -1,7 +1,8 @@
 /**
  * Benchmark entry (DESIGN §8): `npm run bench -- [--quick] [--suite <name>]... [--out <file>]`.
  * Runs the registered suites side by side, prints a table with ratios, and writes
- * bench/results/latest.json. A suite is a function registered in `SUITES`.
+ * bench/results/latest.json. A suite is a function registered in `SUITES`. A suite that fails is
+ * recorded in the report and the others still run; the exit code is then 1.
  */
 import 'reflect-metadata';
 import { join } from 'node:path';
@@ -36,7 +37,16 @@ function parseArgs(argv: readonly string[]): Args {
   return args;
 }
 
-runSuites(SUITES, parseArgs(process.argv.slice(2))).catch((e: unknown) => {
-  console.error(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  process.exitCode = 1;
-});
+runSuites(SUITES, parseArgs(process.argv.slice(2))).then(
+  ({ failures }) => {
+    // Every suite ran and the report is written; a failed one still makes the run fail.
+    if (failures.length) {
+      console.error(`bench: ${failures.length} suite(s) failed: ${failures.map((f) => f.suite).join(', ')}`);
+      process.exitCode = 1;
+    }
+  },
+  (e: unknown) => {
+    console.error(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exitCode = 1;
+  },
+);

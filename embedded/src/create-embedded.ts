@@ -2,7 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryRegistry, MemoryTransport, type Constructor, type ControlPlaneApi } from '@praas/framework';
+import {
+  FsBackupQueue,
+  InvalidArgumentError,
+  MemoryRegistry,
+  MemoryTransport,
+  type Constructor,
+  type ControlPlaneApi,
+} from '@praas/framework';
 import { ControlPlane, DownScalingPolicy } from '@praas/gateway';
 import {
   FsSwapStore,
@@ -12,12 +19,19 @@ import {
 } from '@praas/runtime';
 import { InProcessHostProvider } from './in-process-host-provider';
 
+/** The backup queue's directory inside the swap directory; no application name starts with '_'. */
+const BACKUP_QUEUE_DIR = '_backup-queue';
+
 export interface EmbeddedOptions {
   /** The `@Process` classes the application's runtime hosts can run. */
   processes: Constructor[];
-  /** Directory of the file-system swap store, kept after close (default: a temporary directory, removed at close). */
+  /**
+   * Directory kept after close (default: a temporary directory, removed at close). It holds the
+   * file-system swap store and, under `_backup-queue/`, the backup queue: messages and
+   * invocations that wait for a swapped-out process outlive a restart of the stack.
+   */
   swapDir?: string;
-  /** Another swap store instead of the file-system one. */
+  /** Another swap store instead of the file-system one (the backup queue stays in `swapDir`). */
   store?: SwapStore;
   snapshots?: SnapshotRepositoryOptions;
   controller?: ProcessControllerOptions;
@@ -28,7 +42,7 @@ export interface EmbeddedOptions {
   downScaling?: { intervalMs?: number; heartbeatMs?: number } | false;
   /**
    * The registry to use, e.g. one kept from an earlier stack so its applications and swapped-out
-   * processes carry over a restart (with the same swap directory). Not closed by `close()`.
+   * processes carry over a restart; it then needs the same `swapDir`. Not closed by `close()`.
    */
   registry?: MemoryRegistry;
 }
@@ -62,26 +76,41 @@ export interface EmbeddedPraas extends ControlPlaneApi {
  * ```
  */
 export async function createEmbedded(options: EmbeddedOptions): Promise<EmbeddedPraas> {
-  const transport = new MemoryTransport();
+  const carried = options.registry ? await options.registry.listApps() : [];
+  if (carried.length > 0 && options.swapDir === undefined) {
+    // Snapshots remember how far they read the backup queue; a queue that did not carry over
+    // with the registry would start counting again, and the next invocations would wait unseen.
+    throw new InvalidArgumentError(
+      `createEmbedded: the registry knows applications of an earlier stack (${carried.map((a) => a.name).join(', ')}); give that stack's swapDir too, which holds their swapped state and backup queue`,
+    );
+  }
+  // A temporary directory lives as long as the stack; one the caller names is kept.
+  const tempDir = options.swapDir === undefined ? mkdtempSync(join(tmpdir(), 'praas-swap-')) : undefined;
+  const dir = options.swapDir ?? tempDir!;
+  const transport = new MemoryTransport({ backup: new FsBackupQueue(join(dir, BACKUP_QUEUE_DIR)) });
   const registry = options.registry ?? new MemoryRegistry();
-  // A temporary swap directory lives as long as the stack; one the caller names is kept.
-  const tempDir = options.store || options.swapDir ? undefined : mkdtempSync(join(tmpdir(), 'praas-swap-'));
-  const store = options.store ?? new FsSwapStore(options.swapDir ?? tempDir!);
-  const provider = new InProcessHostProvider({
-    processes: options.processes,
-    transport,
-    registry,
-    store,
-    host: {
-      ...(options.downScaling
-        ? { heartbeatMs: options.downScaling.heartbeatMs ?? options.downScaling.intervalMs ?? 1_000 }
-        : {}),
-      ...(options.snapshots ? { snapshots: options.snapshots } : {}),
-      ...(options.controller ? { controller: options.controller } : {}),
-    },
-  });
-  // A registry carried over from an earlier stack (dev's restart) knows applications that need hosts again.
-  for (const app of await registry.listApps()) await provider.ensureHosts(app);
+  const store = options.store ?? new FsSwapStore(dir);
+  let provider: InProcessHostProvider;
+  try {
+    provider = new InProcessHostProvider({
+      processes: options.processes,
+      transport,
+      registry,
+      store,
+      host: {
+        ...(options.downScaling
+          ? { heartbeatMs: options.downScaling.heartbeatMs ?? options.downScaling.intervalMs ?? 1_000 }
+          : {}),
+        ...(options.snapshots ? { snapshots: options.snapshots } : {}),
+        ...(options.controller ? { controller: options.controller } : {}),
+      },
+    });
+    // A registry carried over from an earlier stack (dev's restart) knows applications that need hosts again.
+    for (const app of carried) await provider.ensureHosts(app);
+  } catch (e) {
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    throw e;
+  }
   const controlPlane = new ControlPlane({ transport, registry, provider });
   const policy =
     options.downScaling === false

@@ -11,6 +11,7 @@ import {
   Fn,
   InvalidArgumentError,
   InvalidNameError,
+  MemoryRegistry,
   Process,
   ProcessClassNotFoundError,
   ProcessNotFoundError,
@@ -133,6 +134,64 @@ describe('embedded mode (control plane + runtime host in one process)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('reopened on the same swap directory and registry', () => {
+    let dir: string;
+    let registry: MemoryRegistry;
+    const open = (): Promise<EmbeddedPraas> =>
+      createEmbedded({ processes: [Account], swapDir: dir, registry, downScaling: false });
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'praas-reopen-'));
+      registry = new MemoryRegistry();
+    });
+    afterEach(async () => {
+      await registry.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('answers the first invocation of a process that was swapped out and in before', async () => {
+      const first = await open();
+      await first.createApp('persist');
+      await first.createProcess('persist', { pid: 'acct' });
+      await first.invoke('persist', 'deposit', 1, { pid: 'acct' });
+      await first.swapProcess('persist', 'acct');
+      assert.equal(await first.invoke('persist', 'deposit', 2, { pid: 'acct' }), 3, 'swapped back in');
+      await first.close();
+      const second = await open();
+      try {
+        assert.equal(await second.invoke('persist', 'deposit', 4, { pid: 'acct', timeoutMs: 5_000 }), 7);
+        assert.equal(await second.invoke('persist', 'deposit', 8, { pid: 'acct', timeoutMs: 5_000 }), 15);
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('refuses a registry of an earlier stack without its swap directory', async () => {
+      const first = await open();
+      await first.createApp('persist');
+      await first.close();
+      await assert.rejects(createEmbedded({ processes: [Account], registry }), (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentError);
+        assert.match(e.message, /knows applications of an earlier stack \(persist\); give that stack's swapDir/);
+        return true;
+      });
+    });
+
+    it('keeps the messages that waited for a swapped-out process', async () => {
+      const first = await open();
+      await first.createApp('persist');
+      await first.createProcess('persist', { pid: 'acct' });
+      await first.swapProcess('persist', 'acct');
+      for (const n of [1, 2, 3]) await first.send('persist', 'acct', 'note', n);
+      await first.close();
+      const second = await open();
+      try {
+        assert.deepEqual(await second.invoke('persist', 'inbox', 3, { pid: 'acct', timeoutMs: 5_000 }), [1, 2, 3]);
+      } finally {
+        await second.close();
+      }
+    });
   });
 
   it('refuses a class without @Process at start-up', async () => {

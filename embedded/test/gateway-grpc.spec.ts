@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { credentials, status, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_METADATA_KEY, loadGatewayService } from '@praas/gateway';
-import { startGatewayStack, type GatewayStack } from './support/gateway-stack';
+import { Counter, Ledger, startGatewayStack, type GatewayStack } from './support/gateway-stack';
 
 type Callback = (error: ServiceError | null, response: unknown) => void;
 
@@ -127,6 +127,41 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
     );
   });
 
+  it('invokes without a pid on a process of the class that has the function, or of process_class', async () => {
+    const two = await startGatewayStack({ processes: [Counter, Ledger] });
+    const Gateway = loadGatewayService();
+    const other = new Gateway(two.addresses.grpcAddress, credentials.createInsecure());
+    try {
+      await unary(other, 'CreateApp', { name: 'books' });
+      await unary(other, 'CreateProcess', { app: 'books', processClass: 'Counter', pid: 'c' });
+      const recorded = await unary<{ payload: Buffer }>(other, 'Invoke', {
+        app: 'books',
+        fn: 'record',
+        payload: json('paid'),
+      });
+      assert.equal(parse(recorded.payload), 1);
+      await rejectsWith(
+        unary(other, 'Invoke', { app: 'books', fn: 'get' }),
+        status.INVALID_ARGUMENT,
+        'INVALID_ARGUMENT',
+      );
+      const ledger = await unary<{ payload: Buffer }>(other, 'Invoke', {
+        app: 'books',
+        fn: 'get',
+        processClass: 'Ledger',
+      });
+      assert.deepEqual(parse(ledger.payload), ['paid']);
+      await rejectsWith(
+        unary(other, 'Invoke', { app: 'books', fn: 'record', processClass: 'Counter' }),
+        status.NOT_FOUND,
+        'FUNCTION_NOT_FOUND',
+      );
+    } finally {
+      other.close();
+      await two.close();
+    }
+  });
+
   it('streams membership changes, and ends the stream when the gateway stops', async () => {
     await unary(client, 'CreateApp', { name: 'watched' });
     const call = (client as unknown as Record<string, (r: object) => ClientReadableStream<unknown>>)[
@@ -159,6 +194,47 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
     await stack.gateway.stop();
     await finished;
     assert.ok(ended);
+  });
+
+  it('starts the watch with a snapshot and resumes after the after_revision of the last event', async () => {
+    type Event = { type: string; revision: number; process: ProcessMessage | null };
+    /** Watches until `synced`, then cancels; the events as `type:pid:status`. */
+    const watchUntilSynced = async (request: object): Promise<{ lines: string[]; events: Event[] }> => {
+      const call = (client as unknown as Record<string, (r: object) => ClientReadableStream<unknown>>)[
+        'WatchProcesses'
+      ]!.call(client, request);
+      const events: Event[] = [];
+      await new Promise<void>((resolve, reject) => {
+        call.on('data', (e: Event) => {
+          events.push(e);
+          if (e.type === 'synced') resolve();
+        });
+        call.on('error', (e: ServiceError) => (e.code === status.CANCELLED ? undefined : reject(e)));
+      });
+      call.cancel();
+      const lines = events.map((e) =>
+        e.process ? `${e.type}:${e.process.pid}:${e.process.status}` : `${e.type}:${e.revision}`,
+      );
+      return { lines, events };
+    };
+    await unary(client, 'CreateApp', { name: 'resume' });
+    await unary(client, 'CreateProcess', { app: 'resume', pid: 'a' });
+    await unary(client, 'CreateProcess', { app: 'resume', pid: 'b' });
+    const first = await watchUntilSynced({ app: 'resume' });
+    assert.deepEqual(first.lines, ['snapshot:0', 'put:a:active', 'put:b:active', 'synced:0']);
+    const last = first.events[2]!.revision;
+    assert.ok(last > first.events[1]!.revision);
+    await unary(client, 'SwapProcess', { app: 'resume', pid: 'a' });
+    await unary(client, 'DeleteProcess', { app: 'resume', pid: 'b' });
+    const resumed = await watchUntilSynced({ app: 'resume', afterRevision: last });
+    assert.deepEqual(
+      resumed.lines,
+      ['put:a:swapped', 'deleted:b:deleted', 'synced:0'],
+      'the newest state of each change',
+    );
+    assert.ok(resumed.events.slice(0, 2).every((e) => e.revision > last));
+    const unknown = await watchUntilSynced({ app: 'resume', afterRevision: 999_999_999 });
+    assert.deepEqual(unknown.lines, ['snapshot:0', 'put:a:swapped', 'synced:0']);
   });
 
   it('refuses payloads over the body limit with RESOURCE_EXHAUSTED', async () => {

@@ -1,6 +1,21 @@
 import assert from 'node:assert/strict';
-import type { ProcessInfo } from '@praas/framework';
-import { http, SseReader, startGatewayStack, type GatewayStack } from './support/gateway-stack';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decode, encode, type ProcessInfo } from '@praas/framework';
+import { Gateway } from '@praas/gateway';
+import { FsSwapStore, type SwapStore } from '@praas/runtime';
+import { createEmbedded } from '../src';
+import {
+  Counter,
+  http,
+  Ledger,
+  SseReader,
+  startGatewayStack,
+  type GatewayStack,
+  type SseEvent,
+} from './support/gateway-stack';
 
 describe('gateway REST API (on the embedded stack)', () => {
   let stack: GatewayStack;
@@ -80,6 +95,124 @@ describe('gateway REST API (on the embedded stack)', () => {
     });
   });
 
+  it('invokes without a pid on a process of the class that has the function, or of the ?class= named', async () => {
+    const two = await startGatewayStack({ processes: [Counter, Ledger] });
+    try {
+      const url = two.addresses.httpUrl;
+      await http(url, 'POST', '/v1/apps', { body: { name: 'books' } });
+      await http(url, 'POST', '/v1/apps/books/processes', { body: { class: 'Counter', pid: 'c' } });
+      assert.equal((await http(url, 'POST', '/v1/apps/books/invoke/record', { body: 'paid' })).json, 1);
+      assert.equal((await http(url, 'POST', '/v1/apps/books/invoke/record', { body: 'sent' })).json, 2);
+      const ambiguous = await http(url, 'POST', '/v1/apps/books/invoke/get');
+      assert.equal(ambiguous.status, 400);
+      const error = (ambiguous.json as { error: { code: string; message: string; details: object } }).error;
+      assert.equal(error.code, 'INVALID_ARGUMENT');
+      assert.match(error.message, /\(Counter, Ledger\).*\?class=/);
+      assert.deepEqual((await http(url, 'POST', '/v1/apps/books/invoke/get?class=Ledger')).json, ['paid', 'sent']);
+      assert.equal((await http(url, 'POST', '/v1/apps/books/invoke/get?class=Counter')).json, 0);
+      const wrong = await http(url, 'POST', '/v1/apps/books/invoke/record?class=Counter', { body: 'x' });
+      assert.equal(wrong.status, 404);
+      assert.equal((wrong.json as { error: { code: string } }).error.code, 'FUNCTION_NOT_FOUND');
+      const both = await http(url, 'POST', '/v1/apps/books/invoke/get?class=Ledger&pid=c');
+      assert.equal(both.status, 400);
+      const listed = (await http(url, 'GET', '/v1/apps/books/processes')).json as { processes: ProcessInfo[] };
+      assert.deepEqual(listed.processes.map((p) => p.processClass).sort(), ['Counter', 'Ledger']);
+    } finally {
+      await two.close();
+    }
+  });
+
+  it('answers a swap request during a swap at once with the process as it is: swapping-out or swapping-in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'praas-gated-'));
+    const store = new GatedStore(new FsSwapStore(dir));
+    const praas = await createEmbedded({ processes: [Counter], store, downScaling: false });
+    const gateway = new Gateway({ controlPlane: praas.controlPlane, stopGraceMs: 2_000 });
+    const url = (await gateway.start({ host: '127.0.0.1' })).httpUrl;
+    const status = (r: { json: unknown }) => (r.json as ProcessInfo).status;
+    try {
+      await http(url, 'POST', '/v1/apps', { body: { name: 'busy' } });
+      await http(url, 'POST', '/v1/apps/busy/processes', { body: { pid: 'p' } });
+      await http(url, 'POST', '/v1/apps/busy/invoke/add?pid=p', { body: 3 });
+
+      // A swap-out under way (its snapshot upload held): a second request does not wait for it.
+      const writes = store.hold('put');
+      const first = http(url, 'POST', '/v1/apps/busy/processes/p/swap');
+      await writes.reached;
+      const second = await http(url, 'POST', '/v1/apps/busy/processes/p/swap');
+      assert.deepEqual([second.status, status(second)], [200, 'swapping-out']);
+      writes.release();
+      const done = await first;
+      assert.deepEqual([done.status, status(done)], [200, 'swapped']);
+
+      // A swap-in under way (its snapshot download held, for an invocation): the request does not swap it out.
+      const reads = store.hold('get');
+      const invoked = http(url, 'POST', '/v1/apps/busy/invoke/add?pid=p', { body: 1 });
+      await reads.reached;
+      const during = await http(url, 'POST', '/v1/apps/busy/processes/p/swap');
+      assert.deepEqual([during.status, status(during)], [200, 'swapping-in']);
+      reads.release();
+      assert.equal((await invoked).json, 4);
+      assert.equal(status(await http(url, 'GET', '/v1/apps/busy/processes/p')), 'active');
+    } finally {
+      store.releaseAll();
+      await gateway.stop();
+      await praas.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('negotiates the invoke encoding: application/msgpack in and out for clients that ask, JSON by default', async () => {
+    await http(base, 'POST', '/v1/apps', { body: { name: 'neg' } });
+    await http(base, 'POST', '/v1/apps/neg/processes', { body: { pid: 'p' } });
+    const argument = new Map<string, unknown>([
+      ['at', new Date(0)],
+      ['big', 2n ** 65n],
+    ]);
+    const invoke = (headers: Record<string, string>, body: Uint8Array | string, fn = 'echo'): Promise<Response> =>
+      fetch(`${base}/v1/apps/neg/invoke/${fn}?pid=p`, { method: 'POST', headers, body });
+
+    const binary = await invoke(
+      { 'content-type': 'application/msgpack', accept: 'application/msgpack' },
+      encode(argument),
+    );
+    assert.equal(binary.status, 200);
+    assert.equal(binary.headers.get('content-type'), 'application/msgpack');
+    assert.match(binary.headers.get('vary') ?? '', /accept/i);
+    assert.deepEqual(decode(new Uint8Array(await binary.arrayBuffer())), argument);
+
+    // The same argument, with a client that takes anything: the documented JSON mapping.
+    const asJson = await invoke({ 'content-type': 'application/msgpack', accept: '*/*' }, encode(argument));
+    assert.match(asJson.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(await asJson.json(), [
+      ['at', '1970-01-01T00:00:00.000Z'],
+      ['big', '36893488147419103232'],
+    ]);
+    const preferred = await invoke(
+      { 'content-type': 'application/json', accept: 'application/json;q=0.5, application/msgpack' },
+      '"hi"',
+    );
+    assert.equal(preferred.headers.get('content-type'), 'application/msgpack', 'the higher q wins');
+    assert.equal(decode(new Uint8Array(await preferred.arrayBuffer())), 'hi');
+
+    const none = await invoke({ accept: 'application/msgpack' }, new Uint8Array(0), 'nothing');
+    assert.equal(none.status, 204);
+
+    const failed = await invoke(
+      { 'content-type': 'application/msgpack', accept: 'application/msgpack' },
+      encode('no'),
+      'fail',
+    );
+    assert.equal(failed.status, 502);
+    assert.match(failed.headers.get('content-type') ?? '', /^application\/json/, 'errors stay JSON');
+    assert.equal(((await failed.json()) as { error: { code: string } }).error.code, 'FUNCTION_FAILED');
+
+    const garbage = await invoke({ 'content-type': 'application/msgpack' }, new Uint8Array([0x92, 0x01]));
+    assert.equal(garbage.status, 400);
+    const error = ((await garbage.json()) as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'DECODE_FAILED');
+    assert.match(error.message, /argument of 'echo'/);
+  });
+
   it('answers errors as { error: { code, message, details } } with a mapped status', async () => {
     await http(base, 'POST', '/v1/apps', { body: { name: 'errs' } });
     await http(base, 'POST', '/v1/apps/errs/processes', { body: { pid: 'p' } });
@@ -152,6 +285,63 @@ describe('gateway REST API (on the embedded stack)', () => {
     }
   });
 
+  it('starts the event stream with a snapshot, gives each change an id, and resumes after Last-Event-ID', async () => {
+    await http(base, 'POST', '/v1/apps', { body: { name: 'resume' } });
+    await http(base, 'POST', '/v1/apps/resume/processes', { body: { pid: 'a' } });
+    await http(base, 'POST', '/v1/apps/resume/processes', { body: { pid: 'b' } });
+    await http(base, 'POST', '/v1/apps/resume/processes/b/swap');
+    const summary = (events: SseEvent[]): string[] =>
+      events.map((e) => {
+        const d = e.data as { type: string; revision?: number; process?: ProcessInfo };
+        assert.equal(d.type, e.event);
+        if (!d.process) {
+          assert.equal(e.id, undefined, `${e.event} has no id`);
+          return e.event;
+        }
+        assert.equal(e.id, String(d.revision), 'the id is the revision');
+        return `${e.event}:${d.process.pid}:${d.process.status}`;
+      });
+    const synced = (e: SseEvent) => e.event === 'synced';
+
+    const first = await SseReader.open(base, '/v1/apps/resume/watch');
+    await first.waitFor(synced);
+    await http(base, 'POST', '/v1/apps/resume/invoke/add?pid=b', { body: 1 });
+    const bActive = (e: SseEvent) => {
+      const p = (e.data as { process?: ProcessInfo }).process;
+      return e.event === 'put' && p?.pid === 'b' && p.status === 'active';
+    };
+    await first.waitFor(bActive);
+    await first.close();
+    assert.deepEqual(summary(first.events), [
+      'snapshot',
+      'put:a:active',
+      'put:b:swapped',
+      'synced',
+      'put:b:swapping-in',
+      'put:b:active',
+    ]);
+    const lastId = first.events.at(-1)!.id!;
+
+    // Changes while nobody watches; a client that reconnects gets them, not a snapshot.
+    await http(base, 'POST', '/v1/apps/resume/processes', { body: { pid: 'c' } });
+    await http(base, 'DELETE', '/v1/apps/resume/processes/a');
+    const resumed = await SseReader.open(base, '/v1/apps/resume/watch', { 'Last-Event-ID': lastId });
+    await resumed.waitFor(synced);
+    await resumed.close();
+    assert.deepEqual(summary(resumed.events), ['put:c:active', 'deleted:a:deleted', 'synced']);
+    assert.ok(resumed.events.every((e) => e.id === undefined || Number(e.id) > Number(lastId)));
+
+    // An id this stack never gave out cannot be resumed from: a fresh snapshot.
+    const unknown = await SseReader.open(base, '/v1/apps/resume/watch', { 'Last-Event-ID': '999999999' });
+    await unknown.waitFor(synced);
+    await unknown.close();
+    assert.deepEqual(summary(unknown.events), ['snapshot', 'put:b:active', 'put:c:active', 'synced']);
+
+    const bad = await http(base, 'GET', '/v1/apps/resume/watch', { headers: { 'Last-Event-ID': 'yesterday' } });
+    assert.equal(bad.status, 400);
+    assert.match((bad.json as { error: { message: string } }).error.message, /Last-Event-ID must be/);
+  });
+
   it('ends open event streams when the gateway stops', async () => {
     await http(base, 'POST', '/v1/apps', { body: { name: 'stopping' } });
     const sse = await SseReader.open(base, '/v1/apps/stopping/watch');
@@ -196,3 +386,55 @@ describe('gateway REST API (on the embedded stack)', () => {
 });
 
 type HttpResultInit = Parameters<typeof http>[3];
+
+/** A swap store whose writes or reads can be held, to catch a swap in the middle. */
+class GatedStore implements SwapStore {
+  private gates: Partial<Record<'put' | 'get', { opened: Promise<void>; reached: () => void }>> = {};
+  private releases: (() => void)[] = [];
+
+  constructor(private readonly inner: SwapStore) {}
+
+  /** Holds the next calls of `op` until `release`; `reached` resolves when the first one waits. */
+  hold(op: 'put' | 'get'): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let reached!: () => void;
+    const opened = new Promise<void>((resolve) => (release = resolve));
+    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+    this.gates[op] = { opened, reached };
+    const open = (): void => {
+      delete this.gates[op];
+      release();
+    };
+    this.releases.push(open);
+    return { reached: reachedPromise, release: open };
+  }
+
+  releaseAll(): void {
+    this.releases.splice(0).forEach((r) => r());
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    await this.wait('put');
+    return this.inner.put(key, data);
+  }
+  async get(key: string): Promise<Uint8Array | undefined> {
+    await this.wait('get');
+    return this.inner.get(key);
+  }
+  list(prefix: string): Promise<string[]> {
+    return this.inner.list(prefix);
+  }
+  delete(keys: readonly string[]): Promise<void> {
+    return this.inner.delete(keys);
+  }
+  describe(): string {
+    return `gated ${this.inner.describe()}`;
+  }
+
+  private async wait(op: 'put' | 'get'): Promise<void> {
+    const gate = this.gates[op];
+    if (!gate) return;
+    gate.reached();
+    await gate.opened;
+  }
+}

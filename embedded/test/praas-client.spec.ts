@@ -11,6 +11,7 @@ import {
   type ControlPlaneApi,
   type ProcessWatchEvent,
 } from '@praas/framework';
+import { run } from '@praas/framework/dist/src/cli/main';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack';
 
 /** User code written against ControlPlaneApi: runs unchanged in process and against a remote gateway. */
@@ -56,7 +57,11 @@ describe('PraasClient against a live gateway', () => {
       assert.equal(e.details['errorName'], 'RangeError');
       return true;
     });
-    await assert.rejects(client.invoke('errs', 'add', 10n), EncodeError, 'a bigint argument cannot travel as JSON');
+    await assert.rejects(
+      client.invoke('errs', 'add', () => 1),
+      EncodeError,
+      'a function cannot be encoded',
+    );
   });
 
   it('says the gateway is unreachable when it is', async () => {
@@ -103,6 +108,39 @@ describe('PraasClient against a live gateway', () => {
     await second.unsubscribe();
   });
 
+  it('starts a watch with a snapshot, and resumes one after the revision of the last event seen', async () => {
+    const client = new PraasClient({ url: stack.addresses.httpUrl });
+    await client.createApp('resumed');
+    await client.createProcess('resumed', { pid: 'r1' });
+    const watch = async (afterRevision?: number): Promise<string[]> => {
+      const lines: string[] = [];
+      let synced!: () => void;
+      const done = new Promise<void>((resolve) => (synced = resolve));
+      const sub = await client.watchProcesses(
+        'resumed',
+        (e) => lines.push(`${e.type}:${e.process.pid}:${e.revision > (afterRevision ?? 0) ? 'new' : 'old'}`),
+        {
+          ...(afterRevision === undefined ? {} : { afterRevision }),
+          onSnapshot: () => lines.push('snapshot'),
+          onSynced: () => {
+            lines.push('synced');
+            synced();
+          },
+        },
+      );
+      await done;
+      await sub.unsubscribe();
+      return lines;
+    };
+    assert.deepEqual(await watch(), ['snapshot', 'put:r1:new', 'synced']);
+    const seen: ProcessWatchEvent[] = [];
+    const sub = await client.watchProcesses('resumed', (e) => seen.push(e));
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await sub.unsubscribe();
+    await client.createProcess('resumed', { pid: 'r2' });
+    assert.deepEqual(await watch(seen.at(-1)!.revision), ['put:r2:new', 'synced']);
+  });
+
   it('invokes straight over the data plane when given one, keeping the binary types', async () => {
     const viaGateway = new PraasClient({ url: stack.addresses.httpUrl });
     const direct = new PraasClient({
@@ -120,7 +158,55 @@ describe('PraasClient against a live gateway', () => {
     assert.ok(received instanceof Date);
     const after = (await stack.gateway.metrics.render()).match(/praas_gateway_invocations_total\{[^}]*\} \d+/g) ?? [];
     assert.deepEqual(after, before, 'the gateway saw none of these invocations');
-    const viaJson = await viaGateway.invoke<{ at: unknown }>('dp', 'rich', undefined, { pid: 'p' });
-    assert.equal(viaJson.at, '2024-05-06T07:08:09.000Z', 'through the gateway the result is JSON');
+    const viaGatewayToo = await viaGateway.invoke<{ at: unknown }>('dp', 'rich', undefined, { pid: 'p' });
+    assert.ok(viaGatewayToo.at instanceof Date, 'through the gateway too (in the binary codec)');
+  });
+
+  it("with gatewayEncoding 'json', and in the CLI, gets the gateway's JSON mapping", async () => {
+    const client = new PraasClient({ url: stack.addresses.httpUrl, gatewayEncoding: 'json' });
+    await client.createApp('printed');
+    await client.createProcess('printed', { pid: 'p' });
+    const expected = {
+      at: '2024-05-06T07:08:09.000Z',
+      big: '1180591620717411303424',
+      bytes: 'aGk=',
+      floats: [0.5, 1.5],
+      tags: [['k', 'v']],
+    };
+    assert.deepEqual(await client.invoke('printed', 'rich', undefined, { pid: 'p' }), expected);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await run(
+      ['invoke', 'printed', 'rich', '--pid', 'p', '--gateway', stack.addresses.httpUrl, '--json'],
+      (l) => out.push(l),
+      (l) => err.push(l),
+    );
+    assert.equal(code, 0, err.join('\n'));
+    assert.deepEqual(JSON.parse(out.join('\n')), expected);
+  });
+
+  it('invokes through the gateway with the same values as the embedded API, arguments and results', async () => {
+    const client = new PraasClient({ url: stack.addresses.httpUrl });
+    await client.createApp('typed');
+    await client.createProcess('typed', { pid: 'p' });
+    const remote = await client.invoke('typed', 'rich', undefined, { pid: 'p' });
+    const local = await stack.praas.invoke('typed', 'rich', undefined, { pid: 'p' });
+    assert.deepEqual(remote, local);
+    const rich = remote as { at: unknown; big: unknown; bytes: unknown; floats: unknown; tags: unknown };
+    assert.ok(rich.at instanceof Date);
+    assert.equal(rich.big, 2n ** 70n);
+    assert.ok(rich.bytes instanceof Uint8Array);
+    assert.ok(rich.floats instanceof Float64Array);
+    assert.deepEqual(rich.tags, new Map([['k', 'v']]));
+
+    const sparse: unknown[] = [-0];
+    sparse[2] = new Set([1n]);
+    const argument = { when: new Date(0), byId: new Map<unknown, unknown>([[1, sparse]]), none: undefined };
+    const echoed = await client.invoke<typeof argument>('typed', 'echo', argument, { pid: 'p' });
+    assert.deepEqual(echoed, argument);
+    const list = echoed.byId.get(1) as unknown[];
+    assert.ok(Object.is(list[0], -0), '-0 stays -0');
+    assert.ok(!(1 in list), 'a hole stays a hole');
+    assert.equal(await client.invoke('typed', 'nothing', undefined, { pid: 'p' }), undefined);
   });
 });

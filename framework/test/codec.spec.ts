@@ -103,6 +103,80 @@ describe('codec', () => {
     assert.deepEqual(back, { a: { v: 1 }, b: { v: 1 } });
   });
 
+  describe('exact numbers and arrays', () => {
+    const isNegativeZero = (v: unknown): boolean => Object.is(v, -0);
+    const holes = (a: unknown[]): number[] => Array.from({ length: a.length }, (_, i) => i).filter((i) => !(i in a));
+
+    it('keeps -0 as -0: alone, in objects, arrays, Map values and class instances', () => {
+      assert.ok(isNegativeZero(decode(encode(-0))));
+      assert.ok(!isNegativeZero(decode(encode(0))), '+0 stays +0');
+      const back = decode<{ o: { z: number }; a: number[]; m: Map<string, number[]> }>(
+        encode({ o: { z: -0 }, a: [1, -0, 0], m: new Map([['k', [-0]]]) }),
+      );
+      assert.ok(isNegativeZero(back.o.z));
+      assert.ok(isNegativeZero(back.a[1]));
+      assert.ok(!isNegativeZero(back.a[2]));
+      assert.ok(isNegativeZero(back.m.get('k')![0]));
+      const layer = decode<Layer>(encode(new Layer(-0)), 'layer', Layer);
+      assert.ok(layer instanceof Layer);
+      assert.ok(isNegativeZero(layer.size));
+    });
+
+    it('keeps the holes of sparse arrays: alone, nested, in Map values, and in a class with @Type', () => {
+      // eslint-disable-next-line no-sparse-arrays
+      const sparse = [1, , 3, , undefined];
+      sparse.length = 7;
+      const back = decode<unknown[]>(encode(sparse));
+      assert.equal(back.length, 7);
+      assert.deepEqual(holes(back), [1, 3, 5, 6]);
+      assert.deepEqual([back[0], back[2], 4 in back, back[4]], [1, 3, true, undefined], 'an explicit undefined stays');
+      const nested = decode<{ o: { a: unknown[] }; m: Map<number, unknown[]> }>(
+        encode({ o: { a: sparse }, m: new Map([[1, sparse]]) }),
+      );
+      assert.deepEqual(holes(nested.o.a), [1, 3, 5, 6]);
+      assert.deepEqual(holes(nested.m.get(1)!), [1, 3, 5, 6]);
+
+      const m = new Model();
+      m.layers = new Array<Layer>(4);
+      m.layers[1] = new Layer(2, new Float64Array([1, 1]));
+      m.layers[3] = new Layer(-0);
+      const model = decode<Model>(encode(m), 'model', Model);
+      assert.equal(model.layers.length, 4);
+      assert.deepEqual(holes(model.layers), [0, 2]);
+      assert.ok(model.layers[1] instanceof Layer && model.layers[3] instanceof Layer, 'items keep their class');
+      assert.equal(model.layers[1].norm(), 2);
+      assert.ok(isNegativeZero(model.layers[3].size));
+    });
+
+    it('keeps a very sparse array small', () => {
+      const a: number[] = [];
+      a[1_000_000] = 1;
+      const bytes = encode(a);
+      assert.ok(bytes.byteLength < 64, `encoded ${bytes.byteLength} bytes`);
+      const back = decode<number[]>(bytes);
+      assert.equal(back.length, 1_000_001);
+      assert.equal(back[1_000_000], 1);
+      assert.equal(Object.keys(back).length, 1);
+    });
+
+    it('refuses a sparse array whose indices are not array indices (bytes from outside)', () => {
+      const forged = (length: unknown, indices: unknown[]): Uint8Array =>
+        Buffer.concat([Buffer.from([0xd4, 0x68, 0x00]), encode([length, indices, indices.map(() => 1)])]);
+      assert.throws(() => decode(forged(3, ['__proto__']), 'body'), /cannot decode body: a sparse array index/);
+      assert.throws(() => decode(forged(3, [3]), 'body'), /a sparse array index must be an integer below its length/);
+      assert.throws(() => decode(forged(-1, []), 'body'), /a sparse array needs a valid array length/);
+      assert.equal(decode<unknown[]>(forged(3, [2]), 'body')[2], 1);
+    });
+
+    it('leaves the encoded value untouched', () => {
+      // eslint-disable-next-line no-sparse-arrays
+      const value = { z: -0, a: [1, , 3] };
+      encode(value);
+      assert.ok(isNegativeZero(value.z));
+      assert.ok(!(1 in value.a));
+    });
+  });
+
   it('fails to decode garbage with a DecodeError naming what it was', () => {
     assert.throws(() => decode(new Uint8Array([0x92, 0x01]), 'argument of add'), /cannot decode argument of add/);
   });

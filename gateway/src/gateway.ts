@@ -9,7 +9,7 @@ export interface GatewayOptions {
   readonly controlPlane: GatewayOperations;
   /** Largest request body (REST) and payload (gRPC) accepted, in bytes (default 1 MiB). */
   readonly bodyLimitBytes?: number;
-  /** Largest code bundle `PUT /v1/apps/{app}/versions` accepts, in bytes (default 64 MiB). */
+  /** Largest code bundle `PUT /v1/apps/{app}/versions` and gRPC `DeployVersion` accept, in bytes (default 64 MiB). */
   readonly bundleLimitBytes?: number;
   /** Interval of keep-alive comments on server-sent event streams (default 15 000 ms). */
   readonly sseKeepAliveMs?: number;
@@ -71,12 +71,12 @@ export class Gateway {
       operations,
       metrics: this.metrics,
       ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
+      ...(options.bundleLimitBytes === undefined ? {} : { bundleLimitBytes: options.bundleLimitBytes }),
       ...(options.log ? { log: options.log } : {}),
     };
     this.rest = new RestServer({
       ...common,
       ...(options.sseKeepAliveMs === undefined ? {} : { sseKeepAliveMs: options.sseKeepAliveMs }),
-      ...(options.bundleLimitBytes === undefined ? {} : { bundleLimitBytes: options.bundleLimitBytes }),
     });
     this.grpc = new GrpcServer(common);
   }

@@ -4,7 +4,8 @@ import 'reflect-metadata';
 export { ControlPlane, type ControlPlaneOptions } from './control/control-plane';
 export type { GatewayOperations } from './control/gateway-operations';
 export { MeteredOperations } from './control/metered-operations';
-export type { HostProvider } from './provisioning/host-provider';
+export type { HostProvider, KnownProcessClass } from './provisioning/host-provider';
+export { classForInvoke, functionsOf, type FunctionsByClass } from './control/invoke-routing';
 export { pickLeastLoaded, HOST_STALE_MS } from './placement/least-loaded';
 export { DownScalingPolicy, decideSwaps, type DownScalingOptions, type SwapDecision } from './policy/down-scaling';
 export { Gateway, type GatewayOptions, type GatewayStartOptions, type GatewayAddresses } from './gateway';
@@ -32,6 +33,23 @@ export { httpStatusOf, publicError } from './errors/http-status';
 export { grpcStatusOf } from './errors/grpc-status';
 export { RouteNotFoundError, MethodNotAllowedError, UnsupportedMediaTypeError } from './errors/gateway-errors';
 export { toJsonValue, stringifyResult, MAX_JSON_DEPTH } from './json/json-mapping';
+export {
+  APP_FIELDS,
+  PROCESS_FIELDS,
+  appJson,
+  processJson,
+  appMessage,
+  processMessage,
+  watchEventJson,
+  watchEventMessage,
+  restRecord,
+  grpcRecord,
+  CODE_LOAD_FAILURE_FIELDS,
+  type FieldKind,
+  type FieldTable,
+  type RecordListKind,
+  type ScalarKind,
+} from './records/record-fields';
 export { GatewayMetrics } from './metrics/gateway-metrics';
 export { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/metrics-registry';
 export { Counter } from './metrics/counter';

@@ -61,7 +61,7 @@ class FlakyRegistry extends MemoryRegistry {
 describe('the down-scaling loop', () => {
   it('survives a registry that fails for a while: logs the failure once, never rejects unhandled, and resumes', async () => {
     const registry = new FlakyRegistry();
-    await registry.putApp({ name: 'a', createdAt: 0, processClasses: ['C'] });
+    await registry.putApp({ name: 'a', incarnation: 'i1', createdAt: 0, processClasses: ['C'] });
     const idle = { pid: 'idle', lastActivity: 0, busy: 0, idleTimeoutMs: 1 };
     await registry.putHost(host({ heartbeatAt: Date.now() + 3_600_000, processes: [idle] }));
     const unhandled: unknown[] = [];

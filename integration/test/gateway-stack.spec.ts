@@ -254,6 +254,19 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
       assert.equal(await rest1.invoke(app, 'add', 4, { pid }), 7, 'swapped back in with its state');
     });
 
+    it('invokes without a pid on a process of the class that has the function, as the hosts report them', async () => {
+      await rest1.createProcess(app, { processClass: 'Tally' });
+      const written = await rest2.invoke<number>(app, 'write', 'first line');
+      assert.ok(written >= 1, 'a Journal, not the active Tally, took the call');
+      assert.ok((await rest1.listProcesses(app)).some((p) => p.processClass === 'Journal'));
+      await assert.rejects(rest1.invoke(app, 'add', 1), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'INVALID_ARGUMENT');
+        assert.match(e.message, /\(Dozer, Tally\)/);
+        return true;
+      });
+      assert.equal(typeof (await rest1.invoke(app, 'get', undefined, { processClass: 'Tally' })), 'number');
+    });
+
     it('serves one registry from two gateways: create on one, watch, list, invoke and swap on the other', async () => {
       const events: ProcessWatchEvent[] = [];
       const sse: Subscription = await rest2.watchProcesses(app, (e) => events.push(e));

@@ -6,6 +6,11 @@ export interface TcpProxy {
   readonly port: number;
   /** Connections reset so far by {@link TcpProxy.resetNext}. */
   readonly resets: number;
+  /**
+   * Client connections accepted so far (a client that reconnects after a cut counts again; those
+   * answered in the server's place by {@link TcpProxy.answerNext} count too).
+   */
+  readonly accepted: number;
   /** Closes every connection and stops listening: clients get ECONNREFUSED until `restore`. */
   cut(): Promise<void>;
   /** Listens again on the same port. */
@@ -33,6 +38,7 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let accepted = 0;
   const track = (s: net.Socket): void => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -43,6 +49,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   let toAnswer = 0;
   let answer = '';
   const server = net.createServer((client) => {
+    accepted++;
     if (toAnswer > 0) {
       toAnswer--;
       const response = answer;
@@ -98,6 +105,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     port,
     get resets() {
       return resets;
+    },
+    get accepted() {
+      return accepted;
     },
     cut,
     restore: async () => {

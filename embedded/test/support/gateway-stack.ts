@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { ANY, Fn, Process, State, type Context } from '@praas/framework';
+import { ANY, Fn, Process, State, type Constructor, type Context } from '@praas/framework';
 import { Gateway, type GatewayAddresses, type GatewayOptions } from '@praas/gateway';
 import { createEmbedded, type EmbeddedPraas } from '../../src';
 
@@ -28,6 +28,10 @@ export class Counter {
     };
   }
 
+  @Fn() echo(value: unknown): unknown {
+    return value;
+  }
+
   @Fn() fail(message: string): never {
     throw new RangeError(message);
   }
@@ -47,9 +51,29 @@ export interface GatewayStack {
   close(): Promise<void>;
 }
 
-export async function startGatewayStack(options: Omit<GatewayOptions, 'controlPlane'> = {}): Promise<GatewayStack> {
-  const praas = await createEmbedded({ processes: [Counter] });
-  const gateway = new Gateway({ controlPlane: praas.controlPlane, stopGraceMs: 2_000, ...options });
+/** A second class that shares the function name `get` with Counter, for routing by class. */
+@Process()
+export class Ledger {
+  @State() entries: string[] = [];
+
+  @Fn() record(entry: string): number {
+    return this.entries.push(entry);
+  }
+
+  @Fn() get(): string[] {
+    return this.entries;
+  }
+}
+
+export interface GatewayStackOptions extends Omit<GatewayOptions, 'controlPlane'> {
+  /** The process classes of the embedded stack (default: Counter). */
+  readonly processes?: Constructor[];
+}
+
+export async function startGatewayStack(options: GatewayStackOptions = {}): Promise<GatewayStack> {
+  const { processes = [Counter], ...gatewayOptions } = options;
+  const praas = await createEmbedded({ processes });
+  const gateway = new Gateway({ controlPlane: praas.controlPlane, stopGraceMs: 2_000, ...gatewayOptions });
   try {
     const addresses = await gateway.start({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
     return {
@@ -69,20 +93,27 @@ export async function startGatewayStack(options: Omit<GatewayOptions, 'controlPl
 
 export { http, type HttpResult, type HttpRequestOptions } from '@praas/test-services';
 
+/** One event of a server-sent event stream, its data parsed as JSON. */
+export interface SseEvent {
+  readonly event: string;
+  readonly data: unknown;
+  readonly id?: string;
+}
+
 export class SseReader {
-  readonly events: { event: string; data: unknown }[] = [];
+  readonly events: SseEvent[] = [];
   private buffer = '';
-  private waiters: { match: (e: { event: string; data: unknown }) => boolean; resolve: () => void }[] = [];
+  private waiters: { match: (e: SseEvent) => boolean; resolve: () => void }[] = [];
   private readonly done: Promise<void>;
   private closeRequest!: () => void;
   ended = false;
   status = 0;
   contentType = '';
 
-  private constructor(base: string, path: string, opened: (error?: Error) => void) {
+  private constructor(base: string, path: string, headers: Record<string, string>, opened: (error?: Error) => void) {
     const url = new URL(base);
     this.done = new Promise<void>((resolveDone) => {
-      const req = httpRequest({ host: url.hostname, port: url.port, path, agent: false }, (res) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, path, headers, agent: false }, (res) => {
         this.status = res.statusCode ?? 0;
         this.contentType = String(res.headers['content-type'] ?? '');
         res.setEncoding('utf8');
@@ -103,15 +134,17 @@ export class SseReader {
     });
   }
 
-  /** Opens the stream; resolves once the response head arrived (the watch is then in place). */
-  static open(base: string, path: string): Promise<SseReader> {
+  /** Opens the stream (with `headers`, e.g. `Last-Event-ID`); resolves once the response head arrived. */
+  static open(base: string, path: string, headers: Record<string, string> = {}): Promise<SseReader> {
     return new Promise((resolve, reject) => {
-      const reader: SseReader = new SseReader(base, path, (error) => (error ? reject(error) : resolve(reader)));
+      const reader: SseReader = new SseReader(base, path, headers, (error) =>
+        error ? reject(error) : resolve(reader),
+      );
     });
   }
 
   /** Resolves when an event matching `match` has arrived (or already had). */
-  waitFor(match: (e: { event: string; data: unknown }) => boolean): Promise<void> {
+  waitFor(match: (e: SseEvent) => boolean): Promise<void> {
     if (this.events.some(match)) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ match, resolve }));
   }
@@ -133,13 +166,15 @@ export class SseReader {
       const block = this.buffer.slice(0, at);
       this.buffer = this.buffer.slice(at + 2);
       let event = 'message';
+      let id: string | undefined;
       const data: string[] = [];
       for (const line of block.split('\n')) {
         if (line.startsWith('event: ')) event = line.slice(7);
         else if (line.startsWith('data: ')) data.push(line.slice(6));
+        else if (line.startsWith('id: ')) id = line.slice(4);
       }
       if (!data.length) continue;
-      const e = { event, data: JSON.parse(data.join('\n')) as unknown };
+      const e: SseEvent = { event, data: JSON.parse(data.join('\n')) as unknown, ...(id === undefined ? {} : { id }) };
       this.events.push(e);
       this.waiters = this.waiters.filter((w) => {
         if (!w.match(e)) return true;

@@ -6,6 +6,16 @@ export interface AppInfo {
   readonly createdAt: number;
   /** Newest deployed code version; absent until the first `praas-framework deploy --gateway`. */
   readonly version?: number;
+  /** Live runtime hosts that cannot load the application's code, with the reason; absent when there are none. */
+  readonly codeErrors?: readonly CodeLoadFailure[];
+}
+
+/** A runtime host that cannot load a deployed code version of its application. */
+export interface CodeLoadFailure {
+  readonly host: string;
+  readonly version: number;
+  /** What went wrong, e.g. `Cannot find module 'left-pad'`. */
+  readonly message: string;
 }
 
 export interface ProcessInfo {
@@ -23,9 +33,32 @@ export interface ProcessInfo {
 
 /** A change of an application's process membership, as a control-plane watch reports it. */
 export interface ProcessWatchEvent {
-  /** `put`: the process was created or changed status; `deleted`: it is gone. */
+  /** `put`: the process was created or changed status (or is listed by a snapshot); `deleted`: it is gone. */
   readonly type: 'put' | 'deleted';
   readonly process: ProcessInfo;
+  /**
+   * The registry revision of the change: a watch started with `afterRevision` set to the revision
+   * of the last event it saw resumes right after it (REST: the SSE `id`, sent back as `Last-Event-ID`).
+   */
+  readonly revision: number;
+}
+
+/**
+ * Where a membership watch starts. Without `afterRevision` it starts with a snapshot: every
+ * current process as a `put` event, between `onSnapshot` and `onSynced`; then the changes follow.
+ */
+export interface ProcessWatchOptions {
+  /**
+   * Resume after this revision: first the changes since (the newest state of each process changed,
+   * `deleted` for each one deleted), then `onSynced`. When the registry can no longer tell what
+   * changed since (the revision is too old, or not one of its own), a fresh snapshot comes instead,
+   * announced by `onSnapshot`. 0 means nothing was seen: a snapshot.
+   */
+  readonly afterRevision?: number;
+  /** Called, in order with the events, before a snapshot: forget the processes known so far. */
+  readonly onSnapshot?: () => void;
+  /** Called, in order with the events, once the snapshot or the changes since `afterRevision` are delivered. */
+  readonly onSynced?: () => void;
 }
 
 export interface CreateAppOptions {
@@ -43,6 +76,11 @@ export interface CreateProcessOptions {
 export interface ClientInvokeOptions {
   /** Sticky routing: invoke this process (swapping it in if needed). Without it a process is picked or created. */
   pid?: string;
+  /**
+   * Without a pid: pick or create a process of this class. Needed when several classes of the
+   * application have the function; not allowed together with `pid`.
+   */
+  processClass?: string;
   key?: string | number;
   timeoutMs?: number;
 }

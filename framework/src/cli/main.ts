@@ -8,6 +8,7 @@ import {
   CLIENT_OPTIONS,
   deleteCommand,
   invokeCommand,
+  INVOKE_OPTIONS,
   psCommand,
   swapCommand,
   type GatewayClient,
@@ -36,7 +37,8 @@ commands:
   gateway [--http-port N] [--grpc-port N]       run the control plane on NATS (PRAAS_NATS_URL; see --help)
   host [--module PATH] [--app NAME]             run a runtime host on NATS (PRAAS_NATS_URL, PRAAS_S3_* ...);
                                                 without --module it runs the code deployed with deploy --gateway
-  invoke <app> <fn> [json] [--pid P] [--key K]  call a function through the gateway and print its result
+  invoke <app> <fn> [json] [--pid P] [--key K]  call a function through the gateway and print its result;
+         [--class C]                            without --pid, a process of class C (needed when several have fn)
   ps <app>                                      list the application's processes
   swap <app> <pid>                              swap a process out now
   delete <app> [<pid>]                          delete a process and its swapped state, or the whole application
@@ -49,7 +51,7 @@ and --json (print JSON instead of text).`;
 const GATEWAY_COMMANDS = new Set(['deploy', 'invoke', 'ps', 'swap', 'delete']);
 
 const CLIENT_COMMANDS = {
-  invoke: { run: invokeCommand, options: { ...CLIENT_OPTIONS, pid: 'string', key: 'string' } },
+  invoke: { run: invokeCommand, options: INVOKE_OPTIONS },
   ps: { run: psCommand, options: CLIENT_OPTIONS },
   swap: { run: swapCommand, options: CLIENT_OPTIONS },
   delete: { run: deleteCommand, options: CLIENT_OPTIONS },
@@ -150,7 +152,11 @@ export async function run(
       case 'delete': {
         const spec = CLIENT_COMMANDS[command];
         const args = parseCommandArgs(command, rest, spec.options);
-        const client: GatewayClient = new PraasClient({ url: gatewayUrl(args.strings.get('gateway')) });
+        // The CLI prints JSON: results come in the gateway's JSON mapping, as curl sees them.
+        const client: GatewayClient = new PraasClient({
+          url: gatewayUrl(args.strings.get('gateway')),
+          gatewayEncoding: 'json',
+        });
         await spec.run(args, client, out);
         return 0;
       }

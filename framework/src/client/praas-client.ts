@@ -6,6 +6,7 @@ import type {
   CreateProcessOptions,
   ProcessInfo,
   ProcessWatchEvent,
+  ProcessWatchOptions,
 } from '../api/control-plane';
 import {
   DecodeError,
@@ -18,16 +19,27 @@ import {
 } from '../errors';
 import type { Registry } from '../registry/registry';
 import { DataPlaneClient, DEFAULT_INVOKE_TIMEOUT_MS, unwrapReply } from '../transport/data-plane-client';
+import { DirectTransport } from '../transport/direct/direct-transport';
+import { RegistryRoutes } from '../transport/direct/registry-routes';
 import type { Subscription, Transport } from '../transport/transport';
 import { decode, encode } from '../wire/codec';
 import { newId } from '../wire/ids';
 import { normalizeKey, validateName } from '../wire/names';
 import { SseParser } from './sse-parser';
 
+/** The media type in which invoke arguments and results travel in the framework codec (the gateway's content negotiation). */
+const MSGPACK_TYPE = 'application/msgpack';
+
 /** Direct access to the data plane: the transport processes listen on, and the registry it shares. */
 export interface DataPlaneAccess {
   readonly transport: Transport;
   readonly registry: Registry;
+  /**
+   * Reach processes over direct connections to their hosts' data ports (DESIGN §5a), routed by the
+   * registry, with `transport` as the fallback (default false: every call over `transport`). The
+   * hosts' advertised addresses must be reachable from here; call {@link PraasClient.close} when done.
+   */
+  readonly direct?: boolean;
 }
 
 export interface PraasClientOptions {
@@ -39,14 +51,27 @@ export interface PraasClientOptions {
   readonly requestTimeoutMs?: number;
   /**
    * When given, invocations with a `pid` and messages go straight to the process over this
-   * transport (DESIGN §3: the gateway is never on the data-plane path), in the binary codec, so
-   * results keep their types (Date, Map, bigint, typed arrays). Without it, or for an invoke
-   * without a pid, calls go through the gateway and values travel as JSON (see the gateway README).
+   * transport (DESIGN §3: the gateway is never on the data-plane path). Without it, or for an
+   * invoke without a pid, calls go through the gateway. Invoke arguments and results travel in
+   * the binary codec either way (with the gateway as `application/msgpack`), so they keep their
+   * types (Date, Map, bigint, typed arrays) as in the embedded API; messages sent through the
+   * gateway travel as JSON (see the gateway README).
    */
   readonly dataPlane?: DataPlaneAccess;
+  /**
+   * How invoke arguments and results travel through the gateway: `'msgpack'` (the default) in
+   * the framework codec, so results are the values the embedded API returns; `'json'` in the
+   * gateway's JSON mapping (Dates as ISO strings, Maps as pairs, bigints as strings), for tools
+   * that print JSON, such as the CLI.
+   */
+  readonly gatewayEncoding?: 'msgpack' | 'json';
 }
 
-export interface WatchOptions {
+/**
+ * Options of {@link PraasClient.watchProcesses}: where the watch starts (a snapshot, or after the
+ * `revision` of the last event seen, sent as `Last-Event-ID`), and how it ends.
+ */
+export interface WatchOptions extends ProcessWatchOptions {
   /** Called once when the watch ends other than by `unsubscribe` (the gateway stopped, the connection broke). */
   readonly onEnd?: (error?: Error) => void;
 }
@@ -71,6 +96,7 @@ export class PraasClient implements ControlPlaneApi {
   private readonly base: string;
   private readonly requestTimeoutMs: number;
   private readonly dataPlanes = new Map<string, DataPlaneClient>();
+  private direct: DirectTransport | undefined;
   private readonly senderId = `client:${newId().slice(0, 8)}`;
   private readonly epoch = newId();
   private readonly seq = new Map<string, number>();
@@ -102,7 +128,10 @@ export class PraasClient implements ControlPlaneApi {
    * @returns the application with its new `version`.
    */
   deployVersion(app: string, bundle: Uint8Array): Promise<AppInfo> {
-    return this.call<AppInfo>('PUT', ['v1', 'apps', app, 'versions'], { bytes: bundle });
+    return this.call<AppInfo>('PUT', ['v1', 'apps', app, 'versions'], {
+      bytes: bundle,
+      contentType: 'application/octet-stream',
+    });
   }
 
   createProcess(app: string, options: CreateProcessOptions = {}): Promise<ProcessInfo> {
@@ -133,13 +162,20 @@ export class PraasClient implements ControlPlaneApi {
     if (this.options.dataPlane && options.pid !== undefined) return this.invokeDirect<R>(app, fn, data, options);
     const query = new URLSearchParams();
     if (options.pid !== undefined) query.set('pid', options.pid);
+    if (options.processClass !== undefined) query.set('class', options.processClass);
     if (options.key !== undefined) query.set('key', String(options.key));
     if (options.timeoutMs !== undefined) query.set('timeoutMs', String(options.timeoutMs));
-    return this.call<R>('POST', ['v1', 'apps', app, 'invoke', fn], {
+    const timeoutMs = (options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS) + GATEWAY_MARGIN_MS;
+    const path = ['v1', 'apps', app, 'invoke', fn];
+    if (this.options.gatewayEncoding === 'json')
+      return this.call<R>('POST', path, { query, json: data, what: `argument of '${fn}'`, timeoutMs });
+    return this.call<R>('POST', path, {
       query,
-      json: data,
-      what: `argument of '${fn}'`,
-      timeoutMs: (options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS) + GATEWAY_MARGIN_MS,
+      // The framework codec both ways, so the result is the value the embedded API returns.
+      ...(data === undefined ? {} : { bytes: encode(data, `argument of '${fn}'`), contentType: MSGPACK_TYPE }),
+      accept: MSGPACK_TYPE,
+      what: `result of '${fn}'`,
+      timeoutMs,
     });
   }
 
@@ -152,8 +188,10 @@ export class PraasClient implements ControlPlaneApi {
   }
 
   /**
-   * Calls `listener` for every change of the application's processes, from the gateway's event
-   * stream, until the returned subscription is ended. Resolves once the watch is in place.
+   * Calls `listener` for the application's processes, from the gateway's event stream, until the
+   * returned subscription is ended: a snapshot of the current ones (or, with `afterRevision`, what
+   * changed since), then every change. Resolves once the watch is in place. After the stream
+   * broke (`onEnd`), watch again with `afterRevision` set to the `revision` of the last event.
    * @throws ApplicationNotFoundError when the application does not exist.
    */
   async watchProcesses(
@@ -165,8 +203,11 @@ export class PraasClient implements ControlPlaneApi {
     const controller = new AbortController();
     let response: Response;
     try {
+      const resume: Record<string, string> = options.afterRevision
+        ? { 'last-event-id': String(options.afterRevision) }
+        : {};
       response = await fetch(url, {
-        headers: { accept: 'text/event-stream', ...this.options.headers },
+        headers: { accept: 'text/event-stream', ...resume, ...this.options.headers },
         signal: controller.signal,
       });
     } catch (e) {
@@ -183,6 +224,8 @@ export class PraasClient implements ControlPlaneApi {
     const decoder = new TextDecoder();
     const parser = new SseParser(({ event, data }) => {
       if (event === 'put' || event === 'deleted') listener(JSON.parse(data) as ProcessWatchEvent);
+      else if (event === 'snapshot') options.onSnapshot?.();
+      else if (event === 'synced') options.onSynced?.();
     });
     let stopped = false;
     const pump = (async (): Promise<void> => {
@@ -247,22 +290,56 @@ export class PraasClient implements ControlPlaneApi {
   private dataPlane(app: string): DataPlaneClient {
     const access = this.options.dataPlane!;
     let client = this.dataPlanes.get(app);
-    if (!client) this.dataPlanes.set(app, (client = new DataPlaneClient(access.transport, access.registry, app)));
+    if (!client) {
+      let transport = access.transport;
+      if (access.direct) {
+        this.direct ??= new DirectTransport(access.transport, {
+          from: this.senderId,
+          routes: new RegistryRoutes(access.registry),
+          ownsInner: false,
+        });
+        transport = this.direct;
+      }
+      this.dataPlanes.set(app, (client = new DataPlaneClient(transport, access.registry, app)));
+    }
     return client;
+  }
+
+  /**
+   * Closes the direct connections to hosts, if the client opened any (`dataPlane.direct`); the
+   * transport and registry given in the options stay open. The client can still be used after
+   * (over the gateway, or opening new connections).
+   */
+  async close(): Promise<void> {
+    const direct = this.direct;
+    this.direct = undefined;
+    this.dataPlanes.clear();
+    await direct?.close();
   }
 
   private async call<T>(
     method: string,
     segments: string[],
-    options: { json?: unknown; bytes?: Uint8Array; query?: URLSearchParams; what?: string; timeoutMs?: number } = {},
+    options: {
+      json?: unknown;
+      bytes?: Uint8Array;
+      /** Media type of `bytes`. */
+      contentType?: string;
+      /** `application/msgpack`: the answer may come in the framework codec (errors stay JSON). */
+      accept?: typeof MSGPACK_TYPE;
+      query?: URLSearchParams;
+      what?: string;
+      timeoutMs?: number;
+    } = {},
   ): Promise<T> {
     const query = options.query?.toString();
     const url = `${this.base}/${segments.map(encodeURIComponent).join('/')}${query ? `?${query}` : ''}`;
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
+    const accept = options.accept ? `${options.accept}, application/json;q=0.5` : 'application/json';
+    const headers: Record<string, string> = { accept, ...this.options.headers };
     let body: string | Uint8Array | undefined;
     if (options.bytes !== undefined) {
       body = options.bytes;
-      headers['content-type'] = 'application/octet-stream';
+      headers['content-type'] = options.contentType ?? 'application/octet-stream';
     } else if (options.json !== undefined) {
       try {
         body = JSON.stringify(options.json);
@@ -273,10 +350,10 @@ export class PraasClient implements ControlPlaneApi {
     }
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     let response: Response;
-    let text: string;
+    let bytes: Uint8Array;
     try {
       response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
-      text = await response.text();
+      bytes = new Uint8Array(await response.arrayBuffer());
     } catch (e) {
       if (e instanceof Error && e.name === 'TimeoutError')
         throw new TimeoutError(`the gateway did not answer ${method} ${url} within ${timeoutMs} ms`, { url });
@@ -288,10 +365,14 @@ export class PraasClient implements ControlPlaneApi {
         },
       );
     }
-    if (!response.ok) throw errorFromResponse(response.status, text);
-    if (text === '') return undefined as T;
+    const text = (): string => new TextDecoder().decode(bytes);
+    if (!response.ok) throw errorFromResponse(response.status, text());
+    if (bytes.byteLength === 0) return undefined as T;
+    const type = response.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
+    if (options.accept && type === options.accept)
+      return decode<T>(bytes, options.what ?? `the answer to ${method} ${url}`);
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(text()) as T;
     } catch (e) {
       throw new DecodeError(`the answer to ${method} ${url}`, 'not JSON; is the URL that of a PraaS gateway?', e);
     }

@@ -2,11 +2,13 @@
 export interface ServerSentEvent {
   readonly event: string;
   readonly data: string;
+  /** The event's `id` field, when it has one (what a reconnecting client sends as `Last-Event-ID`). */
+  readonly id?: string;
 }
 
 /**
- * Incremental parser of a `text/event-stream` body (the subset the gateway sends: `event:`,
- * `data:` and comment lines). Feed it text as it arrives; it calls `onEvent` per complete event.
+ * Incremental parser of a `text/event-stream` body (the subset the gateway sends: `id:`,
+ * `event:`, `data:` and comment lines). Feed it text as it arrives; it calls `onEvent` per complete event.
  */
 export class SseParser {
   private buffer = '';
@@ -20,6 +22,7 @@ export class SseParser {
       const block = this.buffer.slice(0, at);
       this.buffer = this.buffer.slice(at + 2);
       let event = 'message';
+      let id: string | undefined;
       const data: string[] = [];
       for (const line of block.split('\n')) {
         if (line.startsWith(':')) continue;
@@ -28,8 +31,9 @@ export class SseParser {
         const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
         if (field === 'event') event = value;
         else if (field === 'data') data.push(value);
+        else if (field === 'id' && !value.includes('\0')) id = value;
       }
-      if (data.length) this.onEvent({ event, data: data.join('\n') });
+      if (data.length) this.onEvent({ event, data: data.join('\n'), ...(id === undefined ? {} : { id }) });
     }
   }
 }

@@ -29,14 +29,25 @@ export class InvalidArgumentError extends PraasError {
   }
 }
 
+/**
+ * A function that does not exist: in one process class (`owner` is the class name), or in any
+ * class of an application (`owner` is `{ app }`, `available` lists `Class.function` names).
+ */
 export class FunctionNotFoundError extends PraasError {
   static readonly code = 'FUNCTION_NOT_FOUND';
-  constructor(processClass: string, fn: string, available: readonly string[]) {
-    super(
-      'FUNCTION_NOT_FOUND',
-      `process class '${processClass}' has no function '${fn}'; its functions are: ${available.join(', ') || '(none)'}`,
-      { details: { processClass, function: fn, available: [...available] } },
-    );
+  constructor(owner: string | { readonly app: string }, fn: string, available: readonly string[]) {
+    const list = available.join(', ') || '(none)';
+    if (typeof owner === 'string') {
+      super('FUNCTION_NOT_FOUND', `process class '${owner}' has no function '${fn}'; its functions are: ${list}`, {
+        details: { processClass: owner, function: fn, available: [...available] },
+      });
+    } else {
+      super(
+        'FUNCTION_NOT_FOUND',
+        `no process class of application '${owner.app}' has a function '${fn}'; its functions are: ${list}`,
+        { details: { app: owner.app, function: fn, available: [...available] } },
+      );
+    }
   }
 }
 
@@ -166,6 +177,23 @@ export class DuplicateMessageError extends PraasError {
     super('DUPLICATE_MESSAGE', `message '${id}' was already delivered to '${fn}'; a retried id lands once`, {
       details: { id, function: fn },
     });
+  }
+}
+
+/**
+ * A runtime host cannot load a deployed code version of the application (a missing dependency, a
+ * module that throws while loading, a bundle missing from the object store). Terminal: asking again
+ * does not help until a fixed version is deployed, which the hosts pick up by themselves.
+ */
+export class CodeLoadFailedError extends PraasError {
+  static readonly code = 'CODE_LOAD_FAILED';
+  constructor(app: string, version: number, reason: string, host?: string) {
+    super(
+      'CODE_LOAD_FAILED',
+      `code version ${version} of '${app}' cannot be loaded${host === undefined ? '' : ` on host ${host}`}: ${reason}; ` +
+        'deploy a fixed version with praas-framework deploy --gateway URL',
+      { details: { app, version, reason, ...(host === undefined ? {} : { host }) } },
+    );
   }
 }
 

@@ -1,9 +1,10 @@
 import { inspect } from 'node:util';
+import type { Logger } from '../logging/logger';
 
 /**
  * Where a component reports a fault it survived: a message saying what failed, and the error.
- * A plain function so that tests can collect the lines and the Logger interface (DESIGN §8b) can
- * replace the default without touching the callers.
+ * A plain function so that tests can collect the lines; components that have a {@link Logger}
+ * (DESIGN §8b) log through it instead ({@link LoopHealth} takes either).
  */
 export type FaultLog = (message: string, error?: unknown) => void;
 
@@ -19,8 +20,8 @@ export function describeFault(error: unknown): string {
 }
 
 /**
- * The default {@link FaultLog}: one entry on stderr, prefixed `praas <source>:`. It is the only
- * place the framework writes survived faults to, until the Logger interface arrives.
+ * The default {@link FaultLog}: one entry on stderr, prefixed `praas <source>:`. For the
+ * last-resort handlers of the entry points and components that have no {@link Logger}.
  * @example
  * ```ts
  * const log = faultLog('gateway');
@@ -36,7 +37,9 @@ export function faultLog(source: string): FaultLog {
 /**
  * The health of one background loop (a heartbeat, a watch, a policy pass) whose dependency can go
  * away and come back: it logs the first failure of a run and the recovery, not every failed round,
- * so a NATS restart leaves two lines per loop rather than one per tick.
+ * so a NATS restart leaves two lines per loop rather than one per tick. With a {@link Logger} the
+ * first failure is a `warn` record (with `err`), every further failed round a `debug` record, and
+ * the recovery an `info` record (with `failedRounds`).
  * @example
  * ```ts
  * const health = new LoopHealth('the heartbeat of host h1', faultLog('host'));
@@ -48,7 +51,7 @@ export class LoopHealth {
 
   constructor(
     private readonly what: string,
-    private readonly log: FaultLog,
+    private readonly log: FaultLog | Logger,
   ) {}
 
   /** Whether the last round failed. */
@@ -59,13 +62,19 @@ export class LoopHealth {
   /** Records a failed round; the first of a run is logged with its error. */
   failed(error: unknown): void {
     this.failures++;
-    if (this.failures === 1) this.log(`${this.what} failed; it keeps retrying`, error);
+    const message = `${this.what} failed; it keeps retrying`;
+    if (typeof this.log === 'function') {
+      if (this.failures === 1) this.log(message, error);
+    } else if (this.failures === 1) this.log.warn(message, { err: error });
+    else this.log.debug(message, { err: error, failedRounds: this.failures });
   }
 
   /** Records a successful round; logs the recovery when rounds had failed. */
   succeeded(): void {
     if (this.failures === 0) return;
-    this.log(`${this.what} works again, after ${this.failures} failed round${this.failures === 1 ? '' : 's'}`);
+    const message = `${this.what} works again, after ${this.failures} failed round${this.failures === 1 ? '' : 's'}`;
+    if (typeof this.log === 'function') this.log(message);
+    else this.log.info(message, { failedRounds: this.failures });
     this.failures = 0;
   }
 }

@@ -3,13 +3,30 @@ import type { Subscription } from '../transport/transport';
 
 export interface AppRecord {
   readonly name: string;
+  /**
+   * Random id of this incarnation of the application, new whenever an application of this name is
+   * created (again). Code bundles, loaded code and process records are keyed by it, so nothing of a
+   * deleted application can be taken for a later one of the same name.
+   */
+  readonly incarnation: string;
   readonly createdAt: number;
   /** Process classes the application's code defines. */
   readonly processClasses: readonly string[];
   /** Newest deployed code version (1, 2, ...); absent when hosts load their code from a local module. */
   readonly version?: number;
-  /** Object key of that version's code bundle (`bundleKey(name, version)`). */
+  /** Object key of that version's code bundle (`bundleKey(name, incarnation, version)`). */
   readonly bundle?: string;
+  /**
+   * Function names of each process class, for routing an invoke without a pid to a class that has
+   * the function. A class missing here (records written before this field) may have any function.
+   */
+  readonly functions?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Set when a runtime host started with a module created the application as it registered its
+   * classes (the host's id): the first `createApp` of that name takes it over, with its
+   * incarnation, instead of answering that it exists. Gone once created or deployed explicitly.
+   */
+  readonly createdByHost?: string;
 }
 
 export interface ProcessRecord {
@@ -23,6 +40,8 @@ export interface ProcessRecord {
   readonly generation: number;
   /** Deployed code version the process was created with, and swaps back in with; absent for local modules. */
   readonly version?: number;
+  /** The application incarnation (`AppRecord.incarnation`) whose code `version` is; absent for local modules. */
+  readonly incarnation?: string;
   readonly updatedAt: number;
 }
 
@@ -34,12 +53,27 @@ export interface HostRecord {
   readonly activeProcesses: number;
   /** The process classes the host can run. */
   readonly processClasses?: readonly string[];
+  /** Function names of each of those classes. */
+  readonly functions?: Readonly<Record<string, readonly string[]>>;
   /** Resident memory of the host's OS process, in bytes, at the heartbeat. */
   readonly memoryBytes?: number;
   /** Above this, the down-scaling policy swaps out least recently used processes (0 or absent: no budget). */
   readonly memoryBudgetBytes?: number;
   /** Data-plane activity of each process hosted there, for the down-scaling policy. */
   readonly processes?: readonly HostProcessActivity[];
+  /** `host:port` of the host's direct data plane (DESIGN §5a); absent when it takes traffic over NATS only. */
+  readonly dataAddress?: string;
+  /**
+   * Set while the host cannot load the application's newest deployed code version: the host takes
+   * no new processes, placement passes over it, and the gateway shows the reason.
+   */
+  readonly codeError?: HostCodeError;
+}
+
+/** Why a host cannot load a deployed code version. */
+export interface HostCodeError {
+  readonly version: number;
+  readonly message: string;
 }
 
 export interface HostProcessActivity {
@@ -52,6 +86,13 @@ export interface HostProcessActivity {
   readonly idleTimeoutMs: number;
 }
 
+/** An application record with the revision it was stored under, for a compare-and-set with `updateApp`. */
+export interface VersionedAppRecord {
+  readonly record: AppRecord;
+  /** Grows with every write of the record; never 0. */
+  readonly revision: number;
+}
+
 /** A process record with the revision it was stored under, for a compare-and-set with `updateProcess`. */
 export interface VersionedProcessRecord {
   readonly record: ProcessRecord;
@@ -62,6 +103,28 @@ export interface VersionedProcessRecord {
 export interface ProcessEvent {
   readonly type: 'put' | 'deleted';
   readonly record: ProcessRecord;
+  /**
+   * The registry's revision of this change: it grows with every write and deletion of a process
+   * record, over all applications. A watch can resume after it (`replay: { afterRevision }`).
+   */
+  readonly revision: number;
+}
+
+/** What a process watch delivers before the changes made after it started. */
+export interface RegistryWatchOptions {
+  /**
+   * - absent: nothing; only the changes made after the watch is in place;
+   * - `'snapshot'`: first every current record of the application (`put` events, in revision order);
+   * - `{ afterRevision }`: first what changed after that revision (the newest record of each
+   *   process written since, and `deleted` for each one deleted since, in revision order). When the
+   *   registry can no longer tell what changed since then (the revision is older than what it
+   *   remembers of deletions, or newer than its own), it replays a snapshot instead.
+   */
+  readonly replay?: 'snapshot' | { readonly afterRevision: number };
+  /** Called in order with the events, before the records of a snapshot: what the watcher knew is void. */
+  readonly onSnapshot?: () => void;
+  /** Called in order with the events, once the replay is delivered: what follows are live changes. */
+  readonly onSynced?: () => void;
 }
 
 /**
@@ -71,7 +134,23 @@ export interface ProcessEvent {
 export interface Registry {
   putApp(record: AppRecord): Promise<void>;
   getApp(name: string): Promise<AppRecord | undefined>;
+  /** The record with its revision; undefined when there is none (never created, or deleted). */
+  getAppVersioned(name: string): Promise<VersionedAppRecord | undefined>;
+  /**
+   * Compare-and-set: writes `record` only when the stored revision of its application is still
+   * `expectedRevision` (0: only when there is no record). Creating an application, deploying a
+   * version and a host registering its classes go through it, so none of them overwrites another,
+   * and none brings back an application deleted in between.
+   * @returns the new revision, or undefined when another writer came first (nothing was written).
+   */
+  updateApp(record: AppRecord, expectedRevision: number): Promise<number | undefined>;
   listApps(): Promise<AppRecord[]>;
+  /**
+   * Removes the application's record and its process records. Host records stay: they are the
+   * hosts' own heartbeats, and a host of a static pool keeps running for that name (a new
+   * application of the name finds it at once); a record goes when its host stops or its time to
+   * live runs out.
+   */
   deleteApp(name: string): Promise<void>;
 
   putProcess(record: ProcessRecord): Promise<void>;
@@ -87,7 +166,15 @@ export interface Registry {
   updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined>;
   listProcesses(app: string): Promise<ProcessRecord[]>;
   deleteProcess(app: string, pid: string): Promise<void>;
-  watchProcesses(app: string, listener: (event: ProcessEvent) => void): Promise<Subscription>;
+  /**
+   * Calls `listener` for the changes of the application's process records, after what `options`
+   * asks to replay; resolves once the watch is in place.
+   */
+  watchProcesses(
+    app: string,
+    listener: (event: ProcessEvent) => void,
+    options?: RegistryWatchOptions,
+  ): Promise<Subscription>;
 
   putHost(record: HostRecord): Promise<void>;
   listHosts(app: string): Promise<HostRecord[]>;

@@ -16,7 +16,22 @@ export interface BundleManifest {
   readonly version: string;
   /** The compiled entry module, relative to the bundle root. */
   readonly module: string;
-  readonly processes: readonly { readonly name: string }[];
+  /** The process classes, with their functions (bundles of `praas-framework build` list them). */
+  readonly processes: readonly BundleProcess[];
+}
+
+/** One process class in a bundle's manifest, as far as the gateway and the hosts read it. */
+export interface BundleProcess {
+  readonly name: string;
+  /** The class's functions; the gateway routes invocations without a pid by them. */
+  readonly functions?: readonly { readonly name: string }[];
+}
+
+function isBundleProcess(value: unknown): boolean {
+  const p = value as Partial<BundleProcess> | null;
+  if (typeof p !== 'object' || p === null || !isValidName(p.name)) return false;
+  if (p.functions === undefined) return true;
+  return Array.isArray(p.functions) && p.functions.every((f) => isValidName((f as { name?: unknown } | null)?.name));
 }
 
 /** A deployable application: its manifest and its files by relative path (forward slashes). */
@@ -54,11 +69,11 @@ function checkManifest(value: unknown, what: string): BundleManifest {
     !isSafeBundlePath(m.module) ||
     !Array.isArray(m.processes) ||
     m.processes.length === 0 ||
-    !m.processes.every((p) => isValidName((p as { name?: unknown } | null)?.name))
+    !m.processes.every(isBundleProcess)
   ) {
     throw new DecodeError(
       what,
-      'its manifest needs app, version, module and a non-empty list of processes; run praas-framework build',
+      'its manifest needs app, version, module and a non-empty list of processes (each with a name and, if given, functions with names); run praas-framework build',
     );
   }
   return m as BundleManifest;

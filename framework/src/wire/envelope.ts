@@ -48,6 +48,17 @@ export interface ControlRequest {
   readonly app: string;
   readonly pid: string;
   readonly processClass?: string;
+  /**
+   * `create`: the application incarnation the gateway placed the process for. A host serving
+   * deployed code that has not seen it yet looks again before it creates anything, so it never
+   * creates a process of a new application with the code of a deleted one of the same name.
+   */
+  readonly incarnation?: string;
+  /**
+   * `activate`: passed on by a host that cannot load the process's code to one that can; such a
+   * request is never passed on again.
+   */
+  readonly forwarded?: boolean;
 }
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: true });

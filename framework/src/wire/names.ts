@@ -1,7 +1,15 @@
 import { InvalidNameError } from '../errors';
 
 /** What a name is used for; appears in error messages. */
-export type NameKind = 'application' | 'pid' | 'function' | 'process class' | 'message key' | 'state key' | 'host id';
+export type NameKind =
+  | 'application'
+  | 'application incarnation'
+  | 'pid'
+  | 'function'
+  | 'process class'
+  | 'message key'
+  | 'state key'
+  | 'host id';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const MAX_LENGTH = 128;

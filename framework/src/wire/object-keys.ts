@@ -46,20 +46,27 @@ export function isManifestKey(key: string): boolean {
 }
 
 /*
- * Deployed code (DESIGN §7): `_bundles/<app>/<version>`. No application name starts with '_', so
- * bundles never share a prefix with snapshots. Versions are zero-padded like generations.
+ * Deployed code (DESIGN §7): `_bundles/<app>/<incarnation>/<version>`. No application name starts
+ * with '_', so bundles never share a prefix with snapshots. The incarnation (`AppRecord.incarnation`)
+ * keeps the bundles of a deleted application apart from those of a later one of the same name, whose
+ * versions count from 1 again. Versions are zero-padded like generations.
  */
 const BUNDLES_ROOT = '_bundles/';
 
-/** Prefix of every code bundle of an application. */
+/** Prefix of every code bundle of every incarnation of an application. */
 export function bundlePrefix(app: string): string {
   return `${BUNDLES_ROOT}${validateName('application', app)}/`;
 }
 
-/** Object key of the code bundle of one deployed version (1, 2, ...) of an application. */
-export function bundleKey(app: string, version: number): string {
+/** Prefix of the code bundles of one incarnation of an application. */
+export function incarnationBundlePrefix(app: string, incarnation: string): string {
+  return `${bundlePrefix(app)}${validateName('application incarnation', incarnation)}/`;
+}
+
+/** Object key of the code bundle of one deployed version (1, 2, ...) of an application incarnation. */
+export function bundleKey(app: string, incarnation: string, version: number): string {
   if (!Number.isSafeInteger(version) || version < 1) {
     throw new InvalidArgumentError(`a code version must be a positive integer, got ${version}`);
   }
-  return `${bundlePrefix(app)}${String(version).padStart(GENERATION_DIGITS, '0')}`;
+  return `${incarnationBundlePrefix(app, incarnation)}${String(version).padStart(GENERATION_DIGITS, '0')}`;
 }

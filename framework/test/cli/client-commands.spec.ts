@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { ClientInvokeOptions, ProcessInfo } from '../../src';
+import type { AppInfo, ClientInvokeOptions, CodeLoadFailure, ProcessInfo } from '../../src';
 import { parseCommandArgs } from '../../src/cli/args';
 import {
   CLIENT_OPTIONS,
   deleteCommand,
   invokeCommand,
+  INVOKE_OPTIONS,
   parseInvokeArgument,
   processTable,
   psCommand,
@@ -33,6 +34,16 @@ class FakeGateway implements GatewayClient {
   readonly calls: unknown[][] = [];
   result: unknown = 5;
   processes: ProcessInfo[] = [];
+  codeErrors: CodeLoadFailure[] = [];
+  getApp(app: string): Promise<AppInfo> {
+    this.calls.push(['getApp', app]);
+    return Promise.resolve({
+      name: app,
+      processClasses: ['Counter'],
+      createdAt: 1,
+      ...(this.codeErrors.length ? { codeErrors: this.codeErrors } : {}),
+    });
+  }
   invoke<R>(app: string, fn: string, data?: unknown, options?: ClientInvokeOptions): Promise<R> {
     this.calls.push(['invoke', app, fn, data, options]);
     return Promise.resolve(this.result as R);
@@ -57,7 +68,7 @@ class FakeGateway implements GatewayClient {
 
 const args = (command: string, argv: string[], extra = {}) =>
   parseCommandArgs(command, argv, { ...CLIENT_OPTIONS, ...extra });
-const INVOKE = { pid: 'string', key: 'string' } as const;
+const INVOKE = INVOKE_OPTIONS;
 
 async function capture(f: (out: (l: string) => void) => Promise<void>): Promise<string[]> {
   const lines: string[] = [];
@@ -87,6 +98,21 @@ describe('praas-framework invoke, ps, swap, delete', function () {
       await capture((out) => invokeCommand(args('invoke', ['tally', 'reset', '--json'], INVOKE), gateway, out)),
       ['null'],
     );
+  });
+
+  it('invoke --class names the class of the process to pick or create, and refuses --class with --pid', async function () {
+    const gateway = new FakeGateway();
+    await capture((out) => invokeCommand(args('invoke', ['shop', 'get', '--class', 'Cart'], INVOKE), gateway, out));
+    assert.deepEqual(gateway.calls, [['invoke', 'shop', 'get', undefined, { processClass: 'Cart' }]]);
+    await assert.rejects(
+      invokeCommand(args('invoke', ['shop', 'get', '--class', 'Cart', '--pid', 'c1'], INVOKE), gateway, () => {}),
+      (e: unknown) => e instanceof UsageError && /--pid or --class, not both/.test(e.message),
+    );
+    await assert.rejects(
+      invokeCommand(args('invoke', ['shop', 'get', '--class', 'no.class'], INVOKE), gateway, () => {}),
+      UsageError,
+    );
+    assert.equal(gateway.calls.length, 1);
   });
 
   it('invoke refuses an argument that is not JSON, and missing or invalid names, as usage errors', async function () {
@@ -129,6 +155,21 @@ describe('praas-framework invoke, ps, swap, delete', function () {
       "application 'tally' has no processes",
     ]);
     assert.deepEqual(processTable([proc('x')])[1], 'x    Counter  active  -        0           -');
+  });
+
+  it('ps names the hosts that cannot load the application’s code, with the reason', async function () {
+    const gateway = new FakeGateway();
+    gateway.codeErrors = [
+      { host: 'h1', version: 2, message: "cannot load dist/index.js: Cannot find module 'left-pad'" },
+      { host: 'h2', version: 2, message: 'LEDGER_URL is not set' },
+    ];
+    assert.deepEqual(await capture((out) => psCommand(args('ps', ['tally']), gateway, out)), [
+      "application 'tally' has no processes",
+      "host h1 cannot load code version 2: cannot load dist/index.js: Cannot find module 'left-pad'",
+      'host h2 cannot load code version 2: LEDGER_URL is not set',
+    ]);
+    const [json] = await capture((out) => psCommand(args('ps', ['tally', '--json']), gateway, out));
+    assert.deepEqual(JSON.parse(json!), [], '--json prints the processes only');
   });
 
   it('swap and delete name what they did', async function () {

@@ -15,6 +15,16 @@ describe('SseParser', () => {
     ]);
   });
 
+  it('reports the id of an event that has one', () => {
+    const events: ServerSentEvent[] = [];
+    const parser = new SseParser((e) => events.push(e));
+    parser.feed('event: snapshot\ndata: {}\n\nid: 42\nevent: put\ndata: {"a":1}\n\n');
+    assert.deepEqual(events, [
+      { event: 'snapshot', data: '{}' },
+      { event: 'put', data: '{"a":1}', id: '42' },
+    ]);
+  });
+
   it('holds an incomplete event until its blank line arrives', () => {
     const events: ServerSentEvent[] = [];
     const parser = new SseParser((e) => events.push(e));

@@ -18,6 +18,10 @@ class FakeWatch {
     this.wake?.();
   }
 
+  getReceived(): number {
+    return 0;
+  }
+
   stop(): void {
     this.stopped = true;
     this.wake?.();
@@ -51,6 +55,7 @@ class FakeKv {
   create = this.fail;
   update = this.fail;
   keys = this.fail;
+  status = this.fail;
   watch(options: KvWatchOptions): Promise<FakeWatch> {
     const failure = this.watchFailures.shift() ?? this.failure;
     if (failure) return Promise.reject(failure);
@@ -103,11 +108,21 @@ describe('NatsKvRegistry when NATS fails', () => {
   it('turns a NATS timeout of any operation into a retryable TimeoutError naming the operation, key, bucket and timeout', async () => {
     const { registry, kv } = await openRegistry();
     for (const bucket of Object.values(kv)) bucket.failure = natsError(ErrorCode.Timeout);
-    const app = { name: 'shop', createdAt: 0, processClasses: ['Cart'] };
+    const app = { name: 'shop', incarnation: 'i1', createdAt: 0, processClasses: ['Cart'] };
     const host = { id: 'h1', app: 'shop', startedAt: 0, heartbeatAt: 0, activeProcesses: 0 };
     const operations: [string, () => Promise<unknown>, RegExp][] = [
       ['putApp', () => registry.putApp(app), /registry write of 'shop' in the KV bucket 'praas_apps'/],
       ['getApp', () => registry.getApp('shop'), /registry read of 'shop' in the KV bucket 'praas_apps'/],
+      [
+        'getAppVersioned',
+        () => registry.getAppVersioned('shop'),
+        /registry read of 'shop' in the KV bucket 'praas_apps'/,
+      ],
+      [
+        'updateApp',
+        () => registry.updateApp(app, 2),
+        /registry compare-and-set of 'shop' in the KV bucket 'praas_apps'/,
+      ],
       ['listApps', () => registry.listApps(), /registry listing of '>' in the KV bucket 'praas_apps'/],
       ['deleteApp', () => registry.deleteApp('shop'), /registry deletion of 'shop'/],
       [
@@ -126,6 +141,16 @@ describe('NatsKvRegistry when NATS fails', () => {
       ['putHost', () => registry.putHost(host), /registry write of 'shop.h1' in the KV bucket 'praas_hosts'/],
       ['deleteHost', () => registry.deleteHost('shop', 'h1'), /registry deletion of 'shop.h1'/],
       ['watchProcesses', () => registry.watchProcesses('shop', () => undefined), /registry watch of 'shop.>'/],
+      [
+        'watchProcesses (snapshot)',
+        () => registry.watchProcesses('shop', () => undefined, { replay: 'snapshot' }),
+        /registry watch of 'shop.>'/,
+      ],
+      [
+        'watchProcesses (resume)',
+        () => registry.watchProcesses('shop', () => undefined, { replay: { afterRevision: 4 } }),
+        /registry status of 'shop.>' in the KV bucket 'praas_processes'/,
+      ],
     ];
     for (const [name, run, names] of operations) {
       await assert.rejects(run(), (e: unknown) => {
@@ -213,6 +238,37 @@ describe('NatsKvRegistry when NATS fails', () => {
     assert.match(log[1]!, /^the watch of the processes of 'shop' works again, after 2 failed rounds$/);
     await subscription.unsubscribe();
     assert.ok(second.stopped);
+    await registry.close();
+  });
+
+  it('re-establishes a resumed watch after its replay from the last revision seen, and syncs once', async () => {
+    const { registry, kv } = await openRegistry();
+    const processes = kv['processes']!;
+    (processes as unknown as { status: () => Promise<unknown> }).status = () =>
+      Promise.resolve({ streamInfo: { state: { last_seq: 10 } } });
+    const events: [string, string, number | undefined][] = [];
+    let synced = 0;
+    const subscription = await registry.watchProcesses('shop', (e) => events.push([e.type, e.record.pid, e.revision]), {
+      replay: { afterRevision: 4 },
+      onSynced: () => synced++,
+    });
+    const first = processes.watches[0]!;
+    assert.equal(first.options.resumeFromRevision, 5);
+    // The replay breaks before it is complete: the new watch goes on after the last entry delivered.
+    first.push(entry(6, record('p1')), natsError(ErrorCode.RequestError, 'unable to recreate ordered consumer'));
+    await eventually(() => processes.watches.length === 2);
+    const second = processes.watches[1]!;
+    assert.equal(second.options.resumeFromRevision, 7);
+    assert.equal(synced, 0);
+    second.push(entry(8, record('p2')), 'initialized', entry(9, record('p3')));
+    await eventually(() => events.length === 3);
+    assert.equal(synced, 1);
+    assert.deepEqual(events, [
+      ['put', 'p1', 6],
+      ['put', 'p2', 8],
+      ['put', 'p3', 9],
+    ]);
+    await subscription.unsubscribe();
     await registry.close();
   });
 

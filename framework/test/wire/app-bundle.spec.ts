@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import {
   bundleKey,
   bundlePrefix,
+  incarnationBundlePrefix,
   DecodeError,
   InvalidArgumentError,
   isSafeBundlePath,
@@ -58,6 +59,20 @@ describe('code bundles', function () {
         unpackBundle(gzipSync(JSON.stringify({ format: 'praas-bundle', formatVersion: 1, manifest: {}, files: {} }))),
       /run praas-framework build/,
     );
+    const withFunctions = (functions: unknown) =>
+      gzipSync(
+        JSON.stringify({
+          format: 'praas-bundle',
+          formatVersion: 1,
+          manifest: { ...manifest, processes: [{ name: 'Counter', functions }] },
+          files: { 'dist/index.js': '' },
+        }),
+      );
+    assert.deepEqual(unpackBundle(withFunctions([{ name: 'add' }])).manifest.processes, [
+      { name: 'Counter', functions: [{ name: 'add' }] },
+    ]);
+    for (const bad of ['add', [{ name: 'a.b' }], [null]])
+      assert.throws(() => unpackBundle(withFunctions(bad)), /functions with names/, JSON.stringify(bad));
     assert.throws(
       () => packBundle({ manifest: { ...manifest, module: 'dist/main.js' }, files }),
       /lacks its entry module dist\/main\.js/,
@@ -70,10 +85,13 @@ describe('code bundles', function () {
     assert.throws(() => unpackBundle(big, 64 * 1024), PayloadTooLargeError);
   });
 
-  it('live under _bundles/<app>/, apart from every snapshot prefix, in version order', function () {
-    assert.equal(bundleKey('tally', 2), '_bundles/tally/000000000002');
-    assert.ok(bundleKey('tally', 10) > bundleKey('tally', 9));
-    assert.ok(bundleKey('tally', 1).startsWith(bundlePrefix('tally')));
-    assert.throws(() => bundleKey('tally', 0), /positive integer/);
+  it('live under _bundles/<app>/<incarnation>/, apart from every snapshot prefix, in version order', function () {
+    assert.equal(bundleKey('tally', 'i1', 2), '_bundles/tally/i1/000000000002');
+    assert.ok(bundleKey('tally', 'i1', 10) > bundleKey('tally', 'i1', 9));
+    assert.ok(bundleKey('tally', 'i1', 1).startsWith(incarnationBundlePrefix('tally', 'i1')));
+    assert.ok(incarnationBundlePrefix('tally', 'i1').startsWith(bundlePrefix('tally')));
+    assert.ok(!bundleKey('tally', 'i2', 1).startsWith(incarnationBundlePrefix('tally', 'i1')));
+    assert.throws(() => bundleKey('tally', 'i1', 0), /positive integer/);
+    assert.throws(() => bundleKey('tally', 'a/b', 1), /invalid application incarnation/);
   });
 });

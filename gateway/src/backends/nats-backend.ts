@@ -1,4 +1,11 @@
-import { InvalidArgumentError, NatsKvRegistry, NatsTransport } from '@praas/framework';
+import {
+  DirectTransport,
+  InvalidArgumentError,
+  NatsKvRegistry,
+  NatsTransport,
+  RegistryRoutes,
+  type Transport,
+} from '@praas/framework';
 import { bundleStoreFromEnv } from '../bundles/s3-bundle-store';
 import { ControlPlane } from '../control/control-plane';
 import type { GatewayBackend, GatewayBackendFactory } from '../main';
@@ -25,6 +32,8 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
  * older counts as gone and gets no new processes; default 10 000, set it as for the hosts). With
  * `PRAAS_S3_ENDPOINT`, `PRAAS_S3_ACCESS_KEY`, `PRAAS_S3_SECRET_KEY` and `PRAAS_S3_BUCKET` (those of
  * the runtime hosts) it accepts deployments (`PUT /v1/apps/{app}/versions`) and stores their code bundles there.
+ * `PRAAS_DATA_PLANE` (`direct`, the default, or `nats`) chooses how invocations and messages reach
+ * the processes: over direct connections to the hosts' data ports (DESIGN §5a), NATS as fallback.
  */
 export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<GatewayBackend> => {
   const url = env['PRAAS_NATS_URL']?.trim();
@@ -37,9 +46,19 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
   const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
   const bundles = bundleStoreFromEnv(env);
   const hostStaleMs = positive(env, 'PRAAS_HOST_STALE_MS', HOST_STALE_MS);
-  const transport = await NatsTransport.connect({ servers: url.split(','), name: 'praas-gateway' });
+  const dataPlane = env['PRAAS_DATA_PLANE']?.trim() || 'direct';
+  if (dataPlane !== 'direct' && dataPlane !== 'nats') {
+    throw new InvalidArgumentError(`PRAAS_DATA_PLANE must be 'direct' or 'nats', got '${dataPlane}'`, {
+      variable: 'PRAAS_DATA_PLANE',
+    });
+  }
+  const nats = await NatsTransport.connect({ servers: url.split(','), name: 'praas-gateway' });
+  let transport: Transport = nats;
   try {
-    const registry = await NatsKvRegistry.open(transport.connection);
+    const registry = await NatsKvRegistry.open(nats.connection);
+    // The gateway only dials: the hosts' data ports, for the processes the registry places there.
+    if (dataPlane === 'direct')
+      transport = new DirectTransport(nats, { from: 'gateway', routes: new RegistryRoutes(registry) });
     const controlPlane = new ControlPlane({
       transport,
       registry,

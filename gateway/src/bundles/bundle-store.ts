@@ -5,6 +5,8 @@
 export interface BundleStore {
   /** Writes the object whole. */
   put(key: string, data: Uint8Array): Promise<void>;
+  /** Deletes every object whose key starts with `prefix` (an application incarnation's bundles). */
+  deletePrefix(prefix: string): Promise<void>;
   /** Human-readable location, for messages. */
   describe(): string;
 }

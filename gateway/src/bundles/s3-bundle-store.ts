@@ -2,7 +2,6 @@ import { Client } from 'minio';
 import { DEFAULT_S3_BUCKET, InvalidArgumentError, s3ConfigFromEnv, UnavailableError } from '@praas/framework';
 import type { BundleStore } from './bundle-store';
 
-/** The bucket used when PRAAS_S3_BUCKET is not set (the runtime hosts' default too). */
 /** The bucket of the runtime hosts' swap store unless PRAAS_S3_BUCKET names another. */
 export const DEFAULT_BUNDLE_BUCKET = DEFAULT_S3_BUCKET;
 
@@ -60,6 +59,25 @@ export class S3BundleStore implements BundleStore {
       throw new UnavailableError(
         `cannot store ${key} in ${this.describe()}: ${cause instanceof Error ? cause.message : String(cause)}`,
         { cause, details: { key } },
+      );
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    try {
+      await this.ensureBucket();
+      const keys: string[] = [];
+      for await (const item of this.client.listObjectsV2(this.options.bucket, prefix, true) as AsyncIterable<{
+        name?: string;
+      }>) {
+        if (item.name !== undefined) keys.push(item.name);
+      }
+      // One DELETE per key: an application has few bundles, and not every S3 server does multi-object deletes well.
+      for (const key of keys) await this.client.removeObject(this.options.bucket, key);
+    } catch (cause) {
+      throw new UnavailableError(
+        `cannot delete the code bundles under ${prefix} in ${this.describe()}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause, details: { prefix } },
       );
     }
   }

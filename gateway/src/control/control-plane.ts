@@ -2,6 +2,7 @@ import {
   AlreadyExistsError,
   ApplicationNotFoundError,
   bundleKey,
+  CodeLoadFailedError,
   DataPlaneClient,
   decode,
   decodeReply,
@@ -9,11 +10,14 @@ import {
   encode,
   encodeWire,
   fromWireError,
+  FunctionNotFoundError,
   hostSubject,
+  incarnationBundlePrefix,
   InvalidArgumentError,
   NoRespondersError,
   newId,
   normalizeKey,
+  PraasError,
   ProcessClassNotFoundError,
   ProcessNotFoundError,
   processSubject,
@@ -24,6 +28,7 @@ import {
   type AppInfo,
   type AppRecord,
   type ClientInvokeOptions,
+  type CodeLoadFailure,
   type ControlOp,
   type ControlPlaneApi,
   type ControlRequest,
@@ -33,11 +38,13 @@ import {
   type ProcessInfo,
   type ProcessRecord,
   type ProcessWatchEvent,
+  type ProcessWatchOptions,
   type Registry,
   type Subscription,
   type Transport,
 } from '@praas/framework';
 import type { BundleStore } from '../bundles/bundle-store';
+import { classForInvoke, functionsOf, recordedClasses } from './invoke-routing';
 import { HOST_STALE_MS, pickLeastLoaded } from '../placement/least-loaded';
 import type { HostProvider } from '../provisioning/host-provider';
 
@@ -73,13 +80,26 @@ function toInfo(record: ProcessRecord): ProcessInfo {
   };
 }
 
-function toAppInfo(record: AppRecord): AppInfo {
+function toAppInfo(record: AppRecord, codeErrors: readonly CodeLoadFailure[] = []): AppInfo {
   return {
     name: record.name,
     processClasses: [...record.processClasses],
     createdAt: record.createdAt,
     ...(record.version === undefined ? {} : { version: record.version }),
+    ...(codeErrors.length === 0 ? {} : { codeErrors: [...codeErrors] }),
   };
+}
+
+/** The error of a request that only hosts unable to load the application's code could serve. */
+function codeLoadFailure(app: string, broken: readonly HostRecord[]): CodeLoadFailedError {
+  const [newest] = [...broken].sort((a, b) => b.codeError!.version - a.codeError!.version || a.id.localeCompare(b.id));
+  return new CodeLoadFailedError(app, newest!.codeError!.version, newest!.codeError!.message, newest!.id);
+}
+
+/** Where placement may put a request: hosts that can serve it, and live hosts that cannot load the newest code. */
+interface Pick {
+  readonly host?: HostRecord;
+  readonly broken: readonly HostRecord[];
 }
 
 /**
@@ -101,24 +121,46 @@ export class ControlPlane implements ControlPlaneApi {
     this.controlTimeoutMs = options.controlTimeoutMs ?? 60_000;
   }
 
+  /**
+   * Creates an application in the registry (DESIGN §4). It needs no runtime host: its classes are
+   * `options.processClasses`, else those the application's live hosts report, else none yet; hosts
+   * started with a module register theirs when they start, and a deployment brings its own. An
+   * application that such a host created by registering is taken over (its classes replaced by
+   * `options.processClasses` when given), so starting the hosts first and then creating the
+   * application works as well as the other way round. The record keeps the function names of each
+   * class that the live hosts or the registering host report, for invoke routing by function.
+   * @throws AlreadyExistsError when an application of that name was created or deployed before.
+   */
   async createApp(name: string, options: CreateAppOptions = {}): Promise<AppInfo> {
     validateName('application', name);
     options.processClasses?.forEach((c) => validateName('process class', c));
-    if (await this.options.registry.getApp(name)) throw new AlreadyExistsError('application', name);
-    const draft: AppRecord = { name, createdAt: Date.now(), processClasses: [...(options.processClasses ?? [])] };
-    await this.options.provider.ensureHosts(draft);
-    const classes = options.processClasses ?? (await this.options.provider.knownProcessClasses(name));
-    const record: AppRecord = { ...draft, processClasses: [...classes] };
-    await this.options.registry.putApp(record);
-    return toAppInfo(record);
+    const { registry } = this.options;
+    for (;;) {
+      const existing = await registry.getAppVersioned(name);
+      const adopted = existing?.record;
+      if (adopted && adopted.createdByHost === undefined) throw new AlreadyExistsError('application', name);
+      const known = await this.options.provider.knownProcessClasses(name);
+      const classes = options.processClasses ?? adopted?.processClasses ?? known.map((k) => k.name);
+      const record: AppRecord = {
+        name,
+        incarnation: adopted?.incarnation ?? newId(),
+        createdAt: adopted?.createdAt ?? Date.now(),
+        processClasses: [...classes],
+        // What the live hosts report now, else what the host that registered the application recorded.
+        functions: { ...functionsOf(recordedClasses(adopted), classes), ...functionsOf(known, classes) },
+      };
+      if ((await registry.updateApp(record, existing?.revision ?? 0)) !== undefined) return toAppInfo(record);
+      // A host registered, or someone else created it, in between: look again.
+    }
   }
 
   /**
    * Records a new version of an application's code (DESIGN §7): checks the bundle, stores it under
-   * `_bundles/<app>/<version>` and makes it the application's newest version, N+1 after N, creating
-   * the application (with the manifest's process classes) when it is missing. It does not wait for
-   * runtime hosts: they poll the application record and load the version when they see it.
-   * Processes keep the version they were created with; new ones get the newest.
+   * `_bundles/<app>/<incarnation>/<version>` and makes it the application's newest version, N+1
+   * after N, creating the application (a new incarnation, with the manifest's process classes)
+   * when it is missing. It does not wait for runtime hosts: they poll the application record and
+   * load the version when they see it. Processes keep the version they were created with; new ones
+   * get the newest.
    * @throws DecodeError for bytes that are not a bundle; InvalidArgumentError when the bundle is of
    *   another application; UnavailableError when this gateway has no object store.
    */
@@ -137,35 +179,65 @@ export class ControlPlane implements ControlPlaneApi {
         bundleApp: manifest.app,
       });
     }
-    const existing = await registry.getApp(name);
-    const version = (existing?.version ?? 0) + 1;
-    const key = bundleKey(name, version);
-    await bundles.put(key, bundle);
-    const record: AppRecord = {
-      name,
-      createdAt: existing?.createdAt ?? Date.now(),
-      processClasses: manifest.processes.map((p) => validateName('process class', p.name)),
-      version,
-      bundle: key,
-    };
-    await registry.putApp(record);
-    return toAppInfo(record);
+    const processClasses = manifest.processes.map((p) => validateName('process class', p.name));
+    const functions = functionsOf(
+      manifest.processes.map((p) =>
+        p.functions ? { name: p.name, functions: p.functions.map((f) => f.name) } : { name: p.name },
+      ),
+      processClasses,
+    );
+    for (;;) {
+      const existing = await registry.getAppVersioned(name);
+      const current = existing?.record;
+      const incarnation = current?.incarnation ?? newId();
+      const version = (current?.version ?? 0) + 1;
+      const key = bundleKey(name, incarnation, version);
+      await bundles.put(key, bundle);
+      const record: AppRecord = {
+        name,
+        incarnation,
+        createdAt: current?.createdAt ?? Date.now(),
+        processClasses,
+        version,
+        bundle: key,
+        functions,
+      };
+      // Compare-and-set: a deletion in between must not be undone with the deleted incarnation.
+      if ((await registry.updateApp(record, existing?.revision ?? 0)) !== undefined) return toAppInfo(record);
+    }
   }
 
   async listApps(): Promise<AppInfo[]> {
-    return (await this.options.registry.listApps()).map(toAppInfo);
+    return Promise.all((await this.options.registry.listApps()).map((record) => this.appInfo(record)));
   }
 
   async getApp(name: string): Promise<AppInfo> {
-    return toAppInfo(await this.app(name));
+    return this.appInfo(await this.app(name));
   }
 
+  /**
+   * Deletes an application for good: its processes with their swapped state, its record, and the
+   * code bundles of its incarnation. A later application of the same name is a new incarnation and
+   * shares nothing with it; runtime hosts drop the code they loaded of this one when they see that.
+   * @throws UnavailableError, before anything is deleted, when the application has deployed code
+   *   and this gateway has no object store to delete it from.
+   */
   async deleteApp(name: string): Promise<void> {
-    await this.app(name);
-    for (const p of await this.options.registry.listProcesses(name)) await this.deleteProcess(name, p.pid);
+    const app = await this.app(name);
+    const { bundles, registry } = this.options;
+    if (app.version !== undefined && !bundles) {
+      throw new UnavailableError(
+        `application '${name}' has deployed code, which this gateway cannot delete: it has no object store; ` +
+          'delete it through a gateway started with PRAAS_S3_ENDPOINT, PRAAS_S3_ACCESS_KEY and PRAAS_S3_SECRET_KEY',
+        { details: { app: name } },
+      );
+    }
+    for (const p of await registry.listProcesses(name)) await this.deleteProcess(name, p.pid);
     await this.options.provider.releaseHosts(name);
-    await this.options.registry.deleteApp(name);
+    await registry.deleteApp(name);
     this.clients.delete(name);
+    // After the record: from here on no host loads a version of this incarnation any more.
+    if (bundles) await bundles.deletePrefix(incarnationBundlePrefix(name, app.incarnation));
   }
 
   async createProcess(appName: string, options: CreateProcessOptions = {}): Promise<ProcessInfo> {
@@ -182,7 +254,13 @@ export class ControlPlane implements ControlPlaneApi {
     }
     const processClass = this.chooseClass(app, options.processClass);
     const pid = options.pid ?? `${processClass.toLowerCase()}-${newId().slice(0, 8)}`;
-    return this.controlOnPlacedHost<ProcessInfo>(app, { op: 'create', app: appName, pid, processClass });
+    return this.controlOnPlacedHost<ProcessInfo>(app, {
+      op: 'create',
+      app: appName,
+      pid,
+      processClass,
+      incarnation: app.incarnation,
+    });
   }
 
   async listProcesses(app: string): Promise<ProcessInfo[]> {
@@ -207,10 +285,17 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   async invoke<R = unknown>(app: string, fn: string, data?: unknown, options: ClientInvokeOptions = {}): Promise<R> {
-    await this.knownApp(app);
+    if (options.pid !== undefined) await this.knownApp(app);
+    else validateName('application', app);
     validateName('function', fn);
+    if (options.pid !== undefined && options.processClass !== undefined) {
+      throw new InvalidArgumentError(
+        `give a pid or a process class to invoke '${fn}', not both: the pid already names the process and its class`,
+        { pid: options.pid, processClass: options.processClass },
+      );
+    }
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
-    const pid = options.pid ?? (await this.pickProcess(app));
+    const pid = options.pid ?? (await this.pickProcess(app, fn, options.processClass));
     const reply = await this.client(app).invoke(
       pid,
       {
@@ -247,24 +332,71 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   /**
-   * Calls `listener` for every change of the application's processes (created, status changed,
-   * deleted) until the returned subscription is ended. Resolves once the watch is in place.
-   * @throws ApplicationNotFoundError when the application does not exist.
+   * Calls `listener` for the application's processes until the returned subscription is ended:
+   * first a snapshot of the current ones (or, with `afterRevision`, what changed since), then
+   * every change (created, status changed, deleted). Resolves once the watch is in place.
+   * @throws ApplicationNotFoundError when the application does not exist; InvalidArgumentError
+   *   for an `afterRevision` that is not a non-negative integer.
    */
-  async watchProcesses(app: string, listener: (event: ProcessWatchEvent) => void): Promise<Subscription> {
+  async watchProcesses(
+    app: string,
+    listener: (event: ProcessWatchEvent) => void,
+    options: ProcessWatchOptions = {},
+  ): Promise<Subscription> {
     await this.app(app);
-    return this.options.registry.watchProcesses(app, (event) =>
-      listener({ type: event.type, process: toInfo(event.record) }),
+    const after = options.afterRevision;
+    if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
+      throw new InvalidArgumentError(`afterRevision must be a non-negative integer, got ${String(after)}`, {
+        afterRevision: after,
+      });
+    return this.options.registry.watchProcesses(
+      app,
+      (event) =>
+        listener({
+          type: event.type,
+          // Registries differ in the record a deletion carries; the watch says 'deleted' either way.
+          process: event.type === 'deleted' ? { ...toInfo(event.record), status: 'deleted' } : toInfo(event.record),
+          revision: event.revision,
+        }),
+      {
+        replay: after === undefined || after === 0 ? 'snapshot' : { afterRevision: after },
+        ...(options.onSnapshot ? { onSnapshot: options.onSnapshot } : {}),
+        ...(options.onSynced ? { onSynced: options.onSynced } : {}),
+      },
     );
   }
 
-  /** FaaS-style routing without a pid: an active process, else a swapped one, else a new one. */
-  private async pickProcess(app: string): Promise<string> {
-    const processes = await this.options.registry.listProcesses(app);
+  /**
+   * FaaS-style routing without a pid: a process of the class that has the function (or the class
+   * the caller named), active if there is one, else swapped, else a new one.
+   */
+  private async pickProcess(appName: string, fn: string, requested: string | undefined): Promise<string> {
+    const processClass = await this.classForInvoke(await this.app(appName), fn, requested);
+    const processes = (await this.options.registry.listProcesses(appName)).filter(
+      (p) => p.processClass === processClass,
+    );
     const active = processes.filter((p) => p.status === 'active');
     const pool = active.length ? active : processes.filter((p) => p.status === 'swapped');
     if (pool.length) return pool[Math.floor(Math.random() * pool.length)]!.pid;
-    return (await this.createProcess(app)).pid;
+    return (await this.createProcess(appName, { processClass })).pid;
+  }
+
+  /**
+   * The class an invocation without a pid goes to. When the application record knows no class
+   * with the function and its code is a local module (no deployed version), the hosts may run
+   * newer code than the record was written with (a restarted host, `praas-framework dev` after a
+   * change): what they report decides before the call is refused. The record is not rewritten
+   * here: hosts of one application may disagree for a while (some restarted with new code, some
+   * not), and the look-up costs only calls the record cannot route.
+   */
+  private async classForInvoke(app: AppRecord, fn: string, requested: string | undefined): Promise<string> {
+    try {
+      return classForInvoke(app, fn, requested);
+    } catch (e) {
+      if (!(e instanceof FunctionNotFoundError) || app.version !== undefined) throw e;
+      const functions = functionsOf(await this.options.provider.knownProcessClasses(app.name), app.processClasses);
+      return classForInvoke({ ...app, functions }, fn, requested);
+    }
   }
 
   private chooseClass(app: AppRecord, requested: string | undefined): string {
@@ -283,7 +415,8 @@ export class ControlPlane implements ControlPlaneApi {
 
   /**
    * Sends a control request to `first`, else to a host chosen by placement. A host nobody serves
-   * any more (it died, and its heartbeat is not stale yet) is passed over for the next one.
+   * any more (it died, and its heartbeat is not stale yet) is passed over for the next one; so is,
+   * for a create, a host that answers that it cannot load the application's code.
    */
   private async controlOnPlacedHost<T>(
     app: AppRecord,
@@ -291,12 +424,16 @@ export class ControlPlane implements ControlPlaneApi {
     first?: string,
   ): Promise<T> {
     const passedOver = new Set<string>();
-    const place = async (): Promise<string> => this.placeFor(app, passedOver, true);
+    // Only a new process needs the newest code; any host can delete or look up one.
+    const needsCode = request.op === 'create';
+    let codeFailure: PraasError | undefined;
+    const place = async (): Promise<string> => this.placeFor(app, { passedOver, needsCode, codeFailure });
     for (let host = first === undefined ? await place() : this.reserve(first); ; host = await place()) {
       try {
         return await this.control<T>(hostSubject(app.name, host), request);
       } catch (e) {
-        if (!(e instanceof NoRespondersError)) throw e;
+        if (needsCode && e instanceof PraasError && e.code === CodeLoadFailedError.code) codeFailure = e;
+        else if (!(e instanceof NoRespondersError)) throw e;
         passedOver.add(host);
       } finally {
         const left = (this.inFlight.get(host) ?? 1) - 1;
@@ -313,35 +450,34 @@ export class ControlPlane implements ControlPlaneApi {
   }
 
   /**
-   * A live host for a new process. With `reserve`, the pick is counted as in flight in the same
-   * turn it is made, so the picks of a concurrent burst see each other and spread over the hosts.
+   * A live host for a request, counted as in flight in the same turn it is picked, so the picks of
+   * a concurrent burst see each other and spread over the hosts. With `needsCode`, hosts that
+   * cannot load the application's newest code are passed over; when only such hosts are left, the
+   * request fails at once with their reason (`codeFailure`, the answer of one of them, comes first).
+   * @throws CodeLoadFailedError as said; UnavailableError when no host serves the application.
    */
   private async placeFor(
     app: AppRecord,
-    passedOver: ReadonlySet<string> = new Set(),
-    reserve = false,
+    options: { passedOver: ReadonlySet<string>; needsCode: boolean; codeFailure: PraasError | undefined },
   ): Promise<string> {
-    let host = await this.leastLoaded(app.name, passedOver, reserve);
-    if (!host) {
+    let pick = await this.leastLoaded(app.name, options.passedOver, options.needsCode);
+    if (!pick.host && pick.broken.length === 0 && !options.codeFailure) {
       await this.options.provider.ensureHosts(app);
-      host = await this.leastLoaded(app.name, passedOver, reserve);
+      pick = await this.leastLoaded(app.name, options.passedOver, options.needsCode);
     }
-    if (!host)
-      throw new UnavailableError(`no runtime host serves application '${app.name}'`, { details: { app: app.name } });
-    return host.id;
+    if (pick.host) return pick.host.id;
+    if (options.codeFailure) throw options.codeFailure;
+    if (pick.broken.length > 0) throw codeLoadFailure(app.name, pick.broken);
+    throw new UnavailableError(`no runtime host serves application '${app.name}'`, { details: { app: app.name } });
   }
 
   /**
-   * The live host holding the fewest processes. The load is counted from the process records, which
-   * a host writes before it answers a create, not from the heartbeat's count, which lags by up to
-   * a heartbeat interval, plus this control plane's creates still in flight: creates in quick
-   * succession or in a concurrent burst would otherwise all land on one host.
+   * The live host holding the fewest processes, reserved (see `placeFor`). The load is counted from
+   * the process records, which a host writes before it answers a create, not from the heartbeat's
+   * count, which lags by up to a heartbeat interval, plus this control plane's creates still in
+   * flight: creates in quick succession or in a concurrent burst would otherwise all land on one host.
    */
-  private async leastLoaded(
-    app: string,
-    passedOver: ReadonlySet<string>,
-    reserve: boolean,
-  ): Promise<HostRecord | undefined> {
+  private async leastLoaded(app: string, passedOver: ReadonlySet<string>, needsCode: boolean): Promise<Pick> {
     const [hosts, processes] = await Promise.all([
       this.options.registry.listHosts(app),
       this.options.registry.listProcesses(app),
@@ -349,16 +485,37 @@ export class ControlPlane implements ControlPlaneApi {
     const held = new Map<string, number>();
     for (const p of processes)
       if (p.host !== undefined && HELD_STATUSES.has(p.status)) held.set(p.host, (held.get(p.host) ?? 0) + 1);
+    const now = Date.now();
+    const candidates = hosts.filter((h) => !passedOver.has(h.id));
+    const broken = needsCode ? candidates.filter((h) => h.codeError !== undefined && this.live(h, now)) : [];
     const host = pickLeastLoaded(
-      hosts
-        .filter((h) => !passedOver.has(h.id))
+      candidates
+        .filter((h) => !(needsCode && h.codeError !== undefined))
         .map((h) => ({ ...h, activeProcesses: (held.get(h.id) ?? 0) + (this.inFlight.get(h.id) ?? 0) })),
-      Date.now(),
-      this.options.hostStaleMs ?? HOST_STALE_MS,
+      now,
+      this.hostStaleMs,
     );
     // Reserved in the same turn as the pick: the next pick of a concurrent burst already sees it.
-    if (host && reserve) this.reserve(host.id);
-    return host;
+    if (host) this.reserve(host.id);
+    return { ...(host ? { host } : {}), broken };
+  }
+
+  private live(host: HostRecord, now: number): boolean {
+    return now - host.heartbeatAt <= this.hostStaleMs;
+  }
+
+  private get hostStaleMs(): number {
+    return this.options.hostStaleMs ?? HOST_STALE_MS;
+  }
+
+  /** The application as clients see it: its record, and the live hosts that cannot load its code. */
+  private async appInfo(record: AppRecord): Promise<AppInfo> {
+    const now = Date.now();
+    const codeErrors = (await this.options.registry.listHosts(record.name))
+      .filter((h) => h.codeError !== undefined && this.live(h, now))
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((h) => ({ host: h.id, version: h.codeError!.version, message: h.codeError!.message }));
+    return toAppInfo(record, codeErrors);
   }
 
   /**

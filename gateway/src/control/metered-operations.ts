@@ -6,6 +6,7 @@ import {
   type CreateProcessOptions,
   type ProcessInfo,
   type ProcessWatchEvent,
+  type ProcessWatchOptions,
   type Subscription,
 } from '@praas/framework';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -86,8 +87,12 @@ export class MeteredOperations implements GatewayOperations {
     return this.inner.send(app, pid, key, data);
   }
 
-  watchProcesses(app: string, listener: (event: ProcessWatchEvent) => void): Promise<Subscription> {
-    return this.inner.watchProcesses(app, listener);
+  watchProcesses(
+    app: string,
+    listener: (event: ProcessWatchEvent) => void,
+    options?: ProcessWatchOptions,
+  ): Promise<Subscription> {
+    return this.inner.watchProcesses(app, listener, options);
   }
 
   private async timeSwap(app: string, direction: 'in' | 'out', run: () => Promise<ProcessInfo>): Promise<ProcessInfo> {

@@ -16,6 +16,8 @@ const CODES: Readonly<Record<string, status>> = {
   SWAP_FAILED: status.UNAVAILABLE,
   // The user's function threw: an error from another address space, which gRPC calls UNKNOWN.
   FUNCTION_FAILED: status.UNKNOWN,
+  // Not worth retrying until the system is fixed (a working version deployed): gRPC's FAILED_PRECONDITION.
+  CODE_LOAD_FAILED: status.FAILED_PRECONDITION,
   SNAPSHOT_CORRUPT: status.DATA_LOSS,
 };
 

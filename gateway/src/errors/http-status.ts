@@ -14,6 +14,9 @@ const STATUS: Readonly<Record<string, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   // The user's function threw: the gateway worked, the code behind it failed (as API gateways answer for FaaS errors).
   FUNCTION_FAILED: 502,
+  // The deployed code cannot be loaded on the hosts: the gateway worked, the code behind it is broken (as FUNCTION_FAILED);
+  // not 503, which invites a retry that cannot help until a fixed version is deployed.
+  CODE_LOAD_FAILED: 502,
   PROCESS_UNAVAILABLE: 503,
   UNAVAILABLE: 503,
   NO_RESPONDERS: 503,

@@ -1,26 +1,8 @@
-import type { AppInfo, ProcessInfo } from '@praas/framework';
-import type { ProcessWatchEvent } from '@praas/framework';
-
 /*
- * The messages of praas.proto as @grpc/proto-loader hands them over (camelCase, defaults filled
- * in, int64 as numbers, bytes as Buffers), and the mapping from the control plane's types.
+ * The request messages of praas.proto as @grpc/proto-loader hands them over (camelCase, defaults
+ * filled in, int64 as numbers, bytes as Buffers). The records the service answers with (App,
+ * Process) are built from the field tables in records/record-fields.ts.
  */
-
-export interface AppMessage {
-  name: string;
-  processClasses: string[];
-  createdAt: number;
-}
-
-export interface ProcessMessage {
-  app: string;
-  pid: string;
-  processClass: string;
-  status: string;
-  address: string;
-  host: string;
-  generation: number;
-}
 
 export interface AppRequest {
   app: string;
@@ -45,6 +27,7 @@ export interface InvokeRequest {
   pid: string;
   key: string;
   timeoutMs: number;
+  processClass: string;
 }
 export interface SendMessageRequest {
   app: string;
@@ -52,27 +35,18 @@ export interface SendMessageRequest {
   key: string;
   data: Buffer;
 }
+export interface WatchProcessesRequest {
+  app: string;
+  afterRevision: number;
+}
 export interface ProcessEventMessage {
   type: string;
-  process: ProcessMessage;
+  process?: Record<string, unknown>;
+  revision?: number;
 }
 
-export function appMessage(info: AppInfo): AppMessage {
-  return { name: info.name, processClasses: [...info.processClasses], createdAt: info.createdAt };
-}
-
-export function processMessage(info: ProcessInfo): ProcessMessage {
-  return {
-    app: info.app,
-    pid: info.pid,
-    processClass: info.processClass,
-    status: info.status,
-    address: info.address,
-    host: info.host ?? '',
-    generation: info.generation,
-  };
-}
-
-export function processEventMessage(event: ProcessWatchEvent): ProcessEventMessage {
-  return { type: event.type, process: processMessage(event.process) };
+/** One chunk of a `DeployVersion` upload. */
+export interface DeployVersionChunk {
+  app: string;
+  data: Buffer;
 }

@@ -4,31 +4,37 @@ import {
   ServerCredentials,
   status,
   type sendUnaryData,
+  type ServerReadableStream,
   type ServerUnaryCall,
   type ServerWritableStream,
   type StatusObject,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { UnavailableError, type ClientInvokeOptions } from '@praas/framework';
+import {
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  UnavailableError,
+  type ClientInvokeOptions,
+} from '@praas/framework';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { grpcStatusOf } from '../errors/grpc-status';
 import { publicError } from '../errors/http-status';
 import { parseJson, stringifyResult } from '../json/json-mapping';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
-import { DEFAULT_BODY_LIMIT_BYTES } from '../rest/body-reader';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES } from '../rest/body-reader';
 import { MAX_TIMEOUT_MS } from '../rest/request-bodies';
 import { loadGatewayService } from './gateway-proto';
-import {
-  appMessage,
-  processEventMessage,
-  processMessage,
-  type AppRequest,
-  type CreateAppRequest,
-  type CreateProcessRequest,
-  type InvokeRequest,
-  type ProcessEventMessage,
-  type ProcessRequest,
-  type SendMessageRequest,
+import { appMessage, processMessage, watchEventMessage } from '../records/record-fields';
+import type {
+  AppRequest,
+  CreateAppRequest,
+  CreateProcessRequest,
+  DeployVersionChunk,
+  InvokeRequest,
+  ProcessEventMessage,
+  ProcessRequest,
+  SendMessageRequest,
+  WatchProcessesRequest,
 } from './grpc-messages';
 
 /** Trailing-metadata key that carries the error as JSON `{ code, message, details }`. */
@@ -39,6 +45,8 @@ export interface GrpcServerOptions {
   readonly metrics: GatewayMetrics;
   /** Largest argument accepted in an Invoke or SendMessage payload (default 1 MiB, as for REST). */
   readonly bodyLimitBytes?: number;
+  /** Largest code bundle `DeployVersion` accepts, over all its chunks (default 64 MiB, as for REST). */
+  readonly bundleLimitBytes?: number;
   /** Where errors that are the gateway's own fault are reported (default: console.error). */
   readonly log?: (message: string, error: unknown) => void;
 }
@@ -59,7 +67,7 @@ function payloadValue(bytes: Buffer, what: string): unknown {
  */
 export class GrpcServer {
   private readonly server: Server;
-  private readonly streams = new Set<ServerWritableStream<unknown, ProcessEventMessage>>();
+  private readonly streams = new Set<ServerWritableStream<WatchProcessesRequest, ProcessEventMessage>>();
   private readonly log: (message: string, error: unknown) => void;
   private stopping = false;
   private bound = false;
@@ -113,6 +121,8 @@ export class GrpcServer {
         await ops.deleteApp(r.app);
         return {};
       }),
+      DeployVersion: (call: ServerReadableStream<DeployVersionChunk, unknown>, callback: sendUnaryData<unknown>) =>
+        this.deploy(call, callback),
       CreateProcess: this.unary<CreateProcessRequest>('CreateProcess', async (r) => {
         const processClass = optional(r.processClass);
         const pid = optional(r.pid);
@@ -146,13 +156,14 @@ export class GrpcServer {
         await ops.send(r.app, r.pid, r.key, payloadValue(r.data, `message '${r.key}'`));
         return {};
       }),
-      WatchProcesses: (call: ServerWritableStream<AppRequest, ProcessEventMessage>) => void this.watch(call),
+      WatchProcesses: (call: ServerWritableStream<WatchProcessesRequest, ProcessEventMessage>) => void this.watch(call),
       Health: this.unary('Health', () => Promise.resolve({ status: this.stopping ? 'NOT_SERVING' : 'SERVING' })),
     };
   }
 
   private invokeOptions(r: InvokeRequest, call: ServerUnaryCall<unknown, unknown>): ClientInvokeOptions {
     const pid = optional(r.pid);
+    const processClass = optional(r.processClass);
     const key = optional(r.key);
     let timeoutMs: number | undefined = r.timeoutMs > 0 ? Math.min(r.timeoutMs, MAX_TIMEOUT_MS) : undefined;
     const deadline = call.getDeadline();
@@ -162,9 +173,50 @@ export class GrpcServer {
     }
     return {
       ...(pid === undefined ? {} : { pid }),
+      ...(processClass === undefined ? {} : { processClass }),
       ...(key === undefined ? {} : { key }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     };
+  }
+
+  /**
+   * `DeployVersion`: the chunks of a bundle, summed up to the bundle limit, then the same operation
+   * as `PUT /v1/apps/{app}/versions`. Over the limit the call fails at once, without reading on.
+   */
+  private deploy(call: ServerReadableStream<DeployVersionChunk, unknown>, callback: sendUnaryData<unknown>): void {
+    const limit = this.options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let app: string | undefined;
+    let settled = false;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      chunks.length = 0;
+      const failure = this.statusOf('DeployVersion', error);
+      this.count('DeployVersion', failure.code);
+      callback(failure);
+    };
+    call.on('data', (chunk: DeployVersionChunk) => {
+      if (settled) return;
+      if (app === undefined) app = chunk.app;
+      else if (chunk.app !== '' && chunk.app !== app) {
+        fail(new InvalidArgumentError(`DeployVersion: a chunk names application '${chunk.app}' after '${app}'`));
+        return;
+      }
+      size += chunk.data.length;
+      if (size > limit) fail(new PayloadTooLargeError('code bundle', size, limit));
+      else chunks.push(chunk.data);
+    });
+    call.on('error', fail);
+    call.on('end', () => {
+      if (settled) return;
+      this.options.operations.deployVersion(app ?? '', Buffer.concat(chunks, size)).then((info) => {
+        settled = true;
+        this.count('DeployVersion', status.OK);
+        callback(null, appMessage(info));
+      }, fail);
+    });
   }
 
   private unary<Req>(
@@ -186,12 +238,23 @@ export class GrpcServer {
     };
   }
 
-  private async watch(call: ServerWritableStream<AppRequest, ProcessEventMessage>): Promise<void> {
+  /** `WatchProcesses`: the REST watch's events, snapshot and resume point (`after_revision`) as messages. */
+  private async watch(call: ServerWritableStream<WatchProcessesRequest, ProcessEventMessage>): Promise<void> {
     try {
       if (this.stopping) throw new UnavailableError('the gateway is stopping');
-      const subscription = await this.options.operations.watchProcesses(call.request.app, (event) => {
-        if (!call.writableEnded) call.write(processEventMessage(event));
-      });
+      const { app, afterRevision } = call.request;
+      // Events that arrive before the response headers went out are held, then sent in order.
+      const early: ProcessEventMessage[] = [];
+      let deliver = (message: ProcessEventMessage): void => void early.push(message);
+      const subscription = await this.options.operations.watchProcesses(
+        app,
+        (event) => deliver(watchEventMessage(event)),
+        {
+          ...(afterRevision > 0 ? { afterRevision } : {}),
+          onSnapshot: () => deliver({ type: 'snapshot' }),
+          onSynced: () => deliver({ type: 'synced' }),
+        },
+      );
       let ended = false;
       const stop = (): void => {
         if (ended) return;
@@ -207,6 +270,10 @@ export class GrpcServer {
       call.on('finish', stop);
       call.on('error', stop);
       call.sendMetadata(new Metadata());
+      deliver = (message) => {
+        if (!call.writableEnded) call.write(message);
+      };
+      early.splice(0).forEach(deliver);
       this.count('WatchProcesses', status.OK);
       if (this.stopping) call.end();
     } catch (error) {

@@ -12,6 +12,8 @@ export const MAX_JSON_DEPTH = 128;
  * | `undefined` (top level) | no body (REST 204, gRPC empty payload) — handled by the caller |
  * | `undefined` in an object / array | property omitted / `null` (as `JSON.stringify`) |
  * | `NaN`, `±Infinity` | `null` (as `JSON.stringify`) |
+ * | `-0` | `0` (as `JSON.stringify`; JSON has no negative zero) |
+ * | holes of a sparse array | `null` (as `JSON.stringify`) |
  * | `bigint` | decimal string, e.g. `"12345678901234567890"` |
  * | `Date` | ISO 8601 string (`toISOString`); an invalid Date → `null` |
  * | `Uint8Array`, `Buffer`, `ArrayBuffer`, `DataView` | base64 string of the bytes |

@@ -1,6 +1,6 @@
 import { UnavailableError, type AppRecord, type Registry } from '@praas/framework';
 import { HOST_STALE_MS } from '../placement/least-loaded';
-import type { HostProvider } from './host-provider';
+import type { HostProvider, KnownProcessClass } from './host-provider';
 
 /**
  * The static pool (DESIGN §7, docker compose, Kubernetes): runtime hosts are started by someone
@@ -33,10 +33,21 @@ export class RegisteredHostProvider implements HostProvider {
     return Promise.resolve();
   }
 
-  async knownProcessClasses(app: string): Promise<string[]> {
-    const classes = new Set<string>();
-    for (const host of await this.liveHosts(app)) for (const c of host.processClasses ?? []) classes.add(c);
-    return [...classes].sort();
+  async knownProcessClasses(app: string): Promise<KnownProcessClass[]> {
+    // Hosts of one application may run different code versions for a while: a class has what any
+    // of them has, and unknown functions (a host that does not report them) stay unknown.
+    const classes = new Map<string, Set<string> | 'unknown'>();
+    for (const host of await this.liveHosts(app)) {
+      for (const c of host.processClasses ?? []) {
+        const functions = host.functions?.[c];
+        const seen = classes.get(c);
+        if (functions === undefined || seen === 'unknown') classes.set(c, 'unknown');
+        else classes.set(c, new Set([...(seen ?? []), ...functions]));
+      }
+    }
+    return [...classes]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, functions]) => (functions === 'unknown' ? { name } : { name, functions: [...functions].sort() }));
   }
 
   close(): Promise<void> {

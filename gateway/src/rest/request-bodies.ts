@@ -78,28 +78,50 @@ export function parseTimeoutMs(raw: string): number {
   return n;
 }
 
+const INVOKE_PARAMETERS = ['pid', 'class', 'key', 'timeoutMs'];
+
 /**
- * Invoke options from the query (`pid`, `key`, `timeoutMs`) and the `Praas-Process` header.
- * Header and `?pid=` may both be given only when they agree.
+ * Invoke options from the query (`pid`, `class`, `key`, `timeoutMs`) and the `Praas-Process`
+ * header. Header and `?pid=` may both be given only when they agree.
  */
 export function invokeOptions(query: URLSearchParams, header: string | string[] | undefined): ClientInvokeOptions {
   for (const name of query.keys())
-    if (!['pid', 'key', 'timeoutMs'].includes(name))
-      throw new InvalidArgumentError(`unknown query parameter '${name}'; invoke takes pid, key and timeoutMs`, {
-        parameter: name,
-      });
-  for (const name of ['pid', 'key', 'timeoutMs'])
+    if (!INVOKE_PARAMETERS.includes(name))
+      throw new InvalidArgumentError(
+        `unknown query parameter '${name}'; invoke takes ${INVOKE_PARAMETERS.join(', ')}`,
+        { parameter: name },
+      );
+  for (const name of INVOKE_PARAMETERS)
     if (query.getAll(name).length > 1) throw new InvalidArgumentError(`query parameter '${name}' is given twice`);
   if (Array.isArray(header)) throw new InvalidArgumentError('the Praas-Process header is given more than once');
   const fromQuery = query.get('pid') ?? undefined;
   if (fromQuery !== undefined && header !== undefined && fromQuery !== header)
     throw new InvalidArgumentError(`the Praas-Process header ('${header}') and ?pid= ('${fromQuery}') disagree`);
   const pid = fromQuery ?? header;
+  const processClass = query.get('class') ?? undefined;
   const key = query.get('key') ?? undefined;
   const timeout = query.get('timeoutMs');
   return {
     ...(pid === undefined ? {} : { pid }),
+    ...(processClass === undefined ? {} : { processClass }),
     ...(key === undefined ? {} : { key }),
     ...(timeout === null ? {} : { timeoutMs: parseTimeoutMs(timeout) }),
   };
+}
+
+/**
+ * The resume point of a watch from the `Last-Event-ID` header: the revision of the last event the
+ * client saw. Absent or empty: none (the stream starts with a snapshot).
+ */
+export function lastEventId(header: string | string[] | undefined): number | undefined {
+  if (Array.isArray(header)) throw new InvalidArgumentError('the Last-Event-ID header is given more than once');
+  if (header === undefined || header.trim() === '') return undefined;
+  const text = header.trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(
+      `Last-Event-ID must be the id of an event of this stream (a revision, a whole number), got '${header}'`,
+      { lastEventId: header },
+    );
+  return n;
 }

@@ -1,16 +1,19 @@
 import type { IncomingMessage } from 'node:http';
+import { encode } from '@praas/framework';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { stringifyResult } from '../json/json-mapping';
+import { appJson, processJson } from '../records/record-fields';
 import { UnsupportedMediaTypeError } from '../errors/gateway-errors';
 import { isOctetStream, parseJsonBody } from './body-reader';
+import { isMsgpackContentType, MSGPACK_TYPE, parseMsgpackBody, prefersMsgpack } from './content-negotiation';
 import { createAppBody, createProcessBody, invokeOptions, sendMessageBody } from './request-bodies';
 import type { RouteMatch } from './routes';
 
 /** What a handler answers: a status, and a body (JSON unless `contentType` says otherwise) or nothing. */
 export interface RestReply {
   readonly status: number;
-  /** Text of the body; absent for 202/204. */
-  readonly body?: string;
+  /** The body: text, or bytes (a msgpack result); absent for 202/204. */
+  readonly body?: string | Uint8Array;
   /** Media type of the body (default JSON). */
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -45,44 +48,57 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
     case 'createApp': {
       const { name, processClasses } = createAppBody(parseJsonBody(body, contentType, 'create application body'));
       const app = await ops.createApp(name, processClasses ? { processClasses } : {});
-      return json(201, app, { Location: location('v1', 'apps', app.name) });
+      return json(201, appJson(app), { Location: location('v1', 'apps', app.name) });
     }
     case 'deployVersion': {
       if (!isOctetStream(contentType)) throw new UnsupportedMediaTypeError(contentType, 'application/octet-stream');
       const app = await ops.deployVersion(p['app']!, body);
-      return json(201, app, { Location: location('v1', 'apps', app.name) });
+      return json(201, appJson(app), { Location: location('v1', 'apps', app.name) });
     }
     case 'listApps':
-      return json(200, { apps: await ops.listApps() });
+      return json(200, { apps: (await ops.listApps()).map(appJson) });
     case 'getApp':
-      return json(200, await ops.getApp(p['app']!));
+      return json(200, appJson(await ops.getApp(p['app']!)));
     case 'deleteApp':
       await ops.deleteApp(p['app']!);
       return { status: 204 };
     case 'createProcess': {
       const options = createProcessBody(parseJsonBody(body, contentType, 'create process body'));
       const info = await ops.createProcess(p['app']!, options);
-      return json(201, info, { Location: location('v1', 'apps', info.app, 'processes', info.pid) });
+      return json(201, processJson(info), { Location: location('v1', 'apps', info.app, 'processes', info.pid) });
     }
     case 'listProcesses':
-      return json(200, { processes: await ops.listProcesses(p['app']!) });
+      return json(200, { processes: (await ops.listProcesses(p['app']!)).map(processJson) });
     case 'getProcess':
-      return json(200, await ops.getProcess(p['app']!, p['pid']!));
+      return json(200, processJson(await ops.getProcess(p['app']!, p['pid']!)));
     case 'deleteProcess':
       await ops.deleteProcess(p['app']!, p['pid']!);
       return { status: 204 };
     case 'swapProcess':
-      return json(200, await ops.swapProcess(p['app']!, p['pid']!));
+      return json(200, processJson(await ops.swapProcess(p['app']!, p['pid']!)));
     case 'sendMessage': {
       const { key, data } = sendMessageBody(parseJsonBody(body, contentType, 'send message body'));
       await ops.send(p['app']!, p['pid']!, key, data);
       return { status: 202 };
     }
     case 'invoke': {
+      // Content negotiation: the framework codec for clients that ask for it (PraasClient), JSON for the rest.
       const options = invokeOptions(query, headers['praas-process']);
-      const argument = parseJsonBody(body, contentType, `argument of '${p['fn']}'`);
-      const text = stringifyResult(await ops.invoke(p['app']!, p['fn']!, argument, options));
-      return text === undefined ? { status: 204 } : { status: 200, body: text };
+      const what = `argument of '${p['fn']}'`;
+      const argument = isMsgpackContentType(contentType)
+        ? parseMsgpackBody(body, what)
+        : parseJsonBody(body, contentType, what);
+      const result = await ops.invoke(p['app']!, p['fn']!, argument, options);
+      const vary = { Vary: 'Accept' };
+      if (result === undefined) return { status: 204, headers: vary };
+      if (prefersMsgpack(headers.accept))
+        return {
+          status: 200,
+          body: encode(result, `result of '${p['fn']}'`),
+          contentType: MSGPACK_TYPE,
+          headers: vary,
+        };
+      return { status: 200, body: stringifyResult(result)!, headers: vary };
     }
     case 'health':
     case 'metrics':

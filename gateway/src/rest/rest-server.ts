@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { UnavailableError, type ProcessWatchEvent } from '@praas/framework';
+import { UnavailableError } from '@praas/framework';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { httpStatusOf, publicError } from '../errors/http-status';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -8,7 +8,16 @@ import { PROMETHEUS_CONTENT_TYPE } from '../metrics/metrics-registry';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES, readBody } from './body-reader';
 import { handleOperation, type RestReply } from './rest-handlers';
 import { matchRoute, routeTemplateOf, type RouteMatch } from './routes';
+import { watchEventJson } from '../records/record-fields';
+import { lastEventId } from './request-bodies';
 import { SseStream } from './sse-stream';
+
+/** One event of a watch stream, as it goes out. */
+interface WatchFrame {
+  readonly event: string;
+  readonly data: unknown;
+  readonly id?: number;
+}
 
 export interface RestServerOptions {
   readonly operations: GatewayOperations;
@@ -113,7 +122,7 @@ export class RestServer {
       const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
       const body = await readBody(req, match.name === 'deployVersion' ? this.bundleLimit : this.bodyLimit);
       if (match.name === 'watchProcesses') {
-        await this.watch(match, res);
+        await this.watch(match, req, res);
         finish(200);
         return;
       }
@@ -143,15 +152,30 @@ export class RestServer {
     }
   }
 
-  private async watch(match: RouteMatch, res: ServerResponse): Promise<void> {
+  /**
+   * The membership watch as server-sent events: `snapshot`, a `put` per current process, `synced`,
+   * then the changes; each change with its registry revision as `id`. A client that reconnects
+   * with `Last-Event-ID` gets what changed after it instead of the snapshot (or a fresh snapshot,
+   * announced by `snapshot`, when that revision is too old to resume from).
+   */
+  private async watch(match: RouteMatch, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.stopping) throw new UnavailableError('the gateway is stopping');
+    const afterRevision = lastEventId(req.headers['last-event-id']);
     // Events that arrive before the stream is open are held, then sent in order.
-    const early: ProcessWatchEvent[] = [];
-    let deliver = (event: ProcessWatchEvent): void => void early.push(event);
-    const subscription = await this.options.operations.watchProcesses(match.params['app']!, (event) => deliver(event));
+    const early: WatchFrame[] = [];
+    let deliver = (frame: WatchFrame): void => void early.push(frame);
+    const subscription = await this.options.operations.watchProcesses(
+      match.params['app']!,
+      (event) => deliver({ event: event.type, data: watchEventJson(event), id: event.revision }),
+      {
+        ...(afterRevision === undefined ? {} : { afterRevision }),
+        onSnapshot: () => deliver({ event: 'snapshot', data: { type: 'snapshot' } }),
+        onSynced: () => deliver({ event: 'synced', data: { type: 'synced' } }),
+      },
+    );
     const sse = new SseStream(res, this.keepAliveMs);
-    for (const event of early) sse.send(event.type, event);
-    deliver = (event) => sse.send(event.type, event);
+    for (const frame of early) sse.send(frame.event, frame.data, frame.id);
+    deliver = (frame) => sse.send(frame.event, frame.data, frame.id);
     this.streams.add(sse);
     this.options.metrics.watchStreams.inc({ protocol: 'sse' });
     sse.onEnd(() => {

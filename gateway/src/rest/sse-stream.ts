@@ -30,9 +30,12 @@ export class SseStream {
     return this.ended;
   }
 
-  /** Sends one event; `data` is serialized as one line of JSON. */
-  send(event: string, data: unknown): void {
-    this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  /**
+   * Sends one event; `data` is serialized as one line of JSON. With an `id`, a client that
+   * reconnects sends it back as `Last-Event-ID`.
+   */
+  send(event: string, data: unknown, id?: number): void {
+    this.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   /** Runs `listener` once when the stream ends, for whatever reason. */

@@ -9,9 +9,13 @@ import {
   UnavailableError,
   type AppRecord,
 } from '@praas/framework';
+import { credentials, status, type Client, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
 import {
   ControlPlane,
+  ERROR_METADATA_KEY,
   GatewayMetrics,
+  GrpcServer,
+  loadGatewayService,
   MeteredOperations,
   RestServer,
   type BundleStore,
@@ -22,6 +26,10 @@ class MemoryBundleStore implements BundleStore {
   readonly objects = new Map<string, Uint8Array>();
   put(key: string, data: Uint8Array): Promise<void> {
     this.objects.set(key, data);
+    return Promise.resolve();
+  }
+  deletePrefix(prefix: string): Promise<void> {
+    for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) this.objects.delete(key);
     return Promise.resolve();
   }
   describe(): string {
@@ -68,14 +76,67 @@ describe('deploying code through the gateway', function () {
       [second.version, second.processClasses, second.createdAt],
       [2, ['Counter', 'Audit'], first.createdAt],
     );
-    assert.deepEqual([...bundles.objects.keys()], ['_bundles/tally/000000000001', '_bundles/tally/000000000002']);
-    assert.deepEqual(unpackBundle(bundles.objects.get('_bundles/tally/000000000002')!).manifest.processes, [
+    const record = await registry.getApp('tally');
+    const prefix = `_bundles/tally/${record?.incarnation}/`;
+    assert.deepEqual([...bundles.objects.keys()], [`${prefix}000000000001`, `${prefix}000000000002`]);
+    assert.deepEqual(unpackBundle(bundles.objects.get(`${prefix}000000000002`)!).manifest.processes, [
       { name: 'Counter' },
       { name: 'Audit' },
     ]);
-    const record = await registry.getApp('tally');
-    assert.deepEqual([record?.version, record?.bundle], [2, '_bundles/tally/000000000002']);
+    assert.deepEqual([record?.version, record?.bundle], [2, `${prefix}000000000002`]);
     assert.equal((await plane.getApp('tally')).version, 2);
+  });
+
+  it('records the functions of each class from the manifest, for routing invocations without a pid', async function () {
+    const bundle = packBundle({
+      manifest: {
+        app: 'shop',
+        version: '1.0.0',
+        module: 'dist/index.js',
+        processes: [{ name: 'Cart', functions: [{ name: 'add' }, { name: 'get' }] }, { name: 'Legacy' }],
+      },
+      files: new Map([['dist/index.js', Buffer.from('exports.x = 1;')]]),
+    });
+    await plane.deployVersion('shop', bundle);
+    assert.deepEqual((await registry.getApp('shop'))?.functions, { Cart: ['add', 'get'] });
+  });
+
+  it('deletes an application with its bundles: the next one of that name is a new incarnation from version 1', async function () {
+    await plane.deployVersion('tally', bundleOf('tally'));
+    await plane.deployVersion('tally', bundleOf('tally'));
+    const old = (await registry.getApp('tally'))!.incarnation;
+    await plane.deleteApp('tally');
+    assert.deepEqual([...bundles.objects.keys()], []);
+    const again = await plane.deployVersion('tally', bundleOf('tally'));
+    assert.equal(again.version, 1);
+    const record = await registry.getApp('tally');
+    assert.notEqual(record?.incarnation, old);
+    assert.deepEqual([...bundles.objects.keys()], [`_bundles/tally/${record?.incarnation}/000000000001`]);
+  });
+
+  it('does not bring back an application deleted while a deployment was under way', async function () {
+    await plane.deployVersion('tally', bundleOf('tally'));
+    const old = (await registry.getApp('tally'))!.incarnation;
+    // The deletion lands between the deployment's read of the record and its write.
+    const realPut = bundles.put.bind(bundles);
+    let deleted = false;
+    bundles.put = async (key, data) => {
+      await realPut(key, data);
+      if (!deleted) {
+        deleted = true;
+        await registry.deleteApp('tally');
+      }
+    };
+    const deployed = await plane.deployVersion('tally', bundleOf('tally'));
+    assert.equal(deployed.version, 1, 'a new application, not version 2 of the deleted one');
+    assert.notEqual((await registry.getApp('tally'))?.incarnation, old);
+  });
+
+  it('refuses to delete an application with deployed code on a gateway that cannot delete its bundles', async function () {
+    await plane.deployVersion('tally', bundleOf('tally'));
+    const storeless = new ControlPlane({ transport, registry, provider: noHosts });
+    await assert.rejects(storeless.deleteApp('tally'), /has deployed code, which this gateway cannot delete/);
+    assert.equal((await registry.getApp('tally'))?.version, 1, 'nothing was deleted');
   });
 
   it('refuses a bundle of another application, bytes that are not a bundle, and a gateway without a store', async function () {
@@ -87,6 +148,114 @@ describe('deploying code through the gateway', function () {
       (e: unknown) => e instanceof UnavailableError && /PRAAS_S3_ENDPOINT/.test(e.message),
     );
     assert.equal(await registry.getApp('tally'), undefined);
+  });
+
+  describe('gRPC DeployVersion', function () {
+    let server: GrpcServer;
+    let client: Client;
+
+    beforeEach(async function () {
+      const metrics = new GatewayMetrics(plane);
+      server = new GrpcServer({
+        operations: new MeteredOperations(plane, metrics),
+        metrics,
+        bodyLimitBytes: 1024,
+        bundleLimitBytes: 64 * 1024,
+      });
+      const port = await server.listen(0, '127.0.0.1');
+      client = new (loadGatewayService())(`127.0.0.1:${port}`, credentials.createInsecure());
+    });
+    afterEach(async function () {
+      client.close();
+      await server.close();
+    });
+
+    /** Streams `chunks` to DeployVersion; resolves with the App or rejects with the status error. */
+    const deploy = (chunks: { app?: string; data: Uint8Array }[]) =>
+      new Promise<{ name: string; version: number; processClasses: string[] }>((resolve, reject) => {
+        const call = (
+          client as unknown as Record<
+            string,
+            (cb: (e: ServiceError | null, r: unknown) => void) => ClientWritableStream<unknown>
+          >
+        )['DeployVersion']!.call(client, (e, r) =>
+          e ? reject(e) : resolve(r as { name: string; version: number; processClasses: string[] }),
+        );
+        for (const c of chunks) call.write({ app: c.app ?? '', data: Buffer.from(c.data) });
+        call.end();
+      });
+    const inChunks = (bytes: Uint8Array, size: number, app = 'tally') =>
+      Array.from({ length: Math.ceil(bytes.byteLength / size) }, (_, i) => ({
+        ...(i === 0 ? { app } : {}),
+        data: bytes.subarray(i * size, (i + 1) * size),
+      }));
+    const failsWith = async (call: Promise<unknown>, code: status, praasCode: string) =>
+      assert.rejects(call, (e: ServiceError) => {
+        assert.equal(e.code, code, `${status[e.code]}: ${e.details}`);
+        const wire = JSON.parse(String(e.metadata.get(ERROR_METADATA_KEY)[0])) as { code: string };
+        assert.equal(wire.code, praasCode);
+        return true;
+      });
+
+    it('takes a bundle in chunks under the message limit, as PUT does, and answers the App with its version', async function () {
+      const bundle = packBundle({
+        manifest: { app: 'tally', version: '1.0.0', module: 'dist/index.js', processes: [{ name: 'Counter' }] },
+        files: new Map([
+          ['dist/index.js', Buffer.from(Array.from({ length: 4000 }, (_, i) => i.toString(36)).join(' '))],
+        ]),
+      });
+      assert.ok(bundle.byteLength > 1024, `${bundle.byteLength} bytes`);
+      const first = await deploy(inChunks(bundle, 1000));
+      assert.deepEqual([first.name, first.version, first.processClasses], ['tally', 1, ['Counter']]);
+      const second = await deploy([{ app: 'tally', data: bundleOf('tally') }]);
+      assert.equal(second.version, 2);
+      const { incarnation } = (await registry.getApp('tally'))!;
+      assert.deepEqual(
+        unpackBundle(bundles.objects.get(`_bundles/tally/${incarnation}/000000000001`)!).files,
+        unpackBundle(bundle).files,
+      );
+    });
+
+    it('deploys as PUT does after a deletion: a new incarnation, from version 1', async function () {
+      await deploy([{ app: 'tally', data: bundleOf('tally') }]);
+      const old = (await registry.getApp('tally'))!.incarnation;
+      await plane.deleteApp('tally');
+      const again = await deploy([{ app: 'tally', data: bundleOf('tally') }]);
+      assert.equal(again.version, 1);
+      const { incarnation } = (await registry.getApp('tally'))!;
+      assert.notEqual(incarnation, old);
+      assert.deepEqual([...bundles.objects.keys()], [`_bundles/tally/${incarnation}/000000000001`]);
+    });
+
+    it('answers the errors of PUT: over the limit, not a bundle, another application', async function () {
+      await failsWith(
+        deploy(inChunks(new Uint8Array(64 * 1024 + 1), 1000)),
+        status.RESOURCE_EXHAUSTED,
+        'PAYLOAD_TOO_LARGE',
+      );
+      await failsWith(deploy([{ app: 'tally', data: Buffer.from('zip') }]), status.INVALID_ARGUMENT, 'DECODE_FAILED');
+      await failsWith(deploy([{ app: 'tally', data: bundleOf('other') }]), status.INVALID_ARGUMENT, 'INVALID_ARGUMENT');
+      await failsWith(
+        deploy([
+          { app: 'tally', data: new Uint8Array(10) },
+          { app: 'other', data: new Uint8Array(10) },
+        ]),
+        status.INVALID_ARGUMENT,
+        'INVALID_ARGUMENT',
+      );
+      await failsWith(deploy([{ data: bundleOf('tally') }]), status.INVALID_ARGUMENT, 'INVALID_NAME');
+      assert.equal(await registry.getApp('tally'), undefined);
+    });
+
+    it('gives GetApp the version over gRPC, as REST does', async function () {
+      await deploy([{ app: 'tally', data: bundleOf('tally') }]);
+      const got = await new Promise<{ version: number }>((resolve, reject) =>
+        (client as unknown as Record<string, (r: object, cb: (e: ServiceError | null, r: unknown) => void) => void>)[
+          'GetApp'
+        ]!.call(client, { app: 'tally' }, (e, r) => (e ? reject(e) : resolve(r as { version: number }))),
+      );
+      assert.equal(got.version, 1);
+    });
   });
 
   describe('PUT /v1/apps/{app}/versions', function () {

@@ -21,6 +21,7 @@ describe('error code → status mapping (only in the gateway)', () => {
     ['UNAVAILABLE', 503, status.UNAVAILABLE],
     ['NO_RESPONDERS', 503, status.UNAVAILABLE],
     ['FUNCTION_FAILED', 502, status.UNKNOWN],
+    ['CODE_LOAD_FAILED', 502, status.FAILED_PRECONDITION],
     ['SNAPSHOT_CORRUPT', 500, status.DATA_LOSS],
     ['INTERNAL', 500, status.INTERNAL],
     ['SOMETHING_NEW', 500, status.INTERNAL],

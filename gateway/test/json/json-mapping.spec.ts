@@ -52,6 +52,12 @@ describe('JSON mapping of results', () => {
     assert.equal(stringifyResult(10n), '"10"');
   });
 
+  it('writes -0 as 0 and the holes of a sparse array as null', () => {
+    const sparse: number[] = [-0];
+    sparse[2] = 3;
+    assert.equal(stringifyResult({ z: -0, sparse }), '{"z":0,"sparse":[0,null,3]}');
+  });
+
   it('parses client JSON, refusing broken text and excessive nesting', () => {
     assert.deepEqual(parseJson('{"a":[1,{"b":null}]}', 'body'), { a: [1, { b: null }] });
     assert.throws(() => parseJson('{"a":', 'body'), { code: 'DECODE_FAILED' });

@@ -32,4 +32,16 @@ describe('REST request bodies and query', () => {
     assert.throws(() => invokeOptions(new URLSearchParams('foo=1'), undefined), /unknown query parameter 'foo'/);
     assert.throws(() => invokeOptions(new URLSearchParams('timeoutMs=-1'), undefined), /timeoutMs must be/);
   });
+
+  it('takes the process class of an invoke without a pid from ?class=', () => {
+    assert.deepEqual(invokeOptions(new URLSearchParams('class=Cart&key=k'), undefined), {
+      processClass: 'Cart',
+      key: 'k',
+    });
+    assert.throws(() => invokeOptions(new URLSearchParams('class=A&class=B'), undefined), /'class' is given twice/);
+    assert.throws(
+      () => invokeOptions(new URLSearchParams('klass=A'), undefined),
+      /unknown query parameter 'klass'; invoke takes pid, class, key, timeoutMs/,
+    );
+  });
 });

@@ -14,6 +14,11 @@ export interface SpawnHostOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How long to wait for the ready line (default 20 000 ms). */
   readonly readyTimeoutMs?: number;
+  /**
+   * Text whose appearance in the host's output counts as ready (default: its `serving <app> on`
+   * line), e.g. the line of a host that started but cannot load its application's code.
+   */
+  readonly ready?: string;
 }
 
 /** A runtime host running as its own OS process (`runtime/dist/src/main/host-main.js`). */
@@ -60,7 +65,7 @@ export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess>
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = `praas host ${options.hostId} serving ${options.app} on `;
+  const ready = options.ready ?? `praas host ${options.hostId} serving ${options.app} on `;
   const timeoutMs = options.readyTimeoutMs ?? 20_000;
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { bundleKey, InvalidArgumentError, newId, unpackBundle, validateName, type Constructor } from '@praas/framework';
-import type { CodeSource } from '../host/runtime-host';
-import { loadProcessClasses } from '../main/host-config';
+import type { CodeSource, CodeVersion } from './code-source';
+import { loadProcessClasses } from './process-classes';
 import type { SwapStore } from '../storage/swap-store';
 
 export interface BundleLoaderOptions {
   readonly app: string;
   /** The object store the gateway put the bundles in (the host's swap store). */
   readonly store: SwapStore;
-  /** Where bundles are unpacked, one directory per version and content. */
+  /** Where bundles are unpacked, one directory per application incarnation, version and content. */
   readonly cacheDir: string;
   /**
    * The `node_modules` directory the unpacked code resolves its packages from (default: the one
@@ -37,10 +37,11 @@ export function hostNodeModules(): string {
 
 /**
  * Gets deployed code onto a runtime host (DESIGN §7): reads the bundle of a version from the
- * object store (`_bundles/<app>/<version>`), unpacks it into `<cacheDir>/<app>/<version>-<hash>`
- * (reused when present: a directory is named after its content, so a redeployed version number
- * after an application was deleted never reuses stale files), links the host's `node_modules`
- * into it, and loads the manifest's entry module. Bundles carry no `node_modules` of their own.
+ * object store (`_bundles/<app>/<incarnation>/<version>`), unpacks it into
+ * `<cacheDir>/<app>/<incarnation>/<version>-<hash>` (reused when present and whole), links the
+ * host's `node_modules` into it, and loads the manifest's entry module. Bundles carry no
+ * `node_modules` of their own. `retain` removes the directories of other incarnations, so nothing
+ * of a deleted application stays behind or is taken for a later one of the same name.
  */
 export class BundleLoader implements CodeSource {
   private readonly app: string;
@@ -51,8 +52,8 @@ export class BundleLoader implements CodeSource {
     this.nodeModules = options.nodeModules;
   }
 
-  async load(version: number): Promise<readonly Constructor[]> {
-    const key = bundleKey(this.app, version);
+  async load({ incarnation, version }: CodeVersion): Promise<readonly Constructor[]> {
+    const key = bundleKey(this.app, incarnation, version);
     const bytes = await this.options.store.get(key);
     if (bytes === undefined) {
       throw new InvalidArgumentError(
@@ -62,9 +63,25 @@ export class BundleLoader implements CodeSource {
     }
     const { manifest, files } = unpackBundle(bytes);
     const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-    const dir = join(this.options.cacheDir, this.app, `${version}-${hash}`);
+    const dir = join(this.options.cacheDir, this.app, incarnation, `${version}-${hash}`);
     if (!existsSync(join(dir, COMPLETE_MARKER))) this.unpack(dir, files);
-    return loadProcessClasses(join(dir, manifest.module));
+    return loadProcessClasses(join(dir, manifest.module), manifest.module);
+  }
+
+  /**
+   * Removes the unpacked code of every incarnation of the application but `keep` (all when
+   * undefined), and forgets the modules loaded from there, so they can be collected.
+   */
+  retain(keep: string | undefined): Promise<void> {
+    const root = join(this.options.cacheDir, this.app);
+    if (!existsSync(root)) return Promise.resolve();
+    for (const entry of readdirSync(root)) {
+      if (entry === keep) continue;
+      const dir = join(root, entry);
+      for (const loaded of Object.keys(require.cache)) if (loaded.startsWith(dir + sep)) delete require.cache[loaded];
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return Promise.resolve();
   }
 
   /** Unpacks into a fresh directory beside `dir`, then renames it into place, so a half-written directory is never loaded. */

@@ -1,9 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import { NatsKvRegistry, NatsTransport, newId } from '@praas/framework';
+import type { Server } from 'node:http';
+import { loggerFromEnv, NatsKvRegistry, NatsTransport, newId } from '@praas/framework';
 import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
 import { swapStoreFromEnv } from '../storage/swap-store-from-env';
-import { loadProcessClasses, readHostConfig } from './host-config';
+import { serveHealth, type HealthStatus } from './health-server';
+import { loadProcessClasses } from '../code/process-classes';
+import { readHostConfig } from './host-config';
 
 export interface RunHostOptions {
   /** Command-line flags: `--module <path>` overrides PRAAS_MODULE, `--app <name>` PRAAS_APP. */
@@ -20,7 +22,10 @@ waits for the first version, and loads newer ones as they are deployed.
 
 environment: PRAAS_NATS_URL (required), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR, PRAAS_HOST_ID,
   PRAAS_S3_ENDPOINT + PRAAS_S3_ACCESS_KEY + PRAAS_S3_SECRET_KEY [+ PRAAS_S3_BUCKET] or PRAAS_SWAP_DIR,
-  PRAAS_HEALTH_PORT (serves GET /healthz), PRAAS_HEARTBEAT_MS, PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES`;
+  PRAAS_HEALTH_PORT (serves GET /healthz: 503 while the deployed code does not load), PRAAS_HEARTBEAT_MS,
+  PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES, PRAAS_DATA_PLANE (direct | nats; default direct), PRAAS_DATA_PORT,
+  PRAAS_ADVERTISE_ADDR (host[:port] | auto), PRAAS_DATA_BIND,
+  PRAAS_LOG_LEVEL (trace | debug | info | warn | error | fatal | silent; default info: JSON records on stderr)`;
 
 function flagsToEnv(argv: readonly string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
@@ -42,14 +47,21 @@ function flagsToEnv(argv: readonly string[], env: NodeJS.ProcessEnv): NodeJS.Pro
 
 /**
  * A runtime host as an OS process (DESIGN §3, §7): hosts the `@Process` classes of the module for
- * one application on NATS, swapping to S3 or a directory. Prints one ready line; on SIGTERM or
- * SIGINT swaps every process out and resolves with 0. With PRAAS_HEALTH_PORT it answers
- * `GET /healthz` (200 while serving) for container health checks and Kubernetes probes.
+ * one application on NATS, swapping to S3 or a directory; a host with a module creates its
+ * application in the registry when it is missing. Prints one ready line (`... serving <app> on
+ * ...`, or `... cannot run <app> ...` when the deployed code does not load: the host stays up,
+ * reports why, and loads the next version deployed); on SIGTERM or SIGINT swaps every process out
+ * and resolves with 0. With PRAAS_HEALTH_PORT it answers `GET /healthz` from the start, for
+ * container health checks and Kubernetes probes, in the gateway's JSON: 200 `{ "status": "ok" }`
+ * while serving, 200 `{ "status": "waiting", "message": ... }` while waiting for the first
+ * deployment, 503 with the error format and the reason while starting, stopping, not connected to
+ * NATS, or when the newest deployed code does not load.
  * @returns the exit code: 0 after a signal, 2 for bad arguments, 1 when the host could not start or stop.
  */
 export async function runHost(options: RunHostOptions = {}): Promise<number> {
-  const out = options.out ?? ((line: string) => console.log(line));
-  const err = options.err ?? ((line: string) => console.error(line));
+  // The program's own output (its ready line, why it cannot start), not log records: those go to the logger.
+  const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const err = options.err ?? ((line: string) => void process.stderr.write(`${line}\n`));
   let env: NodeJS.ProcessEnv;
   try {
     env = flagsToEnv(options.argv ?? [], options.env ?? process.env);
@@ -57,12 +69,26 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     err(e instanceof Error ? e.message : String(e));
     return 2;
   }
-  let host: RuntimeHost;
-  let transport: NatsTransport;
+  let host: RuntimeHost | undefined;
+  let transport: NatsTransport | undefined;
   let registry: NatsKvRegistry;
   let health: Server | undefined;
-  // Listening from the start: a host still waiting for its first deployment stops on a signal too.
+  let app = '';
+  /** Set once the configuration is read: the host runs deployed code, so it may wait for a deployment. */
+  let deployedCode = false;
   let stopRequested = false;
+  const status = (): HealthStatus => {
+    if (stopRequested) return { healthy: false, reason: 'the host is stopping: it swaps its processes out' };
+    if (!transport) return { healthy: false, reason: 'the host is starting: it connects to NATS' };
+    if (transport.connection.isClosed()) return { healthy: false, reason: 'the host is not connected to NATS' };
+    if (!host && !deployedCode) return { healthy: false, reason: 'the host is starting: it registers its classes' };
+    if (!host) return { healthy: true, waiting: `waiting for the first deployment of ${app}` };
+    const error = host.codeError;
+    if (error)
+      return { healthy: false, reason: `cannot load code version ${error.version} of ${app}: ${error.message}` };
+    return { healthy: true };
+  };
+  // Listening from the start: a host still waiting for its first deployment stops on a signal too.
   let onSignal = (): void => undefined;
   const stopped = new Promise<void>((resolve) => {
     onSignal = (): void => {
@@ -78,6 +104,14 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
   };
   try {
     const config = readHostConfig(env);
+    app = config.app;
+    deployedCode = config.modulePath === undefined;
+    const hostId = config.hostId ?? `host-${newId().slice(0, 8)}`;
+    // Before anything connects: a bad PRAAS_LOG_LEVEL fails the start with the reason.
+    const logger = loggerFromEnv(env, { app, host: hostId });
+    // Up from the start, so that a host waiting for its code, or whose code does not load, answers too.
+    const healthPort = env['PRAAS_HEALTH_PORT']?.trim();
+    if (healthPort) health = await serveHealth(Number(healthPort), status);
     const processes = config.modulePath === undefined ? undefined : loadProcessClasses(config.modulePath);
     const store = swapStoreFromEnv(env);
     transport = await NatsTransport.connect({
@@ -85,21 +119,23 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
       name: `praas-host-${config.hostId ?? config.app}`,
     });
     registry = await NatsKvRegistry.open(transport.connection);
-    const hostId = config.hostId ?? `host-${newId().slice(0, 8)}`;
     if (
       processes === undefined &&
       !(await waitForDeployment(registry, config.app, hostId, config, out, () => stopRequested))
     ) {
       unlisten();
+      health?.close();
       await registry.close();
       await transport.close();
       return 0;
     }
-    host = new RuntimeHost({
+    const starting = new RuntimeHost({
       app: config.app,
       ...(processes === undefined
-        ? { code: new BundleLoader({ app: config.app, store, cacheDir: config.codeDir }), log: out }
+        ? { code: new BundleLoader({ app: config.app, store, cacheDir: config.codeDir }) }
         : { processes }),
+      log: out,
+      logger,
       transport,
       registry,
       store,
@@ -107,15 +143,24 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
       ...(config.heartbeatMs === undefined ? {} : { heartbeatMs: config.heartbeatMs }),
       ...(config.hostStaleMs === undefined ? {} : { hostStaleMs: config.hostStaleMs }),
       ...(config.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: config.memoryBudgetBytes }),
+      dataPlane: config.dataPlane,
+      ...(processes === undefined ? {} : { log: err }),
     });
-    await host.start();
-    const healthPort = env['PRAAS_HEALTH_PORT']?.trim();
-    if (healthPort) health = await serveHealth(Number(healthPort), () => !transport.connection.isClosed());
+    await starting.start();
+    host = starting;
+    const broken = host.codeError;
     const version = host.codeVersion === undefined ? '' : ` (code version ${host.codeVersion})`;
-    out(`praas host ${host.id} serving ${host.app} on ${config.natsUrl}${version}`);
+    const plane = host.dataAddress === undefined ? 'data plane nats' : `direct data plane on ${host.dataAddress}`;
+    if (broken) {
+      out(
+        `praas host ${host.id} cannot run ${host.app} on ${config.natsUrl}: cannot load code version ${broken.version}: ` +
+          `${broken.message}; it loads the next version deployed`,
+      );
+    } else out(`praas host ${host.id} serving ${host.app} on ${config.natsUrl}${version}, ${plane}`);
   } catch (e) {
     err(`praas host failed to start: ${e instanceof Error ? e.message : String(e)}`);
     unlisten();
+    health?.close();
     return 1;
   }
   await stopped;
@@ -155,19 +200,4 @@ async function waitForDeployment(
     await new Promise((resolve) => setTimeout(resolve, Math.min(config.heartbeatMs ?? 2_000, 1_000)));
     if (stopRequested()) return false;
   }
-}
-
-function serveHealth(port: number, healthy: () => boolean): Promise<Server> {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    return Promise.reject(new Error(`PRAAS_HEALTH_PORT must be a port number, got '${port}'`));
-  }
-  const server = createServer((req, res) => {
-    const ok = req.url === '/healthz' && healthy();
-    res.writeHead(req.url === '/healthz' ? (ok ? 200 : 503) : 404, { 'content-type': 'text/plain' });
-    res.end(req.url === '/healthz' ? (ok ? 'ok\n' : 'nats disconnected\n') : 'not found\n');
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => resolve(server));
-  });
 }

@@ -12,7 +12,6 @@ import {
   DuplicateMessageError,
   FunctionError,
   FunctionNotFoundError,
-  fromWireError,
   functionNames,
   InvalidArgumentError,
   newId,
@@ -57,6 +56,7 @@ import {
   type SnapshotContent,
 } from '../state/snapshot';
 import type { SnapshotRepository } from '../state/snapshot-repository';
+import type { StateTypeCheck } from '../state/state-type-check';
 import {
   TriggerEngine,
   type Contribution,
@@ -64,6 +64,7 @@ import {
   type ReplySink,
 } from '../triggers/trigger-engine';
 import { FunctionGate } from './function-gate';
+import { RecentInvocations } from './recent-invocations';
 import { ProcessContext, type ContextHost } from './process-context';
 
 /** Lets a controller reach other processes on the same host without the transport. */
@@ -87,18 +88,37 @@ export interface ProcessControllerDeps {
   readonly transport: Transport;
   readonly registry: Registry;
   readonly snapshots: SnapshotRepository;
+  /** Warns about class instances in fields that a swap would turn into plain objects; shared by a host's processes. */
+  readonly stateTypes: StateTypeCheck;
   readonly directory: ProcessDirectory;
   readonly dataPlane: DataPlaneClient;
   readonly options?: ProcessControllerOptions;
   /** Deployed code version the definition comes from; recorded in the registry so the process swaps back in with it. */
   readonly codeVersion?: number;
+  /** The application incarnation of `codeVersion`; recorded beside it. */
+  readonly incarnation?: string;
 }
 
 const BACKUP_BATCH = 256;
 const OK: ReplyEnvelope = Object.freeze({ ok: true });
+/** The accepted-message answer, encoded once: it is the reply to every message. */
+const OK_BYTES = encodeWire(OK);
 
 function unavailable(app: string, pid: string, status: string): ReplyEnvelope {
   return { ok: false, error: new ProcessUnavailableError(app, pid, status).toWire() };
+}
+
+/** A live message ahead of an earlier one of its sender: the sender queues it behind that one. */
+function outOfOrder(app: string, pid: string, envelope: MessageEnvelope): ReplyEnvelope {
+  const error = new ProcessUnavailableError(app, pid, 'active').toWire();
+  return {
+    ok: false,
+    error: {
+      ...error,
+      message: `process '${pid}' of '${app}' takes message ${envelope.seq} of '${envelope.from}' only after the earlier ones; it goes to the backup queue behind them`,
+      details: { ...error.details, reason: 'out-of-order', seq: envelope.seq },
+    },
+  };
 }
 
 /**
@@ -113,6 +133,7 @@ export class ProcessController implements ContextHost {
   readonly keyedState = new KeyedState();
   readonly mailbox: Mailbox;
   private readonly gate: FunctionGate;
+  private readonly invocations = new RecentInvocations();
   private readonly triggers: TriggerEngine;
   private readonly drainTimeoutMs: number;
   private readonly invokeTimeoutMs: number;
@@ -127,17 +148,18 @@ export class ProcessController implements ContextHost {
   /** As a sender: this process's incarnation and the next sequence number per receiver. */
   private outEpoch = newId();
   private readonly outSeq = new Map<string, number>();
-  /** Sends to one receiver are chained so they are accepted in the order they were made. */
-  private readonly sendChains = new Map<string, Promise<void>>();
 
   private backupCursor = 0;
   private drainChain: Promise<void> = Promise.resolve();
+  /** Settles when the current (or last) goLive finished: the registry record says `active`. */
+  private liveAnnounced: Promise<void> = Promise.resolve();
   /**
    * True while a swap-out is attempted: queued invocations and function messages stay in the
    * backup queue (work started now could not finish before the snapshot). A failed attempt clears
    * it and drains them at once; a successful one leaves them for the next swap-in.
    */
   private holdQueuedWork = false;
+  private drainQueued: Promise<void> | undefined;
   private liveSubscription: Subscription | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
   /** The checkpoint being written, if any: checkpoints never overlap each other or a swap-out. */
@@ -160,7 +182,7 @@ export class ProcessController implements ContextHost {
     this.triggers = new TriggerEngine(
       deps.definition.functions,
       (fn, parts, reply) => this.fireTriggered(fn, parts, reply),
-      (replyTo, reply) => void deps.transport.publish(replyTo, encodeWire(reply)).catch(() => undefined),
+      (replyTo, reply) => this.replyQueued(replyTo, reply),
     );
   }
 
@@ -202,11 +224,17 @@ export class ProcessController implements ContextHost {
       // Messages to a function start work; like invocations, they wait for the next swap-in.
       if (envelope.fn !== undefined && this.statusValue !== 'active')
         return unavailable(this.app, this.pid, this.statusValue);
-      await this.acceptLiveMessage(envelope);
-      return OK;
+      return (await this.acceptLiveMessage(envelope)) ? OK : outOfOrder(this.app, this.pid, envelope);
     }
     if (this.statusValue !== 'active') return unavailable(this.app, this.pid, this.statusValue);
-    return new Promise<ReplyEnvelope>((resolve) => this.dispatch(envelope, { sink: resolve }));
+    // A retry of an invocation (same id, e.g. after a broken direct connection) does not run it twice.
+    return (
+      this.invocations.get(envelope.id) ??
+      this.invocations.track(
+        envelope.id,
+        new Promise<ReplyEnvelope>((resolve) => this.dispatch(envelope, { sink: resolve })),
+      )
+    );
   }
 
   private async handleBytes(bytes: Uint8Array): Promise<Uint8Array> {
@@ -216,16 +244,28 @@ export class ProcessController implements ContextHost {
     } catch (e) {
       reply = { ok: false, error: toWireError(e) };
     }
-    return encodeWire(reply);
+    return reply === OK ? OK_BYTES : encodeWire(reply);
   }
 
-  private async acceptLiveMessage(envelope: MessageEnvelope): Promise<void> {
-    const last = this.senders.get(envelope.from);
-    const inOrder = last !== undefined && last.epoch === envelope.epoch && envelope.seq === last.seq + 1;
-    const duplicate = last !== undefined && last.epoch === envelope.epoch && envelope.seq <= last.seq;
-    // A gap means an earlier message of this sender waits in the backup queue: take it first.
-    if (!inOrder && !duplicate && envelope.seq > 1) await this.drainBackup();
+  /**
+   * Takes a live message only when it is the next of its sender (or one seen before, dropped
+   * again by id). After a gap the backup queue is drained first: the earlier message may wait
+   * there. If it is still missing, it is on its way (pipelined sends): the message is refused,
+   * and its sender queues it behind the earlier one.
+   */
+  private async acceptLiveMessage(envelope: MessageEnvelope): Promise<boolean> {
+    if (!this.inSequence(envelope)) {
+      await this.drainBackup();
+      if (!this.inSequence(envelope)) return false;
+    }
     this.acceptMessage(envelope, false);
+    return true;
+  }
+
+  private inSequence(envelope: MessageEnvelope): boolean {
+    const last = this.senders.get(envelope.from);
+    if (last === undefined || last.epoch !== envelope.epoch) return envelope.seq === 1;
+    return envelope.seq <= last.seq + 1;
   }
 
   /** Puts a message into the mailbox, or hands it to the function it is addressed to. */
@@ -255,7 +295,13 @@ export class ProcessController implements ContextHost {
 
   /** Takes everything waiting in the backup queue, in order; concurrent calls share one pass. */
   private drainBackup(): Promise<void> {
-    const run = this.drainChain.then(() => this.drainOnce());
+    // A pass that has not started yet reads everything appended before this call: join it.
+    if (this.drainQueued) return this.drainQueued;
+    const run = this.drainChain.then(() => {
+      this.drainQueued = undefined;
+      return this.drainOnce();
+    });
+    this.drainQueued = run;
     this.drainChain = run.catch(() => undefined);
     return run;
   }
@@ -300,8 +346,7 @@ export class ProcessController implements ContextHost {
       'sink' in target
         ? target.sink
         : (reply) => {
-            if (replyTo !== undefined)
-              void this.deps.transport.publish(replyTo, encodeWire(reply)).catch(() => undefined);
+            if (replyTo !== undefined) this.replyQueued(replyTo, reply);
           };
     let fn: FunctionDefinition;
     try {
@@ -405,34 +450,18 @@ export class ProcessController implements ContextHost {
   async send(dest: Destination, key: string | number, data: unknown, options: SendOptions = {}): Promise<void> {
     const target = this.resolve(dest);
     const messageKey = normalizeKey('message key', key);
-    const envelopeBase = {
-      t: 'msg' as const,
-      id: options.id ?? newId(),
-      from: this.pid,
-      epoch: this.outEpoch,
-      key: messageKey,
-      ...(options.fn === undefined ? {} : { fn: validateName('function', options.fn) }),
-    };
+    const fn = options.fn === undefined ? undefined : validateName('function', options.fn);
+    const id = options.id ?? newId();
     const bytes = encode(data, `message '${messageKey}' to '${target}'`);
-    const previous = this.sendChains.get(target) ?? Promise.resolve();
-    const sending = previous.then(async () => {
-      const seq = (this.outSeq.get(target) ?? 0) + 1;
-      this.outSeq.set(target, seq);
-      const envelope: MessageEnvelope = { ...envelopeBase, seq, data: bytes };
-      const local = this.deps.directory.local(target);
-      if (local) {
-        const reply = await local.handle(envelope);
-        if (reply.ok) return;
-        if (reply.error.code !== 'PROCESS_UNAVAILABLE') throw fromWireError(reply.error);
-      }
-      await this.deps.dataPlane.send(target, envelope);
-    });
-    const settled = sending.catch(() => undefined);
-    this.sendChains.set(target, settled);
-    void settled.then(() => {
-      if (this.sendChains.get(target) === settled) this.sendChains.delete(target);
-    });
-    return sending;
+    // Numbered in call order; the data plane keeps that order on the wire and in its fallback,
+    // so sends to one receiver may be pipelined. (One object literal: this is the hot path.)
+    const seq = (this.outSeq.get(target) ?? 0) + 1;
+    this.outSeq.set(target, seq);
+    const envelope: MessageEnvelope =
+      fn === undefined
+        ? { t: 'msg', id, from: this.pid, epoch: this.outEpoch, seq, key: messageKey, data: bytes }
+        : { t: 'msg', id, from: this.pid, epoch: this.outEpoch, seq, key: messageKey, data: bytes, fn };
+    return this.deps.dataPlane.send(target, envelope, this.deps.directory.local(target));
   }
 
   async recv<T>(source: Source, key: string | number, options: RecvOptions = {}): Promise<Part<T>> {
@@ -525,18 +554,35 @@ export class ProcessController implements ContextHost {
 
   /** Watch the backup queue, drain it, then take live traffic: nothing queued is overtaken. */
   private async goLive(): Promise<void> {
-    const { transport } = this.deps;
-    this.backupWatch = await transport.backup.watch(this.app, this.pid, () => {
-      this.drainBackup().catch(() => undefined);
-    });
-    await this.drainBackup();
-    this.statusValue = 'active';
-    this.liveSubscription = await transport.serve(processSubject(this.app, this.pid), (bytes) =>
-      this.handleBytes(bytes),
-    );
-    this.triggers.thaw();
-    await this.publishRecord();
-    this.startCheckpoints();
+    let announced!: () => void;
+    this.liveAnnounced = new Promise<void>((resolve) => (announced = resolve));
+    try {
+      const { transport } = this.deps;
+      this.backupWatch = await transport.backup.watch(this.app, this.pid, () => {
+        this.drainBackup().catch(() => undefined);
+      });
+      await this.drainBackup();
+      this.statusValue = 'active';
+      this.liveSubscription = await transport.serve(processSubject(this.app, this.pid), (bytes) =>
+        this.handleBytes(bytes),
+      );
+      this.triggers.thaw();
+      await this.publishRecord();
+      this.startCheckpoints();
+    } finally {
+      announced();
+    }
+  }
+
+  /**
+   * Publishes the reply of a queued invocation. While the process goes live, it waits until the
+   * registry says so: a caller whose invocation swapped the process in then reads it as active.
+   */
+  private replyQueued(replyTo: string, reply: ReplyEnvelope): void {
+    void this.liveAnnounced
+      .then(() => this.deps.transport.publish(replyTo, encodeWire(reply)))
+      // The caller is gone (its reply subject has no listener) or the transport closed: nobody to tell.
+      .catch(() => undefined);
   }
 
   /** With `checkpointEveryMs`, writes a checkpoint at that interval while the process is active. */
@@ -579,6 +625,7 @@ export class ProcessController implements ContextHost {
       status: this.statusValue,
       generation: this.generationValue,
       ...(this.deps.codeVersion === undefined ? {} : { version: this.deps.codeVersion }),
+      ...(this.deps.incarnation === undefined ? {} : { incarnation: this.deps.incarnation }),
       updatedAt: Date.now(),
       ...(this.statusValue === 'active' || this.statusValue === 'swapping-out' ? { host: this.deps.hostId } : {}),
     };
@@ -718,8 +765,12 @@ export class ProcessController implements ContextHost {
   private capture(generation: number, options: { copy: boolean }): SnapshotContent {
     const className = this.definition.name;
     const fields = this.definition.state.map((f) => {
+      const value = this.instance[f.field];
       try {
-        return [f.field, encodeParts(this.instance[f.field], `field ${className}.${f.field}`, options)] as const;
+        const encoded = this.deps.stateTypes.encodeField(className, f, value, (onClassInstance) =>
+          encodeParts(value, `field ${className}.${f.field}`, { ...options, onClassInstance }),
+        );
+        return [f.field, encoded] as const;
       } catch (e) {
         if (e instanceof EncodeError) throw e;
         throw new EncodeError(`field ${className}.${f.field}`, String(e), e);

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   bundleKey,
+  CodeLoadFailedError,
   DataPlaneClient,
   decode,
   encode,
   Fn,
   isProcessClass,
+  MemoryLogger,
   MemoryRegistry,
   MemoryTransport,
   newId,
@@ -17,10 +19,12 @@ import {
   Process,
   processDefinitionOf,
   State,
+  UnavailableError,
   unwrapReply,
   type Constructor,
 } from '@praas/framework';
-import { BundleLoader, FsSwapStore, hostNodeModules, RuntimeHost, type CodeSource } from '../../src';
+import { BundleLoader, FsSwapStore, hostNodeModules, RuntimeHost, type CodeSource, type CodeVersion } from '../../src';
+import { CodeVersions } from '../../src/host/code-versions';
 
 function counterOf(step: number): Constructor {
   @Process({ name: 'Counter' })
@@ -36,12 +40,27 @@ function counterOf(step: number): Constructor {
   return Counter;
 }
 
-/** Versions 1 and 2 of an application whose `add` counts n, then 10n; records which versions were loaded. */
+/**
+ * Versions of an application whose `add` counts n times the step of the version (1 for version 1,
+ * else 10, unless `steps` says otherwise per `<incarnation>/<version>`); records which versions were
+ * loaded. A version listed in `broken` throws its error when loaded.
+ */
 class TwoVersions implements CodeSource {
   readonly loads: number[] = [];
-  load(version: number): Promise<readonly Constructor[]> {
+  readonly loaded: string[] = [];
+  readonly retained: (string | undefined)[] = [];
+  readonly steps = new Map<string, number>();
+  readonly broken = new Map<number, Error>();
+  load({ incarnation, version }: CodeVersion): Promise<readonly Constructor[]> {
     this.loads.push(version);
-    return Promise.resolve([counterOf(version === 1 ? 1 : 10)]);
+    this.loaded.push(`${incarnation}/${version}`);
+    const failure = this.broken.get(version);
+    if (failure) return Promise.reject(failure);
+    return Promise.resolve([counterOf(this.steps.get(`${incarnation}/${version}`) ?? (version === 1 ? 1 : 10))]);
+  }
+  retain(keep: string | undefined): Promise<void> {
+    this.retained.push(keep);
+    return Promise.resolve();
   }
 }
 
@@ -65,13 +84,14 @@ describe('RuntimeHost with deployed code versions', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const deploy = (version: number) =>
+  const deploy = (version: number, incarnation = 'i1') =>
     registry.putApp({
       name: 'tally',
+      incarnation,
       createdAt: 1,
       processClasses: ['Counter'],
       version,
-      bundle: bundleKey('tally', version),
+      bundle: bundleKey('tally', incarnation, version),
     });
 
   const add = async (pid: string, n: number): Promise<number> => {
@@ -133,6 +153,238 @@ describe('RuntimeHost with deployed code versions', function () {
     assert.deepEqual(laterCode.loads, [2, 1]);
     assert.equal(await add('p', 1), 6);
   });
+  describe('when the application is deleted and created again', function () {
+    it('drops the old incarnation’s code: a process created for the new one runs its version 1 before any heartbeat', async function () {
+      await deploy(1);
+      await deploy(2);
+      const code = new TwoVersions();
+      code.steps.set('i2/1', 100);
+      // No heartbeat during the test: only the create request can tell the host.
+      const host = new RuntimeHost({
+        app: 'tally',
+        code,
+        transport,
+        registry,
+        store: new FsSwapStore(dir),
+        heartbeatMs: 600_000,
+      });
+      hosts.push(host);
+      await host.start();
+      assert.equal(host.codeVersion, 2);
+      await registry.deleteApp('tally');
+      await deploy(1, 'i2');
+
+      const created = await host.create('fresh', 'Counter', 'i2');
+      assert.deepEqual([created.version, host.codeVersion], [1, 1]);
+      assert.equal(await add('fresh', 1), 100, 'version 1 of the new application, not version 2 of the old');
+      assert.equal((await registry.getProcess('tally', 'fresh'))?.incarnation, 'i2');
+      assert.deepEqual(code.loaded, ['i1/2', 'i2/1']);
+      assert.deepEqual(code.retained, ['i1', 'i2'], 'the old incarnation’s cache is dropped');
+    });
+
+    it('swaps a process of the new incarnation in with its own code on a host that cached the old one', async function () {
+      await deploy(1);
+      const store = new FsSwapStore(dir);
+      const staleCode = new TwoVersions();
+      staleCode.steps.set('i2/1', 100);
+      const stale = new RuntimeHost({
+        app: 'tally',
+        hostId: 'stale',
+        code: staleCode,
+        transport,
+        registry,
+        store,
+        heartbeatMs: 600_000,
+      });
+      hosts.push(stale);
+      await stale.start();
+      await registry.deleteApp('tally');
+      await deploy(1, 'i2');
+      const freshCode = new TwoVersions();
+      freshCode.steps.set('i2/1', 100);
+      const current = new RuntimeHost({ app: 'tally', hostId: 'current', code: freshCode, transport, registry, store });
+      hosts.push(current);
+      await current.start();
+      await current.create('p', 'Counter', 'i2');
+      assert.equal(await add('p', 1), 100);
+      await current.swapOut('p');
+
+      assert.equal((await stale.activate('p')).host, 'stale');
+      assert.equal(await add('p', 1), 200, 'the new incarnation’s version 1, with its state');
+      assert.deepEqual(staleCode.loaded, ['i1/1', 'i2/1']);
+    });
+
+    it('refuses a process record left over from a deleted incarnation', async function () {
+      await deploy(1, 'i2');
+      const host = new RuntimeHost({
+        app: 'tally',
+        code: new TwoVersions(),
+        transport,
+        registry,
+        store: new FsSwapStore(dir),
+      });
+      hosts.push(host);
+      await host.start();
+      await registry.putProcess({
+        app: 'tally',
+        pid: 'ghost',
+        processClass: 'Counter',
+        status: 'swapped',
+        generation: 0,
+        version: 1,
+        incarnation: 'i1',
+        updatedAt: Date.now(),
+      });
+      await assert.rejects(host.activate('ghost'), { code: 'PROCESS_NOT_FOUND' });
+    });
+  });
+
+  describe('when its code does not load', function () {
+    const missing = () => new Error("Cannot find module 'left-pad'\nRequire stack:\n- /tmp/code/dist/index.js");
+
+    it('starts all the same, says why, refuses new processes, and loads the next version that works', async function () {
+      await deploy(1);
+      const code = new TwoVersions();
+      code.broken.set(1, missing());
+      const lines: string[] = [];
+      const host = new RuntimeHost({
+        app: 'tally',
+        hostId: 'h1',
+        code,
+        transport,
+        registry,
+        store: new FsSwapStore(dir),
+        log: (l) => lines.push(l),
+      });
+      hosts.push(host);
+      await host.start();
+      assert.deepEqual(host.codeError, { version: 1, message: "Cannot find module 'left-pad'" });
+      assert.deepEqual((await registry.listHosts('tally'))[0]?.codeError, host.codeError, 'in the heartbeat');
+      assert.match(lines.join('\n'), /cannot load code version 1 of tally: .*left-pad/);
+      await assert.rejects(host.create('p', 'Counter'), (e: unknown) => {
+        assert.ok(e instanceof CodeLoadFailedError);
+        assert.match(
+          e.message,
+          /code version 1 of 'tally' cannot be loaded on host h1: Cannot find module 'left-pad'; deploy a fixed version/,
+        );
+        return true;
+      });
+      assert.equal(await host.refreshCode(), 0);
+      assert.deepEqual(code.loads, [1], 'a version that failed is not loaded again');
+
+      await deploy(2);
+      assert.equal(await host.refreshCode(), 2);
+      assert.equal(host.codeError, undefined);
+      await host.heartbeatNow();
+      assert.equal((await registry.listHosts('tally'))[0]?.codeError, undefined);
+      assert.equal((await host.create('p', 'Counter')).version, 2);
+      assert.equal(await add('p', 1), 10);
+    });
+
+    it('tries a version again when the cause may pass (the object store did not answer)', async function () {
+      await deploy(1);
+      const code = new TwoVersions();
+      code.broken.set(1, new UnavailableError('the object store did not answer'));
+      const host = new RuntimeHost({ app: 'tally', code, transport, registry, store: new FsSwapStore(dir) });
+      hosts.push(host);
+      await host.start();
+      assert.equal(host.codeError?.message, 'the object store did not answer');
+      code.broken.delete(1);
+      assert.equal(await host.refreshCode(), 1);
+      assert.equal(host.codeError, undefined);
+    });
+
+    it('hands the activation of a process it cannot load on to a host that can', async function () {
+      await deploy(1);
+      const store = new FsSwapStore(dir);
+      const good = new RuntimeHost({
+        app: 'tally',
+        hostId: 'good',
+        code: new TwoVersions(),
+        transport,
+        registry,
+        store,
+      });
+      const badCode = new TwoVersions();
+      badCode.broken.set(1, new Error('LEDGER_URL is not set'));
+      const bad = new RuntimeHost({ app: 'tally', hostId: 'bad', code: badCode, transport, registry, store });
+      hosts.push(good, bad);
+      await good.start();
+      await bad.start();
+      await good.create('p', 'Counter');
+      assert.equal(await add('p', 4), 4);
+      await good.swapOut('p');
+
+      assert.equal((await bad.activate('p')).host, 'good');
+      assert.equal(await add('p', 1), 5);
+      await good.swapOut('p');
+      // Handed on already, it is not handed on again: the error names the cause.
+      await assert.rejects(
+        bad.activate('p', { forwarded: true }),
+        /cannot be loaded on host bad: LEDGER_URL is not set/,
+      );
+      await good.stop();
+      hosts.splice(hosts.indexOf(good), 1);
+      await assert.rejects(bad.activate('p'), { code: 'CODE_LOAD_FAILED' });
+    });
+  });
+});
+
+describe('RuntimeHost with a local module', function () {
+  let dir: string;
+  let transport: MemoryTransport;
+  let registry: MemoryRegistry;
+  let host: RuntimeHost | undefined;
+
+  beforeEach(function () {
+    dir = mkdtempSync(join(tmpdir(), 'praas-module-host-'));
+    transport = new MemoryTransport();
+    registry = new MemoryRegistry();
+  });
+  afterEach(async function () {
+    await host?.stop({ swapOut: false });
+    host = undefined;
+    await registry.close();
+    await transport.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const start = async (): Promise<void> => {
+    host = new RuntimeHost({
+      app: 'tally',
+      processes: [counterOf(1)],
+      transport,
+      registry,
+      store: new FsSwapStore(dir),
+    });
+    await host.start();
+  };
+
+  it('creates its application when it is missing', async function () {
+    await start();
+    const app = await registry.getApp('tally');
+    assert.deepEqual(
+      [app?.processClasses, app?.functions, app?.createdByHost],
+      [['Counter'], { Counter: ['add'] }, host!.id],
+    );
+    assert.match(app?.incarnation ?? '', /^[0-9a-f-]{36}$/);
+  });
+
+  it('fills in the classes of an application created without any, and leaves one created with classes alone', async function () {
+    await registry.putApp({ name: 'tally', incarnation: 'i1', createdAt: 1, processClasses: [] });
+    await start();
+    assert.deepEqual(await registry.getApp('tally'), {
+      name: 'tally',
+      incarnation: 'i1',
+      createdAt: 1,
+      processClasses: ['Counter'],
+      functions: { Counter: ['add'] },
+    });
+    await host!.stop({ swapOut: false });
+    await registry.putApp({ name: 'tally', incarnation: 'i1', createdAt: 1, processClasses: ['Audit'] });
+    await start();
+    assert.deepEqual((await registry.getApp('tally'))?.processClasses, ['Audit']);
+  });
 });
 
 describe('BundleLoader', function () {
@@ -155,7 +407,7 @@ describe('BundleLoader', function () {
     ].join('\n');
     const manifest = { app: 'greet', version: '1.0.0', module: 'dist/index.js', processes: [{ name: 'Greeter' }] };
     await store.put(
-      bundleKey('greet', 1),
+      bundleKey('greet', 'i1', 1),
       packBundle({
         manifest,
         files: new Map([
@@ -166,16 +418,110 @@ describe('BundleLoader', function () {
     );
     const cacheDir = join(dir, 'cache');
     const loader = new BundleLoader({ app: 'greet', store, cacheDir });
-    const [greeter] = await loader.load(1);
+    const [greeter] = await loader.load({ incarnation: 'i1', version: 1 });
     // Recognized by this copy of the framework: one reflect-metadata, one metadata store.
     assert.ok(isProcessClass(greeter));
     assert.deepEqual([...processDefinitionOf(greeter).functions.keys()], ['hello']);
-    const [unpacked] = readdirSync(join(cacheDir, 'greet'));
+    const [unpacked] = readdirSync(join(cacheDir, 'greet', 'i1'));
     assert.match(unpacked!, /^1-[0-9a-f]{16}$/);
-    assert.equal(readlinkSync(join(cacheDir, 'greet', unpacked!, 'node_modules')), hostNodeModules());
+    assert.equal(readlinkSync(join(cacheDir, 'greet', 'i1', unpacked!, 'node_modules')), hostNodeModules());
     // Loading again reuses the unpacked directory.
-    await loader.load(1);
-    assert.deepEqual(readdirSync(join(cacheDir, 'greet')), [unpacked]);
-    await assert.rejects(loader.load(2), /code version 2 of 'greet' is not in/);
+    await loader.load({ incarnation: 'i1', version: 1 });
+    assert.deepEqual(readdirSync(join(cacheDir, 'greet', 'i1')), [unpacked]);
+    // The application was deleted and created anew: only the new incarnation's code stays.
+    mkdirSync(join(cacheDir, 'greet', 'i2'));
+    await loader.retain('i2');
+    assert.deepEqual(readdirSync(join(cacheDir, 'greet')), ['i2']);
+    await loader.retain(undefined);
+    assert.deepEqual(readdirSync(join(cacheDir, 'greet')), []);
+    await assert.rejects(loader.load({ incarnation: 'i1', version: 2 }), /code version 2 of 'greet' is not in/);
+  });
+});
+
+describe('CodeVersions', function () {
+  let registry: MemoryRegistry;
+  let logger: MemoryLogger;
+
+  beforeEach(function () {
+    registry = new MemoryRegistry();
+    logger = new MemoryLogger();
+  });
+  afterEach(() => registry.close());
+
+  const deploy = (version: number, incarnation = 'i1') =>
+    registry.putApp({ name: 'tally', incarnation, createdAt: 1, processClasses: ['Counter'], version });
+  const deployed = (code: CodeSource = new TwoVersions()) =>
+    new CodeVersions({ app: 'tally', hostId: 'h1', registry, code, logger });
+
+  it('needs a local module or a code source', function () {
+    assert.throws(
+      () => new CodeVersions({ app: 'tally', hostId: 'h1', registry, logger }),
+      /needs its process classes or a code source/,
+    );
+  });
+
+  it('runs every process of a local module with the module, recording no code fields', async function () {
+    const code = new CodeVersions({ app: 'tally', hostId: 'h1', registry, processes: [counterOf(1)], logger });
+    await code.start();
+    assert.deepEqual(
+      [code.processClasses, code.codeVersion, await code.refresh()],
+      [['Counter'], undefined, undefined],
+    );
+    assert.deepEqual([code.newestCode(), code.codeOf({ version: 3, incarnation: 'i9' })], [{}, {}]);
+    code.assertNewestLoaded();
+  });
+
+  it('records the newest version for new processes and keeps a process on its own', async function () {
+    await deploy(2);
+    const code = deployed();
+    await code.start();
+    assert.deepEqual(code.newestCode(), { version: 2, incarnation: 'i1' });
+    assert.deepEqual(code.codeOf({}), { version: 2, incarnation: 'i1' });
+    assert.deepEqual(code.codeOf({ version: 1, incarnation: 'i1' }), { version: 1, incarnation: 'i1' });
+  });
+
+  it('has no code to create with before the first version is loaded', function () {
+    assert.throws(
+      () => deployed().assertNewestLoaded(),
+      (e: unknown) => e instanceof UnavailableError,
+    );
+  });
+
+  it('looks again when a create names an incarnation it has not seen, and refuses one that is gone again', async function () {
+    await deploy(1, 'i1');
+    const code = deployed();
+    await code.start();
+    await deploy(1, 'i2');
+    await code.expectIncarnation('i2', 'p');
+    assert.equal(code.incarnation, 'i2');
+    await code.expectIncarnation(undefined, 'p');
+    await assert.rejects(
+      code.expectIncarnation('i1', 'p'),
+      /was deleted or created anew while process 'p' was being created/,
+    );
+  });
+
+  it('logs a version that does not load once, at error, with the version', async function () {
+    await deploy(1);
+    const source = new TwoVersions();
+    source.broken.set(1, new Error('LEDGER_URL is not set'));
+    const code = deployed(source);
+    await code.start();
+    await code.refresh();
+    const errors = logger.at('error', 'cannot load the newest code version');
+    assert.deepEqual(
+      errors.map((r) => [r['version'], r['retry']]),
+      [[1, false]],
+    );
+    assert.throws(
+      () => code.assertNewestLoaded(),
+      (e: unknown) => e instanceof CodeLoadFailedError,
+    );
+    await deploy(2);
+    await code.refresh();
+    assert.deepEqual(
+      logger.at('info', 'loaded code version').map((r) => r['version']),
+      [2],
+    );
   });
 });

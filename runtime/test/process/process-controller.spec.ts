@@ -238,6 +238,19 @@ describe('ProcessController (through a runtime host on the in-memory transport)'
       assert.equal(t.host.local('w1')?.status, 'active');
     });
 
+    it('answers an invocation that swapped a process in only once the registry says it is active', async () => {
+      await t.invoke('w1', 'inc', 5);
+      await t.host.swapOut('w1');
+      // A slow registry: the 'active' record lands well after the queued invocation ran.
+      const put = t.registry.putProcess.bind(t.registry);
+      t.registry.putProcess = async (record) => {
+        if (record.status === 'active') await new Promise((resolve) => setTimeout(resolve, 50));
+        return put(record);
+      };
+      assert.equal(await t.invoke('w1', 'inc', 1), 6);
+      assert.equal((await t.registry.getProcess(t.app, 'w1'))?.status, 'active');
+    });
+
     it('waits for running calls before it swaps out', async () => {
       const running = t.invoke('w1', 'slow', 50);
       await new Promise((r) => setTimeout(r, 5));

@@ -8,13 +8,16 @@ import { UsageError } from '../usage-error';
 /** What the commands need of a gateway; `PraasClient` in the CLI, a stand-in in tests. */
 export type GatewayClient = Pick<
   PraasClient,
-  'invoke' | 'listProcesses' | 'swapProcess' | 'deleteProcess' | 'deleteApp'
+  'invoke' | 'getApp' | 'listProcesses' | 'swapProcess' | 'deleteProcess' | 'deleteApp'
 >;
 
 type Out = (line: string) => void;
 
 /** Options every command over the gateway takes. */
 export const CLIENT_OPTIONS = { gateway: 'string', json: 'boolean' } as const;
+
+/** Options of `invoke`. */
+export const INVOKE_OPTIONS = { ...CLIENT_OPTIONS, pid: 'string', class: 'string', key: 'string' } as const;
 
 function positionals(
   args: ParsedArgs,
@@ -32,7 +35,7 @@ function positionals(
 }
 
 /** A name given on the command line, checked against the naming rule as a usage error. */
-function nameArgument(kind: 'application' | 'pid' | 'function', value: string): string {
+function nameArgument(kind: 'application' | 'pid' | 'function' | 'process class', value: string): string {
   try {
     return validateName(kind, value);
   } catch (e) {
@@ -57,9 +60,10 @@ export function parseInvokeArgument(text: string | undefined): unknown {
 }
 
 /**
- * `praas-framework invoke <app> <fn> [json] [--pid P] [--key K]`: calls a function through the
- * gateway (it picks or creates a process unless --pid names one) and prints the result: indented
- * JSON, or one line of JSON with --json.
+ * `praas-framework invoke <app> <fn> [json] [--pid P | --class C] [--key K]`: calls a function
+ * through the gateway (it picks or creates a process of a class that has the function, of class C
+ * with --class, unless --pid names one) and prints the result: indented JSON, or one line of JSON
+ * with --json.
  */
 export async function invokeCommand(args: ParsedArgs, client: GatewayClient, out: Out): Promise<void> {
   const [app, fn, argument] = positionals(args, 'invoke', ['app', 'fn'], ['json'], "my-app add '5' --pid counter-1");
@@ -67,9 +71,13 @@ export async function invokeCommand(args: ParsedArgs, client: GatewayClient, out
   nameArgument('function', fn!);
   const data = parseInvokeArgument(argument);
   const pid = args.strings.get('pid');
+  const processClass = args.strings.get('class');
   const key = args.strings.get('key');
+  if (pid !== undefined && processClass !== undefined)
+    throw new UsageError('invoke takes --pid or --class, not both: a pid already names the process (and its class)');
   const options: ClientInvokeOptions = {
     ...(pid === undefined ? {} : { pid: nameArgument('pid', pid) }),
+    ...(processClass === undefined ? {} : { processClass: nameArgument('process class', processClass) }),
     ...(key === undefined ? {} : { key }),
   };
   const result = await client.invoke(app!, fn!, data, options);
@@ -94,13 +102,22 @@ export function processTable(processes: readonly ProcessInfo[]): string[] {
   );
 }
 
-/** `praas-framework ps <app>`: the application's processes as a table, or a JSON array with --json. */
+/**
+ * `praas-framework ps <app>`: the application's processes as a table, then a line for each runtime
+ * host that cannot load the application's code, with the reason; or the processes as a JSON array
+ * with --json (the hosts' code errors are in `GET /v1/apps/<app>`).
+ */
 export async function psCommand(args: ParsedArgs, client: GatewayClient, out: Out): Promise<void> {
   const [app] = positionals(args, 'ps', ['app'], [], 'my-app');
   const processes = await client.listProcesses(nameArgument('application', app!));
-  if (args.switches.has('json')) out(json(processes));
-  else if (processes.length === 0) out(`application '${app}' has no processes`);
+  if (args.switches.has('json')) {
+    out(json(processes));
+    return;
+  }
+  if (processes.length === 0) out(`application '${app}' has no processes`);
   else processTable(processes).forEach((line) => out(line));
+  for (const e of (await client.getApp(app!)).codeErrors ?? [])
+    out(`host ${e.host} cannot load code version ${e.version}: ${e.message}`);
 }
 
 /** `praas-framework swap <app> <pid>`: swaps the process out now; prints where its state went. */

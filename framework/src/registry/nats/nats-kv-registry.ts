@@ -19,7 +19,16 @@ import {
 import { validateName } from '../../wire/names';
 import type { Subscription } from '../../transport/transport';
 import { connectNats, fromNatsError, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
-import type { AppRecord, HostRecord, ProcessEvent, ProcessRecord, Registry, VersionedProcessRecord } from '../registry';
+import type {
+  AppRecord,
+  HostRecord,
+  ProcessEvent,
+  ProcessRecord,
+  Registry,
+  RegistryWatchOptions,
+  VersionedAppRecord,
+  VersionedProcessRecord,
+} from '../registry';
 
 /** Options of {@link NatsKvRegistry}. */
 export interface NatsKvRegistryOptions {
@@ -68,7 +77,7 @@ const REWATCH_MAX_MS = 5_000;
  * @example
  * ```ts
  * const registry = await NatsKvRegistry.connect({ servers: 'nats://127.0.0.1:4222' });
- * await registry.putApp({ name: 'demo', createdAt: Date.now(), processClasses: ['Counter'] });
+ * await registry.putApp({ name: 'demo', incarnation: newId(), createdAt: Date.now(), processClasses: ['Counter'] });
  * await registry.close();
  * ```
  */
@@ -157,19 +166,27 @@ export class NatsKvRegistry implements Registry {
     await this.call(this.apps, 'write', key, () => this.apps.put(key, toBytes(record)));
   }
   async getApp(name: string): Promise<AppRecord | undefined> {
+    return (await this.getAppVersioned(name))?.record;
+  }
+  async getAppVersioned(name: string): Promise<VersionedAppRecord | undefined> {
     const key = appKey(name);
     const entry = await this.call(this.apps, 'read', key, () => this.apps.get(key));
-    return isValue(entry) ? fromEntry<AppRecord>(entry) : undefined;
+    return isValue(entry) ? { record: fromEntry<AppRecord>(entry), revision: entry.revision } : undefined;
+  }
+  updateApp(record: AppRecord, expectedRevision: number): Promise<number | undefined> {
+    return this.compareAndSet(this.apps, appKey(record.name), record, expectedRevision);
   }
   async listApps(): Promise<AppRecord[]> {
     return (await this.lastValues(this.apps, '>')).map((e) => fromEntry<AppRecord>(e));
   }
-  /** Removes the application with all its process and host records (without process events, like the memory registry). */
+  /**
+   * Removes the application with all its process records (without process events, like the memory
+   * registry); host records stay (see `Registry.deleteApp`).
+   */
   async deleteApp(name: string): Promise<void> {
     const key = appKey(name);
     await this.call(this.apps, 'deletion', key, () => this.apps.delete(key));
     await this.purgeKeys(this.processes, keysOf(name));
-    await this.purgeKeys(this.hosts, keysOf(name));
   }
 
   async putProcess(record: ProcessRecord): Promise<void> {
@@ -184,21 +201,8 @@ export class NatsKvRegistry implements Registry {
     const entry = await this.call(this.processes, 'read', key, () => this.processes.get(key));
     return isValue(entry) ? { record: fromEntry<ProcessRecord>(entry), revision: entry.revision } : undefined;
   }
-  async updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined> {
-    if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
-      throw new InvalidArgumentError(
-        `expectedRevision must be a non-negative integer, got ${String(expectedRevision)}`,
-      );
-    }
-    const key = processKey(record.app, record.pid);
-    try {
-      return expectedRevision === 0
-        ? await this.processes.create(key, toBytes(record))
-        : await this.processes.update(key, toBytes(record), expectedRevision);
-    } catch (e) {
-      if ((e as { api_error?: { err_code?: number } }).api_error?.err_code === WRONG_LAST_SEQUENCE) return undefined;
-      throw this.failure(e, this.processes, 'compare-and-set', key);
-    }
+  updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined> {
+    return this.compareAndSet(this.processes, processKey(record.app, record.pid), record, expectedRevision);
   }
   async listProcesses(app: string): Promise<ProcessRecord[]> {
     return (await this.lastValues(this.processes, keysOf(app))).map((e) => fromEntry<ProcessRecord>(e));
@@ -209,47 +213,93 @@ export class NatsKvRegistry implements Registry {
   }
 
   /**
-   * Calls `listener` for every change of the application's process records made after the watch
-   * started (like the memory registry, the current records are not replayed). A deletion carries
-   * the last record the watch knew, with status `deleted`. The watch outlives NATS restarts: when
-   * its consumer is lost it is re-established from the revision after the last one seen, so no
-   * change in between is missed (a key changed twice meanwhile reports its newest record).
+   * Calls `listener` for the changes of the application's process records, after the replay
+   * `options` asks for (none: the changes from now on). Revisions are the sequence numbers of the
+   * processes bucket. A resume replays every key changed after the revision (the bucket keeps each
+   * key's newest entry, deletions included); it can only be impossible for a revision the bucket
+   * has not reached (another registry's), which gets a snapshot instead. A deletion carries the last
+   * record the watch knew, with status `deleted` (only app and pid when the watch never saw it).
+   * The watch outlives NATS restarts: when its consumer is lost it is re-established with backoff
+   * from the revision after the last one seen, so no change in between is missed (a key changed
+   * twice meanwhile reports its newest record); the loss and the recovery are logged once each.
    * @throws TimeoutError or UnavailableError when the watch cannot be set up.
    */
-  async watchProcesses(app: string, listener: (event: ProcessEvent) => void): Promise<Subscription> {
+  async watchProcesses(
+    app: string,
+    listener: (event: ProcessEvent) => void,
+    options: RegistryWatchOptions = {},
+  ): Promise<Subscription> {
     const filter = keysOf(app);
+    const replay = options.replay;
+    let after = replay === undefined || replay === 'snapshot' ? undefined : replay.afterRevision;
+    if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
+      throw new InvalidArgumentError(`afterRevision must be a non-negative integer, got ${String(after)}`);
+    if (after !== undefined) {
+      const status = await this.call(this.processes, 'status', filter, () => this.processes.status());
+      if (after > status.streamInfo.state.last_seq) after = undefined;
+    }
+    const snapshot = replay !== undefined && after === undefined;
     const known = new Map<string, ProcessRecord>();
-    let initialized = false;
-    let lastRevision = 0;
+    // The replay ends when the watch is initialized. nats.js reports that either in order with the
+    // entries (after the watch started), or at once when every replayed entry is already queued:
+    // then it ends after as many entries as were received. A watch re-established before the end
+    // of its replay goes on with it, and ends it the same way.
+    let syncAfter: number | undefined;
+    let synced = false;
+    let consumed = 0;
+    const sync = (): void => {
+      if (synced) return;
+      synced = true;
+      options.onSynced?.();
+    };
+    let lastRevision = after ?? 0;
     let stopped = false;
     let wake: (() => void) | undefined;
     const health = new LoopHealth(`the watch of the processes of '${app}'`, this.log);
-    const open = (resume: boolean): Promise<QueuedIterator<KvEntry>> =>
-      this.call(this.processes, 'watch', filter, () =>
+    // Without a replay the current records are read too, silently: a later deletion then carries
+    // the last record of the process.
+    const open = async (resumeFrom: number | undefined): Promise<QueuedIterator<KvEntry>> => {
+      let started = false;
+      syncAfter = undefined;
+      consumed = 0;
+      const opened = await this.call(this.processes, 'watch', filter, () =>
         this.processes.watch({
           key: filter,
-          ...(resume ? { resumeFromRevision: lastRevision + 1 } : {}),
-          ...(initialized ? {} : { initializedFn: () => (initialized = true) }),
+          ...(resumeFrom === undefined ? {} : { resumeFromRevision: resumeFrom }),
+          initializedFn: () => {
+            if (started) sync();
+            else syncAfter = -1;
+          },
         }),
       );
+      started = true;
+      if (syncAfter === -1) syncAfter = opened.getReceived();
+      return opened;
+    };
     const deliver = (entry: KvEntry): void => {
-      lastRevision = entry.revision;
+      consumed++;
+      lastRevision = Math.max(lastRevision, entry.revision);
       const pid = entry.key.slice(entry.key.indexOf('.') + 1);
+      const replaying = !synced;
       if (entry.operation === 'PUT') {
         const record = fromEntry<ProcessRecord>(entry);
         known.set(pid, record);
-        if (initialized) listener({ type: 'put', record });
+        if (!replaying || replay !== undefined) listener({ type: 'put', record, revision: entry.revision });
       } else {
         const last = known.get(pid);
         known.delete(pid);
-        if (!initialized) return;
-        const record: ProcessRecord = last
-          ? { ...last, status: 'deleted', updatedAt: entry.created.getTime() }
-          : { app, pid, processClass: '', status: 'deleted', generation: 0, updatedAt: entry.created.getTime() };
-        listener({ type: 'deleted', record });
+        // A snapshot is what exists: a deletion in it is news to nobody.
+        if (!replaying || (replay !== undefined && !snapshot)) {
+          const updatedAt = entry.created.getTime();
+          const record: ProcessRecord = last
+            ? { ...last, status: 'deleted', updatedAt }
+            : { app, pid, processClass: '', status: 'deleted', generation: 0, updatedAt };
+          listener({ type: 'deleted', record, revision: entry.revision });
+        }
       }
+      if (syncAfter !== undefined && syncAfter > 0 && consumed >= syncAfter) sync();
     };
-    let iterator = await open(false);
+    let iterator = await open(after === undefined ? undefined : after + 1);
     const handle = {
       stop: () => {
         stopped = true;
@@ -258,6 +308,8 @@ export class NatsKvRegistry implements Registry {
       },
     };
     this.watches.add(handle);
+    if (snapshot) options.onSnapshot?.();
+    if (syncAfter === 0) sync();
     const gone = (): boolean => stopped || this.closed || this.nc.isClosed();
     void (async () => {
       for (;;) {
@@ -278,7 +330,7 @@ export class NatsKvRegistry implements Registry {
           wake = undefined;
           if (gone()) return;
           try {
-            iterator = await open(true);
+            iterator = await open(lastRevision + 1);
             if (gone()) iterator.stop();
             break;
           } catch (e) {
@@ -286,6 +338,7 @@ export class NatsKvRegistry implements Registry {
           }
         }
         if (gone()) return;
+        if (syncAfter === 0) sync();
         health.succeeded();
       }
     })().catch((e: unknown) => {
@@ -364,6 +417,28 @@ export class NatsKvRegistry implements Registry {
       await collecting;
     }
     return [...values.values()];
+  }
+
+  /** Writes `value` under `key` only at `expectedRevision` (0: only when the key has no value). */
+  private async compareAndSet(
+    kv: KV,
+    key: string,
+    value: object,
+    expectedRevision: number,
+  ): Promise<number | undefined> {
+    if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
+      throw new InvalidArgumentError(
+        `expectedRevision must be a non-negative integer, got ${String(expectedRevision)}`,
+      );
+    }
+    try {
+      return expectedRevision === 0
+        ? await kv.create(key, toBytes(value))
+        : await kv.update(key, toBytes(value), expectedRevision);
+    } catch (e) {
+      if ((e as { api_error?: { err_code?: number } }).api_error?.err_code === WRONG_LAST_SEQUENCE) return undefined;
+      throw this.failure(e, kv, 'compare-and-set', key);
+    }
   }
 
   private async purgeKeys(kv: KV, filter: string): Promise<void> {

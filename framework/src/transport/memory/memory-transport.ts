@@ -74,15 +74,27 @@ class MemoryBackupQueue implements BackupQueue {
   }
 }
 
+export interface MemoryTransportOptions {
+  /**
+   * The backup queue (default: in memory, gone with the transport). The embedded stack gives an
+   * `FsBackupQueue`, so traffic for swapped-out processes outlives a restart.
+   */
+  readonly backup?: BackupQueue;
+}
+
 /**
  * In-process transport with the same semantics as the NATS one: request/reply with
  * no-responders and timeouts, queue groups, and a backup queue with id deduplication.
  */
 export class MemoryTransport implements Transport {
-  readonly backup: BackupQueue = new MemoryBackupQueue();
+  readonly backup: BackupQueue;
   private readonly servers = new Map<string, Server[]>();
   private readonly rotation = new Map<string, number>();
   private closed = false;
+
+  constructor(options: MemoryTransportOptions = {}) {
+    this.backup = options.backup ?? new MemoryBackupQueue();
+  }
 
   serve(subject: string, handler: RequestHandler, options: ServeOptions = {}): Promise<Subscription> {
     this.assertOpen();

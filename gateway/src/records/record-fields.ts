@@ -1,0 +1,116 @@
+import type { AppInfo, CodeLoadFailure, ProcessInfo, ProcessWatchEvent } from '@praas/framework';
+
+/**
+ * How a scalar record field travels. REST leaves an absent optional field out of the JSON; gRPC
+ * (proto3, no presence) sends its default instead: `''` for a string, `0` for a number, which is
+ * why an optional number must never be 0 when present (versions start at 1).
+ */
+export type ScalarKind = 'string' | 'strings' | 'int' | 'optional-string' | 'optional-int';
+
+/**
+ * An optional list of records: a repeated field of the proto message `message` over gRPC (empty
+ * when absent), left out of REST when absent. Its own fields have a table too.
+ */
+export interface RecordListKind<E> {
+  readonly message: string;
+  readonly fields: FieldTable<E>;
+}
+
+/** How a record field travels: a scalar kind, or a list of records with their own table. */
+export type FieldKind = ScalarKind | { readonly message: string; readonly fields: Readonly<Record<string, FieldKind>> };
+
+type RequiredKind = 'string' | 'strings' | 'int';
+type OptionalKind<V> = V extends readonly (infer E)[]
+  ? E extends object
+    ? RecordListKind<E>
+    : never
+  : 'optional-string' | 'optional-int';
+
+/**
+ * Every field of `T`, each once, with a kind that matches its optionality: a field added to
+ * `AppInfo` or `ProcessInfo` without an entry here does not compile, and the proto is checked
+ * against these tables by a test, so REST and gRPC cannot drift apart.
+ */
+export type FieldTable<T> = {
+  readonly [K in keyof T]-?: undefined extends T[K] ? OptionalKind<NonNullable<T[K]>> : RequiredKind;
+};
+
+/** The fields of a host that cannot load the application's code, in `App.codeErrors` (gRPC message `CodeLoadFailure`). */
+export const CODE_LOAD_FAILURE_FIELDS = {
+  host: 'string',
+  version: 'int',
+  message: 'string',
+} as const satisfies FieldTable<CodeLoadFailure>;
+
+/** The fields of an application, in REST bodies and in the gRPC message `App`. */
+export const APP_FIELDS = {
+  name: 'string',
+  processClasses: 'strings',
+  createdAt: 'int',
+  version: 'optional-int',
+  codeErrors: { message: 'CodeLoadFailure', fields: CODE_LOAD_FAILURE_FIELDS },
+} as const satisfies FieldTable<AppInfo>;
+
+/** The fields of a process, in REST bodies, the watch stream and the gRPC message `Process`. */
+export const PROCESS_FIELDS = {
+  app: 'string',
+  pid: 'string',
+  processClass: 'string',
+  status: 'string',
+  address: 'string',
+  host: 'optional-string',
+  generation: 'int',
+  version: 'optional-int',
+} as const satisfies FieldTable<ProcessInfo>;
+
+/** A record as JSON: the table's fields, optional ones left out when absent. */
+export function restRecord<T extends object>(table: FieldTable<T>, value: T): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [field, kind] of Object.entries(table) as [keyof T & string, FieldKind][]) {
+    const v = value[field];
+    if (v === undefined) continue;
+    if (typeof kind === 'object') out[field] = (v as readonly object[]).map((e) => restRecord<object>(kind.fields, e));
+    else out[field] = kind === 'strings' ? [...(v as readonly string[])] : v;
+  }
+  return out;
+}
+
+/** A record as its gRPC message (camelCase, as @grpc/proto-loader takes it): every field, absent ones as the proto3 default. */
+export function grpcRecord<T extends object>(table: FieldTable<T>, value: T): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [field, kind] of Object.entries(table) as [keyof T & string, FieldKind][]) {
+    const v = value[field];
+    if (typeof kind === 'object')
+      out[field] = ((v as readonly object[] | undefined) ?? []).map((e) => grpcRecord<object>(kind.fields, e));
+    else if (kind === 'strings') out[field] = [...((v as readonly string[] | undefined) ?? [])];
+    else if (v !== undefined) out[field] = v;
+    else out[field] = kind === 'optional-string' || kind === 'string' ? '' : 0;
+  }
+  return out;
+}
+
+/** An application as REST answers it. */
+export const appJson = (info: AppInfo): Record<string, unknown> => restRecord(APP_FIELDS, info);
+/** A process as REST answers it. */
+export const processJson = (info: ProcessInfo): Record<string, unknown> => restRecord(PROCESS_FIELDS, info);
+/** An application as the gRPC message `App`. */
+export const appMessage = (info: AppInfo): Record<string, unknown> => grpcRecord(APP_FIELDS, info);
+/** A process as the gRPC message `Process`. */
+export const processMessage = (info: ProcessInfo): Record<string, unknown> => grpcRecord(PROCESS_FIELDS, info);
+
+/** A membership change as the data of a REST watch event: `{ type, revision, process }`. */
+export const watchEventJson = (
+  event: ProcessWatchEvent,
+): { type: string; revision: number; process: Record<string, unknown> } => ({
+  type: event.type,
+  revision: event.revision,
+  process: processJson(event.process),
+});
+/** A membership change as the gRPC message `ProcessEvent`. */
+export const watchEventMessage = (
+  event: ProcessWatchEvent,
+): { type: string; revision: number; process: Record<string, unknown> } => ({
+  type: event.type,
+  revision: event.revision,
+  process: processMessage(event.process),
+});

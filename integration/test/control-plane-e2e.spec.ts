@@ -1,0 +1,334 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NatsTransport, packBundle, PraasClient } from '@praas/framework';
+import { run } from '@praas/framework/dist/src/cli/main';
+import { S3SwapStore } from '@praas/runtime';
+import { freePort, http } from '@praas/test-services';
+import {
+  HostControl,
+  spawnGateway,
+  spawnHost,
+  STACK_FIXTURE_MODULE,
+  startNats,
+  startS3,
+  type GatewayProcess,
+  type HostProcess,
+  type NatsService,
+  type S3Service,
+  type SpawnHostOptions,
+} from '../src';
+import { freshBucket, removeStore } from './support/s3-buckets';
+
+/** The CLI in this process, with its output and exit code. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** Polls `probe` until it returns something other than undefined. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  for (const end = Date.now() + timeoutMs; ;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    assert.ok(Date.now() < end, `${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The compiled module of an application with one process class, `Counter`, as `tsc` emits it for
+ * the decorators: `which` names the code it runs (`label`), `add` keeps a total. `prelude` runs
+ * first, when the module is loaded.
+ */
+function counterModule(label: string, prelude = ''): string {
+  return [
+    "'use strict';",
+    prelude,
+    "const { Process, Fn, State } = require('@praas/framework');",
+    'class Counter {',
+    '  constructor() { this.total = 0; }',
+    '  add(n) { this.total += n; return this.total; }',
+    `  which() { return ${JSON.stringify(label)}; }`,
+    '}',
+    "Reflect.decorate([State()], Counter.prototype, 'total');",
+    "for (const name of ['add', 'which']) {",
+    '  const d = Object.getOwnPropertyDescriptor(Counter.prototype, name);',
+    '  Object.defineProperty(Counter.prototype, name, Reflect.decorate([Fn()], Counter.prototype, name, d));',
+    '}',
+    'exports.Counter = Reflect.decorate([Process()], Counter);',
+  ].join('\n');
+}
+
+/** A code bundle of `app` as `praas-framework deploy` uploads it. */
+function bundleOf(app: string, module: string): Uint8Array {
+  return packBundle({
+    manifest: { app, version: '1.0.0', module: 'dist/index.js', processes: [{ name: 'Counter' }] },
+    files: new Map([
+      ['package.json', Buffer.from(JSON.stringify({ name: app, version: '1.0.0' }))],
+      ['dist/index.js', Buffer.from(module)],
+    ]),
+  });
+}
+
+/** Every regular file under `dir` whose text contains `needle`. */
+function filesContaining(dir: string, needle: string): string[] {
+  if (!existsSync(dir)) return [];
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    if (entry.isDirectory()) found.push(...filesContaining(path, needle));
+    else if (statSync(path).isFile() && readFileSync(path, 'utf8').includes(needle)) found.push(path);
+  }
+  return found;
+}
+
+describe('the control plane as a new user meets it: apps without hosts, deleted apps, broken deployments', function () {
+  let nats: NatsService;
+  let s3: S3Service;
+  let bucket: string;
+  let objects: S3SwapStore;
+  let gateway: GatewayProcess;
+  let rest: PraasClient;
+  let root: string;
+  let s3Env: Record<string, string>;
+  const hosts: HostProcess[] = [];
+
+  const startHost = async (options: Omit<SpawnHostOptions, 'natsUrl'>): Promise<HostProcess> => {
+    const host = await spawnHost({ natsUrl: nats.url, readyTimeoutMs: 60_000, ...options });
+    hosts.push(host);
+    return host;
+  };
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'praas-control-e2e-'));
+    nats = await startNats();
+    s3 = await startS3();
+    bucket = freshBucket('control');
+    objects = new S3SwapStore({ ...s3, bucket, requestTimeoutMs: 10_000 });
+    s3Env = {
+      PRAAS_S3_ENDPOINT: s3.endpoint,
+      PRAAS_S3_ACCESS_KEY: s3.accessKey,
+      PRAAS_S3_SECRET_KEY: s3.secretKey,
+      PRAAS_S3_BUCKET: bucket,
+    };
+    gateway = await spawnGateway({ natsUrl: nats.url, env: s3Env });
+    rest = new PraasClient({ url: gateway.httpUrl });
+  });
+
+  after(async () => {
+    for (const h of hosts) await h.kill();
+    await gateway?.stop();
+    if (s3) {
+      await removeStore(s3, objects).catch(() => undefined);
+      await s3.stop();
+    }
+    await nats?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  describe('creating applications (issue 11, item 7)', () => {
+    it('creates an application while no runtime host runs; a host started with --module then registers its classes', async function () {
+      this.timeout(120_000);
+      // The gateway waits up to PRAAS_HOST_WAIT_MS (10 s) for hosts when it places a process, not here.
+      const created = await rest.createApp('early');
+      assert.deepEqual([created.name, created.processClasses], ['early', []]);
+      assert.deepEqual(
+        (await rest.listProcesses('early')).map((p) => p.pid),
+        [],
+      );
+
+      await startHost({ app: 'early', hostId: 'early-1', modulePath: STACK_FIXTURE_MODULE, env: s3Env });
+      assert.deepEqual((await rest.getApp('early')).processClasses, ['Dozer', 'Journal', 'Tally']);
+      const { pid } = await rest.createProcess('early', { processClass: 'Tally' });
+      assert.equal(await rest.invoke('early', 'add', 2, { pid }), 2);
+    });
+
+    it('lets a host started with --module create its application, so ps works without a POST', async function () {
+      this.timeout(120_000);
+      await startHost({ app: 'selfmade', hostId: 'selfmade-1', modulePath: STACK_FIXTURE_MODULE, env: s3Env });
+      const ps = await cli('ps', 'selfmade', '--gateway', gateway.httpUrl);
+      assert.equal(ps.code, 0, ps.err);
+      assert.equal(ps.out, "application 'selfmade' has no processes");
+      assert.deepEqual((await rest.getApp('selfmade')).processClasses, ['Dozer', 'Journal', 'Tally']);
+      // Creating it now takes the host's application over (a script that starts hosts first keeps working), once.
+      assert.deepEqual((await rest.createApp('selfmade')).processClasses, ['Dozer', 'Journal', 'Tally']);
+      await assert.rejects(rest.createApp('selfmade'), { code: 'ALREADY_EXISTS' });
+
+      const { pid } = await rest.createProcess('selfmade', { processClass: 'Tally' });
+      assert.equal(await rest.invoke('selfmade', 'add', 3, { pid }), 3);
+      assert.match(
+        (await cli('ps', 'selfmade', '--gateway', gateway.httpUrl)).out,
+        new RegExp(`^${pid}\\s+Tally`, 'm'),
+      );
+    });
+  });
+
+  describe('deleting an application (issue 11, item 6)', () => {
+    it('forgets a deleted application’s versions, bundles and host caches: the new one of that name starts clean', async function () {
+      this.timeout(180_000);
+      const codeDir = join(root, 'phoenix-code');
+      assert.equal((await rest.deployVersion('phoenix', bundleOf('phoenix', counterModule('old-one')))).version, 1);
+      assert.equal((await rest.deployVersion('phoenix', bundleOf('phoenix', counterModule('old-two')))).version, 2);
+      const host = await startHost({
+        app: 'phoenix',
+        hostId: 'phoenix-1',
+        env: { ...s3Env, PRAAS_CODE_DIR: codeDir, PRAAS_HEARTBEAT_MS: '500' },
+      });
+      assert.match(host.output(), /serving phoenix on .* \(code version 2\)/);
+      const old = await rest.createProcess('phoenix');
+      assert.equal(old.version, 2);
+      assert.equal(await rest.invoke('phoenix', 'which', undefined, { pid: old.pid }), 'old-two');
+
+      await rest.deleteApp('phoenix');
+      await assert.rejects(rest.getApp('phoenix'), { code: 'APPLICATION_NOT_FOUND' });
+      assert.deepEqual(await objects.list('_bundles/phoenix/'), [], 'the deleted application’s bundles are gone');
+
+      const reborn = await rest.deployVersion('phoenix', bundleOf('phoenix', counterModule('reborn')));
+      assert.equal(reborn.version, 1, 'a new application counts its versions from 1');
+      const fresh = await rest.createProcess('phoenix');
+      assert.equal(fresh.version, 1);
+      assert.equal(await rest.invoke('phoenix', 'which', undefined, { pid: fresh.pid }), 'reborn');
+      assert.equal((await objects.list('_bundles/phoenix/')).length, 1, 'only the new application’s version 1');
+      assert.deepEqual(filesContaining(codeDir, 'old-'), [], 'the host dropped the old code from its cache');
+      assert.deepEqual(
+        (await rest.listProcesses('phoenix')).map((p) => [p.pid, p.version]),
+        [[fresh.pid, 1]],
+      );
+    });
+  });
+
+  describe('a deployment whose code does not load (issue 11, item 8)', () => {
+    const health = async (port: number): Promise<{ status: number; text: string }> => {
+      const r = await http(`http://127.0.0.1:${port}`, 'GET', '/healthz');
+      return { status: r.status, text: r.text };
+    };
+
+    it('shows the broken host everywhere, fails invokes at once naming the cause, and recovers on a fixed version', async function () {
+      this.timeout(240_000);
+      const ports = { 'ledger-a': await freePort(), 'ledger-b': await freePort() };
+      const env = (id: 'ledger-a' | 'ledger-b', extra: Record<string, string> = {}) => ({
+        ...s3Env,
+        ...extra,
+        PRAAS_CODE_DIR: join(root, `${id}-code`),
+        PRAAS_HEARTBEAT_MS: '200',
+        PRAAS_HEALTH_PORT: String(ports[id]),
+      });
+      // Only ledger-a is configured with the ledger's URL.
+      const starting = [
+        startHost({
+          app: 'ledger',
+          hostId: 'ledger-a',
+          env: env('ledger-a', { LEDGER_URL: 'http://ledger.invalid' }),
+          ready: 'praas host ledger-a cannot run ledger',
+        }),
+        startHost({
+          app: 'ledger',
+          hostId: 'ledger-b',
+          env: env('ledger-b'),
+          ready: 'praas host ledger-b cannot run ledger',
+        }),
+      ];
+      for (const s of starting) s.catch(() => undefined);
+      // Waiting for its first deployment, a host is up and says so.
+      for (const port of Object.values(ports)) {
+        // Connecting to NATS first ('starting'), then waiting for the code.
+        const waiting = await until('a waiting host on the health port', () =>
+          health(port).then(
+            (h) => (/waiting/.test(h.text) ? h : undefined),
+            () => undefined,
+          ),
+        );
+        assert.equal(waiting.status, 200);
+        assert.match(waiting.text, /waiting for the first deployment of ledger/);
+      }
+
+      // Version 1 needs a package no host has.
+      const missing = "require('praas-missing-dependency');";
+      await rest.deployVersion('ledger', bundleOf('ledger', counterModule('v1', missing)));
+      await Promise.all(starting);
+      for (const port of Object.values(ports)) {
+        const h = await health(port);
+        assert.equal(h.status, 503);
+        assert.match(h.text, /code version 1 .*praas-missing-dependency/);
+      }
+      const app = await rest.getApp('ledger');
+      assert.deepEqual(app.codeErrors?.map((e) => [e.host, e.version]).sort(), [
+        ['ledger-a', 1],
+        ['ledger-b', 1],
+      ]);
+      assert.ok((app.codeErrors ?? []).every((e) => /Cannot find module 'praas-missing-dependency'/.test(e.message)));
+      const ps = await cli('ps', 'ledger', '--gateway', gateway.httpUrl);
+      assert.equal(ps.code, 0, ps.err);
+      assert.match(ps.out, /^host ledger-a cannot load code version 1: .*praas-missing-dependency/m);
+      assert.match(ps.out, /^host ledger-b cannot load code version 1: .*praas-missing-dependency/m);
+
+      const invoked = await http(gateway.httpUrl, 'POST', '/v1/apps/ledger/invoke/add', { body: 1 });
+      assert.equal(invoked.status, 502, invoked.text);
+      const error = (invoked.json as { error: { code: string; message: string } }).error;
+      assert.equal(error.code, 'CODE_LOAD_FAILED');
+      assert.match(error.message, /code version 1 of 'ledger'.*praas-missing-dependency/);
+
+      // Version 2 loads where LEDGER_URL is set: ledger-a only. Placement passes over ledger-b.
+      const needsUrl = "if (!process.env.LEDGER_URL) throw new Error('LEDGER_URL is not set');";
+      await rest.deployVersion('ledger', bundleOf('ledger', counterModule('v2', needsUrl)));
+      await until('ledger-a to serve version 2', async () =>
+        (await health(ports['ledger-a'])).status === 200 ? true : undefined,
+      );
+      const b = await until('ledger-b to report version 2', async () => {
+        const h = await health(ports['ledger-b']);
+        return /code version 2/.test(h.text) ? h : undefined;
+      });
+      assert.equal(b.status, 503);
+      assert.match(b.text, /LEDGER_URL is not set/);
+      assert.deepEqual(
+        (await rest.getApp('ledger')).codeErrors?.map((e) => [e.host, e.version, e.message.includes('LEDGER_URL')]),
+        [['ledger-b', 2, true]],
+      );
+      const created = [];
+      for (let i = 0; i < 3; i++) created.push(await rest.createProcess('ledger'));
+      assert.deepEqual(
+        created.map((p) => [p.host, p.version]),
+        [
+          ['ledger-a', 2],
+          ['ledger-a', 2],
+          ['ledger-a', 2],
+        ],
+      );
+      // Swapped out, a process comes back through whichever host takes the activation; ledger-b hands it on.
+      const { pid } = created[0]!;
+      await rest.swapProcess('ledger', pid);
+      const transport = await NatsTransport.connect({ servers: nats.url, name: 'control-e2e' });
+      try {
+        const activated = await new HostControl(transport, 'ledger').activate('ledger-b', pid);
+        assert.deepEqual([activated.status, activated.host], ['active', 'ledger-a']);
+      } finally {
+        await transport.close();
+      }
+      for (let i = 1; i <= 4; i++) {
+        await rest.swapProcess('ledger', pid);
+        assert.equal(await rest.invoke('ledger', 'add', 1, { pid }), i);
+        assert.equal((await rest.getProcess('ledger', pid)).host, 'ledger-a');
+      }
+
+      // Version 3 loads everywhere: both hosts pick it up and are healthy again.
+      await rest.deployVersion('ledger', bundleOf('ledger', counterModule('v3')));
+      for (const port of Object.values(ports))
+        await until('a healthy host on version 3', async () =>
+          (await health(port)).status === 200 ? true : undefined,
+        );
+      assert.equal((await rest.getApp('ledger')).codeErrors, undefined);
+      const fresh = await rest.createProcess('ledger');
+      assert.equal(fresh.version, 3);
+      assert.equal(await rest.invoke('ledger', 'which', undefined, { pid: fresh.pid }), 'v3');
+    });
+  });
+});

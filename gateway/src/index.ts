@@ -31,6 +31,7 @@ export { GrpcServer, type GrpcServerOptions, ERROR_METADATA_KEY } from './grpc/g
 export { loadGatewayService, GATEWAY_PROTO_PATH } from './grpc/gateway-proto';
 export { httpStatusOf, publicError } from './errors/http-status';
 export { grpcStatusOf } from './errors/grpc-status';
+export { ERROR_STATUS, errorStatusOf, type ErrorStatus } from './errors/error-status';
 export { RouteNotFoundError, MethodNotAllowedError, UnsupportedMediaTypeError } from './errors/gateway-errors';
 export { toJsonValue, stringifyResult, MAX_JSON_DEPTH } from './json/json-mapping';
 export {

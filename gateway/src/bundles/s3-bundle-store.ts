@@ -1,9 +1,6 @@
 import { Client } from 'minio';
-import { DEFAULT_S3_BUCKET, InvalidArgumentError, s3ConfigFromEnv, UnavailableError } from '@praas/framework';
+import { InvalidArgumentError, s3ConfigFromEnv, UnavailableError } from '@praas/framework';
 import type { BundleStore } from './bundle-store';
-
-/** The bucket of the runtime hosts' swap store unless PRAAS_S3_BUCKET names another. */
-export const DEFAULT_BUNDLE_BUCKET = DEFAULT_S3_BUCKET;
 
 export interface S3BundleStoreOptions {
   /** The endpoint as a URL, e.g. `http://127.0.0.1:9000`. */

@@ -41,7 +41,7 @@ export class ProcessOperations {
       const existing = await registry.getProcess(appName, options.pid);
       if (existing && existing.status !== 'deleted') {
         if (existing.status === 'active') throw new AlreadyExistsError('process', options.pid);
-        // The pid names a swapped-out (or failed) process: bring it back from its swapped state.
+        // The pid names a swapped-out (or swapping) process: bring it back from its swapped state.
         await clients.get(appName).activate(options.pid);
         return this.getProcess(appName, options.pid);
       }

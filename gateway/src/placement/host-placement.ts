@@ -31,7 +31,7 @@ export interface PlacementRequest {
 const HELD_STATUSES: ReadonlySet<string> = new Set(['active', 'swapping-in', 'swapping-out']);
 
 /** The error of a request that only hosts unable to load the application's code could serve: the newest version's. */
-export function codeLoadFailure(app: string, broken: readonly HostRecord[]): CodeLoadFailedError {
+function codeLoadFailure(app: string, broken: readonly HostRecord[]): CodeLoadFailedError {
   const [newest] = [...broken].sort((a, b) => b.codeError!.version - a.codeError!.version || a.id.localeCompare(b.id));
   return new CodeLoadFailedError(app, newest!.codeError!.version, newest!.codeError!.message, newest!.id);
 }

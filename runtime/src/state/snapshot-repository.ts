@@ -161,10 +161,6 @@ export class SnapshotRepository {
   }
 
   /**
-   * Reads and verifies all chunks of a manifest, in parallel, into one buffer. Stores that can
-   * (`readInto`) download each chunk straight into its place, so no chunk is held twice.
-   */
-  /**
    * Reads the newest committed snapshot. A chunk can vanish under a reader when the writer commits a
    * newer generation and collects the old one meanwhile (a checkpointing process, a host that
    * was cut off); then the newer generation is read instead. A chunk missing from the newest
@@ -184,6 +180,10 @@ export class SnapshotRepository {
     }
   }
 
+  /**
+   * Reads and verifies all chunks of a manifest, in parallel, into one buffer. Stores that can
+   * (`readInto`) download each chunk straight into its place, so no chunk is held twice.
+   */
   async read(manifest: SnapshotManifest): Promise<Uint8Array> {
     const offsets: number[] = [];
     const total = manifest.chunks.reduce((at, c) => (offsets.push(at), at + c.bytes), 0);

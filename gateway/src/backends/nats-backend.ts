@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NatsKvRegistry, NatsTransport } from '@praas/framework';
+import { InvalidArgumentError, NatsKvRegistry, NatsTransport, silentLogger } from '@praas/framework';
 import { bundleStoreFromEnv } from '../bundles/s3-bundle-store';
 import { ControlPlane } from '../control/control-plane';
 import type { GatewayBackend, GatewayBackendFactory } from '../main';
@@ -25,8 +25,13 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
  * older counts as gone and gets no new processes; default 10 000, set it as for the hosts). With
  * `PRAAS_S3_ENDPOINT`, `PRAAS_S3_ACCESS_KEY`, `PRAAS_S3_SECRET_KEY` and `PRAAS_S3_BUCKET` (those of
  * the runtime hosts) it accepts deployments (`PUT /v1/apps/{app}/versions`) and stores their code bundles there.
+ * Its transport, registry, control plane, policy and bundle store log to `logger`.
  */
-export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<GatewayBackend> => {
+export const natsBackend: GatewayBackendFactory = async (
+  _config,
+  env,
+  logger = silentLogger,
+): Promise<GatewayBackend> => {
   const url = env['PRAAS_NATS_URL']?.trim();
   if (!url) {
     throw new InvalidArgumentError('set PRAAS_NATS_URL to the NATS server, e.g. nats://127.0.0.1:4222', {
@@ -35,16 +40,23 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
   }
   const hostWaitMs = positive(env, 'PRAAS_HOST_WAIT_MS', 10_000);
   const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
-  const bundles = bundleStoreFromEnv(env);
+  const bundles = bundleStoreFromEnv(env, logger.child({ component: 'bundles' }));
   const hostStaleMs = positive(env, 'PRAAS_HOST_STALE_MS', HOST_STALE_MS);
-  const transport = await NatsTransport.connect({ servers: url.split(','), name: 'praas-gateway' });
+  const transport = await NatsTransport.connect({
+    servers: url.split(','),
+    name: 'praas-gateway',
+    logger: logger.child({ component: 'transport' }),
+  });
   try {
-    const registry = await NatsKvRegistry.open(transport.connection);
+    const registry = await NatsKvRegistry.open(transport.connection, {
+      logger: logger.child({ component: 'registry' }),
+    });
     const controlPlane = new ControlPlane({
       transport,
       registry,
       provider: new RegisteredHostProvider(registry, hostWaitMs, hostStaleMs),
       hostStaleMs,
+      logger: logger.child({ component: 'control-plane' }),
       ...(bundles ? { bundles } : {}),
     });
     const policy = new DownScalingPolicy({
@@ -52,6 +64,7 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
       swap: (app, pid) => controlPlane.swapProcess(app, pid),
       intervalMs,
       hostStaleMs,
+      logger: logger.child({ component: 'down-scaling' }),
     });
     policy.start();
     return {

@@ -1,15 +1,17 @@
-import type {
-  AppInfo,
-  ClientInvokeOptions,
-  ControlPlaneApi,
-  CreateAppOptions,
-  CreateProcessOptions,
-  ProcessInfo,
-  ProcessWatchEvent,
-  ProcessWatchOptions,
-  Registry,
-  Subscription,
-  Transport,
+import {
+  silentLogger,
+  type AppInfo,
+  type ClientInvokeOptions,
+  type ControlPlaneApi,
+  type CreateAppOptions,
+  type CreateProcessOptions,
+  type Logger,
+  type ProcessInfo,
+  type ProcessWatchEvent,
+  type ProcessWatchOptions,
+  type Registry,
+  type Subscription,
+  type Transport,
 } from '@praas/framework';
 import type { BundleStore } from '../bundles/bundle-store';
 import { HostPlacement } from '../placement/host-placement';
@@ -39,6 +41,8 @@ export interface ControlPlaneOptions {
    * the hosts themselves take its processes over.
    */
   readonly hostStaleMs?: number;
+  /** Where the control plane logs, e.g. hosts that placement passed over (default: nowhere). */
+  readonly logger?: Logger;
 }
 
 /**
@@ -64,6 +68,7 @@ export class ControlPlane implements ControlPlaneApi, GatewayOperations {
     const placement = new HostPlacement({
       registry,
       provider,
+      logger: options.logger ?? silentLogger,
       ...(options.hostStaleMs === undefined ? {} : { hostStaleMs: options.hostStaleMs }),
     });
     const hosts = new HostControl(transport, options.controlTimeoutMs ?? 60_000);

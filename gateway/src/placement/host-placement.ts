@@ -2,10 +2,12 @@ import {
   CodeLoadFailedError,
   NoRespondersError,
   PraasError,
+  silentLogger,
   UnavailableError,
   type AppRecord,
   type CodeLoadFailure,
   type HostRecord,
+  type Logger,
   type Registry,
 } from '@praas/framework';
 import type { HostProvider } from '../provisioning/host-provider';
@@ -17,6 +19,8 @@ export interface HostPlacementOptions {
   readonly provider: HostProvider;
   /** Hosts whose last heartbeat is older than this get no new processes (default HOST_STALE_MS). */
   readonly hostStaleMs?: number;
+  /** Where hosts passed over are logged (default: nowhere). */
+  readonly logger?: Logger;
 }
 
 /** What a request placed on a host needs of it. */
@@ -54,9 +58,11 @@ export class HostPlacement {
   /** Requests this placement sent to each host that the host has not answered yet. */
   private readonly inFlight = new Map<string, number>();
   readonly hostStaleMs: number;
+  private readonly logger: Logger;
 
   constructor(private readonly options: HostPlacementOptions) {
     this.hostStaleMs = options.hostStaleMs ?? HOST_STALE_MS;
+    this.logger = options.logger ?? silentLogger;
   }
 
   /**
@@ -74,8 +80,17 @@ export class HostPlacement {
       try {
         return await attempt(host);
       } catch (e) {
-        if (request.needsCode && e instanceof PraasError && e.code === CodeLoadFailedError.code) codeFailure = e;
-        else if (!(e instanceof NoRespondersError)) throw e;
+        if (request.needsCode && e instanceof PraasError && e.code === CodeLoadFailedError.code) {
+          codeFailure = e;
+          this.logger.warn('a host cannot load the application’s code; placing on another', {
+            app: app.name,
+            host,
+            err: e,
+          });
+        } else if (e instanceof NoRespondersError) {
+          // Dead, though its heartbeat is not stale yet: the hosts take its processes over soon.
+          this.logger.warn('a host does not answer; placing on another', { app: app.name, host });
+        } else throw e;
         passedOver.add(host);
       } finally {
         this.release(host);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   CodeLoadFailedError,
   InvalidArgumentError,
+  MemoryLogger,
   MemoryRegistry,
   NoRespondersError,
   UnavailableError,
@@ -87,7 +88,8 @@ describe('HostPlacement', function () {
   it('passes over a host nobody serves, and starts with the host it is given', async function () {
     await registry.putHost(host('h1', { activeProcesses: 0 }));
     await registry.putHost(host('h2', { activeProcesses: 5 }));
-    const placement = new HostPlacement({ registry, provider: provider(registry) });
+    const logger = new MemoryLogger();
+    const placement = new HostPlacement({ registry, provider: provider(registry), logger });
     const tried: string[] = [];
     const served = await placement.onPlacedHost(app, { needsCode: false, first: 'gone' }, (h) => {
       tried.push(h);
@@ -96,6 +98,10 @@ describe('HostPlacement', function () {
     });
     assert.equal(served, 'h2');
     assert.deepEqual(tried, ['gone', 'h1', 'h2']);
+    assert.deepEqual(
+      logger.at('warn', 'does not answer').map((r) => r['host']),
+      ['gone', 'h1'],
+    );
     assert.equal(placement.inFlightTo('gone') + placement.inFlightTo('h1') + placement.inFlightTo('h2'), 0);
   });
 

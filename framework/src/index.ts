@@ -48,6 +48,7 @@ export * from './registry/registry';
 export { MemoryRegistry, type MemoryRegistryOptions } from './registry/memory/memory-registry';
 export * from './api/control-plane';
 export { DataPlaneClient, unwrapReply, DEFAULT_INVOKE_TIMEOUT_MS } from './transport/data-plane-client';
+export * from './transport/direct';
 export { NatsTransport, type NatsTransportOptions } from './transport/nats/nats-transport';
 export { NatsBackupQueue, type NatsBackupQueueOptions } from './transport/nats/nats-backup-queue';
 export { connectNats, type NatsConnectionOptions } from './transport/nats/nats-connection';

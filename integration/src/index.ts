@@ -21,6 +21,7 @@ export {
   Sender,
   Receiver,
   type SendManyArgs,
+  type StreamManyArgs,
   type AskArgs,
   type PingPongArgs,
   LEDGER_FIXTURE_MODULE,

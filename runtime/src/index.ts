@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 
 export { RuntimeHost, type RuntimeHostOptions, type CodeSource, type CodeVersion } from './host/runtime-host';
+export type { DataPlaneKind, DataPlaneOption, DirectDataPlaneOptions } from './host/host-data-plane';
 export { BundleLoader, hostNodeModules, type BundleLoaderOptions } from './code/bundle-loader';
 export { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from './process/process-controller';
 export { FunctionGate } from './process/function-gate';

@@ -4,6 +4,8 @@ import net from 'node:net';
 export interface TcpProxy {
   /** Port the proxy listens on (stays the same across cut and restore). */
   readonly port: number;
+  /** Client connections accepted so far (a client that reconnects after a cut counts again). */
+  readonly accepted: number;
   /** Closes every connection and stops listening: clients get ECONNREFUSED until `restore`. */
   cut(): Promise<void>;
   /** Listens again on the same port. */
@@ -18,11 +20,13 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let accepted = 0;
   const track = (s: net.Socket): void => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   };
   const server = net.createServer((client) => {
+    accepted++;
     const upstream = net.connect(targetPort, targetHost);
     track(client);
     track(upstream);
@@ -50,6 +54,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   };
   return {
     port,
+    get accepted() {
+      return accepted;
+    },
     cut,
     restore: async () => {
       if (listening) return;

@@ -19,6 +19,8 @@ import {
 } from '../errors';
 import type { Registry } from '../registry/registry';
 import { DataPlaneClient, DEFAULT_INVOKE_TIMEOUT_MS, unwrapReply } from '../transport/data-plane-client';
+import { DirectTransport } from '../transport/direct/direct-transport';
+import { RegistryRoutes } from '../transport/direct/registry-routes';
 import type { Subscription, Transport } from '../transport/transport';
 import { decode, encode } from '../wire/codec';
 import { newId } from '../wire/ids';
@@ -32,6 +34,12 @@ const MSGPACK_TYPE = 'application/msgpack';
 export interface DataPlaneAccess {
   readonly transport: Transport;
   readonly registry: Registry;
+  /**
+   * Reach processes over direct connections to their hosts' data ports (DESIGN §5a), routed by the
+   * registry, with `transport` as the fallback (default false: every call over `transport`). The
+   * hosts' advertised addresses must be reachable from here; call {@link PraasClient.close} when done.
+   */
+  readonly direct?: boolean;
 }
 
 export interface PraasClientOptions {
@@ -88,6 +96,7 @@ export class PraasClient implements ControlPlaneApi {
   private readonly base: string;
   private readonly requestTimeoutMs: number;
   private readonly dataPlanes = new Map<string, DataPlaneClient>();
+  private direct: DirectTransport | undefined;
   private readonly senderId = `client:${newId().slice(0, 8)}`;
   private readonly epoch = newId();
   private readonly seq = new Map<string, number>();
@@ -281,8 +290,31 @@ export class PraasClient implements ControlPlaneApi {
   private dataPlane(app: string): DataPlaneClient {
     const access = this.options.dataPlane!;
     let client = this.dataPlanes.get(app);
-    if (!client) this.dataPlanes.set(app, (client = new DataPlaneClient(access.transport, access.registry, app)));
+    if (!client) {
+      let transport = access.transport;
+      if (access.direct) {
+        this.direct ??= new DirectTransport(access.transport, {
+          from: this.senderId,
+          routes: new RegistryRoutes(access.registry),
+          ownsInner: false,
+        });
+        transport = this.direct;
+      }
+      this.dataPlanes.set(app, (client = new DataPlaneClient(transport, access.registry, app)));
+    }
     return client;
+  }
+
+  /**
+   * Closes the direct connections to hosts, if the client opened any (`dataPlane.direct`); the
+   * transport and registry given in the options stay open. The client can still be used after
+   * (over the gateway, or opening new connections).
+   */
+  async close(): Promise<void> {
+    const direct = this.direct;
+    this.direct = undefined;
+    this.dataPlanes.clear();
+    await direct?.close();
   }
 
   private async call<T>(

@@ -61,6 +61,8 @@ export interface HostRecord {
   readonly memoryBudgetBytes?: number;
   /** Data-plane activity of each process hosted there, for the down-scaling policy. */
   readonly processes?: readonly HostProcessActivity[];
+  /** `host:port` of the host's direct data plane (DESIGN §5a); absent when it takes traffic over NATS only. */
+  readonly dataAddress?: string;
   /**
    * Set while the host cannot load the application's newest deployed code version: the host takes
    * no new processes, placement passes over it, and the gateway shows the reason.

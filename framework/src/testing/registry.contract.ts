@@ -307,6 +307,29 @@ export function registryContract(name: string, options: RegistryContractOptions)
       );
     });
 
+    it("keeps a host's direct data-plane address for a second client", async () => {
+      const writer = await make();
+      const reader = await make();
+      const app = appName();
+      await writer.putHost({
+        id: 'h1',
+        app,
+        startedAt: 1,
+        heartbeatAt: 1,
+        activeProcesses: 0,
+        dataAddress: '10.0.0.7:7400',
+      });
+      await writer.putHost({ id: 'h2', app, startedAt: 1, heartbeatAt: 1, activeProcesses: 0 });
+      const hosts = (await reader.listHosts(app)).sort((a, b) => a.id.localeCompare(b.id));
+      assert.deepEqual(
+        hosts.map((h) => [h.id, h.dataAddress]),
+        [
+          ['h1', '10.0.0.7:7400'],
+          ['h2', undefined],
+        ],
+      );
+    });
+
     it('deletes an application with its processes, and leaves the hosts’ own records', async () => {
       const r = await make();
       const app = appName();

@@ -4,6 +4,7 @@ import {
   decodeReply,
   encodeWire,
   type ControlRequest,
+  type Envelope,
   type InvokeEnvelope,
   type MessageEnvelope,
   type ReplyEnvelope,
@@ -15,27 +16,94 @@ export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
 /** How long a request to an active process may take before it counts as not answering. */
 const ACCEPT_TIMEOUT_MS = 10_000;
 
+/** A process on the same host as the sender, which takes envelopes in memory. */
+export interface LocalReceiver {
+  handle(envelope: Envelope): Promise<ReplyEnvelope>;
+}
+
+/** The messages of one sender to one receiver that are not settled yet. */
+interface SendStream {
+  /** Settles after the newest message of the stream settled (never rejects). */
+  tail: Promise<void>;
+  /** Messages refused live and not yet queued: while there are any, new ones wait their turn. */
+  refused: number;
+}
+
 /**
  * Delivers messages and invocations to processes of one application over a Transport
  * (DESIGN §5): a request to the process's subject when it is active; otherwise the backup
  * queue, and for invocations an activation request and a wait for the reply.
  * The registry is consulted only off the fast path, to tell a swapped process from an unknown one.
+ *
+ * Sends of one sender to one receiver may be pipelined: each goes out at once, in call order, and
+ * they settle in that order. One that the receiver refuses (not active, or an earlier message of
+ * the sender is still on its way) goes to the backup queue only after every earlier one settled,
+ * so the queue holds a sender's messages in its order; the receiver takes a live message only
+ * when it is the next of its sender (DESIGN §5a).
  */
 export class DataPlaneClient {
+  private readonly streams = new Map<string, SendStream>();
+
   constructor(
     private readonly transport: Transport,
     private readonly registry: Registry,
     readonly app: string,
   ) {}
 
-  /** Resolves once the message is accepted: in the active process's mailbox, or durable in its backup queue. */
-  async send(pid: string, envelope: MessageEnvelope): Promise<void> {
-    const bytes = encodeWire(envelope);
-    const reply = await this.tryLive(pid, bytes, ACCEPT_TIMEOUT_MS);
-    if (reply?.ok) return;
-    if (reply && reply.error.code !== 'PROCESS_UNAVAILABLE') throw fromWireError(reply.error);
-    await this.assertExists(pid);
-    await this.transport.backup.append(this.app, pid, envelope.id, bytes);
+  /**
+   * Resolves once the message is accepted: in the active process's mailbox, or durable in its
+   * backup queue. With `local`, the receiver on this host is tried in memory first.
+   */
+  send(pid: string, envelope: MessageEnvelope, local?: LocalReceiver): Promise<void> {
+    const key = `${envelope.from}>${pid}`;
+    let stream = this.streams.get(key);
+    if (!stream) this.streams.set(key, (stream = { tail: Promise.resolve(), refused: 0 }));
+    const own = stream;
+    const previous = own.tail;
+    let bytes: Uint8Array | undefined;
+    const encoded = (): Uint8Array => (bytes ??= encodeWire(envelope));
+    const live = (): Promise<ReplyEnvelope | undefined> =>
+      local ? local.handle(envelope) : this.tryLive(pid, encoded(), ACCEPT_TIMEOUT_MS);
+    // After a refusal the receiver takes nothing of this sender live until the refused message is
+    // queued: later sends wait for it instead of being refused too.
+    const attempt = own.refused > 0 ? previous.then(live) : live();
+    let counted = false;
+    const settled = (async () => {
+      let reply: ReplyEnvelope | undefined;
+      let failure: { error: unknown } | undefined;
+      try {
+        reply = await attempt;
+      } catch (error) {
+        failure = { error };
+      }
+      if (failure || (!reply?.ok && (reply === undefined || reply.error.code === 'PROCESS_UNAVAILABLE'))) {
+        counted = true;
+        own.refused++;
+      }
+      // Settled in call order, failures included: a later message never gets ahead of this one.
+      await previous;
+      if (failure) throw failure.error;
+      if (reply?.ok) return;
+      if (reply && reply.error.code !== 'PROCESS_UNAVAILABLE') throw fromWireError(reply.error);
+      if (local) {
+        // Not active here (any more): it may be active on another host.
+        reply = await this.tryLive(pid, encoded(), ACCEPT_TIMEOUT_MS);
+        if (reply?.ok) return;
+        if (reply && reply.error.code !== 'PROCESS_UNAVAILABLE') throw fromWireError(reply.error);
+      }
+      await this.assertExists(pid);
+      await this.transport.backup.append(this.app, pid, envelope.id, encoded());
+    })();
+    const tail = settled.then(
+      () => undefined,
+      () => undefined,
+    );
+    own.tail = tail;
+    void tail.then(() => {
+      if (counted) own.refused--;
+      if (own.tail === tail && this.streams.get(key) === own) this.streams.delete(key);
+    });
+    return settled;
   }
 
   /** Invokes a function and returns the raw reply; queued and activated when the process is not active. */

@@ -1,4 +1,4 @@
-import { validateName } from './names';
+import { isValidName, validateName } from './names';
 
 /*
  * Every NATS subject and KV key of the system is built here and nowhere else. Each token is a
@@ -9,6 +9,14 @@ const ROOT = 'praas';
 /** The data-plane address of a process: invocations and messages to it, one subscription. */
 export function processSubject(app: string, pid: string): string {
   return `${ROOT}.${validateName('application', app)}.p.${validateName('pid', pid)}`;
+}
+
+/** The application and pid a process subject names; undefined for any other subject. */
+export function parseProcessSubject(subject: string): { app: string; pid: string } | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || parts[0] !== ROOT || parts[2] !== 'p') return undefined;
+  const [, app, , pid] = parts as [string, string, string, string];
+  return isValidName(app) && isValidName(pid) ? { app, pid } : undefined;
 }
 
 /** The backup-queue subject of a process: where traffic waits while it is swapped out. */

@@ -23,7 +23,7 @@ interface Container {
   image: string;
   command?: string[];
   ports: { name: string; containerPort: number; protocol: string }[];
-  env?: { name: string; value: string }[];
+  env?: ({ name: string; value: string } | { name: string; valueFrom: unknown })[];
   envFrom: ({ configMapRef: { name: string } } | { secretRef: { name: string } })[];
   readinessProbe: Probe;
   livenessProbe: Probe;
@@ -110,6 +110,7 @@ describe('praas-framework deploy --target kubernetes', () => {
       PRAAS_HTTP_PORT: '8080',
       PRAAS_GRPC_PORT: '50051',
       PRAAS_HEALTH_PORT: '8081',
+      PRAAS_DATA_PORT: '7400',
     });
 
     const [gateway, gatewayService] = files.get('praas-gateway.yaml')!;
@@ -147,7 +148,12 @@ describe('praas-framework deploy --target kubernetes', () => {
     const hostPod = podSpec(hosts!);
     const hostContainer = hostPod.containers[0]!;
     assert.equal(hostContainer.image, 'registry.example.com/shop:1.2.0');
-    assert.deepEqual(hostContainer.env, [{ name: 'PRAAS_APP', value: 'shop' }]);
+    assert.deepEqual(hostContainer.env, [
+      { name: 'PRAAS_APP', value: 'shop' },
+      // Peers dial the data port at the pod's own IP.
+      { name: 'PRAAS_ADVERTISE_ADDR', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    ]);
+    assert.ok(hostContainer.ports.some((p) => p.name === 'data' && p.containerPort === 7400));
     assertContainer(hostContainer, 'health');
     assert.ok(hostPod.terminationGracePeriodSeconds! >= 60);
   });

@@ -102,6 +102,8 @@ describe('local stack: docker-compose.yml', function () {
     assert.deepEqual(host.command, ['praas-framework', 'host']);
     assert.equal(host.deploy!.replicas, 2);
     assert.equal(host.environment!['PRAAS_HEALTH_PORT'], '8081');
+    // Each replica advertises its own address for the direct data plane.
+    assert.equal(host.environment!['PRAAS_ADVERTISE_ADDR'], 'auto');
     assert.equal(gateway.environment!['PRAAS_S3_ENDPOINT'], 'http://minio:9000');
     assert.equal(gateway.environment!['PRAAS_S3_ACCESS_KEY'], minio.environment!['MINIO_ROOT_USER']);
   });

@@ -1,4 +1,12 @@
-import { InvalidArgumentError, NatsKvRegistry, NatsTransport, silentLogger } from '@praas/framework';
+import {
+  DirectTransport,
+  InvalidArgumentError,
+  NatsKvRegistry,
+  NatsTransport,
+  RegistryRoutes,
+  silentLogger,
+  type Transport,
+} from '@praas/framework';
 import { bundleStoreFromEnv } from '../bundles/s3-bundle-store';
 import { ControlPlane } from '../control/control-plane';
 import type { GatewayBackend, GatewayBackendFactory } from '../main';
@@ -25,6 +33,8 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
  * older counts as gone and gets no new processes; default 10 000, set it as for the hosts). With
  * `PRAAS_S3_ENDPOINT`, `PRAAS_S3_ACCESS_KEY`, `PRAAS_S3_SECRET_KEY` and `PRAAS_S3_BUCKET` (those of
  * the runtime hosts) it accepts deployments (`PUT /v1/apps/{app}/versions`) and stores their code bundles there.
+ * `PRAAS_DATA_PLANE` (`direct`, the default, or `nats`) chooses how invocations and messages reach
+ * the processes: over direct connections to the hosts' data ports (DESIGN §5a), NATS as fallback.
  * Its transport, registry, control plane, policy and bundle store log to `logger`.
  */
 export const natsBackend: GatewayBackendFactory = async (
@@ -42,15 +52,23 @@ export const natsBackend: GatewayBackendFactory = async (
   const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
   const bundles = bundleStoreFromEnv(env, logger.child({ component: 'bundles' }));
   const hostStaleMs = positive(env, 'PRAAS_HOST_STALE_MS', HOST_STALE_MS);
-  const transport = await NatsTransport.connect({
+  const dataPlane = env['PRAAS_DATA_PLANE']?.trim() || 'direct';
+  if (dataPlane !== 'direct' && dataPlane !== 'nats') {
+    throw new InvalidArgumentError(`PRAAS_DATA_PLANE must be 'direct' or 'nats', got '${dataPlane}'`, {
+      variable: 'PRAAS_DATA_PLANE',
+    });
+  }
+  const nats = await NatsTransport.connect({
     servers: url.split(','),
     name: 'praas-gateway',
     logger: logger.child({ component: 'transport' }),
   });
+  let transport: Transport = nats;
   try {
-    const registry = await NatsKvRegistry.open(transport.connection, {
-      logger: logger.child({ component: 'registry' }),
-    });
+    const registry = await NatsKvRegistry.open(nats.connection, { logger: logger.child({ component: 'registry' }) });
+    // The gateway only dials: the hosts' data ports, for the processes the registry places there.
+    if (dataPlane === 'direct')
+      transport = new DirectTransport(nats, { from: 'gateway', routes: new RegistryRoutes(registry) });
     const controlPlane = new ControlPlane({
       transport,
       registry,

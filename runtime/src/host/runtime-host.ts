@@ -40,6 +40,7 @@ import { ProcessController, type ProcessControllerOptions, type ProcessDirectory
 import { SnapshotRepository, type SnapshotRepositoryOptions } from '../state/snapshot-repository';
 import { StateTypeCheck } from '../state/state-type-check';
 import type { SwapStore } from '../storage/swap-store';
+import { hostDataPlane, type DataPlaneOption, type HostDataPlane } from './host-data-plane';
 
 export interface RuntimeHostOptions {
   /** The application this host serves. */
@@ -76,6 +77,12 @@ export interface RuntimeHostOptions {
   readonly hostStaleMs?: number;
   /** How long an activation waits for another host to finish swapping the process out (default 30 000 ms). */
   readonly claimTimeoutMs?: number;
+  /**
+   * The data plane between hosts (DESIGN §5a), default `'nats'`. With `'direct'` the host listens on
+   * a data port, advertises it in its host record, and reaches processes on other hosts over
+   * direct connections, falling back to `transport`.
+   */
+  readonly dataPlane?: DataPlaneOption;
 }
 
 /** One deployed code version of one incarnation of an application. */
@@ -153,6 +160,9 @@ export class RuntimeHost implements ProcessDirectory {
   private readonly subscriptions: Subscription[] = [];
   private readonly dataPlane: DataPlaneClient;
   private readonly stateTypes = new StateTypeCheck();
+  /** The options' transport, or the direct data plane around it. */
+  private readonly transport: Transport;
+  private readonly direct: HostDataPlane['direct'];
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
 
@@ -164,7 +174,16 @@ export class RuntimeHost implements ProcessDirectory {
     this.definitionsNow = options.processes ? definitionsOf(options.processes) : new Map();
     if (options.processes) this.versions.set(LOCAL_CODE, Promise.resolve(this.definitionsNow));
     this.snapshots = new SnapshotRepository(options.store, options.snapshots);
-    this.dataPlane = new DataPlaneClient(options.transport, options.registry, this.app);
+    const plane = hostDataPlane(options.dataPlane ?? 'nats', {
+      app: this.app,
+      hostId: this.id,
+      transport: options.transport,
+      registry: options.registry,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    this.transport = plane.transport;
+    this.direct = plane.direct;
+    this.dataPlane = new DataPlaneClient(this.transport, options.registry, this.app);
   }
 
   /** Process classes of the newest code version, which new processes get. */
@@ -348,6 +367,11 @@ export class RuntimeHost implements ProcessDirectory {
     }
   }
 
+  /** `host:port` of this host's direct data plane once started; undefined on the NATS data plane. */
+  get dataAddress(): string | undefined {
+    return this.direct?.transport.address;
+  }
+
   /**
    * Starts serving: with a local module, registers the application first; with deployed code,
    * loads the newest version first. A host whose newest version does not load starts all the same:
@@ -356,13 +380,17 @@ export class RuntimeHost implements ProcessDirectory {
    * @throws InvalidArgumentError with deployed code, when the application has no deployed version.
    */
   async start(): Promise<void> {
-    const { transport } = this.options;
+    const { transport } = this;
     if (this.options.processes) await this.registerApp();
     if (this.options.code && (await this.refreshCode()) === LOCAL_CODE && !this.codeFailure) {
       throw new InvalidArgumentError(
         `application '${this.app}' has no deployed code yet; deploy it with praas-framework deploy --gateway URL`,
         { app: this.app },
       );
+    }
+    if (this.direct) {
+      await this.direct.routes.start(this.app);
+      await this.direct.transport.listen();
     }
     const handler = (bytes: Uint8Array): Promise<Uint8Array> => this.handleControl(bytes);
     this.subscriptions.push(await transport.serve(hostSubject(this.app, this.id), handler));
@@ -406,6 +434,7 @@ export class RuntimeHost implements ProcessDirectory {
       ),
     );
     await this.options.registry.deleteHost(this.app, this.id).catch(() => undefined);
+    await this.direct?.transport.close();
     await this.snapshots.idle();
   }
 
@@ -588,7 +617,7 @@ export class RuntimeHost implements ProcessDirectory {
     const request: ControlRequest = { op: 'activate', app: this.app, pid };
     let bytes: Uint8Array;
     try {
-      bytes = await this.options.transport.request(hostSubject(this.app, holder), encodeWire(request), {
+      bytes = await this.transport.request(hostSubject(this.app, holder), encodeWire(request), {
         timeoutMs: this.options.claimTimeoutMs ?? 30_000,
       });
     } catch (e) {
@@ -647,7 +676,7 @@ export class RuntimeHost implements ProcessDirectory {
         this.controllers.delete(pid);
       }
       await this.snapshots.deleteAll(this.app, pid);
-      await this.options.transport.backup.purge(this.app, pid);
+      await this.transport.backup.purge(this.app, pid);
       await this.options.registry.deleteProcess(this.app, pid);
     });
   }
@@ -675,7 +704,7 @@ export class RuntimeHost implements ProcessDirectory {
       pid,
       hostId: this.id,
       definition,
-      transport: this.options.transport,
+      transport: this.transport,
       registry: this.options.registry,
       snapshots: this.snapshots,
       stateTypes: this.stateTypes,
@@ -739,6 +768,7 @@ export class RuntimeHost implements ProcessDirectory {
       memoryBytes: process.memoryUsage().rss,
       ...(this.options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: this.options.memoryBudgetBytes }),
       ...(this.codeFailure ? { codeError: this.codeError! } : {}),
+      ...(this.dataAddress === undefined ? {} : { dataAddress: this.dataAddress }),
       processes: this.list()
         .filter((c) => c.status === 'active')
         .map((c) => ({

@@ -34,6 +34,13 @@ export class Mailbox {
   private readonly messages: StoredMessage[] = [];
   private readonly waiters: Waiter[] = [];
   private readonly seen = new Set<string>();
+  /**
+   * The remembered ids in arrival order, as a ring: evicting the oldest is O(1). (Deleting a Set's
+   * first entry and finding the next one walks over every entry deleted before, which made each
+   * message cost more the longer a mailbox had been busy.)
+   */
+  private readonly order: string[] = [];
+  private oldest = 0;
 
   constructor(private readonly self: string) {}
 
@@ -107,7 +114,10 @@ export class Mailbox {
   }
 
   snapshot(): MailboxSnapshot {
-    return { messages: [...this.messages], seenIds: [...this.seen] };
+    return {
+      messages: [...this.messages],
+      seenIds: [...this.order.slice(this.oldest), ...this.order.slice(0, this.oldest)],
+    };
   }
 
   restore(snapshot: MailboxSnapshot): void {
@@ -117,7 +127,13 @@ export class Mailbox {
 
   private remember(id: string): void {
     this.seen.add(id);
-    if (this.seen.size > DEDUP_WINDOW) this.seen.delete(this.seen.values().next().value as string);
+    if (this.order.length < DEDUP_WINDOW) {
+      this.order.push(id);
+      return;
+    }
+    this.seen.delete(this.order[this.oldest]!);
+    this.order[this.oldest] = id;
+    this.oldest = (this.oldest + 1) % DEDUP_WINDOW;
   }
 
   private matches(w: Pick<Waiter, 'from' | 'key'>, m: StoredMessage): boolean {

@@ -1,6 +1,13 @@
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError, isProcessClass, validateName, type Constructor } from '@praas/framework';
+import {
+  advertisedAddress,
+  InvalidArgumentError,
+  isProcessClass,
+  validateName,
+  type Constructor,
+} from '@praas/framework';
+import type { DataPlaneOption } from '../host/host-data-plane';
 
 /** What a runtime host OS process needs to know, read from its environment. */
 export interface HostConfig {
@@ -23,6 +30,14 @@ export interface HostConfig {
   readonly hostStaleMs?: number;
   /** `PRAAS_MEMORY_BUDGET_BYTES`: above this, the down-scaling policy swaps this host's processes out. */
   readonly memoryBudgetBytes?: number;
+  /**
+   * `PRAAS_DATA_PLANE` (`direct`, the default, or `nats`) with, for `direct`, `PRAAS_DATA_PORT`
+   * (default a free port), `PRAAS_ADVERTISE_ADDR` (the `host` or `host:port` other hosts dial, e.g.
+   * a pod IP; `auto` takes this machine's first non-loopback IPv4 address; default the loopback
+   * address bound) and `PRAAS_DATA_BIND` (the interface bound; default `0.0.0.0` when an address is
+   * advertised, else `127.0.0.1`).
+   */
+  readonly dataPlane: DataPlaneOption;
 }
 
 function optionalPositive(env: Env, name: string): number | undefined {
@@ -57,7 +72,9 @@ export function readHostConfig(env: Env): HostConfig {
   const heartbeatMs = optionalPositive(env, 'PRAAS_HEARTBEAT_MS');
   const hostStaleMs = optionalPositive(env, 'PRAAS_HOST_STALE_MS');
   const memoryBudgetBytes = optionalPositive(env, 'PRAAS_MEMORY_BUDGET_BYTES');
+  const dataPlane = readDataPlane(env);
   return {
+    dataPlane,
     natsUrl,
     app,
     codeDir,
@@ -67,6 +84,45 @@ export function readHostConfig(env: Env): HostConfig {
     ...(hostStaleMs === undefined ? {} : { hostStaleMs }),
     ...(memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes }),
   };
+}
+
+function readDataPlane(env: Env): DataPlaneOption {
+  const kind = env['PRAAS_DATA_PLANE']?.trim() || 'direct';
+  if (kind === 'nats') return 'nats';
+  if (kind !== 'direct') {
+    throw new InvalidArgumentError(`PRAAS_DATA_PLANE must be 'direct' or 'nats', got '${kind}'`, {
+      variable: 'PRAAS_DATA_PLANE',
+    });
+  }
+  const rawPort = env['PRAAS_DATA_PORT']?.trim();
+  const port = rawPort ? Number(rawPort) : 0;
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new InvalidArgumentError(`PRAAS_DATA_PORT must be a port number (0 picks a free one), got '${rawPort}'`, {
+      variable: 'PRAAS_DATA_PORT',
+    });
+  }
+  let advertise = env['PRAAS_ADVERTISE_ADDR']?.trim() || undefined;
+  if (advertise === 'auto') advertise = firstExternalAddress();
+  // A bare host takes the bound port; check the form now, not when the first peer dials.
+  if (advertise !== undefined) advertisedAddress(advertise, 1, 'PRAAS_ADVERTISE_ADDR');
+  const bindHost = env['PRAAS_DATA_BIND']?.trim() || (advertise === undefined ? '127.0.0.1' : '0.0.0.0');
+  return {
+    kind: 'direct',
+    port,
+    bindHost,
+    ...(advertise === undefined ? {} : { advertise }),
+  };
+}
+
+/** This machine's first IPv4 address that is not a loopback one (a container's or pod's address). */
+function firstExternalAddress(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  throw new InvalidArgumentError(
+    'PRAAS_ADVERTISE_ADDR=auto found no IPv4 address other than loopback; give the address to advertise',
+    { variable: 'PRAAS_ADVERTISE_ADDR' },
+  );
 }
 
 /**

@@ -21,7 +21,9 @@ waits for the first version, and loads newer ones as they are deployed.
 
 environment: PRAAS_NATS_URL (required), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR, PRAAS_HOST_ID,
   PRAAS_S3_ENDPOINT + PRAAS_S3_ACCESS_KEY + PRAAS_S3_SECRET_KEY [+ PRAAS_S3_BUCKET] or PRAAS_SWAP_DIR,
-  PRAAS_HEALTH_PORT (serves GET /healthz: 503 while the deployed code does not load), PRAAS_HEARTBEAT_MS, PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES`;
+  PRAAS_HEALTH_PORT (serves GET /healthz: 503 while the deployed code does not load), PRAAS_HEARTBEAT_MS,
+  PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES, PRAAS_DATA_PLANE (direct | nats; default direct), PRAAS_DATA_PORT,
+  PRAAS_ADVERTISE_ADDR (host[:port] | auto), PRAAS_DATA_BIND`;
 
 function flagsToEnv(argv: readonly string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
@@ -135,17 +137,20 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
       ...(config.heartbeatMs === undefined ? {} : { heartbeatMs: config.heartbeatMs }),
       ...(config.hostStaleMs === undefined ? {} : { hostStaleMs: config.hostStaleMs }),
       ...(config.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: config.memoryBudgetBytes }),
+      dataPlane: config.dataPlane,
+      ...(processes === undefined ? {} : { log: err }),
     });
     await starting.start();
     host = starting;
     const broken = host.codeError;
     const version = host.codeVersion === undefined ? '' : ` (code version ${host.codeVersion})`;
+    const plane = host.dataAddress === undefined ? 'data plane nats' : `direct data plane on ${host.dataAddress}`;
     if (broken) {
       out(
         `praas host ${host.id} cannot run ${host.app} on ${config.natsUrl}: cannot load code version ${broken.version}: ` +
           `${broken.message}; it loads the next version deployed`,
       );
-    } else out(`praas host ${host.id} serving ${host.app} on ${config.natsUrl}${version}`);
+    } else out(`praas host ${host.id} serving ${host.app} on ${config.natsUrl}${version}, ${plane}`);
   } catch (e) {
     err(`praas host failed to start: ${e instanceof Error ? e.message : String(e)}`);
     unlisten();

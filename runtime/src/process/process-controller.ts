@@ -11,7 +11,6 @@ import {
   DuplicateMessageError,
   FunctionError,
   FunctionNotFoundError,
-  fromWireError,
   functionNames,
   InvalidArgumentError,
   newId,
@@ -64,6 +63,7 @@ import {
   type ReplySink,
 } from '../triggers/trigger-engine';
 import { FunctionGate } from './function-gate';
+import { RecentInvocations } from './recent-invocations';
 import { ProcessContext, type ContextHost } from './process-context';
 
 /** Lets a controller reach other processes on the same host without the transport. */
@@ -100,9 +100,24 @@ export interface ProcessControllerDeps {
 
 const BACKUP_BATCH = 256;
 const OK: ReplyEnvelope = Object.freeze({ ok: true });
+/** The accepted-message answer, encoded once: it is the reply to every message. */
+const OK_BYTES = encodeWire(OK);
 
 function unavailable(app: string, pid: string, status: string): ReplyEnvelope {
   return { ok: false, error: new ProcessUnavailableError(app, pid, status).toWire() };
+}
+
+/** A live message ahead of an earlier one of its sender: the sender queues it behind that one. */
+function outOfOrder(app: string, pid: string, envelope: MessageEnvelope): ReplyEnvelope {
+  const error = new ProcessUnavailableError(app, pid, 'active').toWire();
+  return {
+    ok: false,
+    error: {
+      ...error,
+      message: `process '${pid}' of '${app}' takes message ${envelope.seq} of '${envelope.from}' only after the earlier ones; it goes to the backup queue behind them`,
+      details: { ...error.details, reason: 'out-of-order', seq: envelope.seq },
+    },
+  };
 }
 
 /**
@@ -117,6 +132,7 @@ export class ProcessController implements ContextHost {
   readonly keyedState = new KeyedState();
   readonly mailbox: Mailbox;
   private readonly gate: FunctionGate;
+  private readonly invocations = new RecentInvocations();
   private readonly triggers: TriggerEngine;
   private readonly drainTimeoutMs: number;
   private readonly invokeTimeoutMs: number;
@@ -131,8 +147,6 @@ export class ProcessController implements ContextHost {
   /** As a sender: this process's incarnation and the next sequence number per receiver. */
   private outEpoch = newId();
   private readonly outSeq = new Map<string, number>();
-  /** Sends to one receiver are chained so they are accepted in the order they were made. */
-  private readonly sendChains = new Map<string, Promise<void>>();
 
   private backupCursor = 0;
   private drainChain: Promise<void> = Promise.resolve();
@@ -144,6 +158,7 @@ export class ProcessController implements ContextHost {
    * it and drains them at once; a successful one leaves them for the next swap-in.
    */
   private holdQueuedWork = false;
+  private drainQueued: Promise<void> | undefined;
   private liveSubscription: Subscription | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
   /** The checkpoint being written, if any: checkpoints never overlap each other or a swap-out. */
@@ -208,11 +223,17 @@ export class ProcessController implements ContextHost {
       // Messages to a function start work; like invocations, they wait for the next swap-in.
       if (envelope.fn !== undefined && this.statusValue !== 'active')
         return unavailable(this.app, this.pid, this.statusValue);
-      await this.acceptLiveMessage(envelope);
-      return OK;
+      return (await this.acceptLiveMessage(envelope)) ? OK : outOfOrder(this.app, this.pid, envelope);
     }
     if (this.statusValue !== 'active') return unavailable(this.app, this.pid, this.statusValue);
-    return new Promise<ReplyEnvelope>((resolve) => this.dispatch(envelope, { sink: resolve }));
+    // A retry of an invocation (same id, e.g. after a broken direct connection) does not run it twice.
+    return (
+      this.invocations.get(envelope.id) ??
+      this.invocations.track(
+        envelope.id,
+        new Promise<ReplyEnvelope>((resolve) => this.dispatch(envelope, { sink: resolve })),
+      )
+    );
   }
 
   private async handleBytes(bytes: Uint8Array): Promise<Uint8Array> {
@@ -222,16 +243,28 @@ export class ProcessController implements ContextHost {
     } catch (e) {
       reply = { ok: false, error: toWireError(e) };
     }
-    return encodeWire(reply);
+    return reply === OK ? OK_BYTES : encodeWire(reply);
   }
 
-  private async acceptLiveMessage(envelope: MessageEnvelope): Promise<void> {
-    const last = this.senders.get(envelope.from);
-    const inOrder = last !== undefined && last.epoch === envelope.epoch && envelope.seq === last.seq + 1;
-    const duplicate = last !== undefined && last.epoch === envelope.epoch && envelope.seq <= last.seq;
-    // A gap means an earlier message of this sender waits in the backup queue: take it first.
-    if (!inOrder && !duplicate && envelope.seq > 1) await this.drainBackup();
+  /**
+   * Takes a live message only when it is the next of its sender (or one seen before, dropped
+   * again by id). After a gap the backup queue is drained first: the earlier message may wait
+   * there. If it is still missing, it is on its way (pipelined sends): the message is refused,
+   * and its sender queues it behind the earlier one.
+   */
+  private async acceptLiveMessage(envelope: MessageEnvelope): Promise<boolean> {
+    if (!this.inSequence(envelope)) {
+      await this.drainBackup();
+      if (!this.inSequence(envelope)) return false;
+    }
     this.acceptMessage(envelope, false);
+    return true;
+  }
+
+  private inSequence(envelope: MessageEnvelope): boolean {
+    const last = this.senders.get(envelope.from);
+    if (last === undefined || last.epoch !== envelope.epoch) return envelope.seq === 1;
+    return envelope.seq <= last.seq + 1;
   }
 
   /** Puts a message into the mailbox, or hands it to the function it is addressed to. */
@@ -261,7 +294,13 @@ export class ProcessController implements ContextHost {
 
   /** Takes everything waiting in the backup queue, in order; concurrent calls share one pass. */
   private drainBackup(): Promise<void> {
-    const run = this.drainChain.then(() => this.drainOnce());
+    // A pass that has not started yet reads everything appended before this call: join it.
+    if (this.drainQueued) return this.drainQueued;
+    const run = this.drainChain.then(() => {
+      this.drainQueued = undefined;
+      return this.drainOnce();
+    });
+    this.drainQueued = run;
     this.drainChain = run.catch(() => undefined);
     return run;
   }
@@ -410,34 +449,18 @@ export class ProcessController implements ContextHost {
   async send(dest: Destination, key: string | number, data: unknown, options: SendOptions = {}): Promise<void> {
     const target = this.resolve(dest);
     const messageKey = normalizeKey('message key', key);
-    const envelopeBase = {
-      t: 'msg' as const,
-      id: options.id ?? newId(),
-      from: this.pid,
-      epoch: this.outEpoch,
-      key: messageKey,
-      ...(options.fn === undefined ? {} : { fn: validateName('function', options.fn) }),
-    };
+    const fn = options.fn === undefined ? undefined : validateName('function', options.fn);
+    const id = options.id ?? newId();
     const bytes = encode(data, `message '${messageKey}' to '${target}'`);
-    const previous = this.sendChains.get(target) ?? Promise.resolve();
-    const sending = previous.then(async () => {
-      const seq = (this.outSeq.get(target) ?? 0) + 1;
-      this.outSeq.set(target, seq);
-      const envelope: MessageEnvelope = { ...envelopeBase, seq, data: bytes };
-      const local = this.deps.directory.local(target);
-      if (local) {
-        const reply = await local.handle(envelope);
-        if (reply.ok) return;
-        if (reply.error.code !== 'PROCESS_UNAVAILABLE') throw fromWireError(reply.error);
-      }
-      await this.deps.dataPlane.send(target, envelope);
-    });
-    const settled = sending.catch(() => undefined);
-    this.sendChains.set(target, settled);
-    void settled.then(() => {
-      if (this.sendChains.get(target) === settled) this.sendChains.delete(target);
-    });
-    return sending;
+    // Numbered in call order; the data plane keeps that order on the wire and in its fallback,
+    // so sends to one receiver may be pipelined. (One object literal: this is the hot path.)
+    const seq = (this.outSeq.get(target) ?? 0) + 1;
+    this.outSeq.set(target, seq);
+    const envelope: MessageEnvelope =
+      fn === undefined
+        ? { t: 'msg', id, from: this.pid, epoch: this.outEpoch, seq, key: messageKey, data: bytes }
+        : { t: 'msg', id, from: this.pid, epoch: this.outEpoch, seq, key: messageKey, data: bytes, fn };
+    return this.deps.dataPlane.send(target, envelope, this.deps.directory.local(target));
   }
 
   async recv<T>(source: Source, key: string | number, options: RecvOptions = {}): Promise<Part<T>> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ANY, SELF, TimeoutError } from '@praas/framework';
 import { Mailbox, type StoredMessage } from '../../src';
+import { DEDUP_WINDOW } from '../../src/mailbox/mailbox';
 
 const msg = (id: string, from: string, key: string, value: number): StoredMessage => ({
   id,
@@ -58,5 +59,21 @@ describe('Mailbox', () => {
     copy.restore(box.snapshot());
     assert.equal(copy.put(msg('1', 'a', 'k', 1)), false);
     assert.equal(copy.size, 1);
+  });
+
+  it('remembers the newest DEDUP_WINDOW ids, forgetting the oldest first, also across a snapshot', () => {
+    const box = new Mailbox('me');
+    const total = DEDUP_WINDOW + 500;
+    for (let i = 0; i < total; i++) assert.equal(box.markSeen(`id-${i}`), true);
+    assert.equal(box.hasSeen('id-0'), false, 'the oldest is forgotten');
+    assert.equal(box.hasSeen('id-499'), false);
+    assert.equal(box.hasSeen('id-500'), true, 'the window starts here');
+    assert.equal(box.hasSeen(`id-${total - 1}`), true);
+    const copy = new Mailbox('me');
+    copy.restore(box.snapshot());
+    copy.markSeen('one-more');
+    assert.equal(copy.hasSeen('id-500'), false, 'after a restore the oldest still goes first');
+    assert.equal(copy.hasSeen('id-501'), true);
+    assert.equal(copy.hasSeen('one-more'), true);
   });
 });

@@ -13,6 +13,7 @@ describe('host configuration from the environment', function () {
       app: 'demo',
       modulePath: '/srv/app/index.js',
       codeDir: join(tmpdir(), 'praas-code'),
+      dataPlane: { kind: 'direct', port: 0, bindHost: '127.0.0.1' },
     });
     assert.equal(readHostConfig({ ...base, PRAAS_HOST_ID: 'h-1' }).hostId, 'h-1');
   });
@@ -32,6 +33,39 @@ describe('host configuration from the environment', function () {
     }
     assert.throws(() => readHostConfig({ ...base, PRAAS_APP: 'a.b' }), InvalidNameError);
     assert.throws(() => readHostConfig({ ...base, PRAAS_HOST_ID: 'x y' }), InvalidNameError);
+  });
+
+  it('chooses the data plane: direct by default on loopback, or NATS; a data port and the address others dial', function () {
+    assert.equal(readHostConfig({ ...base, PRAAS_DATA_PLANE: 'nats' }).dataPlane, 'nats');
+    assert.deepEqual(readHostConfig({ ...base, PRAAS_DATA_PORT: '7400', PRAAS_ADVERTISE_ADDR: '10.0.0.7' }).dataPlane, {
+      kind: 'direct',
+      port: 7400,
+      bindHost: '0.0.0.0',
+      advertise: '10.0.0.7',
+    });
+    assert.deepEqual(
+      readHostConfig({ ...base, PRAAS_ADVERTISE_ADDR: '127.0.0.1:9000', PRAAS_DATA_BIND: '127.0.0.1' }).dataPlane,
+      { kind: 'direct', port: 0, bindHost: '127.0.0.1', advertise: '127.0.0.1:9000' },
+    );
+    const auto = readHostConfig({ ...base, PRAAS_ADVERTISE_ADDR: 'auto' }).dataPlane;
+    assert.ok(typeof auto === 'object' && auto.advertise !== 'auto' && auto.bindHost === '0.0.0.0');
+  });
+
+  it('names the data-plane variable that is wrong', function () {
+    const cases: [string, string][] = [
+      ['PRAAS_DATA_PLANE', 'tcp'],
+      ['PRAAS_DATA_PORT', '70000'],
+      ['PRAAS_DATA_PORT', 'x'],
+      ['PRAAS_ADVERTISE_ADDR', 'a b'],
+      ['PRAAS_ADVERTISE_ADDR', 'host:99999'],
+    ];
+    for (const [name, value] of cases) {
+      assert.throws(
+        () => readHostConfig({ ...base, [name]: value }),
+        (e: unknown) => e instanceof InvalidArgumentError && e.message.includes(name),
+        `${name}=${value}`,
+      );
+    }
   });
 
   it('loads the @Process classes of a module and refuses a module without any', function () {

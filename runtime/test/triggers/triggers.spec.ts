@@ -5,18 +5,21 @@ import { MemoryRegistry, MemoryTransport } from '@praas/framework';
 import { FsSwapStore } from '../../src';
 import { triggerContract } from '../../src/testing';
 
-triggerContract('in-memory transport, file-system store', {
-  create: async () => {
-    const transport = new MemoryTransport();
-    const dir = await mkdtemp(join(tmpdir(), 'praas-triggers-'));
-    return {
-      transport: () => Promise.resolve(transport),
-      registry: new MemoryRegistry(),
-      store: new FsSwapStore(dir),
-      dispose: async () => {
-        await transport.close();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  },
-});
+for (const dataPlane of ['nats', 'direct'] as const) {
+  triggerContract('in-memory transport, file-system store', {
+    dataPlane,
+    create: async () => {
+      const transport = new MemoryTransport();
+      const dir = await mkdtemp(join(tmpdir(), 'praas-triggers-'));
+      return {
+        transport: () => Promise.resolve(transport),
+        registry: new MemoryRegistry(),
+        store: new FsSwapStore(dir),
+        dispose: async () => {
+          await transport.close();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  });
+}

@@ -1,7 +1,16 @@
 import type { YamlValue } from '../yaml';
 
 /** Ports and paths the framework's containers serve; the compose file and these manifests agree. */
-export const PORTS = { http: 8080, grpc: 50051, hostHealth: 8081, nats: 4222, natsMonitor: 8222, s3: 9000 } as const;
+export const PORTS = {
+  http: 8080,
+  grpc: 50051,
+  hostHealth: 8081,
+  /** The runtime hosts' direct data plane (DESIGN §5a). */
+  hostData: 7400,
+  nats: 4222,
+  natsMonitor: 8222,
+  s3: 9000,
+} as const;
 
 export interface KubernetesOptions {
   /** Application name; names the hosts' Deployment. */
@@ -104,6 +113,7 @@ function configMap(o: KubernetesOptions): Obj {
       PRAAS_HTTP_PORT: String(PORTS.http),
       PRAAS_GRPC_PORT: String(PORTS.grpc),
       PRAAS_HEALTH_PORT: String(PORTS.hostHealth),
+      PRAAS_DATA_PORT: String(PORTS.hostData),
     },
   };
 }
@@ -134,12 +144,19 @@ function gateway(o: KubernetesOptions): Obj[] {
 function hosts(o: KubernetesOptions): Obj[] {
   // The image's CMD (from `praas-framework build`) runs `praas-framework host --module <entry>`;
   // the host answers GET /healthz on PRAAS_HEALTH_PORT: 200 while serving, 503 while it is not
-  // connected to NATS, starting or stopping, or cannot load its deployed code.
+  // connected to NATS, starting or stopping, or cannot load its deployed code. Other hosts and the
+  // gateway dial its data port at the pod IP it advertises (the downward API).
   const container: Obj = {
     name: 'host',
     image: o.image,
-    ports: [{ name: 'health', containerPort: PORTS.hostHealth, protocol: 'TCP' }],
-    env: [{ name: 'PRAAS_APP', value: o.app }],
+    ports: [
+      { name: 'health', containerPort: PORTS.hostHealth, protocol: 'TCP' },
+      { name: 'data', containerPort: PORTS.hostData, protocol: 'TCP' },
+    ],
+    env: [
+      { name: 'PRAAS_APP', value: o.app },
+      { name: 'PRAAS_ADVERTISE_ADDR', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    ],
     envFrom: ENV_FROM,
     readinessProbe: httpProbe('health', 2, 5, 3),
     livenessProbe: httpProbe('health', 15, 10, 3),

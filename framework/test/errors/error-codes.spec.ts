@@ -22,12 +22,14 @@ const classes = (Object.values(framework) as unknown[]).filter(
 );
 
 describe('error codes, one table', function () {
-  it('gives every exported error class a code of the table, each code at most one class', function () {
+  it('gives every exported error class a code of the table, each code declared by one class at most', function () {
     assert.ok(classes.length >= 20, `found ${classes.length} classes`);
     const owners = new Map<string, string>();
     for (const cls of classes) {
       assert.ok(isErrorCode(cls.code), `${cls.name}.code ${cls.code} is not in ERROR_CODES`);
-      assert.equal(owners.get(cls.code), undefined, `${cls.name} and ${owners.get(cls.code)} share ${cls.code}`);
+      // A subclass may keep its parent's code (it crosses the wire as the parent); none declares another's.
+      if (!Object.hasOwn(cls, 'code')) continue;
+      assert.equal(owners.get(cls.code), undefined, `${cls.name} and ${owners.get(cls.code)} declare ${cls.code}`);
       owners.set(cls.code, cls.name);
     }
   });

@@ -159,20 +159,15 @@ export interface FunctionFailureOptions {
 }
 
 /**
- * Thrown by a user function to fail for good: repeating the call cannot succeed (an order that
- * does not exist, a refused payment). The caller gets a `FunctionError` (`FUNCTION_FAILED`) with
- * this message and `retryable` false, as for any other error a function throws; throwing this
- * one says so on purpose (as Restate's TerminalError).
- * @example
- * ```ts
- * @Fn() pay(order: Order) {
- *   if (order.total <= 0) throw new TerminalError(`order ${order.id} has nothing to pay`);
- * }
- * ```
+ * What a user function throws to say whether a later call may succeed: {@link TerminalError} or
+ * {@link RetryableError}. The caller gets a `FunctionError` (`FUNCTION_FAILED`) with its message
+ * and its `retryable`, through `ctx.invoke`, the embedded API, `PraasClient`, and the gateway
+ * (REST `error.retryable`, gRPC `praas-error-bin`). The framework never repeats the call itself:
+ * a function may have done part of its work.
  */
-export class TerminalError extends Error {
-  /** Always false: the caller should not repeat the call. */
-  readonly retryable = false;
+export abstract class FunctionFailure extends Error {
+  /** Whether the same call may succeed later. */
+  abstract readonly retryable: boolean;
   constructor(message: string, options: FunctionFailureOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -180,11 +175,23 @@ export class TerminalError extends Error {
 }
 
 /**
+ * Thrown by a user function to fail for good: repeating the call cannot succeed (an order that
+ * does not exist, a refused payment). The caller sees `retryable` false, as for any other error a
+ * function throws; this one says so on purpose (as Restate's TerminalError).
+ * @example
+ * ```ts
+ * @Fn() pay(order: Order) {
+ *   if (order.total <= 0) throw new TerminalError(`order ${order.id} has nothing to pay`);
+ * }
+ * ```
+ */
+export class TerminalError extends FunctionFailure {
+  readonly retryable = false;
+}
+
+/**
  * Thrown by a user function to fail this time while saying a later call may succeed (a service
- * it depends on is down, a resource is busy). The caller gets a `FunctionError`
- * (`FUNCTION_FAILED`) with this message and `retryable` true: through `ctx.invoke`, the embedded
- * API, `PraasClient`, and the gateway (REST `error.retryable`, gRPC `praas-error-bin`). The
- * framework does not repeat the call itself: a function may have done part of its work.
+ * it depends on is down, a resource is busy). The caller sees `retryable` true.
  * @example
  * ```ts
  * @Fn() async quote(item: string) {
@@ -193,13 +200,8 @@ export class TerminalError extends Error {
  * }
  * ```
  */
-export class RetryableError extends Error {
-  /** Always true: the same call may succeed later. */
+export class RetryableError extends FunctionFailure {
   readonly retryable = true;
-  constructor(message: string, options: FunctionFailureOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-  }
 }
 
 /** The transport or a service is closed or unreachable. */

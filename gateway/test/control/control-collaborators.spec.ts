@@ -20,7 +20,8 @@ import { chooseClass } from '../../src/control/process-operations';
 import { ProcessPicker } from '../../src/control/process-picker';
 import { RegistryLookups } from '../../src/control/registry-lookups';
 import type { ProcessOperations } from '../../src/control/process-operations';
-import type { HostProvider, KnownProcessClass } from '../../src/provisioning/host-provider';
+import type { KnownProcessClass } from '../../src/provisioning/host-provider';
+import { stubProvider } from '../support/stub-provider';
 
 const shop: AppRecord = {
   name: 'shop',
@@ -148,12 +149,7 @@ describe('ProcessPicker', function () {
     created = [];
     known = [];
     await registry.putApp(shop);
-    const provider: HostProvider = {
-      ensureHosts: () => Promise.resolve(),
-      releaseHosts: () => Promise.resolve(),
-      knownProcessClasses: () => Promise.resolve(known),
-      close: () => Promise.resolve(),
-    };
+    const provider = stubProvider(undefined, () => known);
     const processes = {
       createProcess: (app: string, options: { processClass?: string }) => {
         created.push(options.processClass ?? '');

@@ -12,6 +12,7 @@ import {
 import { HostPlacement } from '../../src/placement/host-placement';
 import { pickLeastLoaded } from '../../src/placement/least-loaded';
 import type { HostProvider } from '../../src/provisioning/host-provider';
+import { stubProvider } from '../support/stub-provider';
 
 const app: AppRecord = { name: 'place', incarnation: 'i1', createdAt: 1, processClasses: ['Counter'] };
 
@@ -21,17 +22,9 @@ function host(id: string, extra: Partial<HostRecord> = {}): HostRecord {
 
 /** A provider that records how often it was asked for hosts, and adds `adds` when asked. */
 function provider(registry: MemoryRegistry, adds: HostRecord[] = []): HostProvider & { asked: number } {
-  const p = {
-    asked: 0,
-    async ensureHosts(): Promise<void> {
-      p.asked++;
-      for (const h of adds) await registry.putHost(h);
-    },
-    releaseHosts: () => Promise.resolve(),
-    knownProcessClasses: () => Promise.resolve([]),
-    close: () => Promise.resolve(),
-  };
-  return p;
+  return stubProvider(async () => {
+    for (const h of adds) await registry.putHost(h);
+  });
 }
 
 describe('pickLeastLoaded', function () {

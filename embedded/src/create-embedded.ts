@@ -47,7 +47,7 @@ export interface EmbeddedOptions {
    * processes carry over a restart; it then needs the same `swapDir`. Not closed by `close()`.
    */
   registry?: MemoryRegistry;
-  /** Where the stack's transport, control plane and down-scaling policy log (default: nowhere). */
+  /** Where the stack's transport, control plane, down-scaling policy and runtime hosts log (default: nowhere). */
   logger?: Logger;
 }
 
@@ -111,6 +111,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
           : {}),
         ...(options.snapshots ? { snapshots: options.snapshots } : {}),
         ...(options.controller ? { controller: options.controller } : {}),
+        logger: logger.child({ component: 'host' }),
       },
     });
     // A registry carried over from an earlier stack (dev's restart) knows applications that need hosts again.

@@ -63,35 +63,31 @@ describe('GatewaySender', function () {
 });
 
 describe('HostControl', function () {
-  let transport: MemoryTransport;
-
-  beforeEach(function () {
-    transport = new MemoryTransport();
-  });
-  afterEach(async function () {
-    await transport.close();
-  });
-
   it('sends the request to the host’s subject and decodes the answer, or rebuilds the host’s error', async function () {
-    const seen: string[] = [];
-    await transport.serve(hostSubject('shop', 'h1'), (bytes) => {
-      const request = decodeControl(bytes);
-      seen.push(`${request.op} ${request.pid}`);
-      if (request.op === 'swap')
-        return Promise.resolve(encodeWire({ ok: false, error: toWireError(new SwapFailedError('disk full')) }));
-      if (request.op === 'delete') return Promise.resolve(encodeWire({ ok: true }));
-      return Promise.resolve(encodeWire({ ok: true, data: encodeWire({ pid: request.pid }) }));
-    });
-    const hosts = new HostControl(transport, 1_000);
-    assert.deepEqual(await hosts.request('h1', { op: 'create', app: 'shop', pid: 'p1' }), { pid: 'p1' });
-    assert.equal(await hosts.request('h1', { op: 'delete', app: 'shop', pid: 'p1' }), undefined);
-    await assert.rejects(hosts.request('h1', { op: 'swap', app: 'shop', pid: 'p1' }), (e: unknown) => {
-      assert.ok(e instanceof SwapFailedError);
-      assert.equal(e.message, 'disk full');
-      return true;
-    });
-    await assert.rejects(hosts.request('h2', { op: 'create', app: 'shop', pid: 'p2' }), NoRespondersError);
-    assert.deepEqual(seen, ['create p1', 'delete p1', 'swap p1']);
+    const transport = new MemoryTransport();
+    try {
+      const seen: string[] = [];
+      await transport.serve(hostSubject('shop', 'h1'), (bytes) => {
+        const request = decodeControl(bytes);
+        seen.push(`${request.op} ${request.pid}`);
+        if (request.op === 'swap')
+          return Promise.resolve(encodeWire({ ok: false, error: toWireError(new SwapFailedError('disk full')) }));
+        if (request.op === 'delete') return Promise.resolve(encodeWire({ ok: true }));
+        return Promise.resolve(encodeWire({ ok: true, data: encodeWire({ pid: request.pid }) }));
+      });
+      const hosts = new HostControl(transport, 1_000);
+      assert.deepEqual(await hosts.request('h1', { op: 'create', app: 'shop', pid: 'p1' }), { pid: 'p1' });
+      assert.equal(await hosts.request('h1', { op: 'delete', app: 'shop', pid: 'p1' }), undefined);
+      await assert.rejects(hosts.request('h1', { op: 'swap', app: 'shop', pid: 'p1' }), (e: unknown) => {
+        assert.ok(e instanceof SwapFailedError);
+        assert.equal(e.message, 'disk full');
+        return true;
+      });
+      await assert.rejects(hosts.request('h2', { op: 'create', app: 'shop', pid: 'p2' }), NoRespondersError);
+      assert.deepEqual(seen, ['create p1', 'delete p1', 'swap p1']);
+    } finally {
+      await transport.close();
+    }
   });
 });
 

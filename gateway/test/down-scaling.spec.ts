@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MemoryRegistry, TimeoutError, type AppRecord, type HostRecord } from '@praas/framework';
+import { MemoryLogger, MemoryRegistry, TimeoutError, type AppRecord, type HostRecord } from '@praas/framework';
 import { decideSwaps, DownScalingPolicy } from '../src';
 
 const host = (over: Partial<HostRecord>): HostRecord => ({
@@ -67,14 +67,14 @@ describe('the down-scaling loop', () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
-    const lines: string[] = [];
+    const logger = new MemoryLogger();
     const swapped: string[] = [];
     registry.down = true;
     const policy = new DownScalingPolicy({
       registry,
       swap: (_app, pid) => Promise.resolve(swapped.push(pid)),
       intervalMs: 5,
-      log: (message, error) => lines.push(`${message}${error instanceof Error ? `: ${error.message}` : ''}`),
+      logger,
     });
     try {
       policy.start();
@@ -85,6 +85,9 @@ describe('the down-scaling loop', () => {
       while (swapped.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       await policy.stop();
       assert.deepEqual(unhandled, []);
+      const lines = logger.records
+        .filter((r) => r.level === 'warn' || r.level === 'info')
+        .map((r) => `${r.msg}${r['err'] === undefined ? '' : `: ${(r['err'] as { message?: string }).message}`}`);
       assert.deepEqual(lines, [
         'the down-scaling pass failed; it keeps retrying: listing of the registry did not complete in 10000 ms',
         lines[1],

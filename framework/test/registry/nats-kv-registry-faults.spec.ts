@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { ErrorCode, NatsError, type KvEntry, type KvWatchOptions, type NatsConnection } from 'nats';
-import { NatsKvRegistry, TimeoutError, UnavailableError, type ProcessEvent, type ProcessRecord } from '../../src';
+import {
+  MemoryLogger,
+  NatsKvRegistry,
+  TimeoutError,
+  UnavailableError,
+  type LogFields,
+  type ProcessEvent,
+  type ProcessRecord,
+} from '../../src';
 
 const TIMEOUT_MS = 1234;
 const natsError = (code: ErrorCode, message: string = code): NatsError => new NatsError(message, code);
@@ -86,6 +94,23 @@ const entry = (revision: number, value: ProcessRecord): KvEntry => ({
   string: () => JSON.stringify(value),
 });
 
+/** A logger that keeps `message: error message` lines of warn records and up, and info records. */
+class LineLogger extends MemoryLogger {
+  constructor(private readonly lines: string[]) {
+    super();
+  }
+  override warn(message: string, fields?: LogFields): void {
+    const err = fields?.['err'];
+    this.lines.push(`${message}${err instanceof Error ? `: ${err.message}` : ''}`);
+  }
+  override info(message: string): void {
+    this.lines.push(message);
+  }
+  override error(message: string, fields?: LogFields): void {
+    this.warn(message, fields);
+  }
+}
+
 async function openRegistry(log: string[] = []): Promise<{ registry: NatsKvRegistry; kv: Record<string, FakeKv> }> {
   const kv: Record<string, FakeKv> = { apps: new FakeKv(), processes: new FakeKv(), hosts: new FakeKv() };
   const connection = {
@@ -94,7 +119,7 @@ async function openRegistry(log: string[] = []): Promise<{ registry: NatsKvRegis
   } as unknown as NatsConnection;
   const registry = await NatsKvRegistry.open(connection, {
     timeoutMs: TIMEOUT_MS,
-    log: (message, error) => log.push(`${message}${error instanceof Error ? `: ${error.message}` : ''}`),
+    logger: new LineLogger(log),
   });
   return { registry, kv };
 }

@@ -1,4 +1,12 @@
-import { faultLog, LoopHealth, type FaultLog, type HostRecord, type Registry } from '@praas/framework';
+import {
+  LoopHealth,
+  PraasError,
+  silentLogger,
+  type ErrorCode,
+  type HostRecord,
+  type Logger,
+  type Registry,
+} from '@praas/framework';
 import { HOST_STALE_MS } from '../placement/least-loaded';
 
 export interface SwapDecision {
@@ -45,9 +53,19 @@ export interface DownScalingOptions {
   readonly hostStaleMs?: number;
   /** Told about each swap and its outcome (metrics, logs). */
   readonly onSwap?: (decision: SwapDecision, outcome: 'swapped' | 'failed', durationMs: number) => void;
-  /** Where a pass that fails (e.g. the registry is unreachable) and its recovery are reported (default: stderr). */
-  readonly log?: FaultLog;
+  /**
+   * Where failed passes and swaps are logged (default: nowhere). A run of failed passes (the
+   * registry unreachable while NATS restarts) is one `warn` record, its recovery an `info` one.
+   */
+  readonly logger?: Logger;
 }
+
+/** Why a swap the policy asked for may fail in the normal course: the process got busy, or is gone already. */
+const EXPECTED_SWAP_FAILURES: ReadonlySet<string> = new Set<ErrorCode>([
+  'PROCESS_UNAVAILABLE',
+  'PROCESS_NOT_FOUND',
+  'APPLICATION_NOT_FOUND',
+]);
 
 /**
  * Runs `decideSwaps` periodically over every application's hosts. Stateless like the rest of the
@@ -56,10 +74,12 @@ export interface DownScalingOptions {
 export class DownScalingPolicy {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly logger: Logger;
   private readonly health: LoopHealth;
 
   constructor(private readonly options: DownScalingOptions) {
-    this.health = new LoopHealth('the down-scaling pass', options.log ?? faultLog('gateway'));
+    this.logger = options.logger ?? silentLogger;
+    this.health = new LoopHealth('the down-scaling pass', this.logger);
   }
 
   /**
@@ -72,6 +92,7 @@ export class DownScalingPolicy {
       this.running ??= this.tick()
         .then(
           () => this.health.succeeded(),
+          // The registry did not answer, most likely: the next pass looks again.
           (e: unknown) => this.health.failed(e),
         )
         .finally(() => (this.running = undefined));
@@ -97,8 +118,12 @@ export class DownScalingPolicy {
         try {
           await this.options.swap(d.app, d.pid);
           this.options.onSwap?.(d, 'swapped', Date.now() - started);
-        } catch {
+        } catch (e) {
           // The process got busy, or is already gone; the next pass looks again.
+          const expected = e instanceof PraasError && EXPECTED_SWAP_FAILURES.has(e.code);
+          const fields = { app: d.app, pid: d.pid, reason: d.reason, err: e };
+          if (expected) this.logger.debug('a down-scaling swap did not happen; the next pass looks again', fields);
+          else this.logger.warn('a down-scaling swap failed; the next pass looks again', fields);
           this.options.onSwap?.(d, 'failed', Date.now() - started);
         }
       }),

@@ -7,15 +7,8 @@ import {
   type NatsConnection,
   type QueuedIterator,
 } from 'nats';
-import {
-  faultLog,
-  InvalidArgumentError,
-  LoopHealth,
-  PraasError,
-  TimeoutError,
-  UnavailableError,
-  type FaultLog,
-} from '../../errors';
+import { InvalidArgumentError, LoopHealth, PraasError, TimeoutError, UnavailableError } from '../../errors';
+import { silentLogger, type Logger } from '../../logging/logger';
 import { validateName } from '../../wire/names';
 import type { Subscription } from '../../transport/transport';
 import { connectNats, fromNatsError, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
@@ -38,8 +31,11 @@ export interface NatsKvRegistryOptions {
   readonly hostTtlMs?: number;
   /** Timeout of KV operations (default 10 000 ms). */
   readonly timeoutMs?: number;
-  /** Where a watch reports losing its connection and getting it back (default: stderr, `praas registry:`). */
-  readonly log?: FaultLog;
+  /**
+   * Where failures nobody waits for are logged (default: nowhere): a process watch that lost its
+   * consumer (`warn`, once per outage) and got it back (`info`), or whose listener threw (`error`).
+   */
+  readonly logger?: Logger;
 }
 
 /** Options of {@link NatsKvRegistry.connect}. */
@@ -92,7 +88,7 @@ export class NatsKvRegistry implements Registry {
     private readonly processes: KV,
     private readonly hosts: KV,
     private readonly timeoutMs: number,
-    private readonly log: FaultLog,
+    private readonly logger: Logger,
     private readonly prefix: string,
   ) {}
 
@@ -150,7 +146,7 @@ export class NatsKvRegistry implements Registry {
         processes,
         hosts,
         timeout,
-        options.log ?? faultLog('registry'),
+        options.logger ?? silentLogger,
         prefix,
       );
     } catch (cause) {
@@ -255,7 +251,7 @@ export class NatsKvRegistry implements Registry {
     let lastRevision = after ?? 0;
     let stopped = false;
     let wake: (() => void) | undefined;
-    const health = new LoopHealth(`the watch of the processes of '${app}'`, this.log);
+    const health = new LoopHealth(`the watch of the processes of '${app}'`, this.logger);
     // Without a replay the current records are read too, silently: a later deletion then carries
     // the last record of the process.
     const open = async (resumeFrom: number | undefined): Promise<QueuedIterator<KvEntry>> => {
@@ -343,7 +339,8 @@ export class NatsKvRegistry implements Registry {
       }
     })().catch((e: unknown) => {
       // Only a listener that throws gets here: the watch cannot go on without losing its events.
-      this.log(`the watch of the processes of '${app}' stopped: its listener threw`, e);
+      if (!this.closed)
+        this.logger.error('the process watch stopped: its listener threw; it gets no more changes', { app, err: e });
       handle.stop();
     });
     return {

@@ -21,6 +21,8 @@ import {
   ProcessClassNotFoundError,
   ProcessNotFoundError,
   processSubject,
+  receiverKey,
+  SequencedSender,
   UnavailableError,
   unpackBundle,
   unwrapReply,
@@ -110,9 +112,7 @@ interface Pick {
 export class ControlPlane implements ControlPlaneApi {
   private readonly clients = new Map<string, DataPlaneClient>();
   /** This control plane's identity as a message sender, and its per-receiver sequence numbers. */
-  private readonly senderId = `client:${newId().slice(0, 8)}`;
-  private readonly epoch = newId();
-  private readonly seq = new Map<string, number>();
+  private readonly sender = new SequencedSender(`client:${newId().slice(0, 8)}`);
   private readonly controlTimeoutMs: number;
   /** Creates this control plane sent to each host that the host has not answered yet. */
   private readonly inFlight = new Map<string, number>();
@@ -298,14 +298,7 @@ export class ControlPlane implements ControlPlaneApi {
     const pid = options.pid ?? (await this.pickProcess(app, fn, options.processClass));
     const reply = await this.client(app).invoke(
       pid,
-      {
-        t: 'inv',
-        id: newId(),
-        from: this.senderId,
-        fn,
-        ...(key === undefined ? {} : { key }),
-        data: encode(data, `argument of '${fn}'`),
-      },
+      this.sender.invocation(fn, encode(data, `argument of '${fn}'`), key === undefined ? {} : { key }),
       options.timeoutMs,
     );
     const bytes = unwrapReply(reply);
@@ -317,18 +310,7 @@ export class ControlPlane implements ControlPlaneApi {
     validateName('pid', pid);
     const messageKey = normalizeKey('message key', key);
     const bytes = encode(data, `message '${messageKey}'`);
-    const seqKey = `${app}/${pid}`;
-    const seq = (this.seq.get(seqKey) ?? 0) + 1;
-    this.seq.set(seqKey, seq);
-    await this.client(app).send(pid, {
-      t: 'msg',
-      id: newId(),
-      from: this.senderId,
-      epoch: this.epoch,
-      seq,
-      key: messageKey,
-      data: bytes,
-    });
+    await this.client(app).send(pid, this.sender.message(receiverKey(app, pid), messageKey, bytes));
   }
 
   /**

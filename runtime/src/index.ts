@@ -4,7 +4,8 @@
  */
 import 'reflect-metadata';
 
-export { RuntimeHost, type RuntimeHostOptions, type CodeSource, type CodeVersion } from './host/runtime-host';
+export { RuntimeHost, type RuntimeHostOptions } from './host/runtime-host';
+export type { CodeSource, CodeVersion } from './code/code-source';
 export type { DataPlaneKind, DataPlaneOption, DirectDataPlaneOptions } from './host/host-data-plane';
 export { BundleLoader, hostNodeModules, type BundleLoaderOptions } from './code/bundle-loader';
 export { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from './process/process-controller';
@@ -33,5 +34,6 @@ export { FsSwapStore } from './storage/fs/fs-swap-store';
 export { S3SwapStore, S3_SINGLE_PUT_LIMIT, type S3SwapStoreOptions } from './storage/s3/s3-swap-store';
 export { swapStoreFromEnv } from './storage/swap-store-from-env';
 export { DEFAULT_S3_BUCKET } from '@praas/framework';
-export { readHostConfig, loadProcessClasses, type HostConfig } from './main/host-config';
+export { readHostConfig, type HostConfig } from './main/host-config';
+export { loadProcessClasses } from './code/process-classes';
 export { runHost, HOST_USAGE, type RunHostOptions } from './main/run-host';

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { bundleKey, InvalidArgumentError, newId, unpackBundle, validateName, type Constructor } from '@praas/framework';
-import type { CodeSource, CodeVersion } from '../host/runtime-host';
-import { loadProcessClasses } from '../main/host-config';
+import type { CodeSource, CodeVersion } from './code-source';
+import { loadProcessClasses } from './process-classes';
 import type { SwapStore } from '../storage/swap-store';
 
 export interface BundleLoaderOptions {

@@ -1,12 +1,6 @@
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  advertisedAddress,
-  InvalidArgumentError,
-  isProcessClass,
-  validateName,
-  type Constructor,
-} from '@praas/framework';
+import { advertisedAddress, InvalidArgumentError, validateName } from '@praas/framework';
 import type { DataPlaneOption } from '../host/host-data-plane';
 
 /** What a runtime host OS process needs to know, read from its environment. */
@@ -123,25 +117,4 @@ function firstExternalAddress(): string {
     'PRAAS_ADVERTISE_ADDR=auto found no IPv4 address other than loopback; give the address to advertise',
     { variable: 'PRAAS_ADVERTISE_ADDR' },
   );
-}
-
-/**
- * Loads a compiled CommonJS module and returns its exported `@Process` classes.
- * @param label what the module is, for messages (default `PRAAS_MODULE '<path>'`).
- * @throws InvalidArgumentError when the module cannot be loaded or exports no process class.
- */
-export function loadProcessClasses(modulePath: string, label = `PRAAS_MODULE '${modulePath}'`): Constructor[] {
-  let exported: unknown;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is only known at run time
-    exported = require(modulePath);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new InvalidArgumentError(`cannot load ${label}: ${reason}`, { modulePath });
-  }
-  const classes = Object.values((exported ?? {}) as Record<string, unknown>).filter(isProcessClass);
-  if (classes.length === 0) {
-    throw new InvalidArgumentError(`${label} exports no class decorated with @Process`, { modulePath });
-  }
-  return classes;
 }

@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
-import { NatsKvRegistry, NatsTransport, newId } from '@praas/framework';
+import { loggerFromEnv, NatsKvRegistry, NatsTransport, newId } from '@praas/framework';
 import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
 import { swapStoreFromEnv } from '../storage/swap-store-from-env';
 import { serveHealth, type HealthStatus } from './health-server';
-import { loadProcessClasses, readHostConfig } from './host-config';
+import { loadProcessClasses } from '../code/process-classes';
+import { readHostConfig } from './host-config';
 
 export interface RunHostOptions {
   /** Command-line flags: `--module <path>` overrides PRAAS_MODULE, `--app <name>` PRAAS_APP. */
@@ -23,7 +24,8 @@ environment: PRAAS_NATS_URL (required), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR,
   PRAAS_S3_ENDPOINT + PRAAS_S3_ACCESS_KEY + PRAAS_S3_SECRET_KEY [+ PRAAS_S3_BUCKET] or PRAAS_SWAP_DIR,
   PRAAS_HEALTH_PORT (serves GET /healthz: 503 while the deployed code does not load), PRAAS_HEARTBEAT_MS,
   PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES, PRAAS_DATA_PLANE (direct | nats; default direct), PRAAS_DATA_PORT,
-  PRAAS_ADVERTISE_ADDR (host[:port] | auto), PRAAS_DATA_BIND`;
+  PRAAS_ADVERTISE_ADDR (host[:port] | auto), PRAAS_DATA_BIND,
+  PRAAS_LOG_LEVEL (trace | debug | info | warn | error | fatal | silent; default info: JSON records on stderr)`;
 
 function flagsToEnv(argv: readonly string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
@@ -57,8 +59,9 @@ function flagsToEnv(argv: readonly string[], env: NodeJS.ProcessEnv): NodeJS.Pro
  * @returns the exit code: 0 after a signal, 2 for bad arguments, 1 when the host could not start or stop.
  */
 export async function runHost(options: RunHostOptions = {}): Promise<number> {
-  const out = options.out ?? ((line: string) => console.log(line));
-  const err = options.err ?? ((line: string) => console.error(line));
+  // The program's own output (its ready line, why it cannot start), not log records: those go to the logger.
+  const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const err = options.err ?? ((line: string) => void process.stderr.write(`${line}\n`));
   let env: NodeJS.ProcessEnv;
   try {
     env = flagsToEnv(options.argv ?? [], options.env ?? process.env);
@@ -103,6 +106,9 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     const config = readHostConfig(env);
     app = config.app;
     deployedCode = config.modulePath === undefined;
+    const hostId = config.hostId ?? `host-${newId().slice(0, 8)}`;
+    // Before anything connects: a bad PRAAS_LOG_LEVEL fails the start with the reason.
+    const logger = loggerFromEnv(env, { app, host: hostId });
     // Up from the start, so that a host waiting for its code, or whose code does not load, answers too.
     const healthPort = env['PRAAS_HEALTH_PORT']?.trim();
     if (healthPort) health = await serveHealth(Number(healthPort), status);
@@ -113,7 +119,6 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
       name: `praas-host-${config.hostId ?? config.app}`,
     });
     registry = await NatsKvRegistry.open(transport.connection);
-    const hostId = config.hostId ?? `host-${newId().slice(0, 8)}`;
     if (
       processes === undefined &&
       !(await waitForDeployment(registry, config.app, hostId, config, out, () => stopRequested))
@@ -130,6 +135,7 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
         ? { code: new BundleLoader({ app: config.app, store, cacheDir: config.codeDir }) }
         : { processes }),
       log: out,
+      logger,
       transport,
       registry,
       store,

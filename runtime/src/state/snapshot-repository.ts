@@ -7,7 +7,9 @@ import {
   manifestKey,
   parseGeneration,
   processPrefix,
+  silentLogger,
   SnapshotCorruptError,
+  type Logger,
 } from '@praas/framework';
 import type { SnapshotMeta } from './snapshot';
 import type { SwapStore } from '../storage/swap-store';
@@ -30,6 +32,8 @@ export interface SnapshotRepositoryOptions {
   chunkBytes?: number;
   /** Chunks uploaded or downloaded at once (default 4). */
   concurrency?: number;
+  /** Where failed clean-ups of old generations are logged (default: nowhere). */
+  logger?: Logger;
 }
 
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -97,6 +101,7 @@ export class SnapshotRepository {
   readonly chunkBytes: number;
   private readonly concurrency: number;
   private readonly collecting = new Set<Promise<void>>();
+  private readonly logger: Logger;
 
   constructor(
     readonly store: SwapStore,
@@ -104,6 +109,7 @@ export class SnapshotRepository {
   ) {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.concurrency = options.concurrency ?? 4;
+    this.logger = options.logger ?? silentLogger;
   }
 
   /**
@@ -130,7 +136,14 @@ export class SnapshotRepository {
     };
     await this.store.put(manifestKey(app, pid, generation), encodeWire(manifest));
     // Clean-up failures are harmless: the next commit removes everything below its generation.
-    const collecting = this.collectGarbage(app, pid, generation).catch(() => undefined);
+    const collecting = this.collectGarbage(app, pid, generation).catch((e: unknown) =>
+      this.logger.warn('cannot remove old snapshot generations; the next commit removes them', {
+        app,
+        pid,
+        generation,
+        err: e,
+      }),
+    );
     if (options.collect === 'background') {
       this.collecting.add(collecting);
       void collecting.then(() => this.collecting.delete(collecting));
@@ -161,10 +174,6 @@ export class SnapshotRepository {
   }
 
   /**
-   * Reads and verifies all chunks of a manifest, in parallel, into one buffer. Stores that can
-   * (`readInto`) download each chunk straight into its place, so no chunk is held twice.
-   */
-  /**
    * Reads the newest committed snapshot. A chunk can vanish under a reader when the writer commits a
    * newer generation and collects the old one meanwhile (a checkpointing process, a host that
    * was cut off); then the newer generation is read instead. A chunk missing from the newest
@@ -184,6 +193,10 @@ export class SnapshotRepository {
     }
   }
 
+  /**
+   * Reads and verifies all chunks of a manifest, in parallel, into one buffer. Stores that can
+   * (`readInto`) download each chunk straight into its place, so no chunk is held twice.
+   */
   async read(manifest: SnapshotManifest): Promise<Uint8Array> {
     const offsets: number[] = [];
     const total = manifest.chunks.reduce((at, c) => (offsets.push(at), at + c.bytes), 0);

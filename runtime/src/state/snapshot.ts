@@ -85,11 +85,6 @@ export function encodeSnapshot(content: SnapshotContent): Uint8Array[] {
   return [prefix, headerBytes, ...parts];
 }
 
-/** Total size of the parts `encodeSnapshot` returned. */
-export function snapshotSize(parts: readonly Uint8Array[]): number {
-  return parts.reduce((n, p) => n + p.byteLength, 0);
-}
-
 /** Reads back what `encodeSnapshot` laid out; values are views into `bytes`, not copies. */
 export function decodeSnapshot(bytes: Uint8Array, what: string): RestoredSnapshot {
   if (bytes.byteLength < 4) throw new DecodeError(what, 'too short to be a snapshot');

@@ -11,6 +11,7 @@ import {
   encode,
   Fn,
   isProcessClass,
+  MemoryLogger,
   MemoryRegistry,
   MemoryTransport,
   newId,
@@ -23,6 +24,7 @@ import {
   type Constructor,
 } from '@praas/framework';
 import { BundleLoader, FsSwapStore, hostNodeModules, RuntimeHost, type CodeSource, type CodeVersion } from '../../src';
+import { CodeVersions } from '../../src/host/code-versions';
 
 function counterOf(step: number): Constructor {
   @Process({ name: 'Counter' })
@@ -433,5 +435,93 @@ describe('BundleLoader', function () {
     await loader.retain(undefined);
     assert.deepEqual(readdirSync(join(cacheDir, 'greet')), []);
     await assert.rejects(loader.load({ incarnation: 'i1', version: 2 }), /code version 2 of 'greet' is not in/);
+  });
+});
+
+describe('CodeVersions', function () {
+  let registry: MemoryRegistry;
+  let logger: MemoryLogger;
+
+  beforeEach(function () {
+    registry = new MemoryRegistry();
+    logger = new MemoryLogger();
+  });
+  afterEach(() => registry.close());
+
+  const deploy = (version: number, incarnation = 'i1') =>
+    registry.putApp({ name: 'tally', incarnation, createdAt: 1, processClasses: ['Counter'], version });
+  const deployed = (code: CodeSource = new TwoVersions()) =>
+    new CodeVersions({ app: 'tally', hostId: 'h1', registry, code, logger });
+
+  it('needs a local module or a code source', function () {
+    assert.throws(
+      () => new CodeVersions({ app: 'tally', hostId: 'h1', registry, logger }),
+      /needs its process classes or a code source/,
+    );
+  });
+
+  it('runs every process of a local module with the module, recording no code fields', async function () {
+    const code = new CodeVersions({ app: 'tally', hostId: 'h1', registry, processes: [counterOf(1)], logger });
+    await code.start();
+    assert.deepEqual(
+      [code.processClasses, code.codeVersion, await code.refresh()],
+      [['Counter'], undefined, undefined],
+    );
+    assert.deepEqual([code.newestCode(), code.codeOf({ version: 3, incarnation: 'i9' })], [{}, {}]);
+    code.assertNewestLoaded();
+  });
+
+  it('records the newest version for new processes and keeps a process on its own', async function () {
+    await deploy(2);
+    const code = deployed();
+    await code.start();
+    assert.deepEqual(code.newestCode(), { version: 2, incarnation: 'i1' });
+    assert.deepEqual(code.codeOf({}), { version: 2, incarnation: 'i1' });
+    assert.deepEqual(code.codeOf({ version: 1, incarnation: 'i1' }), { version: 1, incarnation: 'i1' });
+  });
+
+  it('has no code to create with before the first version is loaded', function () {
+    assert.throws(
+      () => deployed().assertNewestLoaded(),
+      (e: unknown) => e instanceof UnavailableError,
+    );
+  });
+
+  it('looks again when a create names an incarnation it has not seen, and refuses one that is gone again', async function () {
+    await deploy(1, 'i1');
+    const code = deployed();
+    await code.start();
+    await deploy(1, 'i2');
+    await code.expectIncarnation('i2', 'p');
+    assert.equal(code.incarnation, 'i2');
+    await code.expectIncarnation(undefined, 'p');
+    await assert.rejects(
+      code.expectIncarnation('i1', 'p'),
+      /was deleted or created anew while process 'p' was being created/,
+    );
+  });
+
+  it('logs a version that does not load once, at error, with the version', async function () {
+    await deploy(1);
+    const source = new TwoVersions();
+    source.broken.set(1, new Error('LEDGER_URL is not set'));
+    const code = deployed(source);
+    await code.start();
+    await code.refresh();
+    const errors = logger.at('error', 'cannot load the newest code version');
+    assert.deepEqual(
+      errors.map((r) => [r['version'], r['retry']]),
+      [[1, false]],
+    );
+    assert.throws(
+      () => code.assertNewestLoaded(),
+      (e: unknown) => e instanceof CodeLoadFailedError,
+    );
+    await deploy(2);
+    await code.refresh();
+    assert.deepEqual(
+      logger.at('info', 'loaded code version').map((r) => r['version']),
+      [2],
+    );
   });
 });

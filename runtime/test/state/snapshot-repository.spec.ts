@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chunkKey, SnapshotCorruptError } from '@praas/framework';
+import { chunkKey, MemoryLogger, SnapshotCorruptError } from '@praas/framework';
 import { FsSwapStore, SNAPSHOT_FORMAT, SnapshotRepository, type SwapStore } from '../../src';
 
 /** A store with only the required methods, so the repository takes its `get` path. */
@@ -45,6 +45,23 @@ describe('SnapshotRepository', () => {
     const repo = new SnapshotRepository(new FsSwapStore(dir), { chunkBytes: 100 });
     const manifest = await repo.commit(meta, [randomBytes(150)]);
     await assert.rejects(repo.read({ ...manifest, totalBytes: 151 }), /manifest.*150 bytes in all but says 151/);
+  });
+
+  it('logs a failed clean-up of old generations and keeps the commit', async () => {
+    const inner = new FsSwapStore(dir);
+    let failDeletes = false;
+    const store: SwapStore = {
+      ...withoutReadInto(inner),
+      delete: (keys) => (failDeletes ? Promise.reject(new Error('delete refused')) : inner.delete(keys)),
+    };
+    const logger = new MemoryLogger();
+    const repo = new SnapshotRepository(store, { logger });
+    await repo.commit(meta, [randomBytes(10)]);
+    failDeletes = true;
+    const manifest = await repo.commit({ ...meta, generation: 2 }, [randomBytes(10)]);
+    assert.equal((await repo.latestManifest('a', 'p'))?.generation, manifest.generation);
+    const [warning] = logger.at('warn', 'cannot remove old snapshot generations');
+    assert.deepEqual([warning?.['pid'], warning?.['generation']], ['p', 2]);
   });
 });
 

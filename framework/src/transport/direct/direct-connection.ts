@@ -65,6 +65,8 @@ interface Pending {
  * instead of one per request (a timeout fires at most this much late).
  */
 const SWEEP_MS = 20;
+/** Idle time before TCP keepalive probes start on a direct connection. */
+export const KEEPALIVE_MS = 10_000;
 
 interface Waiter {
   readonly size: number;
@@ -104,7 +106,14 @@ export class DirectConnection {
     this.maxInFlight = options.maxInFlight ?? 1024;
     this.maxInFlightBytes = options.maxInFlightBytes ?? 32 * 1024 * 1024;
     const reader = new FrameReader((frame) => this.onFrame(frame), options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
-    this.socket = net.connect({ host: peer.host, port: peer.port, noDelay: true, keepAlive: true });
+    this.socket = net.connect({
+      host: peer.host,
+      port: peer.port,
+      noDelay: true,
+      // A peer that vanished without closing (a machine gone) is noticed by TCP keepalive, not hours later.
+      keepAlive: true,
+      keepAliveInitialDelay: KEEPALIVE_MS,
+    });
     this.writer = new FrameWriter(this.socket);
     // Until the peer welcomes the hello, it may not be a host at all (a stale address now used by
     // something else): without a welcome in time, the connection fails and its requests fall back.

@@ -3,6 +3,7 @@ import { Packr } from 'msgpackr';
 import { InvalidArgumentError, toWireError, UnavailableError } from '../../errors';
 import type { RequestHandler } from '../transport';
 import type { DirectAddress } from './address';
+import { KEEPALIVE_MS } from './direct-connection';
 import { FrameWriter } from './frame-writer';
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -52,7 +53,9 @@ export class DirectServer {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new InvalidArgumentError(`the direct data port must be 0 to 65535, got ${String(port)}`, { port });
     }
-    this.server = net.createServer({ noDelay: true, keepAlive: true }, (socket) => this.accept(socket));
+    this.server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS }, (socket) =>
+      this.accept(socket),
+    );
   }
 
   /** Where the server listens (after {@link listen}). */

@@ -6,6 +6,9 @@ import { DirectPeers, type DirectPeersOptions } from './direct-peers';
 import type { DirectRoutes } from './direct-routes';
 import { DirectServer, type DirectServerOptions } from './direct-server';
 
+/** How long the first fallback request after a broken connection may take before it is sent again. */
+const FAILOVER_PROBE_MS = 500;
+
 /** Options of {@link DirectTransport.create}. */
 export interface DirectTransportOptions extends DirectPeersOptions {
   /** Which host serves which subject. The transport closes it on `close`. */
@@ -36,7 +39,9 @@ export interface DirectListenOptions extends Omit<DirectServerOptions, 'maxFrame
  * and publish are the inner transport's.
  *
  * Requests made in order are written in order: the route and the connection are found without
- * waiting, so a caller that pipelines sends keeps its stream order on the wire.
+ * waiting, so a caller that pipelines sends keeps its stream order on the wire. A request may
+ * reach its handler twice (once directly before a connection broke, again over the fallback):
+ * the data plane's receivers drop repeats by message id.
  * @example
  * ```ts
  * const nats = await NatsTransport.connect({ servers: url });
@@ -134,6 +139,24 @@ export class DirectTransport implements Transport {
       if (!(e instanceof ConnectionLostError)) throw e;
       // Unanswered: the NATS path finds the process wherever it is now, or its backup queue. A
       // request that did reach the peer arrives twice, and the receiver drops it by message id.
+      return this.failOver(subject, data, deadline);
+    }
+    return this.inner.request(subject, data, { timeoutMs: Math.max(1, deadline - Date.now()) });
+  }
+
+  /**
+   * The fallback after a broken connection. The peer may have died, and the broker may not have
+   * dropped its subscriptions yet: a request routed there would wait for its whole timeout. The
+   * first try is short; a second one (by then the broker answers no-responders, or a live process
+   * answers; receivers drop a repeat by message id) takes the rest of the deadline.
+   */
+  private async failOver(subject: string, data: Uint8Array, deadline: number): Promise<Uint8Array> {
+    const remaining = Math.max(1, deadline - Date.now());
+    const probe = Math.min(FAILOVER_PROBE_MS, remaining);
+    try {
+      return await this.inner.request(subject, data, { timeoutMs: probe });
+    } catch (e) {
+      if (!(e instanceof TimeoutError) || probe >= remaining) throw e;
     }
     return this.inner.request(subject, data, { timeoutMs: Math.max(1, deadline - Date.now()) });
   }

@@ -127,6 +127,29 @@ describe('DirectTransport', () => {
     assert.equal(text(await pending), 'fallback:x');
   });
 
+  it('after a broken connection, tries the fallback again when its first try does not answer soon (a dead peer the broker still routes to)', async () => {
+    // The peer has an inner transport of its own, so only the test's server answers the fallback:
+    // first like a dead host the broker still routes to (never), then like a live one.
+    const a = await DirectTransport.create(new MemoryTransport(), {
+      from: 'a',
+      routes: table,
+      listen: { app: 'demo', hostId: 'a' },
+    });
+    opened.push(a);
+    const b = await dialler();
+    let reachedA = 0;
+    await a.serve('praas.demo.p.w1', () => (reachedA++, new Promise<Uint8Array>(() => undefined)));
+    let fallbacks = 0;
+    await shared.serve('praas.demo.p.w1', (d) =>
+      ++fallbacks === 1 ? new Promise<Uint8Array>(() => undefined) : Promise.resolve(bytes(`retried:${text(d)}`)),
+    );
+    const pending = b.request('praas.demo.p.w1', bytes('x'), { timeoutMs: 60_000 });
+    while (reachedA === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await a.close();
+    assert.equal(text(await pending), 'retried:x');
+    assert.equal(fallbacks, 2);
+  });
+
   it('serves a subject on the inner transport too, and stops on both when unsubscribed', async () => {
     const a = await host('a');
     const sub = await a.serve('praas.demo.p.w1', echo);

@@ -1,0 +1,297 @@
+import {
+  CodeLoadFailedError,
+  functionNames,
+  InvalidArgumentError,
+  PraasError,
+  ProcessNotFoundError,
+  processDefinitionOf,
+  UnavailableError,
+  type Constructor,
+  type HostCodeError,
+  type Logger,
+  type ProcessDefinition,
+  type ProcessRecord,
+  type Registry,
+} from '@praas/framework';
+import type { CodeSource } from '../code/code-source';
+import { SerialQueue } from './serial-queue';
+
+/** Process classes by name, as one code version defines them. */
+export type Definitions = ReadonlyMap<string, ProcessDefinition>;
+
+/** The code fields of a process record: which deployed version and incarnation it runs (none for a local module). */
+export interface ProcessCode {
+  readonly version?: number;
+  readonly incarnation?: string;
+}
+
+export interface CodeVersionsOptions {
+  readonly app: string;
+  readonly hostId: string;
+  readonly registry: Registry;
+  /** A local module's classes; or give `code`. */
+  readonly processes?: readonly Constructor[] | undefined;
+  /** Deployed code, read at the versions the application record names. */
+  readonly code?: CodeSource | undefined;
+  readonly logger: Logger;
+  /** Human-readable lines about loading code (the host's `log` option). */
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+/** Why the newest code did not load; `retry` when the cause may pass (the object store did not answer). */
+interface CodeFailure extends HostCodeError {
+  readonly retry: boolean;
+}
+
+/** The version key of a local module's classes (deployed versions start at 1). */
+export const LOCAL_CODE = 0;
+
+/** The process classes of a module, by name. */
+export function definitionsOf(processes: readonly Constructor[]): Definitions {
+  const definitions = new Map<string, ProcessDefinition>();
+  for (const ctor of processes) {
+    const definition = processDefinitionOf(ctor);
+    definitions.set(definition.name, definition);
+  }
+  return definitions;
+}
+
+/** The first line of an error's message: Node's module errors append a require stack of local paths. */
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n', 1)[0]!.trim();
+}
+
+/**
+ * The code a host runs (DESIGN §7, "Upgrades"): a local module's classes, or the deployed versions
+ * of the application's current incarnation, loaded side by side. New processes get the newest
+ * version; a process runs the version it was created with, loaded on demand. When the application
+ * record names another incarnation, or none, everything loaded of the old one is dropped. A
+ * version that does not load is remembered (`codeError`) and not tried again until a newer one is
+ * deployed, unless the cause may pass.
+ */
+export class CodeVersions {
+  /** Loaded code by version (LOCAL_CODE for a local module), side by side; only of `incarnation`. */
+  private versions = new Map<number, Promise<Definitions>>();
+  private newestVersion = LOCAL_CODE;
+  /** Process classes of the newest code version, which new processes get. */
+  private definitionsNow: Definitions;
+  /** With deployed code: the application incarnation whose code is loaded; undefined before the first look. */
+  private currentIncarnation: string | undefined;
+  /** With deployed code: why the application's newest version did not load, until one does. */
+  private failure: CodeFailure | undefined;
+  /** Looks at the application record run one after another, each after the call that asked for it. */
+  private readonly refreshes = new SerialQueue();
+
+  constructor(private readonly options: CodeVersionsOptions) {
+    if (!options.processes && !options.code)
+      throw new InvalidArgumentError('a runtime host needs its process classes or a code source');
+    this.definitionsNow = options.processes ? definitionsOf(options.processes) : new Map();
+    if (options.processes) this.versions.set(LOCAL_CODE, Promise.resolve(this.definitionsNow));
+  }
+
+  /** Whether the host runs deployed code (rather than a local module). */
+  get deployed(): boolean {
+    return this.options.code !== undefined;
+  }
+
+  /** Process classes of the newest code version, by name. */
+  get newest(): Definitions {
+    return this.definitionsNow;
+  }
+
+  /** Names of the process classes of the newest code version. */
+  get processClasses(): string[] {
+    return [...this.definitionsNow.keys()];
+  }
+
+  /** Function names of each process class of the newest code version (for invoke routing). */
+  get functions(): Record<string, string[]> {
+    return Object.fromEntries([...this.definitionsNow].map(([name, d]) => [name, functionNames(d)]));
+  }
+
+  /** The newest deployed code version loaded; undefined for a local module. */
+  get codeVersion(): number | undefined {
+    return this.options.code ? this.newestVersion : undefined;
+  }
+
+  /** The application incarnation whose code is loaded (deployed code only). */
+  get incarnation(): string | undefined {
+    return this.currentIncarnation;
+  }
+
+  /** Why the newest deployed version does not load, while it does not. */
+  get codeError(): HostCodeError | undefined {
+    return this.failure && { version: this.failure.version, message: this.failure.message };
+  }
+
+  /**
+   * Loads what the host starts with: nothing more for a local module; for deployed code, the
+   * newest version. A newest version that does not load is not fatal (it shows in `codeError`).
+   * @throws InvalidArgumentError with deployed code, when the application has no deployed version.
+   */
+  async start(): Promise<void> {
+    if (this.options.code && (await this.refresh()) === LOCAL_CODE && !this.failure) {
+      throw new InvalidArgumentError(
+        `application '${this.options.app}' has no deployed code yet; deploy it with praas-framework deploy --gateway URL`,
+        { app: this.options.app },
+      );
+    }
+  }
+
+  /**
+   * With deployed code: looks at the application record and loads its newest version when it is
+   * newer than the newest loaded here. Older versions stay loaded.
+   * @returns the newest version loaded; undefined for a local module.
+   */
+  refresh(): Promise<number | undefined> {
+    if (!this.options.code) return Promise.resolve(undefined);
+    return this.refreshes.run(() => this.loadNewest());
+  }
+
+  private async loadNewest(): Promise<number> {
+    const { app: name, hostId, logger, log } = this.options;
+    const app = await this.options.registry.getApp(name);
+    if (app?.incarnation !== this.currentIncarnation) await this.switchIncarnation(app?.incarnation);
+    if (!app || app.version === undefined || app.version <= this.newestVersion) return this.newestVersion;
+    if (this.failure?.version === app.version && !this.failure.retry) return this.newestVersion;
+    let definitions: Definitions;
+    try {
+      definitions = await this.definitionsOfVersion(app.version);
+    } catch (e) {
+      const retry = e instanceof PraasError && e.retryable;
+      const message = firstLine(e instanceof CodeLoadFailedError ? e.details['reason'] : e);
+      if (this.failure?.version !== app.version || this.failure.message !== message) {
+        log?.(
+          `praas host ${hostId} cannot load code version ${app.version} of ${name}: ${e instanceof Error ? e.message : String(e)}`,
+        );
+        // Not retried (unless it may pass): the host takes no new processes until a fixed version is deployed.
+        logger.error('cannot load the newest code version', { version: app.version, retry, err: e });
+      }
+      this.failure = { version: app.version, message, retry };
+      return this.newestVersion;
+    }
+    if (app.version > this.newestVersion) {
+      this.newestVersion = app.version;
+      this.definitionsNow = definitions;
+      this.failure = undefined;
+      log?.(`praas host ${hostId} loaded code version ${app.version}: ${this.processClasses.join(', ')}`);
+      logger.info('loaded code version', { version: app.version, processClasses: this.processClasses });
+    }
+    return this.newestVersion;
+  }
+
+  /** Forgets the code of the incarnation loaded so far: the application of that name was deleted, or created anew. */
+  private async switchIncarnation(next: string | undefined): Promise<void> {
+    const previous = this.currentIncarnation;
+    this.currentIncarnation = next;
+    this.versions = new Map();
+    this.newestVersion = LOCAL_CODE;
+    this.definitionsNow = new Map();
+    this.failure = undefined;
+    if (previous !== undefined) {
+      this.options.log?.(
+        `praas host ${this.options.hostId} dropped the code of a deleted incarnation of ${this.options.app}`,
+      );
+      this.options.logger.info('dropped the code of a deleted incarnation', { incarnation: previous, next });
+    }
+    await this.options.code?.retain?.(next);
+  }
+
+  /**
+   * The classes of one code version of the current incarnation, loaded once (concurrent callers
+   * share the load; a failed load is tried again next time).
+   * @throws CodeLoadFailedError when the code does not load; the store's retryable error when it did not answer.
+   */
+  private definitionsOfVersion(version: number): Promise<Definitions> {
+    const { app, hostId, code } = this.options;
+    const versions = this.versions;
+    let loaded = versions.get(version);
+    if (!loaded) {
+      const incarnation = this.currentIncarnation;
+      if (!code) return Promise.resolve(this.definitionsNow);
+      if (incarnation === undefined) {
+        return Promise.reject(new CodeLoadFailedError(app, version, 'the application does not exist', hostId));
+      }
+      loaded = code
+        .load({ incarnation, version })
+        .then(definitionsOf)
+        .catch((e: unknown) => {
+          if (e instanceof PraasError && e.retryable) throw e;
+          throw new CodeLoadFailedError(app, version, firstLine(e), hostId);
+        });
+      versions.set(version, loaded);
+      // The failure goes to the callers awaiting `loaded`; here it only unpins the version so the next call loads again.
+      loaded.then(undefined, () => {
+        if (versions.get(version) === loaded) versions.delete(version);
+      });
+    }
+    return loaded;
+  }
+
+  /**
+   * The classes a process runs with: those of the version it was created with, of its
+   * incarnation. A record without a version (created from a local module) runs the newest code; a
+   * host with a local module runs every process with it.
+   * @throws ProcessNotFoundError for a record left over from a deleted incarnation of the application.
+   */
+  async definitionsFor(record: ProcessRecord): Promise<Definitions> {
+    if (!this.options.code) return this.definitionsNow;
+    if (record.incarnation !== undefined && record.incarnation !== this.currentIncarnation) {
+      // This host may not have seen yet that the application was created anew: look.
+      await this.refresh();
+      if (record.incarnation !== this.currentIncarnation) throw new ProcessNotFoundError(this.options.app, record.pid);
+    }
+    if (record.version === undefined) {
+      this.assertNewestLoaded();
+      return this.definitionsNow;
+    }
+    return this.definitionsOfVersion(record.version);
+  }
+
+  /** The code fields to record for a process that runs `record`'s code (its own, or the newest when it has none). */
+  codeOf(record: ProcessCode): ProcessCode {
+    if (!this.options.code) return {};
+    return {
+      version: record.version ?? this.newestVersion,
+      incarnation: record.incarnation ?? this.currentIncarnation!,
+    };
+  }
+
+  /** The code fields of a new process: the newest version. */
+  newestCode(): ProcessCode {
+    return this.options.code ? { version: this.newestVersion, incarnation: this.currentIncarnation! } : {};
+  }
+
+  /**
+   * Before a create for `incarnation` (the one the gateway meant): a host that has not seen it yet
+   * looks at the application record first, so it never creates a process with the code of a deleted one.
+   * @throws UnavailableError when the application changed again meanwhile.
+   */
+  async expectIncarnation(incarnation: string | undefined, pid: string): Promise<void> {
+    if (!this.options.code || incarnation === undefined || incarnation === this.currentIncarnation) return;
+    await this.refresh();
+    if (incarnation !== this.currentIncarnation) {
+      throw new UnavailableError(
+        `application '${this.options.app}' was deleted or created anew while process '${pid}' was being created; try again`,
+        { details: { app: this.options.app, pid } },
+      );
+    }
+  }
+
+  /**
+   * With deployed code: fails unless the newest version is loaded here.
+   * @throws CodeLoadFailedError when it does not load; UnavailableError when none was loaded yet.
+   */
+  assertNewestLoaded(): void {
+    if (!this.options.code) return;
+    const { app, hostId } = this.options;
+    if (this.failure) throw new CodeLoadFailedError(app, this.failure.version, this.failure.message, hostId);
+    if (this.newestVersion === LOCAL_CODE) {
+      throw new UnavailableError(
+        `host ${hostId} has no code of '${app}' yet; deploy it with praas-framework deploy --gateway URL`,
+        { details: { app, host: hostId } },
+      );
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import type { HostRecord, Logger, Registry } from '@praas/framework';
+import type { CodeVersions } from './code-versions';
+import type { Fencing } from './fencing';
+import type { ProcessTable } from './process-table';
+
+export interface HeartbeatOptions {
+  readonly app: string;
+  readonly hostId: string;
+  readonly registry: Registry;
+  /** The processes whose activity the record reports. */
+  readonly table: Pick<ProcessTable, 'size' | 'list'>;
+  /** Looked at before each periodic beat; its classes and code error go into the record. */
+  readonly code: Pick<CodeVersions, 'refresh' | 'processClasses' | 'functions' | 'codeError'>;
+  /** Run after each periodic beat that was written. */
+  readonly fencing: Pick<Fencing, 'fence'>;
+  /** Interval of heartbeats (default 2 000 ms). */
+  readonly intervalMs?: number | undefined;
+  /** Reported in the record, for the gateway's down-scaling policy (bytes). */
+  readonly memoryBudgetBytes?: number | undefined;
+  readonly logger: Logger;
+  /** The host's direct data-plane address, advertised in the record (none on the NATS data plane). */
+  readonly dataAddress?: () => string | undefined;
+  /** Human-readable lines (the host's `log` option). */
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+/**
+ * The host's heartbeat (DESIGN §5): its record in the registry (liveness, load, the activity of its
+ * processes for the down-scaling policy, a code error), written at start and then at every
+ * interval. Each periodic beat first looks for newer code and afterwards fences processes taken
+ * over elsewhere. A failed beat is logged and the next one tries again; the host counts as dead
+ * for the others only once its record is stale.
+ */
+export class Heartbeat {
+  private readonly startedAt = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  /** Beats in flight, which `stop` waits for so that none writes the record after it was removed. */
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly options: HeartbeatOptions) {}
+
+  /** The record a beat writes now. */
+  record(): HostRecord {
+    const { app, hostId, table, code, memoryBudgetBytes } = this.options;
+    const codeError = code.codeError;
+    const dataAddress = this.options.dataAddress?.();
+    return {
+      id: hostId,
+      app,
+      startedAt: this.startedAt,
+      heartbeatAt: Date.now(),
+      activeProcesses: table.size,
+      processClasses: code.processClasses,
+      functions: code.functions,
+      memoryBytes: process.memoryUsage().rss,
+      ...(memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes }),
+      ...(codeError ? { codeError } : {}),
+      ...(dataAddress === undefined ? {} : { dataAddress }),
+      processes: table
+        .list()
+        .filter((c) => c.status === 'active')
+        .map((c) => ({
+          pid: c.pid,
+          lastActivity: c.lastActivity,
+          busy: c.busy,
+          idleTimeoutMs: c.definition.idleTimeoutMs,
+        })),
+    };
+  }
+
+  /** Writes the record now. */
+  beat(): Promise<void> {
+    return this.options.registry.putHost(this.record());
+  }
+
+  /** Writes the record, then keeps beating at the interval until `stop`. */
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => {
+      // Beats may overlap: one held up (e.g. fencing waits for a swap-out) must not delay the next record.
+      const beat = this.periodic();
+      this.running.add(beat);
+      void beat.then(() => this.running.delete(beat));
+    }, this.options.intervalMs ?? 2_000);
+    this.timer.unref();
+  }
+
+  /** Stops beating; resolves once no beat is in flight. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+
+  /** Removes the host's record (it stops); a failure is logged: the record then goes stale. */
+  async deregister(): Promise<void> {
+    try {
+      await this.options.registry.deleteHost(this.options.app, this.options.hostId);
+    } catch (e) {
+      this.options.logger.warn('cannot remove the host record; other hosts see it as dead once it is stale', {
+        err: e,
+      });
+    }
+  }
+
+  /** One periodic beat: newer code, the record, fencing. Never rejects: each failure is logged, and retried next time. */
+  private async periodic(): Promise<void> {
+    const { code, fencing, logger, log, hostId } = this.options;
+    try {
+      await code.refresh();
+    } catch (e) {
+      log?.(`praas host ${hostId}: cannot load the newest code: ${e instanceof Error ? e.message : String(e)}`);
+      logger.warn('cannot look for newer code; the next heartbeat looks again', { err: e });
+    }
+    try {
+      await this.beat();
+    } catch (e) {
+      logger.warn('heartbeat failed; the next one tries again', { err: e });
+      return;
+    }
+    try {
+      await fencing.fence();
+    } catch (e) {
+      logger.warn('fencing failed; the next heartbeat tries again', { err: e });
+    }
+  }
+}

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryLogger, MemoryRegistry, MemoryTransport, type HostRecord } from '@praas/framework';
+import { FsSwapStore, RuntimeHost, type ProcessController } from '../../src';
+import { Heartbeat } from '../../src/host/heartbeat';
+import { Worker } from '../fixtures';
+
+/** Resolves once `check` holds, looking every few milliseconds; fails after `limitMs`. */
+async function until(what: string, check: () => boolean | Promise<boolean>, limitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A registry whose next heartbeat write waits at a gate, to put a heartbeat in flight at a chosen moment. */
+class GatedRegistry extends MemoryRegistry {
+  gate: Promise<void> | undefined;
+  /** Resolves when a write is waiting at the gate; then with the write done. */
+  waiting: Promise<void> | undefined;
+  written: Promise<void> | undefined;
+  onDeleteHost: (() => void) | undefined;
+  private arrived: (() => void) | undefined;
+
+  hold(): { release: () => void } {
+    let release!: () => void;
+    this.gate = new Promise((resolve) => (release = resolve));
+    this.waiting = new Promise((resolve) => (this.arrived = resolve));
+    return { release };
+  }
+
+  override putHost(record: HostRecord): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const gate = this.gate;
+    if (!gate) return super.putHost(record);
+    this.gate = undefined;
+    this.arrived?.();
+    this.written = gate.then(() => super.putHost(record));
+    return this.written;
+  }
+
+  /** While set, heartbeats fail with this error. */
+  failure: Error | undefined;
+
+  override deleteHost(app: string, id: string): Promise<void> {
+    this.onDeleteHost?.();
+    return super.deleteHost(app, id);
+  }
+}
+
+describe('RuntimeHost heartbeat', function () {
+  let dir: string;
+  let transport: MemoryTransport;
+
+  beforeEach(function () {
+    dir = mkdtempSync(join(tmpdir(), 'praas-heartbeat-'));
+    transport = new MemoryTransport();
+  });
+  afterEach(async function () {
+    await transport.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A started host that beats every 5 ms. */
+  const beating = async (registry: GatedRegistry, logger?: MemoryLogger): Promise<RuntimeHost> => {
+    const host = new RuntimeHost({
+      app: 'beats',
+      hostId: 'h1',
+      processes: [Worker],
+      transport,
+      registry,
+      store: new FsSwapStore(dir),
+      heartbeatMs: 5,
+      ...(logger ? { logger } : {}),
+    });
+    await host.start();
+    return host;
+  };
+
+  it('leaves no host record behind when it stops while a heartbeat is in flight', async function () {
+    const registry = new GatedRegistry();
+    const host = await beating(registry);
+    const { release } = registry.hold();
+    await registry.waiting;
+    // Released once the host deregisters, or soon if it waits for the heartbeat before it does.
+    registry.onDeleteHost = release;
+    const timer = setTimeout(release, 50);
+    await host.stop({ swapOut: false });
+    await registry.written;
+    clearTimeout(timer);
+    assert.deepEqual(await registry.listHosts('beats'), [], 'a heartbeat written after the host deregistered');
+    await registry.close();
+  });
+
+  it('logs a failed heartbeat with the host and the cause, and beats again', async function () {
+    const registry = new GatedRegistry();
+    const logger = new MemoryLogger();
+    const host = await beating(registry, logger);
+    const before = (await registry.listHosts('beats'))[0]!.heartbeatAt;
+    registry.failure = new Error('registry bucket unavailable');
+    await until('a failed heartbeat to be logged', () => logger.at('warn', 'heartbeat failed').length > 0);
+    const [record] = logger.at('warn', 'heartbeat failed');
+    assert.deepEqual([record?.app, record?.host], ['beats', 'h1']);
+    assert.equal((record?.['err'] as { message?: string }).message, 'registry bucket unavailable');
+    registry.failure = undefined;
+    await until('the next heartbeat', async () => (await registry.listHosts('beats'))[0]!.heartbeatAt > before);
+    await host.stop({ swapOut: false });
+    await registry.close();
+  });
+});
+
+describe('Heartbeat', function () {
+  const controller = (pid: string, status: string): ProcessController =>
+    ({
+      pid,
+      status,
+      lastActivity: 7,
+      busy: 1,
+      definition: { idleTimeoutMs: 30_000 },
+    }) as unknown as ProcessController;
+
+  it('reports the classes, the code error, the memory budget and the activity of the active processes', async function () {
+    const registry = new MemoryRegistry();
+    const controllers = [controller('a', 'active'), controller('b', 'swapping-out')];
+    const heartbeat = new Heartbeat({
+      app: 'shop',
+      hostId: 'h1',
+      registry,
+      table: { size: controllers.length, list: () => controllers },
+      code: {
+        refresh: () => Promise.resolve(2),
+        processClasses: ['Cart'],
+        functions: { Cart: ['add'] },
+        codeError: { version: 3, message: 'LEDGER_URL is not set' },
+      },
+      fencing: { fence: () => Promise.resolve([]) },
+      memoryBudgetBytes: 1024,
+      logger: new MemoryLogger(),
+    });
+    await heartbeat.beat();
+    const [record] = await registry.listHosts('shop');
+    assert.deepEqual(
+      { ...record, startedAt: 0, heartbeatAt: 0, memoryBytes: 0 },
+      {
+        id: 'h1',
+        app: 'shop',
+        startedAt: 0,
+        heartbeatAt: 0,
+        memoryBytes: 0,
+        activeProcesses: 2,
+        processClasses: ['Cart'],
+        functions: { Cart: ['add'] },
+        memoryBudgetBytes: 1024,
+        codeError: { version: 3, message: 'LEDGER_URL is not set' },
+        processes: [{ pid: 'a', lastActivity: 7, busy: 1, idleTimeoutMs: 30_000 }],
+      },
+    );
+    await registry.close();
+  });
+
+  it('beats after a failed look for newer code, and fences only after a beat that was written', async function () {
+    const registry = new GatedRegistry();
+    const logger = new MemoryLogger();
+    const lines: string[] = [];
+    let fences = 0;
+    let fencedWhileFailing = 0;
+    const heartbeat = new Heartbeat({
+      app: 'shop',
+      hostId: 'h1',
+      registry,
+      table: { size: 0, list: () => [] },
+      code: {
+        refresh: () => Promise.reject(new Error('registry timed out')),
+        processClasses: ['Cart'],
+        functions: { Cart: ['add'] },
+        codeError: undefined,
+      },
+      fencing: {
+        fence: () => {
+          fences++;
+          // A beat and its fencing run without a pause between them, so this counts only beats that failed.
+          if (registry.failure) fencedWhileFailing++;
+          return Promise.resolve([]);
+        },
+      },
+      intervalMs: 5,
+      logger,
+      log: (line) => lines.push(line),
+    });
+    await heartbeat.start();
+    const first = (await registry.listHosts('shop'))[0]!.heartbeatAt;
+    await until('a periodic beat and fencing', async () => fences > 0);
+    assert.ok((await registry.listHosts('shop'))[0]!.heartbeatAt >= first);
+    assert.ok(logger.at('warn', 'cannot look for newer code').length > 0);
+    assert.match(lines[0] ?? '', /^praas host h1: cannot load the newest code: registry timed out$/);
+
+    registry.failure = new Error('down');
+    await until('two failed beats', () => logger.at('warn', 'heartbeat failed').length >= 2);
+    await heartbeat.stop();
+    assert.equal(fencedWhileFailing, 0, 'no fencing after a beat that was not written');
+    await registry.close();
+  });
+});

@@ -11,7 +11,7 @@ import {
   processDefinitionOf,
   State,
 } from '@praas/framework';
-import { ProcessController } from '../../src';
+import { ProcessController, RuntimeHost } from '../../src';
 import { SnapshotRepository } from '../../src/state/snapshot-repository';
 import { StateTypeCheck } from '../../src/state/state-type-check';
 import { memoryStore } from './process-parts';
@@ -58,6 +58,36 @@ describe('ProcessController logging', () => {
       assert.equal(controller.generation, 0);
     } finally {
       await controller.stop();
+      await transport.close();
+    }
+  });
+
+  it("gets its host's logger with its pid bound: the host's failed checkpoints name host and process", async () => {
+    const transport = new MemoryTransport();
+    const registry = new MemoryRegistry();
+    const store = memoryStore();
+    const logger = new MemoryLogger();
+    const host = new RuntimeHost({
+      app: 'app',
+      processes: [Ticker],
+      transport,
+      registry,
+      store,
+      hostId: 'h1',
+      dataPlane: 'nats',
+      logger,
+    });
+    await host.start();
+    try {
+      await host.create('t2', 'Ticker');
+      store.failPuts = true;
+      await host.local('t2')!.handle({ t: 'inv', id: 'i1', from: 'client:x', fn: 'tick', data: encode(null) });
+      for (let i = 0; i < 200 && logger.at('warn', 'checkpoint failed').length === 0; i++) await sleep(5);
+      const [record] = logger.at('warn', 'checkpoint failed');
+      assert.ok(record, 'a failed checkpoint is logged');
+      assert.deepEqual([record['app'], record['host'], record['pid']], ['app', 'h1', 't2']);
+    } finally {
+      await host.stop({ swapOut: false });
       await transport.close();
     }
   });

@@ -9,20 +9,12 @@ import {
   type MessageEnvelope,
 } from '@praas/framework';
 import { BackupDrainer } from '../../src/process/backup-drainer';
+import { message } from './process-parts';
 
 const APP = 'app';
 const PID = 'p1';
 
-const msg = (seq: number, fn?: string): MessageEnvelope => ({
-  t: 'msg',
-  id: `m${seq}`,
-  from: 'client:x',
-  epoch: 'e1',
-  seq,
-  key: 'k',
-  data: new Uint8Array([seq]),
-  ...(fn === undefined ? {} : { fn }),
-});
+const msg = (seq: number, fn?: string): MessageEnvelope => message(seq, fn === undefined ? {} : { fn });
 const inv = (id: string): InvokeEnvelope => ({ t: 'inv', id, from: 'client:x', fn: 'add', data: new Uint8Array(0) });
 
 describe('BackupDrainer', () => {

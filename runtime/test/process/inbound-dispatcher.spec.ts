@@ -3,7 +3,6 @@ import 'reflect-metadata';
 import {
   decode,
   decodeReply,
-  encode,
   encodeWire,
   Fn,
   FunctionNotFoundError,
@@ -11,12 +10,10 @@ import {
   Process,
   processSubject,
   replySubject,
-  type InvokeEnvelope,
-  type MessageEnvelope,
   type Part,
   type ReplyEnvelope,
 } from '@praas/framework';
-import { processParts, type ProcessParts } from './process-parts';
+import { invocation, message, processParts, type ProcessParts } from './process-parts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -36,24 +33,6 @@ class Inbox {
   }
 }
 
-const msg = (seq: number, extra: Partial<MessageEnvelope> = {}): MessageEnvelope => ({
-  t: 'msg',
-  id: `m${seq}`,
-  from: 'client:x',
-  epoch: 'e1',
-  seq,
-  key: 'k',
-  data: encode(seq),
-  ...extra,
-});
-const inv = (id: string, fn: string, data: unknown, extra: Partial<InvokeEnvelope> = {}): InvokeEnvelope => ({
-  t: 'inv',
-  id,
-  from: 'client:x',
-  fn,
-  data: encode(data),
-  ...extra,
-});
 const code = (reply: ReplyEnvelope): string | undefined => (reply.ok ? undefined : reply.error.code);
 
 describe('InboundDispatcher', () => {
@@ -69,24 +48,24 @@ describe('InboundDispatcher', () => {
   });
 
   it('refuses messages before it serves and invocations while the process is not active', async () => {
-    assert.equal(code(await p.inbound.handle(msg(1))), 'PROCESS_UNAVAILABLE');
-    assert.equal(code(await p.inbound.handle(inv('i1', 'add', 1))), 'PROCESS_UNAVAILABLE');
+    assert.equal(code(await p.inbound.handle(message(1))), 'PROCESS_UNAVAILABLE');
+    assert.equal(code(await p.inbound.handle(invocation('i1', 'add', 1))), 'PROCESS_UNAVAILABLE');
     await goLive();
     p.lifeCycle.to('swapping-out');
-    assert.equal((await p.inbound.handle(msg(1))).ok, true, 'messages to the mailbox until it stops serving');
-    assert.equal(code(await p.inbound.handle(msg(2, { fn: 'note' }))), 'PROCESS_UNAVAILABLE');
-    assert.equal(code(await p.inbound.handle(inv('i1', 'add', 1))), 'PROCESS_UNAVAILABLE');
+    assert.equal((await p.inbound.handle(message(1))).ok, true, 'messages to the mailbox until it stops serving');
+    assert.equal(code(await p.inbound.handle(message(2, { fn: 'note' }))), 'PROCESS_UNAVAILABLE');
+    assert.equal(code(await p.inbound.handle(invocation('i1', 'add', 1))), 'PROCESS_UNAVAILABLE');
     assert.equal(p.inbound.traffic, 5);
   });
 
   it("takes a sender's messages in its order: after a gap it reads the backup queue, else refuses", async () => {
     await goLive();
-    const early = await p.inbound.handle(msg(2));
+    const early = await p.inbound.handle(message(2));
     assert.equal(code(early), 'PROCESS_UNAVAILABLE');
     assert.equal(!early.ok && early.error.details?.['reason'], 'out-of-order');
     // The earlier message went to the backup queue: the gap is filled from there.
-    await p.transport.backup.append(p.app, p.pid, 'm1', encodeWire(msg(1)));
-    assert.equal((await p.inbound.handle(msg(2))).ok, true);
+    await p.transport.backup.append(p.app, p.pid, 'm1', encodeWire(message(1)));
+    assert.equal((await p.inbound.handle(message(2))).ok, true);
     const first = await p.mailbox.take('client:x', 'k');
     const second = await p.mailbox.take('client:x', 'k');
     assert.deepEqual([decode(first.data), decode(second.data)], [1, 2]);
@@ -94,8 +73,11 @@ describe('InboundDispatcher', () => {
 
   it('runs an invocation retried with the same id once, and answers both', async () => {
     await goLive();
-    const [a, b] = await Promise.all([p.inbound.handle(inv('i1', 'add', 1)), p.inbound.handle(inv('i1', 'add', 1))]);
-    const again = await p.inbound.handle(inv('i1', 'add', 1));
+    const [a, b] = await Promise.all([
+      p.inbound.handle(invocation('i1', 'add', 1)),
+      p.inbound.handle(invocation('i1', 'add', 1)),
+    ]);
+    const again = await p.inbound.handle(invocation('i1', 'add', 1));
     for (const reply of [a, b, again]) assert.equal(reply.ok && decode(reply.data!), 2);
     assert.equal((p.runner.instance as unknown as Inbox).calls, 1);
   });
@@ -103,27 +85,29 @@ describe('InboundDispatcher', () => {
   it('serves the process subject: bytes in, encoded reply out', async () => {
     await goLive();
     const reply = decodeReply(
-      await p.transport.request(processSubject(p.app, p.pid), encodeWire(inv('i1', 'add', 41)), { timeoutMs: 1_000 }),
+      await p.transport.request(processSubject(p.app, p.pid), encodeWire(invocation('i1', 'add', 41)), {
+        timeoutMs: 1_000,
+      }),
     );
     assert.equal(reply.ok && decode(reply.data!), 42);
   });
 
   it('tells a live sender that the function of its message does not exist; drops a queued one', async () => {
     await goLive();
-    await assert.rejects(p.inbound.handle(msg(1, { fn: 'missing' })), FunctionNotFoundError);
-    p.inbound.deliverQueued(msg(1, { id: 'q1', fn: 'missing' }));
-    p.inbound.deliverQueued(msg(2, { id: 'q2', fn: 'note' }));
+    await assert.rejects(p.inbound.handle(message(1, { fn: 'missing' })), FunctionNotFoundError);
+    p.inbound.deliverQueued(message(1, { id: 'q1', fn: 'missing' }));
+    p.inbound.deliverQueued(message(2, { id: 'q2', fn: 'note' }));
     await sleep(5);
     assert.deepEqual((p.runner.instance as unknown as Inbox).notes, [2]);
   });
 
   it('asks for the key of a multi-source invocation, and fires the trigger when its count arrived', async () => {
     await goLive();
-    const noKey = await p.inbound.handle(inv('i1', 'sum', 1));
+    const noKey = await p.inbound.handle(invocation('i1', 'sum', 1));
     assert.equal(code(noKey), 'INVALID_ARGUMENT');
     const [a, b] = await Promise.all([
-      p.inbound.handle(inv('i2', 'sum', 1, { key: 'e1' })),
-      p.inbound.handle(inv('i3', 'sum', 2, { key: 'e1' })),
+      p.inbound.handle(invocation('i2', 'sum', 1, { key: 'e1' })),
+      p.inbound.handle(invocation('i3', 'sum', 2, { key: 'e1' })),
     ]);
     assert.equal(a.ok && decode(a.data!), 3);
     assert.equal(b.ok && decode(b.data!), 3);
@@ -138,7 +122,7 @@ describe('InboundDispatcher', () => {
       replies.push(decodeReply(bytes));
       return Promise.resolve(new Uint8Array(0));
     });
-    p.inbound.deliverQueued(inv('i1', 'add', 1, { replyTo }));
+    p.inbound.deliverQueued(invocation('i1', 'add', 1, { replyTo }));
     await sleep(10);
     assert.equal(replies.length, 0, 'held until the registry says the process is active');
     done();

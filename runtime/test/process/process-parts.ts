@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import {
+  encode,
   MemoryLogger,
   MemoryTransport,
   processDefinitionOf,
   SequencedSender,
   type Constructor,
+  type InvokeEnvelope,
+  type MessageEnvelope,
   type ProcessDefinition,
 } from '@praas/framework';
 import { Mailbox } from '../../src/mailbox/mailbox';
@@ -137,3 +140,23 @@ export function memoryStore(): SwapStore & { failPuts: boolean } {
     describe: () => 'memory',
   };
 }
+
+/** Message `seq` of the test sender `client:x` (incarnation `e1`), carrying `seq`. */
+export const message = (seq: number, extra: Partial<MessageEnvelope> = {}): MessageEnvelope => ({
+  t: 'msg',
+  id: `m${seq}`,
+  from: 'client:x',
+  epoch: 'e1',
+  seq,
+  key: 'k',
+  data: encode(seq),
+  ...extra,
+});
+
+/** An invocation of `fn` from the test sender `client:x`. */
+export const invocation = (
+  id: string,
+  fn: string,
+  data: unknown,
+  extra: Partial<InvokeEnvelope> = {},
+): InvokeEnvelope => ({ t: 'inv', id, from: 'client:x', fn, data: encode(data), ...extra });

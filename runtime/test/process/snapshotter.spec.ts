@@ -12,7 +12,7 @@ import {
   type MessageEnvelope,
   type Part,
 } from '@praas/framework';
-import { memoryStore, processParts, type ProcessParts } from './process-parts';
+import { memoryStore, message, processParts, type ProcessParts } from './process-parts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -39,15 +39,7 @@ class Stateful {
   }
 }
 
-const msg = (seq: number): MessageEnvelope => ({
-  t: 'msg',
-  id: `m${seq}`,
-  from: 'client:x',
-  epoch: 'e1',
-  seq,
-  key: 'k',
-  data: encode(seq),
-});
+const msg = (seq: number): MessageEnvelope => message(seq);
 
 describe('Snapshotter', () => {
   let transport: MemoryTransport;

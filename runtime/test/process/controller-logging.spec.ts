@@ -3,28 +3,17 @@ import 'reflect-metadata';
 import {
   DataPlaneClient,
   encode,
-  Fn,
   MemoryLogger,
   MemoryRegistry,
   MemoryTransport,
-  Process,
   processDefinitionOf,
-  State,
 } from '@praas/framework';
 import { ProcessController, RuntimeHost } from '../../src';
 import { SnapshotRepository } from '../../src/state/snapshot-repository';
 import { StateTypeCheck } from '../../src/state/state-type-check';
-import { memoryStore } from './process-parts';
+import { memoryStore, Stateful } from './process-parts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-@Process({ checkpointEveryMs: 10 })
-class Ticker {
-  @State() ticks = 0;
-  @Fn() tick(): number {
-    return ++this.ticks;
-  }
-}
 
 describe('ProcessController logging', () => {
   it('logs a failed periodic checkpoint as a warning with the error, and stays active', async () => {
@@ -36,7 +25,7 @@ describe('ProcessController logging', () => {
       app: 'app',
       pid: 't1',
       hostId: 'h1',
-      definition: processDefinitionOf(Ticker),
+      definition: processDefinitionOf(Stateful),
       transport,
       registry,
       snapshots: new SnapshotRepository(store),
@@ -47,7 +36,7 @@ describe('ProcessController logging', () => {
     });
     try {
       store.failPuts = true;
-      const reply = await controller.handle({ t: 'inv', id: 'i1', from: 'client:x', fn: 'tick', data: encode(null) });
+      const reply = await controller.handle({ t: 'inv', id: 'i1', from: 'client:x', fn: 'inc', data: encode(null) });
       assert.equal(reply.ok, true);
       for (let i = 0; i < 200 && logger.at('warn').length === 0; i++) await sleep(5);
       const [record] = logger.at('warn', 'checkpoint failed');
@@ -69,7 +58,7 @@ describe('ProcessController logging', () => {
     const logger = new MemoryLogger();
     const host = new RuntimeHost({
       app: 'app',
-      processes: [Ticker],
+      processes: [Stateful],
       transport,
       registry,
       store,
@@ -79,9 +68,9 @@ describe('ProcessController logging', () => {
     });
     await host.start();
     try {
-      await host.create('t2', 'Ticker');
+      await host.create('t2', 'Stateful');
       store.failPuts = true;
-      await host.local('t2')!.handle({ t: 'inv', id: 'i1', from: 'client:x', fn: 'tick', data: encode(null) });
+      await host.local('t2')!.handle({ t: 'inv', id: 'i1', from: 'client:x', fn: 'inc', data: encode(null) });
       for (let i = 0; i < 200 && logger.at('warn', 'checkpoint failed').length === 0; i++) await sleep(5);
       const [record] = logger.at('warn', 'checkpoint failed');
       assert.ok(record, 'a failed checkpoint is logged');

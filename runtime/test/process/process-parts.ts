@@ -1,7 +1,12 @@
 import 'reflect-metadata';
 import {
   encode,
+  Fn,
   MemoryLogger,
+  multiSource,
+  Process,
+  State,
+  type Part,
   MemoryTransport,
   processDefinitionOf,
   SequencedSender,
@@ -22,6 +27,31 @@ import { SnapshotRepository } from '../../src/state/snapshot-repository';
 import { StateTypeCheck } from '../../src/state/state-type-check';
 import type { SwapStore } from '../../src/storage/swap-store';
 import { TriggerEngine } from '../../src/triggers/trigger-engine';
+
+/** A class-typed field's value: it must come back from a swap with its prototype. */
+export class Point {
+  constructor(
+    public x = 0,
+    public y = 0,
+  ) {}
+  norm(): number {
+    return Math.abs(this.x) + Math.abs(this.y);
+  }
+}
+
+/** A process with plain, class-typed and binary state that checkpoints every 10 ms when it changed. */
+@Process({ checkpointEveryMs: 10 })
+export class Stateful {
+  @State() count = 0;
+  @State(() => Point) at = new Point();
+  @State() weights = new Float64Array([0.5]);
+  @Fn() inc(): number {
+    return ++this.count;
+  }
+  @Fn({ trigger: multiSource({ count: 2 }) }) sum(parts: Part<number>[]): number {
+    return parts.reduce((a, p) => a + p.data, 0);
+  }
+}
 
 /** The collaborators of one process, wired to each other as the controller wires them, for unit tests. */
 export interface ProcessParts {

@@ -1,43 +1,9 @@
 import assert from 'node:assert/strict';
 import 'reflect-metadata';
-import {
-  encode,
-  encodeWire,
-  Fn,
-  MemoryTransport,
-  multiSource,
-  Process,
-  ProcessUnavailableError,
-  State,
-  type MessageEnvelope,
-  type Part,
-} from '@praas/framework';
-import { memoryStore, message, processParts, type ProcessParts } from './process-parts';
+import { encode, encodeWire, MemoryTransport, ProcessUnavailableError, type MessageEnvelope } from '@praas/framework';
+import { memoryStore, message, Point, processParts, Stateful, type ProcessParts } from './process-parts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-class Point {
-  constructor(
-    public x = 0,
-    public y = 0,
-  ) {}
-  norm(): number {
-    return Math.abs(this.x) + Math.abs(this.y);
-  }
-}
-
-@Process({ checkpointEveryMs: 10 })
-class Stateful {
-  @State() count = 0;
-  @State(() => Point) at = new Point();
-  @State() weights = new Float64Array([0.5]);
-  @Fn() inc(): number {
-    return ++this.count;
-  }
-  @Fn({ trigger: multiSource({ count: 2 }) }) sum(parts: Part<number>[]): number {
-    return parts.reduce((a, p) => a + p.data, 0);
-  }
-}
 
 const msg = (seq: number): MessageEnvelope => message(seq);
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnNodeMain } from './node-child';
 
 /** Options of {@link spawnGateway}. */
 export interface SpawnGatewayOptions {
@@ -36,7 +36,8 @@ const LISTENING = /praas gateway listening http:\/\/(\S+):(\d+) grpc (\S+):(\d+)
  * @throws Error with the gateway's output when it exits or stays silent.
  */
 export async function spawnGateway(options: SpawnGatewayOptions): Promise<GatewayProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', GATEWAY_MAIN], {
+  const child = await spawnNodeMain({
+    main: GATEWAY_MAIN,
     env: {
       ...process.env,
       PRAAS_NATS_URL: options.natsUrl,
@@ -45,54 +46,27 @@ export async function spawnGateway(options: SpawnGatewayOptions): Promise<Gatewa
       PRAAS_GRPC_PORT: '0',
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    label: 'gateway',
+    logLimit: 200_000,
+    readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
+    ready: (log) => LISTENING.exec(log) ?? undefined,
+    notReady: 'listening',
   });
-  let log = '';
-  const append = (chunk: Buffer): void => {
-    if (log.length < 200_000) log += chunk.toString();
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const timeoutMs = options.readyTimeoutMs ?? 20_000;
-  let match: RegExpExecArray;
-  try {
-    match = await new Promise<RegExpExecArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`gateway not listening in ${timeoutMs} ms:\n${log}`)), timeoutMs);
-      const check = (): void => {
-        const m = LISTENING.exec(log);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m);
-        }
-      };
-      child.stdout?.on('data', check);
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`gateway exited (${code}) before it listened:\n${log}`));
-      });
-    });
-  } catch (e) {
-    child.kill('SIGKILL');
-    await exited;
-    throw e;
-  }
-  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
-  const [, httpHost, httpPort, grpcHost, grpcPort] = match as unknown as [string, string, string, string, string];
+  const [, httpHost, httpPort, grpcHost, grpcPort] = child.readyValue as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return {
-    pid: child.pid ?? -1,
+    pid: child.pid,
     httpUrl: `http://${httpHost}:${httpPort}`,
     httpPort: Number(httpPort),
     grpcAddress: `${grpcHost}:${grpcPort}`,
-    alive,
-    output: () => log,
-    stop: async () => {
-      if (alive()) child.kill('SIGTERM');
-      return exited;
-    },
-    kill: async () => {
-      if (alive()) child.kill('SIGKILL');
-      await exited;
-    },
+    alive: child.alive,
+    output: child.output,
+    stop: child.stop,
+    kill: child.kill,
   };
 }

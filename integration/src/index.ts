@@ -16,18 +16,4 @@ export {
 export { spawnHost, type HostProcess, type SpawnHostOptions } from './services/host-process';
 export { HostControl } from './services/host-control';
 export { spawnGateway, type GatewayProcess, type SpawnGatewayOptions } from './services/gateway-process';
-export {
-  MAILBOX_FIXTURE_MODULE,
-  Sender,
-  Receiver,
-  type SendManyArgs,
-  type StreamManyArgs,
-  type AskArgs,
-  type PingPongArgs,
-  LEDGER_FIXTURE_MODULE,
-  Ledger,
-  STACK_FIXTURE_MODULE,
-  Tally,
-  Dozer,
-  Journal,
-} from './fixtures';
+export * from './fixtures';

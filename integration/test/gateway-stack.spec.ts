@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { credentials, status, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { Client as MinioClient } from 'minio';
+import type { Client as MinioClient } from 'minio';
 import { PraasClient, type ProcessInfo, type ProcessWatchEvent, type Subscription } from '@praas/framework';
 import { ERROR_METADATA_KEY, loadGatewayService } from '@praas/gateway';
 import { S3SwapStore } from '@praas/runtime';
@@ -16,7 +16,8 @@ import {
   type S3Service,
 } from '../src';
 import { FuzzGenerator, http, prng, rawGarbage } from '@praas/test-services';
-import { freshBucket, removeStore } from './support/s3-buckets';
+import { until } from './support/cli';
+import { freshBucket, removeStore, s3Client } from './support/s3-buckets';
 
 // Hosts heartbeat every 200 ms and count as dead after 1.5 s, so recovery need not wait 10 s.
 const FAST_FAILURE = { PRAAS_HEARTBEAT_MS: '200', PRAAS_HOST_STALE_MS: '1500' };
@@ -49,16 +50,6 @@ async function rejectsWith(call: Promise<unknown>, code: status, praasCode: stri
     assert.equal((JSON.parse((raw as Buffer).toString('utf8')) as { code: string }).code, praasCode);
     return true;
   });
-}
-
-/** Polls `probe` until it returns something other than undefined. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  for (const end = Date.now() + timeoutMs; ;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < end, `${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The value of one series of a Prometheus text exposition, undefined when it is absent. */
@@ -108,15 +99,7 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
     nats = await startNats();
     s3 = await startS3();
     bucket = freshBucket('stack');
-    const url = new URL(s3.endpoint);
-    objects = new MinioClient({
-      endPoint: url.hostname,
-      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-      useSSL: url.protocol === 'https:',
-      accessKey: s3.accessKey,
-      secretKey: s3.secretKey,
-      region: 'us-east-1',
-    });
+    objects = s3Client(s3);
     const env = {
       ...FAST_FAILURE,
       PRAAS_S3_ENDPOINT: s3.endpoint,

@@ -15,7 +15,7 @@ import {
   type NatsService,
   type S3Service,
 } from '../src';
-import { FuzzGenerator, http, prng, rawGarbage } from '@praas/test-services';
+import { fuzzGateway, http } from '@praas/test-services';
 import { until } from './support/cli';
 import { freshBucket, removeStore, s3Client } from './support/s3-buckets';
 
@@ -290,34 +290,18 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
       await rest1.createProcess(app, { processClass: 'Tally', pid });
       const before = (await rest1.listProcesses(app)).map((p) => p.pid).sort();
       const seed = Number(process.env['PRAAS_FUZZ_SEED'] ?? 20_261_122);
-      const generator = new FuzzGenerator(prng(seed), app, pid, 'add', BODY_LIMIT);
-      const statuses = new Map<number, number>();
-      const failures: string[] = [];
-      const requests = Array.from({ length: FUZZ_REQUESTS }, () => generator.next());
-      for (let i = 0; i < requests.length; i += 24) {
-        await Promise.all(
-          requests.slice(i, i + 24).map(async (r) => {
-            const res = await http(g1.httpUrl, r.method, r.path, r.options);
-            const where = `seed ${seed}, ${r.kind}: ${r.method} ${r.path.slice(0, 200)} → ${res.status} ${res.text.slice(0, 300)}`;
-            if (!(res.status >= 400 && res.status < 500)) failures.push(where);
-            else if (r.method !== 'HEAD' && res.text !== '') {
-              const error = (res.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-              if (typeof error?.code !== 'string' || typeof error.message !== 'string') failures.push(where);
-              if (/\n\s+at /.test(res.text)) failures.push(`stack trace: ${where}`);
-            }
-            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          }),
-        );
-      }
+      const { failures, statuses } = await fuzzGateway({
+        baseUrl: g1.httpUrl,
+        httpPort: g1.httpPort,
+        seed,
+        app,
+        pid,
+        fn: 'add',
+        bodyLimitBytes: BODY_LIMIT,
+        requests: FUZZ_REQUESTS,
+        garbage: 30,
+      });
       assert.deepEqual(failures, []);
-      const random = prng(seed + 1);
-      for (let i = 0; i < 30; i++) {
-        const garbage = Buffer.from(
-          Array.from({ length: 1 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)),
-        );
-        const answer = await rawGarbage(g1.httpPort, garbage);
-        assert.match(answer, /^HTTP\/1\.1 4\d\d /, `garbage got: ${JSON.stringify(answer.slice(0, 100))}`);
-      }
       for (const code of [400, 404, 405, 409, 413, 415]) assert.ok(statuses.has(code), `some request got ${code}`);
 
       assert.ok(g1.alive(), `the gateway process is alive:\n${g1.output()}`);

@@ -14,13 +14,12 @@ import {
   type HostProcess,
   type NatsService,
   type S3Service,
+  FAST_FAILURE_ENV,
 } from '../src';
 import { fuzzGateway, http } from '@praas/test-services';
 import { until } from './support/cli';
 import { freshBucket, removeStore, s3Client } from './support/s3-buckets';
 
-// Hosts heartbeat every 200 ms and count as dead after 1.5 s, so recovery need not wait 10 s.
-const FAST_FAILURE = { PRAAS_HEARTBEAT_MS: '200', PRAAS_HOST_STALE_MS: '1500' };
 const BODY_LIMIT = 16 * 1024;
 const FUZZ_REQUESTS = 1_200;
 
@@ -101,7 +100,7 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
     bucket = freshBucket('stack');
     objects = s3Client(s3);
     const env = {
-      ...FAST_FAILURE,
+      ...FAST_FAILURE_ENV,
       PRAAS_S3_ENDPOINT: s3.endpoint,
       PRAAS_S3_ACCESS_KEY: s3.accessKey,
       PRAAS_S3_SECRET_KEY: s3.secretKey,
@@ -112,7 +111,7 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
     const gatewayEnv = {
       PRAAS_DOWNSCALE_INTERVAL_MS: '100',
       PRAAS_BODY_LIMIT: String(BODY_LIMIT),
-      PRAAS_HOST_STALE_MS: FAST_FAILURE.PRAAS_HOST_STALE_MS,
+      PRAAS_HOST_STALE_MS: FAST_FAILURE_ENV.PRAAS_HOST_STALE_MS,
     };
     g1 = await spawnGateway({ natsUrl: nats.url, env: gatewayEnv });
     g2 = await spawnGateway({ natsUrl: nats.url, env: gatewayEnv });

@@ -1,4 +1,4 @@
-import { spawnNodeMain } from './node-child';
+import { spawnNodeMain, type ChildControls } from './node-child';
 
 /** Options of {@link spawnGateway}. */
 export interface SpawnGatewayOptions {
@@ -9,22 +9,16 @@ export interface SpawnGatewayOptions {
   readonly readyTimeoutMs?: number;
 }
 
-/** A gateway running as its own OS process (`gateway/dist/src/gateway-main.js`) on NATS. */
-export interface GatewayProcess {
-  readonly pid: number;
+/**
+ * A gateway running as its own OS process (`gateway/dist/src/gateway-main.js`) on NATS: `stop`
+ * (SIGTERM) lets it stop its servers and exit, `kill` (SIGKILL) makes it die on the spot.
+ */
+export interface GatewayProcess extends ChildControls {
   /** Base URL of its REST API, e.g. `http://127.0.0.1:40123`. */
   readonly httpUrl: string;
   readonly httpPort: number;
   /** `host:port` of its gRPC service. */
   readonly grpcAddress: string;
-  /** Whether the OS process is still running. */
-  alive(): boolean;
-  /** Everything the gateway printed so far (stdout and stderr). */
-  output(): string;
-  /** SIGTERM: the gateway stops its servers and exits; resolves with its exit code. */
-  stop(): Promise<number | null>;
-  /** SIGKILL: the gateway dies on the spot. */
-  kill(): Promise<void>;
 }
 
 const GATEWAY_MAIN = require.resolve('@praas/gateway/dist/src/gateway-main.js');

@@ -37,6 +37,12 @@ export interface HostProcess {
   kill(): Promise<void>;
 }
 
+/**
+ * Environment for hosts that heartbeat every 200 ms and count as dead after 1.5 s, so a test of
+ * host failure and recovery need not wait the default 10 s; gateways take PRAAS_HOST_STALE_MS too.
+ */
+export const FAST_FAILURE_ENV = { PRAAS_HEARTBEAT_MS: '200', PRAAS_HOST_STALE_MS: '1500' } as const;
+
 const HOST_MAIN = require.resolve('@praas/runtime/dist/src/main/host-main.js');
 
 /**

@@ -18,11 +18,9 @@ export interface SpawnNodeMainOptions<T> {
   readonly notReady: string;
 }
 
-/** A Node.js OS process started by {@link spawnNodeMain}, ready. */
-export interface NodeChild<T> {
+/** What a test can do with a service running as its own OS process. */
+export interface ChildControls {
   readonly pid: number;
-  /** What `ready` returned for the child's ready line. */
-  readonly readyValue: T;
   /** Whether the OS process is still running. */
   alive(): boolean;
   /** Everything the child printed so far (stdout and stderr, up to the limit). */
@@ -31,6 +29,12 @@ export interface NodeChild<T> {
   stop(): Promise<number | null>;
   /** SIGKILL unless it already exited; resolves once it did. */
   kill(): Promise<void>;
+}
+
+/** A Node.js OS process started by {@link spawnNodeMain}, ready. */
+export interface NodeChild<T> extends ChildControls {
+  /** What `ready` returned for the child's ready line. */
+  readonly readyValue: T;
 }
 
 /**

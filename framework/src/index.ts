@@ -47,7 +47,19 @@ export { FsBackupQueue, type FsBackupQueueOptions } from './transport/fs/fs-back
 export * from './registry/registry';
 export { MemoryRegistry, type MemoryRegistryOptions } from './registry/memory/memory-registry';
 export * from './api/control-plane';
-export { DataPlaneClient, unwrapReply, DEFAULT_INVOKE_TIMEOUT_MS } from './transport/data-plane-client';
+export {
+  DataPlaneClient,
+  unwrapReply,
+  DEFAULT_INVOKE_TIMEOUT_MS,
+  type LocalReceiver,
+} from './transport/data-plane-client';
+export {
+  SequencedSender,
+  receiverKey,
+  type SenderState,
+  type SequencedMessageOptions,
+  type SequencedInvocationOptions,
+} from './transport/sequenced-sender';
 export * from './transport/direct';
 export { NatsTransport, type NatsTransportOptions } from './transport/nats/nats-transport';
 export { NatsBackupQueue, type NatsBackupQueueOptions } from './transport/nats/nats-backup-queue';

@@ -13,21 +13,7 @@ export {
   type StartNatsOptions,
   type RedisService,
 } from '@praas/test-services';
-export { spawnHost, type HostProcess, type SpawnHostOptions } from './services/host-process';
+export { spawnHost, FAST_FAILURE_ENV, type HostProcess, type SpawnHostOptions } from './services/host-process';
 export { HostControl } from './services/host-control';
 export { spawnGateway, type GatewayProcess, type SpawnGatewayOptions } from './services/gateway-process';
-export {
-  MAILBOX_FIXTURE_MODULE,
-  Sender,
-  Receiver,
-  type SendManyArgs,
-  type StreamManyArgs,
-  type AskArgs,
-  type PingPongArgs,
-  LEDGER_FIXTURE_MODULE,
-  Ledger,
-  STACK_FIXTURE_MODULE,
-  Tally,
-  Dozer,
-  Journal,
-} from './fixtures';
+export * from './fixtures';

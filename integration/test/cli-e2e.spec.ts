@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PraasClient, type ProcessInfo } from '@praas/framework';
-import { run } from '@praas/framework/dist/src/cli/main';
 import {
   spawnHost,
   spawnGateway,
@@ -14,34 +13,15 @@ import {
   type NatsService,
   type S3Service,
 } from '../src';
+import { cli, until } from './support/cli';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-
-/** The CLI in this process, with its output and exit code. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(
-    argv,
-    (l) => out.push(l),
-    (l) => err.push(l),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** Runs the CLI and fails with its error output unless it exits with 0. */
 async function ok(...argv: string[]): Promise<string> {
   const r = await cli(...argv);
   assert.equal(r.code, 0, `praas-framework ${argv.join(' ')} failed:\n${r.err}`);
   return r.out;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('praas-framework as a new user runs it: init, build, deploy to a gateway, invoke, ps, swap', function () {
@@ -133,7 +113,9 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
       await ok('deploy', '--gateway', url, '--project', project),
       /^registered application 'tally' version 2 /m,
     );
-    await until('the host to load version 2', () => host!.output().includes('loaded code version 2'));
+    await until('the host to load version 2', () =>
+      Promise.resolve(host!.output().includes('loaded code version 2') || undefined),
+    );
 
     const client = new PraasClient({ url });
     const fresh = await client.createProcess('tally');

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NatsTransport, packBundle, PraasClient } from '@praas/framework';
-import { run } from '@praas/framework/dist/src/cli/main';
 import { S3SwapStore } from '@praas/runtime';
 import { freePort, http } from '@praas/test-services';
 import {
@@ -19,29 +18,8 @@ import {
   type S3Service,
   type SpawnHostOptions,
 } from '../src';
+import { cli, until } from './support/cli';
 import { freshBucket, removeStore } from './support/s3-buckets';
-
-/** The CLI in this process, with its output and exit code. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(
-    argv,
-    (l) => out.push(l),
-    (l) => err.push(l),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-/** Polls `probe` until it returns something other than undefined. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  for (const end = Date.now() + timeoutMs; ;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < end, `${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * The compiled module of an application with one process class, `Counter`, as `tsc` emits it for

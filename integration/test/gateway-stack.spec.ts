@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { credentials, status, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { Client as MinioClient } from 'minio';
+import type { Client as MinioClient } from 'minio';
 import { PraasClient, type ProcessInfo, type ProcessWatchEvent, type Subscription } from '@praas/framework';
 import { ERROR_METADATA_KEY, loadGatewayService } from '@praas/gateway';
 import { S3SwapStore } from '@praas/runtime';
@@ -14,12 +14,12 @@ import {
   type HostProcess,
   type NatsService,
   type S3Service,
+  FAST_FAILURE_ENV,
 } from '../src';
-import { FuzzGenerator, http, prng, rawGarbage } from '@praas/test-services';
-import { freshBucket, removeStore } from './support/s3-buckets';
+import { fuzzGateway, http } from '@praas/test-services';
+import { until } from './support/cli';
+import { freshBucket, removeStore, s3Client } from './support/s3-buckets';
 
-// Hosts heartbeat every 200 ms and count as dead after 1.5 s, so recovery need not wait 10 s.
-const FAST_FAILURE = { PRAAS_HEARTBEAT_MS: '200', PRAAS_HOST_STALE_MS: '1500' };
 const BODY_LIMIT = 16 * 1024;
 const FUZZ_REQUESTS = 1_200;
 
@@ -49,16 +49,6 @@ async function rejectsWith(call: Promise<unknown>, code: status, praasCode: stri
     assert.equal((JSON.parse((raw as Buffer).toString('utf8')) as { code: string }).code, praasCode);
     return true;
   });
-}
-
-/** Polls `probe` until it returns something other than undefined. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  for (const end = Date.now() + timeoutMs; ;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < end, `${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The value of one series of a Prometheus text exposition, undefined when it is absent. */
@@ -108,17 +98,9 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
     nats = await startNats();
     s3 = await startS3();
     bucket = freshBucket('stack');
-    const url = new URL(s3.endpoint);
-    objects = new MinioClient({
-      endPoint: url.hostname,
-      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-      useSSL: url.protocol === 'https:',
-      accessKey: s3.accessKey,
-      secretKey: s3.secretKey,
-      region: 'us-east-1',
-    });
+    objects = s3Client(s3);
     const env = {
-      ...FAST_FAILURE,
+      ...FAST_FAILURE_ENV,
       PRAAS_S3_ENDPOINT: s3.endpoint,
       PRAAS_S3_ACCESS_KEY: s3.accessKey,
       PRAAS_S3_SECRET_KEY: s3.secretKey,
@@ -129,7 +111,7 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
     const gatewayEnv = {
       PRAAS_DOWNSCALE_INTERVAL_MS: '100',
       PRAAS_BODY_LIMIT: String(BODY_LIMIT),
-      PRAAS_HOST_STALE_MS: FAST_FAILURE.PRAAS_HOST_STALE_MS,
+      PRAAS_HOST_STALE_MS: FAST_FAILURE_ENV.PRAAS_HOST_STALE_MS,
     };
     g1 = await spawnGateway({ natsUrl: nats.url, env: gatewayEnv });
     g2 = await spawnGateway({ natsUrl: nats.url, env: gatewayEnv });
@@ -307,34 +289,18 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
       await rest1.createProcess(app, { processClass: 'Tally', pid });
       const before = (await rest1.listProcesses(app)).map((p) => p.pid).sort();
       const seed = Number(process.env['PRAAS_FUZZ_SEED'] ?? 20_261_122);
-      const generator = new FuzzGenerator(prng(seed), app, pid, 'add', BODY_LIMIT);
-      const statuses = new Map<number, number>();
-      const failures: string[] = [];
-      const requests = Array.from({ length: FUZZ_REQUESTS }, () => generator.next());
-      for (let i = 0; i < requests.length; i += 24) {
-        await Promise.all(
-          requests.slice(i, i + 24).map(async (r) => {
-            const res = await http(g1.httpUrl, r.method, r.path, r.options);
-            const where = `seed ${seed}, ${r.kind}: ${r.method} ${r.path.slice(0, 200)} → ${res.status} ${res.text.slice(0, 300)}`;
-            if (!(res.status >= 400 && res.status < 500)) failures.push(where);
-            else if (r.method !== 'HEAD' && res.text !== '') {
-              const error = (res.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-              if (typeof error?.code !== 'string' || typeof error.message !== 'string') failures.push(where);
-              if (/\n\s+at /.test(res.text)) failures.push(`stack trace: ${where}`);
-            }
-            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          }),
-        );
-      }
+      const { failures, statuses } = await fuzzGateway({
+        baseUrl: g1.httpUrl,
+        httpPort: g1.httpPort,
+        seed,
+        app,
+        pid,
+        fn: 'add',
+        bodyLimitBytes: BODY_LIMIT,
+        requests: FUZZ_REQUESTS,
+        garbage: 30,
+      });
       assert.deepEqual(failures, []);
-      const random = prng(seed + 1);
-      for (let i = 0; i < 30; i++) {
-        const garbage = Buffer.from(
-          Array.from({ length: 1 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)),
-        );
-        const answer = await rawGarbage(g1.httpPort, garbage);
-        assert.match(answer, /^HTTP\/1\.1 4\d\d /, `garbage got: ${JSON.stringify(answer.slice(0, 100))}`);
-      }
       for (const code of [400, 404, 405, 409, 413, 415]) assert.ok(statuses.has(code), `some request got ${code}`);
 
       assert.ok(g1.alive(), `the gateway process is alive:\n${g1.output()}`);

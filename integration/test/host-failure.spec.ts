@@ -9,10 +9,8 @@ import {
   type HostProcess,
   type NatsService,
   type S3Service,
+  FAST_FAILURE_ENV,
 } from '../src';
-
-// Hosts heartbeat every 200 ms and count as dead after 1.5 s, so the test need not wait 10 s.
-const FAST_FAILURE = { PRAAS_HEARTBEAT_MS: '200', PRAAS_HOST_STALE_MS: '1500' };
 
 describe('host failure: SIGKILL, then recovery from the last checkpoint on S3 by another host', function () {
   let nats: NatsService;
@@ -38,7 +36,7 @@ describe('host failure: SIGKILL, then recovery from the last checkpoint on S3 by
 
   it('brings the killed host’s process back on the other host with everything up to its last checkpoint', async () => {
     const env = {
-      ...FAST_FAILURE,
+      ...FAST_FAILURE_ENV,
       PRAAS_S3_ENDPOINT: s3.endpoint,
       PRAAS_S3_ACCESS_KEY: s3.accessKey,
       PRAAS_S3_SECRET_KEY: s3.secretKey,

@@ -24,6 +24,14 @@ export interface PeerProcess<R> {
 const isReady = <R>(message: unknown): message is ReadyMessage<R> =>
   typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'ready';
 
+/** Options of {@link startPeer}. */
+export interface StartPeerOptions {
+  /** How long the peer may take to report ready (default 20 000 ms). */
+  readonly timeoutMs?: number;
+  /** Node.js options of the peer, instead of this process's (e.g. `--openssl-legacy-provider`). */
+  readonly execArgv?: readonly string[];
+}
+
 /**
  * Forks `module` with `args` and resolves once it sent its ready message.
  * @throws Error naming the peer when it exits or stays silent for `timeoutMs`.
@@ -32,9 +40,13 @@ export async function startPeer<R>(
   name: string,
   module: string,
   args: readonly string[],
-  timeoutMs = 20_000,
+  options: StartPeerOptions = {},
 ): Promise<PeerProcess<R>> {
-  const child = fork(module, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const child = fork(module, args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
   const stop = async (): Promise<void> => {

@@ -21,6 +21,7 @@ import type { Registry } from '../registry/registry';
 import { DataPlaneClient, DEFAULT_INVOKE_TIMEOUT_MS, unwrapReply } from '../transport/data-plane-client';
 import { DirectTransport } from '../transport/direct/direct-transport';
 import { RegistryRoutes } from '../transport/direct/registry-routes';
+import { receiverKey, SequencedSender } from '../transport/sequenced-sender';
 import type { Subscription, Transport } from '../transport/transport';
 import { decode, encode } from '../wire/codec';
 import { newId } from '../wire/ids';
@@ -97,9 +98,8 @@ export class PraasClient implements ControlPlaneApi {
   private readonly requestTimeoutMs: number;
   private readonly dataPlanes = new Map<string, DataPlaneClient>();
   private direct: DirectTransport | undefined;
-  private readonly senderId = `client:${newId().slice(0, 8)}`;
-  private readonly epoch = newId();
-  private readonly seq = new Map<string, number>();
+  /** This client's identity as a sender and the numbering of its messages. */
+  private readonly sender = new SequencedSender(`client:${newId().slice(0, 8)}`);
 
   constructor(private readonly options: PraasClientOptions) {
     this.base = options.url.replace(/\/+$/, '');
@@ -255,14 +255,7 @@ export class PraasClient implements ControlPlaneApi {
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
     const reply = await this.dataPlane(app).invoke(
       validateName('pid', options.pid),
-      {
-        t: 'inv',
-        id: newId(),
-        from: this.senderId,
-        fn,
-        ...(key === undefined ? {} : { key }),
-        data: encode(data, `argument of '${fn}'`),
-      },
+      this.sender.invocation(fn, encode(data, `argument of '${fn}'`), key === undefined ? {} : { key }),
       options.timeoutMs,
     );
     const bytes = unwrapReply(reply);
@@ -273,18 +266,7 @@ export class PraasClient implements ControlPlaneApi {
     validateName('pid', pid);
     const messageKey = normalizeKey('message key', key);
     const bytes = encode(data, `message '${messageKey}'`);
-    const seqKey = `${app}/${pid}`;
-    const seq = (this.seq.get(seqKey) ?? 0) + 1;
-    this.seq.set(seqKey, seq);
-    await this.dataPlane(app).send(pid, {
-      t: 'msg',
-      id: newId(),
-      from: this.senderId,
-      epoch: this.epoch,
-      seq,
-      key: messageKey,
-      data: bytes,
-    });
+    await this.dataPlane(app).send(pid, this.sender.message(receiverKey(app, pid), messageKey, bytes));
   }
 
   private dataPlane(app: string): DataPlaneClient {
@@ -294,7 +276,7 @@ export class PraasClient implements ControlPlaneApi {
       let transport = access.transport;
       if (access.direct) {
         this.direct ??= new DirectTransport(access.transport, {
-          from: this.senderId,
+          from: this.sender.from,
           routes: new RegistryRoutes(access.registry),
           ownsInner: false,
         });

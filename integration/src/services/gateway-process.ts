@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnNodeMain, type ChildControls } from './node-child';
 
 /** Options of {@link spawnGateway}. */
 export interface SpawnGatewayOptions {
@@ -9,22 +9,16 @@ export interface SpawnGatewayOptions {
   readonly readyTimeoutMs?: number;
 }
 
-/** A gateway running as its own OS process (`gateway/dist/src/gateway-main.js`) on NATS. */
-export interface GatewayProcess {
-  readonly pid: number;
+/**
+ * A gateway running as its own OS process (`gateway/dist/src/gateway-main.js`) on NATS: `stop`
+ * (SIGTERM) lets it stop its servers and exit, `kill` (SIGKILL) makes it die on the spot.
+ */
+export interface GatewayProcess extends ChildControls {
   /** Base URL of its REST API, e.g. `http://127.0.0.1:40123`. */
   readonly httpUrl: string;
   readonly httpPort: number;
   /** `host:port` of its gRPC service. */
   readonly grpcAddress: string;
-  /** Whether the OS process is still running. */
-  alive(): boolean;
-  /** Everything the gateway printed so far (stdout and stderr). */
-  output(): string;
-  /** SIGTERM: the gateway stops its servers and exits; resolves with its exit code. */
-  stop(): Promise<number | null>;
-  /** SIGKILL: the gateway dies on the spot. */
-  kill(): Promise<void>;
 }
 
 const GATEWAY_MAIN = require.resolve('@praas/gateway/dist/src/gateway-main.js');
@@ -36,7 +30,8 @@ const LISTENING = /praas gateway listening http:\/\/(\S+):(\d+) grpc (\S+):(\d+)
  * @throws Error with the gateway's output when it exits or stays silent.
  */
 export async function spawnGateway(options: SpawnGatewayOptions): Promise<GatewayProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', GATEWAY_MAIN], {
+  const child = await spawnNodeMain({
+    main: GATEWAY_MAIN,
     env: {
       ...process.env,
       PRAAS_NATS_URL: options.natsUrl,
@@ -45,54 +40,27 @@ export async function spawnGateway(options: SpawnGatewayOptions): Promise<Gatewa
       PRAAS_GRPC_PORT: '0',
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    label: 'gateway',
+    logLimit: 200_000,
+    readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
+    ready: (log) => LISTENING.exec(log) ?? undefined,
+    notReady: 'listening',
   });
-  let log = '';
-  const append = (chunk: Buffer): void => {
-    if (log.length < 200_000) log += chunk.toString();
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const timeoutMs = options.readyTimeoutMs ?? 20_000;
-  let match: RegExpExecArray;
-  try {
-    match = await new Promise<RegExpExecArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`gateway not listening in ${timeoutMs} ms:\n${log}`)), timeoutMs);
-      const check = (): void => {
-        const m = LISTENING.exec(log);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m);
-        }
-      };
-      child.stdout?.on('data', check);
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`gateway exited (${code}) before it listened:\n${log}`));
-      });
-    });
-  } catch (e) {
-    child.kill('SIGKILL');
-    await exited;
-    throw e;
-  }
-  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
-  const [, httpHost, httpPort, grpcHost, grpcPort] = match as unknown as [string, string, string, string, string];
+  const [, httpHost, httpPort, grpcHost, grpcPort] = child.readyValue as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return {
-    pid: child.pid ?? -1,
+    pid: child.pid,
     httpUrl: `http://${httpHost}:${httpPort}`,
     httpPort: Number(httpPort),
     grpcAddress: `${grpcHost}:${grpcPort}`,
-    alive,
-    output: () => log,
-    stop: async () => {
-      if (alive()) child.kill('SIGTERM');
-      return exited;
-    },
-    kill: async () => {
-      if (alive()) child.kill('SIGKILL');
-      await exited;
-    },
+    alive: child.alive,
+    output: child.output,
+    stop: child.stop,
+    kill: child.kill,
   };
 }

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { encodeWire, hostSubject, NatsTransport, NoRespondersError } from '@praas/framework';
+import { spawnNodeMain } from './node-child';
 
 /** Options of {@link spawnHost}. */
 export interface SpawnHostOptions {
@@ -39,6 +39,12 @@ export interface HostProcess {
   kill(): Promise<void>;
 }
 
+/**
+ * Environment for hosts that heartbeat every 200 ms and count as dead after 1.5 s, so a test of
+ * host failure and recovery need not wait the default 10 s; gateways take PRAAS_HOST_STALE_MS too.
+ */
+export const FAST_FAILURE_ENV = { PRAAS_HEARTBEAT_MS: '200', PRAAS_HOST_STALE_MS: '1500' } as const;
+
 const HOST_MAIN = require.resolve('@praas/runtime/dist/src/main/host-main.js');
 
 /**
@@ -46,7 +52,9 @@ const HOST_MAIN = require.resolve('@praas/runtime/dist/src/main/host-main.js');
  * @throws Error with the host's output when it exits or stays silent.
  */
 export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', HOST_MAIN], {
+  const ready = options.ready ?? `praas host ${options.hostId} serving ${options.app} on `;
+  const child = await spawnNodeMain({
+    main: HOST_MAIN,
     env: {
       ...process.env,
       PRAAS_NATS_URL: options.natsUrl,
@@ -56,54 +64,21 @@ export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess>
       ...(options.swapDir === undefined ? {} : { PRAAS_SWAP_DIR: options.swapDir }),
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    label: `host ${options.hostId}`,
+    logLimit: 100_000,
+    readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
+    ready: (log) => (log.includes(ready) ? true : undefined),
+    notReady: 'ready',
   });
-  let log = '';
-  const append = (chunk: Buffer): void => {
-    if (log.length < 100_000) log += chunk.toString();
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = options.ready ?? `praas host ${options.hostId} serving ${options.app} on `;
-  const timeoutMs = options.readyTimeoutMs ?? 20_000;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`host ${options.hostId} not ready in ${timeoutMs} ms:\n${log}`)),
-        timeoutMs,
-      );
-      const check = (): void => {
-        if (log.includes(ready)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout?.on('data', check);
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`host ${options.hostId} exited (${code}) before it was ready:\n${log}`));
-      });
-    });
-  } catch (e) {
-    child.kill('SIGKILL');
-    await exited;
-    throw e;
-  }
-  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
   return {
     id: options.hostId,
-    pid: child.pid ?? -1,
-    alive,
-    output: () => log,
-    stop: async () => {
-      if (alive()) child.kill('SIGTERM');
-      return exited;
-    },
+    pid: child.pid,
+    alive: child.alive,
+    output: child.output,
+    stop: child.stop,
     kill: async () => {
-      const wasAlive = alive();
-      if (wasAlive) child.kill('SIGKILL');
-      await exited;
+      const wasAlive = child.alive();
+      await child.kill();
       if (wasAlive) await untilNatsDropped(options.natsUrl, options.app, options.hostId);
     },
   };

@@ -23,17 +23,21 @@ export function freshStore(s3: S3Service, label: string, options: { endpoint?: s
 export async function removeStore(s3: S3Service, store: S3SwapStore): Promise<void> {
   try {
     await store.delete(await store.list(''));
-    const url = new URL(s3.endpoint);
-    const client = new Client({
-      endPoint: url.hostname,
-      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-      useSSL: url.protocol === 'https:',
-      accessKey: s3.accessKey,
-      secretKey: s3.secretKey,
-      region: 'us-east-1',
-    });
-    await client.removeBucket(store.bucket);
+    await s3Client(s3).removeBucket(store.bucket);
   } finally {
     store.close();
   }
+}
+
+/** A minio client of `s3`, for looking at or tidying up objects behind a store's back. */
+export function s3Client(s3: S3Service): Client {
+  const url = new URL(s3.endpoint);
+  return new Client({
+    endPoint: url.hostname,
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    useSSL: url.protocol === 'https:',
+    accessKey: s3.accessKey,
+    secretKey: s3.secretKey,
+    region: 'us-east-1',
+  });
 }

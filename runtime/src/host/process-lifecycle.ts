@@ -177,10 +177,13 @@ export class ProcessLifecycle implements HostOperations {
     definition: ProcessDefinition,
     code: ProcessCode,
   ): Promise<ProcessController> {
+    const { logger } = this.options.controllers;
     const controller = await ProcessController.start({
       ...this.options.controllers,
       directory: this.options.table,
       pid,
+      // Every record of the process names it.
+      ...(logger === undefined ? {} : { logger: logger.child({ pid }) }),
       definition,
       ...(code.version === undefined ? {} : { codeVersion: code.version }),
       ...(code.incarnation === undefined ? {} : { incarnation: code.incarnation }),

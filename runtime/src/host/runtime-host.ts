@@ -161,6 +161,7 @@ export class RuntimeHost implements ProcessDirectory {
         snapshots: this.snapshots,
         stateTypes: new StateTypeCheck((message) => warn(UNTYPED_STATE_WARNING, message, logger)),
         dataPlane: new DataPlaneClient(transport, registry, app),
+        logger,
         ...(options.controller ? { options: options.controller } : {}),
       },
     });

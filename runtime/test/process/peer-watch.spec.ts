@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Fn, Process, UnavailableError, type Context } from '@praas/framework';
+import { Fn, MemoryLogger, Process, UnavailableError, type Context } from '@praas/framework';
 import { startTestHost, type TestHost } from '../fixtures';
 
 @Process()
@@ -18,27 +18,24 @@ describe('watching peers when the registry cannot set the watch up', () => {
   });
 
   it('reports the failure instead of leaving an unhandled rejection that would end the host', async () => {
-    t = await startTestHost({ processes: [Watcher] });
+    const logger = new MemoryLogger();
+    t = await startTestHost({ processes: [Watcher], logger });
     await t.host.create('w1', 'Watcher');
     t.registry.watchProcesses = () => Promise.reject(new UnavailableError('the registry is unreachable'));
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-    const logged: string[] = [];
-    const consoleError = console.error;
+    const logged = () => logger.at('warn', 'the peer watch could not be set up');
     process.on('unhandledRejection', onUnhandled);
-    console.error = (line: string) => void logged.push(line);
     try {
       assert.equal(await t.invoke('w1', 'watch'), 'watching');
-      while (logged.length === 0 && unhandled.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (logged().length === 0 && unhandled.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
-      console.error = consoleError;
       process.off('unhandledRejection', onUnhandled);
     }
     assert.deepEqual(unhandled, []);
-    assert.match(
-      logged[0]!,
-      /^praas host: the peer watch of 'w1' could not be set up: UnavailableError: the registry is unreachable/,
-    );
+    const [record] = logged();
+    assert.equal(record?.['pid'], 'w1');
+    assert.equal((record?.['err'] as { message?: string }).message, 'the registry is unreachable');
   });
 });

@@ -7,8 +7,10 @@ import {
   InvalidArgumentError,
   MemoryRegistry,
   MemoryTransport,
+  silentLogger,
   type Constructor,
   type ControlPlaneApi,
+  type Logger,
 } from '@praas/framework';
 import { ControlPlane, DownScalingPolicy } from '@praas/gateway';
 import {
@@ -45,6 +47,8 @@ export interface EmbeddedOptions {
    * processes carry over a restart; it then needs the same `swapDir`. Not closed by `close()`.
    */
   registry?: MemoryRegistry;
+  /** Where the stack's transport, control plane, down-scaling policy and runtime hosts log (default: nowhere). */
+  logger?: Logger;
 }
 
 /** A running embedded stack: the control-plane API, plus a way to stop it. */
@@ -87,7 +91,11 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
   // A temporary directory lives as long as the stack; one the caller names is kept.
   const tempDir = options.swapDir === undefined ? mkdtempSync(join(tmpdir(), 'praas-swap-')) : undefined;
   const dir = options.swapDir ?? tempDir!;
-  const transport = new MemoryTransport({ backup: new FsBackupQueue(join(dir, BACKUP_QUEUE_DIR)) });
+  const logger = options.logger ?? silentLogger;
+  const transport = new MemoryTransport({
+    backup: new FsBackupQueue(join(dir, BACKUP_QUEUE_DIR)),
+    logger: logger.child({ component: 'transport' }),
+  });
   const registry = options.registry ?? new MemoryRegistry();
   const store = options.store ?? new FsSwapStore(dir);
   let provider: InProcessHostProvider;
@@ -103,6 +111,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
           : {}),
         ...(options.snapshots ? { snapshots: options.snapshots } : {}),
         ...(options.controller ? { controller: options.controller } : {}),
+        logger: logger.child({ component: 'host' }),
       },
     });
     // A registry carried over from an earlier stack (dev's restart) knows applications that need hosts again.
@@ -111,7 +120,12 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
     throw e;
   }
-  const controlPlane = new ControlPlane({ transport, registry, provider });
+  const controlPlane = new ControlPlane({
+    transport,
+    registry,
+    provider,
+    logger: logger.child({ component: 'control-plane' }),
+  });
   const policy =
     options.downScaling === false
       ? undefined
@@ -119,6 +133,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
           registry,
           swap: (app, pid) => controlPlane.swapProcess(app, pid),
           intervalMs: options.downScaling?.intervalMs ?? 1_000,
+          logger: logger.child({ component: 'down-scaling' }),
         });
   policy?.start();
   let closed = false;

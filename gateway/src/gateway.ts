@@ -1,6 +1,8 @@
+import { silentLogger, type Logger } from '@praas/framework';
 import type { GatewayOperations } from './control/gateway-operations';
 import { MeteredOperations } from './control/metered-operations';
 import { GrpcServer } from './grpc/grpc-server';
+import { withErrorCallback, type ErrorCallback } from './logging/error-callback';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { RestServer } from './rest/rest-server';
 
@@ -15,8 +17,13 @@ export interface GatewayOptions {
   readonly sseKeepAliveMs?: number;
   /** How long `stop()` lets requests in flight finish before closing their connections (default 5 000 ms). */
   readonly stopGraceMs?: number;
-  /** Where errors that are the gateway's own fault are reported (default: console.error). */
-  readonly log?: (message: string, error: unknown) => void;
+  /** Where the gateway logs (default: nowhere; `runGateway` gives JSON on stderr at PRAAS_LOG_LEVEL). */
+  readonly logger?: Logger;
+  /**
+   * Also told about each error record (errors that are the gateway's own fault), with its error.
+   * @deprecated give a `logger`.
+   */
+  readonly log?: ErrorCallback;
 }
 
 export interface GatewayStartOptions {
@@ -65,20 +72,21 @@ export class Gateway {
   private state: 'new' | 'starting' | 'started' | 'stopped' = 'new';
 
   constructor(private readonly options: GatewayOptions) {
-    this.metrics = new GatewayMetrics(options.controlPlane);
-    const operations = new MeteredOperations(options.controlPlane, this.metrics);
+    const logger = withErrorCallback(options.logger ?? silentLogger, options.log);
+    this.metrics = new GatewayMetrics(options.controlPlane, logger.child({ component: 'metrics' }));
+    const operations = new MeteredOperations(options.controlPlane, this.metrics, logger);
     const common = {
       operations,
       metrics: this.metrics,
       ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
       ...(options.bundleLimitBytes === undefined ? {} : { bundleLimitBytes: options.bundleLimitBytes }),
-      ...(options.log ? { log: options.log } : {}),
     };
     this.rest = new RestServer({
       ...common,
+      logger: logger.child({ component: 'rest' }),
       ...(options.sseKeepAliveMs === undefined ? {} : { sseKeepAliveMs: options.sseKeepAliveMs }),
     });
-    this.grpc = new GrpcServer(common);
+    this.grpc = new GrpcServer({ ...common, logger: logger.child({ component: 'grpc' }) });
   }
 
   /** Starts both servers; resolves with the bound ports. A gateway starts once. */

@@ -21,16 +21,12 @@ export { RestServer, type RestServerOptions } from './rest/rest-server';
 export { ROUTES, matchRoute, type RouteMatch, type RouteName } from './rest/routes';
 export { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES } from './rest/body-reader';
 export type { BundleStore } from './bundles/bundle-store';
-export {
-  S3BundleStore,
-  bundleStoreFromEnv,
-  DEFAULT_BUNDLE_BUCKET,
-  type S3BundleStoreOptions,
-} from './bundles/s3-bundle-store';
+export { S3BundleStore, bundleStoreFromEnv, type S3BundleStoreOptions } from './bundles/s3-bundle-store';
 export { GrpcServer, type GrpcServerOptions, ERROR_METADATA_KEY } from './grpc/grpc-server';
 export { loadGatewayService, GATEWAY_PROTO_PATH } from './grpc/gateway-proto';
 export { httpStatusOf, publicError } from './errors/http-status';
 export { grpcStatusOf } from './errors/grpc-status';
+export { ERROR_STATUS, errorStatusOf, type ErrorStatus } from './errors/error-status';
 export { RouteNotFoundError, MethodNotAllowedError, UnsupportedMediaTypeError } from './errors/gateway-errors';
 export { toJsonValue, stringifyResult, MAX_JSON_DEPTH } from './json/json-mapping';
 export {

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { loggerFromEnv, type Logger } from '@praas/framework';
 import type { GatewayConfig } from './config/gateway-config';
 import { GATEWAY_USAGE, parseGatewayConfig } from './config/gateway-config';
 import type { GatewayOperations } from './control/gateway-operations';
@@ -14,8 +15,13 @@ export interface GatewayBackend {
 /**
  * Builds the control plane a gateway OS process serves, e.g. on NATS from `PRAAS_NATS_URL`.
  * The entry takes it as a parameter so that the transport is chosen by whoever starts the gateway.
+ * `logger` is the gateway's: what the backend's components log goes there.
  */
-export type GatewayBackendFactory = (config: GatewayConfig, env: NodeJS.ProcessEnv) => Promise<GatewayBackend>;
+export type GatewayBackendFactory = (
+  config: GatewayConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+) => Promise<GatewayBackend>;
 
 /** Something that emits process signals: `process` itself, or a stand-in in tests. */
 export interface SignalSource {
@@ -27,8 +33,12 @@ export interface RunGatewayOptions {
   readonly argv?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly signals?: SignalSource;
+  /** The lines a person reads: where the gateway listens, that it stops (default: standard output). */
   readonly out?: (line: string) => void;
+  /** Why the gateway could not start, for a person (default: standard error). */
   readonly err?: (line: string) => void;
+  /** Where the gateway and its backend log (default: JSON on standard error at `PRAAS_LOG_LEVEL`, `info` when unset). */
+  readonly logger?: Logger;
 }
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
@@ -49,8 +59,10 @@ export async function runGateway(factory: GatewayBackendFactory, options: RunGat
   const env = options.env ?? process.env;
   const signals = options.signals ?? process;
   let config: GatewayConfig;
+  let logger: Logger;
   try {
     config = parseGatewayConfig(options.argv ?? process.argv.slice(2), env);
+    logger = options.logger ?? loggerFromEnv(env, { component: 'gateway' });
   } catch (e) {
     err(e instanceof Error ? e.message : String(e));
     return 2;
@@ -62,13 +74,8 @@ export async function runGateway(factory: GatewayBackendFactory, options: RunGat
   let backend: GatewayBackend | undefined;
   let gateway: Gateway | undefined;
   try {
-    backend = await factory(config, env);
-    gateway = new Gateway({
-      controlPlane: backend.controlPlane,
-      bodyLimitBytes: config.bodyLimitBytes,
-      log: (message, error) =>
-        err(`${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
-    });
+    backend = await factory(config, env, logger);
+    gateway = new Gateway({ controlPlane: backend.controlPlane, bodyLimitBytes: config.bodyLimitBytes, logger });
     const started = await gateway.start({ httpPort: config.httpPort, grpcPort: config.grpcPort, host: config.host });
     const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
     out(`praas gateway listening http://${shown}:${started.httpPort} grpc ${shown}:${started.grpcPort}`);

@@ -12,7 +12,7 @@ export type Destination = string | Self;
 export type Source = string | Self | Any;
 
 /** Life-cycle states of a cloud process. */
-export type ProcessStatus = 'active' | 'swapping-out' | 'swapped' | 'swapping-in' | 'failed' | 'deleted';
+export type ProcessStatus = 'active' | 'swapping-out' | 'swapped' | 'swapping-in' | 'deleted';
 
 /** One message handed to a multi-source or batch function, or returned by `recv`. */
 export interface Part<T = unknown> {

@@ -361,7 +361,10 @@ export class PraasClient implements ControlPlaneApi {
   }
 }
 
-/** The error a gateway answered with, rebuilt as its class; a reply without one becomes `HTTP_<status>`. */
+/**
+ * The error a gateway answered with, rebuilt as its class; a reply without one becomes
+ * `UNEXPECTED_RESPONSE` with the status in `details.status`.
+ */
 function errorFromResponse(status: number, text: string): PraasError {
   try {
     const parsed = JSON.parse(text) as { error?: WireError };
@@ -372,5 +375,7 @@ function errorFromResponse(status: number, text: string): PraasError {
   }
   if (status === 502 || status === 503) return new UnavailableError(`the gateway answered HTTP ${status}`);
   if (status === 504) return new TimeoutError(`the gateway answered HTTP ${status}`);
-  return new PraasError(`HTTP_${status}`, `the gateway answered HTTP ${status}: ${text.slice(0, 200)}`);
+  return new PraasError('UNEXPECTED_RESPONSE', `the gateway answered HTTP ${status}: ${text.slice(0, 200)}`, {
+    details: { status },
+  });
 }

@@ -1,11 +1,12 @@
+import type { ErrorCode } from './error-codes';
 import { PraasError, type PraasErrorOptions } from './praas-error';
 
 /** A decorator was used where it cannot work; names the decorator, the class and the member. */
 export class DecoratorUsageError extends PraasError {
-  static readonly code = 'DECORATOR_USAGE';
+  static readonly code = 'DECORATOR_USAGE' satisfies ErrorCode;
   constructor(decorator: string, className: string, member: string | undefined, problem: string) {
     const where = member === undefined ? className : `${className}.${member}`;
-    super('DECORATOR_USAGE', `@${decorator} on ${where}: ${problem}`, {
+    super(DecoratorUsageError.code, `@${decorator} on ${where}: ${problem}`, {
       details: { decorator, className, member },
     });
   }
@@ -13,9 +14,9 @@ export class DecoratorUsageError extends PraasError {
 
 /** A name (application, pid, function, message key) breaks the naming rule. */
 export class InvalidNameError extends PraasError {
-  static readonly code = 'INVALID_NAME';
+  static readonly code = 'INVALID_NAME' satisfies ErrorCode;
   constructor(kind: string, value: unknown, rule: string) {
-    super('INVALID_NAME', `invalid ${kind} ${JSON.stringify(value)}: ${rule}`, {
+    super(InvalidNameError.code, `invalid ${kind} ${JSON.stringify(value)}: ${rule}`, {
       details: { kind, value: String(value) },
     });
   }
@@ -23,9 +24,9 @@ export class InvalidNameError extends PraasError {
 
 /** Arguments to an API call are wrong in a way no name rule covers. */
 export class InvalidArgumentError extends PraasError {
-  static readonly code = 'INVALID_ARGUMENT';
+  static readonly code = 'INVALID_ARGUMENT' satisfies ErrorCode;
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super('INVALID_ARGUMENT', message, { details });
+    super(InvalidArgumentError.code, message, { details });
   }
 }
 
@@ -34,16 +35,20 @@ export class InvalidArgumentError extends PraasError {
  * class of an application (`owner` is `{ app }`, `available` lists `Class.function` names).
  */
 export class FunctionNotFoundError extends PraasError {
-  static readonly code = 'FUNCTION_NOT_FOUND';
+  static readonly code = 'FUNCTION_NOT_FOUND' satisfies ErrorCode;
   constructor(owner: string | { readonly app: string }, fn: string, available: readonly string[]) {
     const list = available.join(', ') || '(none)';
     if (typeof owner === 'string') {
-      super('FUNCTION_NOT_FOUND', `process class '${owner}' has no function '${fn}'; its functions are: ${list}`, {
-        details: { processClass: owner, function: fn, available: [...available] },
-      });
+      super(
+        FunctionNotFoundError.code,
+        `process class '${owner}' has no function '${fn}'; its functions are: ${list}`,
+        {
+          details: { processClass: owner, function: fn, available: [...available] },
+        },
+      );
     } else {
       super(
-        'FUNCTION_NOT_FOUND',
+        FunctionNotFoundError.code,
         `no process class of application '${owner.app}' has a function '${fn}'; its functions are: ${list}`,
         { details: { app: owner.app, function: fn, available: [...available] } },
       );
@@ -52,17 +57,17 @@ export class FunctionNotFoundError extends PraasError {
 }
 
 export class ProcessNotFoundError extends PraasError {
-  static readonly code = 'PROCESS_NOT_FOUND';
+  static readonly code = 'PROCESS_NOT_FOUND' satisfies ErrorCode;
   constructor(app: string, pid: string) {
-    super('PROCESS_NOT_FOUND', `application '${app}' has no process '${pid}'`, { details: { app, pid } });
+    super(ProcessNotFoundError.code, `application '${app}' has no process '${pid}'`, { details: { app, pid } });
   }
 }
 
 export class ProcessClassNotFoundError extends PraasError {
-  static readonly code = 'PROCESS_CLASS_NOT_FOUND';
+  static readonly code = 'PROCESS_CLASS_NOT_FOUND' satisfies ErrorCode;
   constructor(app: string, processClass: string, available: readonly string[]) {
     super(
-      'PROCESS_CLASS_NOT_FOUND',
+      ProcessClassNotFoundError.code,
       `application '${app}' has no process class '${processClass}'; its classes are: ${available.join(', ') || '(none)'}`,
       { details: { app, processClass, available: [...available] } },
     );
@@ -70,93 +75,148 @@ export class ProcessClassNotFoundError extends PraasError {
 }
 
 export class ApplicationNotFoundError extends PraasError {
-  static readonly code = 'APPLICATION_NOT_FOUND';
+  static readonly code = 'APPLICATION_NOT_FOUND' satisfies ErrorCode;
   constructor(app: string) {
-    super('APPLICATION_NOT_FOUND', `application '${app}' does not exist`, { details: { app } });
+    super(ApplicationNotFoundError.code, `application '${app}' does not exist`, { details: { app } });
   }
 }
 
 export class AlreadyExistsError extends PraasError {
-  static readonly code = 'ALREADY_EXISTS';
+  static readonly code = 'ALREADY_EXISTS' satisfies ErrorCode;
   constructor(kind: string, name: string) {
-    super('ALREADY_EXISTS', `${kind} '${name}' already exists`, { details: { kind, name } });
+    super(AlreadyExistsError.code, `${kind} '${name}' already exists`, { details: { kind, name } });
   }
 }
 
 /** An operation did not complete in time; retryable. */
 export class TimeoutError extends PraasError {
-  static readonly code = 'TIMEOUT';
+  static readonly code = 'TIMEOUT' satisfies ErrorCode;
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super('TIMEOUT', message, { details, retryable: true });
+    super(TimeoutError.code, message, { details });
   }
 }
 
 /** A value could not be encoded; `path` names the key or field and where inside it. */
 export class EncodeError extends PraasError {
-  static readonly code = 'ENCODE_FAILED';
+  static readonly code = 'ENCODE_FAILED' satisfies ErrorCode;
   constructor(path: string, problem: string, cause?: unknown) {
-    super('ENCODE_FAILED', `cannot encode ${path}: ${problem}`, { details: { path }, cause });
+    super(EncodeError.code, `cannot encode ${path}: ${problem}`, { details: { path }, cause });
   }
 }
 
 export class DecodeError extends PraasError {
-  static readonly code = 'DECODE_FAILED';
+  static readonly code = 'DECODE_FAILED' satisfies ErrorCode;
   constructor(what: string, problem: string, cause?: unknown) {
-    super('DECODE_FAILED', `cannot decode ${what}: ${problem}`, { details: { what }, cause });
+    super(DecodeError.code, `cannot decode ${what}: ${problem}`, { details: { what }, cause });
   }
 }
 
 /** Swapping a process out or in failed; the process keeps its previous, consistent state. */
 export class SwapFailedError extends PraasError {
-  static readonly code = 'SWAP_FAILED';
+  static readonly code = 'SWAP_FAILED' satisfies ErrorCode;
   constructor(message: string, options: PraasErrorOptions = {}) {
-    super('SWAP_FAILED', message, { retryable: true, ...options });
+    super(SwapFailedError.code, message, options);
   }
 }
 
 /** A snapshot read back from the store is missing a part or does not match its manifest. */
 export class SnapshotCorruptError extends PraasError {
-  static readonly code = 'SNAPSHOT_CORRUPT';
+  static readonly code = 'SNAPSHOT_CORRUPT' satisfies ErrorCode;
   constructor(object: string, problem: string) {
-    super('SNAPSHOT_CORRUPT', `snapshot object '${object}' ${problem}`, { details: { object } });
+    super(SnapshotCorruptError.code, `snapshot object '${object}' ${problem}`, { details: { object } });
   }
 }
 
 /** The process is not in a state that allows the operation (e.g. swapping); retryable. */
 export class ProcessUnavailableError extends PraasError {
-  static readonly code = 'PROCESS_UNAVAILABLE';
+  static readonly code = 'PROCESS_UNAVAILABLE' satisfies ErrorCode;
   constructor(app: string, pid: string, status: string) {
-    super('PROCESS_UNAVAILABLE', `process '${pid}' of '${app}' is ${status}; try again`, {
+    super(ProcessUnavailableError.code, `process '${pid}' of '${app}' is ${status}; try again`, {
       details: { app, pid, status },
-      retryable: true,
     });
   }
 }
 
-/** A user function threw; carries the original error's name and message. */
+/**
+ * A user function threw; carries the original error's name and message. Terminal, unless the
+ * function threw a {@link RetryableError} (its `cause`): then the caller sees `retryable` true.
+ */
 export class FunctionError extends PraasError {
-  static readonly code = 'FUNCTION_FAILED';
+  static readonly code = 'FUNCTION_FAILED' satisfies ErrorCode;
   constructor(fn: string, pid: string, originalName: string, originalMessage: string, options: PraasErrorOptions = {}) {
-    super('FUNCTION_FAILED', originalMessage, {
+    super(FunctionError.code, originalMessage, {
       ...options,
+      retryable: options.retryable ?? options.cause instanceof RetryableError,
       details: { function: fn, pid, errorName: originalName, ...options.details },
     });
   }
 }
 
+/** Options of {@link TerminalError} and {@link RetryableError}. */
+export interface FunctionFailureOptions {
+  /** The error that led to this one. */
+  cause?: unknown;
+}
+
+/**
+ * What a user function throws to say whether a later call may succeed: {@link TerminalError} or
+ * {@link RetryableError}. The caller gets a `FunctionError` (`FUNCTION_FAILED`) with its message
+ * and its `retryable`, through `ctx.invoke`, the embedded API, `PraasClient`, and the gateway
+ * (REST `error.retryable`, gRPC `praas-error-bin`). The framework never repeats the call itself:
+ * a function may have done part of its work.
+ */
+export abstract class FunctionFailure extends Error {
+  /** Whether the same call may succeed later. */
+  abstract readonly retryable: boolean;
+  constructor(message: string, options: FunctionFailureOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Thrown by a user function to fail for good: repeating the call cannot succeed (an order that
+ * does not exist, a refused payment). The caller sees `retryable` false, as for any other error a
+ * function throws; this one says so on purpose (as Restate's TerminalError).
+ * @example
+ * ```ts
+ * @Fn() pay(order: Order) {
+ *   if (order.total <= 0) throw new TerminalError(`order ${order.id} has nothing to pay`);
+ * }
+ * ```
+ */
+export class TerminalError extends FunctionFailure {
+  readonly retryable = false;
+}
+
+/**
+ * Thrown by a user function to fail this time while saying a later call may succeed (a service
+ * it depends on is down, a resource is busy). The caller sees `retryable` true.
+ * @example
+ * ```ts
+ * @Fn() async quote(item: string) {
+ *   try { return await prices.get(item); }
+ *   catch (e) { throw new RetryableError('the price service did not answer', { cause: e }); }
+ * }
+ * ```
+ */
+export class RetryableError extends FunctionFailure {
+  readonly retryable = true;
+}
+
 /** The transport or a service is closed or unreachable. */
 export class UnavailableError extends PraasError {
-  static readonly code = 'UNAVAILABLE';
+  static readonly code = 'UNAVAILABLE' satisfies ErrorCode;
   constructor(message: string, options: PraasErrorOptions = {}) {
-    super('UNAVAILABLE', message, { retryable: true, ...options });
+    super(UnavailableError.code, message, options);
   }
 }
 
 /** A payload is over a configured limit. */
 export class PayloadTooLargeError extends PraasError {
-  static readonly code = 'PAYLOAD_TOO_LARGE';
+  static readonly code = 'PAYLOAD_TOO_LARGE' satisfies ErrorCode;
   constructor(what: string, size: number, limit: number) {
-    super('PAYLOAD_TOO_LARGE', `${what} is ${size} bytes, over the limit of ${limit} bytes`, {
+    super(PayloadTooLargeError.code, `${what} is ${size} bytes, over the limit of ${limit} bytes`, {
       details: { size, limit },
     });
   }
@@ -164,17 +224,17 @@ export class PayloadTooLargeError extends PraasError {
 
 /** Nobody serves the subject: the process is not active anywhere. */
 export class NoRespondersError extends PraasError {
-  static readonly code = 'NO_RESPONDERS';
+  static readonly code = 'NO_RESPONDERS' satisfies ErrorCode;
   constructor(subject: string) {
-    super('NO_RESPONDERS', `no one serves '${subject}'`, { details: { subject }, retryable: true });
+    super(NoRespondersError.code, `no one serves '${subject}'`, { details: { subject } });
   }
 }
 
 /** A message or contribution with this id was already delivered; it is not delivered again. */
 export class DuplicateMessageError extends PraasError {
-  static readonly code = 'DUPLICATE_MESSAGE';
+  static readonly code = 'DUPLICATE_MESSAGE' satisfies ErrorCode;
   constructor(id: string, fn: string) {
-    super('DUPLICATE_MESSAGE', `message '${id}' was already delivered to '${fn}'; a retried id lands once`, {
+    super(DuplicateMessageError.code, `message '${id}' was already delivered to '${fn}'; a retried id lands once`, {
       details: { id, function: fn },
     });
   }
@@ -186,10 +246,10 @@ export class DuplicateMessageError extends PraasError {
  * does not help until a fixed version is deployed, which the hosts pick up by themselves.
  */
 export class CodeLoadFailedError extends PraasError {
-  static readonly code = 'CODE_LOAD_FAILED';
+  static readonly code = 'CODE_LOAD_FAILED' satisfies ErrorCode;
   constructor(app: string, version: number, reason: string, host?: string) {
     super(
-      'CODE_LOAD_FAILED',
+      CodeLoadFailedError.code,
       `code version ${version} of '${app}' cannot be loaded${host === undefined ? '' : ` on host ${host}`}: ${reason}; ` +
         'deploy a fixed version with praas-framework deploy --gateway URL',
       { details: { app, version, reason, ...(host === undefined ? {} : { host }) } },
@@ -199,8 +259,8 @@ export class CodeLoadFailedError extends PraasError {
 
 /** `praas-framework build` could not compile or load the project; the message says where and why. */
 export class BuildFailedError extends PraasError {
-  static readonly code = 'BUILD_FAILED';
+  static readonly code = 'BUILD_FAILED' satisfies ErrorCode;
   constructor(message: string, options: PraasErrorOptions = {}) {
-    super('BUILD_FAILED', message, options);
+    super(BuildFailedError.code, message, options);
   }
 }

@@ -1,3 +1,4 @@
+export * from './error-codes';
 export * from './praas-error';
 export * from './errors';
 export * from './wire-error';

@@ -162,10 +162,10 @@ export class DataPlaneClient {
           timeoutMs,
         );
       });
-      // Until the deadline: no host may be up yet (or the one asked just died); ask again.
-      const activating = this.activateUntil(pid, Date.now() + timeoutMs);
-      activating.catch(() => undefined);
-      return await Promise.race([result, activating.then(() => result), timeout]);
+      // Until the deadline: no host may be up yet (or the one asked just died); ask again. A failed
+      // activation fails the race; after the race it has a handler there, so nothing goes unhandled.
+      const activating = this.activateUntil(pid, Date.now() + timeoutMs).then(() => result);
+      return await Promise.race([result, activating, timeout]);
     } finally {
       clearTimeout(timer);
       await sub.unsubscribe();

@@ -4,6 +4,7 @@ import {
   NatsKvRegistry,
   NatsTransport,
   RegistryRoutes,
+  silentLogger,
   type Transport,
 } from '@praas/framework';
 import { bundleStoreFromEnv } from '../bundles/s3-bundle-store';
@@ -34,8 +35,13 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
  * the runtime hosts) it accepts deployments (`PUT /v1/apps/{app}/versions`) and stores their code bundles there.
  * `PRAAS_DATA_PLANE` (`direct`, the default, or `nats`) chooses how invocations and messages reach
  * the processes: over direct connections to the hosts' data ports (DESIGN §5a), NATS as fallback.
+ * Its transport, registry, control plane, policy and bundle store log to `logger`.
  */
-export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<GatewayBackend> => {
+export const natsBackend: GatewayBackendFactory = async (
+  _config,
+  env,
+  logger = silentLogger,
+): Promise<GatewayBackend> => {
   const url = env['PRAAS_NATS_URL']?.trim();
   if (!url) {
     throw new InvalidArgumentError('set PRAAS_NATS_URL to the NATS server, e.g. nats://127.0.0.1:4222', {
@@ -44,7 +50,7 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
   }
   const hostWaitMs = positive(env, 'PRAAS_HOST_WAIT_MS', 10_000);
   const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
-  const bundles = bundleStoreFromEnv(env);
+  const bundles = bundleStoreFromEnv(env, logger.child({ component: 'bundles' }));
   const hostStaleMs = positive(env, 'PRAAS_HOST_STALE_MS', HOST_STALE_MS);
   const dataPlane = env['PRAAS_DATA_PLANE']?.trim() || 'direct';
   if (dataPlane !== 'direct' && dataPlane !== 'nats') {
@@ -52,10 +58,14 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
       variable: 'PRAAS_DATA_PLANE',
     });
   }
-  const nats = await NatsTransport.connect({ servers: url.split(','), name: 'praas-gateway' });
+  const nats = await NatsTransport.connect({
+    servers: url.split(','),
+    name: 'praas-gateway',
+    logger: logger.child({ component: 'transport' }),
+  });
   let transport: Transport = nats;
   try {
-    const registry = await NatsKvRegistry.open(nats.connection);
+    const registry = await NatsKvRegistry.open(nats.connection, { logger: logger.child({ component: 'registry' }) });
     // The gateway only dials: the hosts' data ports, for the processes the registry places there.
     if (dataPlane === 'direct')
       transport = new DirectTransport(nats, { from: 'gateway', routes: new RegistryRoutes(registry) });
@@ -64,6 +74,7 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
       registry,
       provider: new RegisteredHostProvider(registry, hostWaitMs, hostStaleMs),
       hostStaleMs,
+      logger: logger.child({ component: 'control-plane' }),
       ...(bundles ? { bundles } : {}),
     });
     const policy = new DownScalingPolicy({
@@ -71,6 +82,7 @@ export const natsBackend: GatewayBackendFactory = async (_config, env): Promise<
       swap: (app, pid) => controlPlane.swapProcess(app, pid),
       intervalMs,
       hostStaleMs,
+      logger: logger.child({ component: 'down-scaling' }),
     });
     policy.start();
     return {

@@ -1,9 +1,6 @@
 import { Client } from 'minio';
-import { DEFAULT_S3_BUCKET, InvalidArgumentError, s3ConfigFromEnv, UnavailableError } from '@praas/framework';
+import { InvalidArgumentError, s3ConfigFromEnv, silentLogger, UnavailableError, type Logger } from '@praas/framework';
 import type { BundleStore } from './bundle-store';
-
-/** The bucket of the runtime hosts' swap store unless PRAAS_S3_BUCKET names another. */
-export const DEFAULT_BUNDLE_BUCKET = DEFAULT_S3_BUCKET;
 
 export interface S3BundleStoreOptions {
   /** The endpoint as a URL, e.g. `http://127.0.0.1:9000`. */
@@ -13,14 +10,18 @@ export interface S3BundleStoreOptions {
   /** Created on first use when missing. */
   readonly bucket: string;
   readonly region?: string;
+  /** Where the store says what it did to the bucket, e.g. created it (default: nowhere). */
+  readonly logger?: Logger;
 }
 
 /** Code bundles in S3 or MinIO, through the `minio` client, path-style, one PUT per bundle. */
 export class S3BundleStore implements BundleStore {
   private readonly client: Client;
   private bucketReady: Promise<void> | undefined;
+  private readonly logger: Logger;
 
   constructor(private readonly options: S3BundleStoreOptions) {
+    this.logger = options.logger ?? silentLogger;
     let url: URL;
     try {
       url = new URL(options.endpoint);
@@ -74,6 +75,7 @@ export class S3BundleStore implements BundleStore {
       }
       // One DELETE per key: an application has few bundles, and not every S3 server does multi-object deletes well.
       for (const key of keys) await this.client.removeObject(this.options.bucket, key);
+      this.logger.debug('deleted code bundles', { prefix, bundles: keys.length, store: this.describe() });
     } catch (cause) {
       throw new UnavailableError(
         `cannot delete the code bundles under ${prefix} in ${this.describe()}: ${cause instanceof Error ? cause.message : String(cause)}`,
@@ -91,6 +93,7 @@ export class S3BundleStore implements BundleStore {
       if (await this.client.bucketExists(this.options.bucket)) return;
       try {
         await this.client.makeBucket(this.options.bucket, this.options.region ?? 'us-east-1');
+        this.logger.info('created the bucket for code bundles', { store: this.describe() });
       } catch (e) {
         // A host may have created it in between.
         if (!(await this.client.bucketExists(this.options.bucket))) throw e;
@@ -106,10 +109,10 @@ export class S3BundleStore implements BundleStore {
 /**
  * The bundle store configured through PRAAS_S3_ENDPOINT, PRAAS_S3_ACCESS_KEY, PRAAS_S3_SECRET_KEY,
  * PRAAS_S3_BUCKET (default `praas`) and PRAAS_S3_REGION, the variables the runtime hosts read;
- * undefined without an endpoint (the gateway then refuses deployments).
+ * undefined without an endpoint (the gateway then refuses deployments). The store logs to `logger`.
  * @throws InvalidArgumentError when the endpoint is set without both keys.
  */
-export function bundleStoreFromEnv(env: NodeJS.ProcessEnv): S3BundleStore | undefined {
+export function bundleStoreFromEnv(env: NodeJS.ProcessEnv, logger: Logger = silentLogger): S3BundleStore | undefined {
   const config = s3ConfigFromEnv(env);
-  return config && new S3BundleStore(config);
+  return config && new S3BundleStore({ ...config, logger });
 }

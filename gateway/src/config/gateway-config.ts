@@ -20,7 +20,8 @@ export const GATEWAY_USAGE = `usage: praas-gateway [--http-port N] [--grpc-port 
   --http-port   REST port (env PRAAS_HTTP_PORT, default 8080; 0: a free port)
   --grpc-port   gRPC port (env PRAAS_GRPC_PORT, default 50051; 0: a free port)
   --host        interface to bind (env PRAAS_HOST, default 0.0.0.0)
-  --body-limit  largest request body (env PRAAS_BODY_LIMIT, default 1MiB)`;
+  --body-limit  largest request body (env PRAAS_BODY_LIMIT, default 1MiB)
+Logs are JSON lines on standard error at PRAAS_LOG_LEVEL (trace, debug, info, warn, error, fatal, silent; default info).`;
 
 const FLAGS: Readonly<Record<string, keyof Omit<GatewayConfig, 'help'>>> = {
   '--http-port': 'httpPort',

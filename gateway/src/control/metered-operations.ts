@@ -1,5 +1,7 @@
 import {
   PraasError,
+  silentLogger,
+  type Logger,
   type AppInfo,
   type ClientInvokeOptions,
   type CreateAppOptions,
@@ -30,6 +32,7 @@ export class MeteredOperations implements GatewayOperations {
   constructor(
     private readonly inner: GatewayOperations,
     private readonly metrics: GatewayMetrics,
+    private readonly logger: Logger = silentLogger,
   ) {}
 
   createApp(name: string, options?: CreateAppOptions): Promise<AppInfo> {
@@ -51,7 +54,17 @@ export class MeteredOperations implements GatewayOperations {
   async createProcess(app: string, options: CreateProcessOptions = {}): Promise<ProcessInfo> {
     if (options.pid === undefined) return this.inner.createProcess(app, options);
     // A pid that names a swapped-out process makes this an explicit swap-in.
-    const before = await this.inner.getProcess(app, options.pid).catch(() => undefined);
+    let before: ProcessInfo | undefined;
+    try {
+      before = await this.inner.getProcess(app, options.pid);
+    } catch (e) {
+      // No such process (or application): a plain create, which answers any error there is itself.
+      this.logger.debug('creating a process of a pid that cannot be looked up; not timed as a swap-in', {
+        app,
+        pid: options.pid,
+        err: e,
+      });
+    }
     if (!before || before.status === 'active') return this.inner.createProcess(app, options);
     return this.timeSwap(app, 'in', () => this.inner.createProcess(app, options));
   }

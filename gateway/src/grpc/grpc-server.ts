@@ -13,12 +13,15 @@ import {
 import {
   InvalidArgumentError,
   PayloadTooLargeError,
+  silentLogger,
   UnavailableError,
   type ClientInvokeOptions,
+  type Logger,
 } from '@praas/framework';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { grpcStatusOf } from '../errors/grpc-status';
 import { publicError } from '../errors/http-status';
+import { withErrorCallback, type ErrorCallback } from '../logging/error-callback';
 import { parseJson, stringifyResult } from '../json/json-mapping';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES } from '../rest/body-reader';
@@ -47,8 +50,13 @@ export interface GrpcServerOptions {
   readonly bodyLimitBytes?: number;
   /** Largest code bundle `DeployVersion` accepts, over all its chunks (default 64 MiB, as for REST). */
   readonly bundleLimitBytes?: number;
-  /** Where errors that are the gateway's own fault are reported (default: console.error). */
-  readonly log?: (message: string, error: unknown) => void;
+  /** Where the server logs: errors that are the gateway's own fault, streams that did not end cleanly (default: nowhere). */
+  readonly logger?: Logger;
+  /**
+   * Also told about each error record, with its error.
+   * @deprecated give a `logger`.
+   */
+  readonly log?: ErrorCallback;
 }
 
 /** Room for the fields around a payload at the limit. */
@@ -68,12 +76,12 @@ function payloadValue(bytes: Buffer, what: string): unknown {
 export class GrpcServer {
   private readonly server: Server;
   private readonly streams = new Set<ServerWritableStream<WatchProcessesRequest, ProcessEventMessage>>();
-  private readonly log: (message: string, error: unknown) => void;
+  private readonly logger: Logger;
   private stopping = false;
   private bound = false;
 
   constructor(private readonly options: GrpcServerOptions) {
-    this.log = options.log ?? ((message, error) => console.error(message, error));
+    this.logger = withErrorCallback(options.logger ?? silentLogger, options.log);
     const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
     this.server = new Server({ 'grpc.max_receive_message_length': limit + ENVELOPE_SLACK_BYTES });
     this.server.addService(loadGatewayService().service, this.implementation());
@@ -261,7 +269,9 @@ export class GrpcServer {
         ended = true;
         this.streams.delete(call);
         this.options.metrics.watchStreams.dec({ protocol: 'grpc' });
-        subscription.unsubscribe().catch((e: unknown) => this.log('ending a process watch failed', e));
+        subscription
+          .unsubscribe()
+          .catch((e: unknown) => this.logger.warn('ending a process watch failed', { app, err: e }));
       };
       this.streams.add(call);
       this.options.metrics.watchStreams.inc({ protocol: 'grpc' });
@@ -286,7 +296,7 @@ export class GrpcServer {
   private statusOf(method: string, error: unknown): StatusObject {
     const wire = publicError(error);
     const code = grpcStatusOf(wire.code);
-    if (wire.code === 'INTERNAL') this.log(`gRPC ${method} failed`, error);
+    if (wire.code === 'INTERNAL') this.logger.error('a gRPC call failed inside the gateway', { method, err: error });
     const metadata = new Metadata();
     metadata.set(ERROR_METADATA_KEY, Buffer.from(JSON.stringify(wire), 'utf8'));
     return { code, details: wire.message, metadata };

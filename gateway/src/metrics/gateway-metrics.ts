@@ -1,4 +1,4 @@
-import type { ControlPlaneApi } from '@praas/framework';
+import { silentLogger, type ControlPlaneApi, type ErrorCode, type Logger, type ProcessInfo } from '@praas/framework';
 import type { Counter } from './counter';
 import type { Gauge } from './gauge';
 import type { Histogram } from './histogram';
@@ -8,8 +8,12 @@ import { MetricsRegistry } from './metrics-registry';
 export const UNKNOWN_LABEL = '(unknown)';
 
 /** Error codes that mean the request named an application or function that does not exist. */
-const UNKNOWN_APP_CODES = new Set(['APPLICATION_NOT_FOUND', 'INVALID_NAME']);
-const UNKNOWN_FN_CODES = new Set(['APPLICATION_NOT_FOUND', 'INVALID_NAME', 'FUNCTION_NOT_FOUND']);
+const UNKNOWN_APP_CODES: ReadonlySet<string> = new Set<ErrorCode>(['APPLICATION_NOT_FOUND', 'INVALID_NAME']);
+const UNKNOWN_FN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'APPLICATION_NOT_FOUND',
+  'INVALID_NAME',
+  'FUNCTION_NOT_FOUND',
+]);
 
 /**
  * The gateway's metrics (served at `GET /metrics`): invocations and their latency, explicit
@@ -28,7 +32,8 @@ export class GatewayMetrics {
   readonly grpcRequests: Counter;
   readonly watchStreams: Gauge;
 
-  constructor(api: Pick<ControlPlaneApi, 'listApps' | 'listProcesses'>) {
+  /** @param logger where failures at scrape time are logged (default: nowhere). */
+  constructor(api: Pick<ControlPlaneApi, 'listApps' | 'listProcesses'>, logger: Logger = silentLogger) {
     const r = this.registry;
     this.invocations = r.counter({
       name: 'praas_gateway_invocations_total',
@@ -60,7 +65,14 @@ export class GatewayMetrics {
             ['active', 0],
             ['swapped', 0],
           ]);
-          for (const p of await api.listProcesses(app.name).catch(() => []))
+          for (const p of await api.listProcesses(app.name).catch((e: unknown): ProcessInfo[] => {
+            // Deleted since the listing, most likely: its processes are gone from the gauge too.
+            logger.debug('cannot list the processes of an application for the process gauge', {
+              app: app.name,
+              err: e,
+            });
+            return [];
+          }))
             counts.set(p.status, (counts.get(p.status) ?? 0) + 1);
           for (const [status, n] of counts) gauge.set({ app: app.name, status }, n);
         }

@@ -1,4 +1,11 @@
-import type { HostRecord, Registry } from '@praas/framework';
+import {
+  PraasError,
+  silentLogger,
+  type ErrorCode,
+  type HostRecord,
+  type Logger,
+  type Registry,
+} from '@praas/framework';
 import { HOST_STALE_MS } from '../placement/least-loaded';
 
 export interface SwapDecision {
@@ -45,7 +52,16 @@ export interface DownScalingOptions {
   readonly hostStaleMs?: number;
   /** Told about each swap and its outcome (metrics, logs). */
   readonly onSwap?: (decision: SwapDecision, outcome: 'swapped' | 'failed', durationMs: number) => void;
+  /** Where failed passes and swaps are logged (default: nowhere). */
+  readonly logger?: Logger;
 }
+
+/** Why a swap the policy asked for may fail in the normal course: the process got busy, or is gone already. */
+const EXPECTED_SWAP_FAILURES: ReadonlySet<string> = new Set<ErrorCode>([
+  'PROCESS_UNAVAILABLE',
+  'PROCESS_NOT_FOUND',
+  'APPLICATION_NOT_FOUND',
+]);
 
 /**
  * Runs `decideSwaps` periodically over every application's hosts. Stateless like the rest of the
@@ -54,14 +70,21 @@ export interface DownScalingOptions {
 export class DownScalingPolicy {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly logger: Logger;
 
-  constructor(private readonly options: DownScalingOptions) {}
+  constructor(private readonly options: DownScalingOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
 
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
       this.running ??= this.tick()
-        .then(() => undefined)
+        .then(
+          () => undefined,
+          // The registry did not answer, most likely: the next pass looks again.
+          (e: unknown) => this.logger.warn('a down-scaling pass failed; the next one tries again', { err: e }),
+        )
         .finally(() => (this.running = undefined));
     }, this.options.intervalMs ?? 1_000);
     this.timer.unref();
@@ -85,8 +108,12 @@ export class DownScalingPolicy {
         try {
           await this.options.swap(d.app, d.pid);
           this.options.onSwap?.(d, 'swapped', Date.now() - started);
-        } catch {
+        } catch (e) {
           // The process got busy, or is already gone; the next pass looks again.
+          const expected = e instanceof PraasError && EXPECTED_SWAP_FAILURES.has(e.code);
+          const fields = { app: d.app, pid: d.pid, reason: d.reason, err: e };
+          if (expected) this.logger.debug('a down-scaling swap did not happen; the next pass looks again', fields);
+          else this.logger.warn('a down-scaling swap failed; the next pass looks again', fields);
           this.options.onSwap?.(d, 'failed', Date.now() - started);
         }
       }),

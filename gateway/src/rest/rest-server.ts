@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { UnavailableError } from '@praas/framework';
+import { silentLogger, UnavailableError, type Logger } from '@praas/framework';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { httpStatusOf, publicError } from '../errors/http-status';
+import { withErrorCallback, type ErrorCallback } from '../logging/error-callback';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/metrics-registry';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES, readBody } from './body-reader';
@@ -28,8 +29,13 @@ export interface RestServerOptions {
   readonly bundleLimitBytes?: number;
   /** Interval of keep-alive comments on event streams (default 15 000 ms). */
   readonly sseKeepAliveMs?: number;
-  /** Where errors that are the gateway's own fault are reported (default: console.error). */
-  readonly log?: (message: string, error: unknown) => void;
+  /** Where the server logs: errors that are the gateway's own fault, streams that did not end cleanly (default: nowhere). */
+  readonly logger?: Logger;
+  /**
+   * Also told about each error record, with its error.
+   * @deprecated give a `logger`.
+   */
+  readonly log?: ErrorCallback;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -47,14 +53,14 @@ export class RestServer {
   private readonly bodyLimit: number;
   private readonly bundleLimit: number;
   private readonly keepAliveMs: number;
-  private readonly log: (message: string, error: unknown) => void;
+  private readonly logger: Logger;
   private stopping = false;
 
   constructor(private readonly options: RestServerOptions) {
     this.bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
     this.bundleLimit = options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES;
     this.keepAliveMs = options.sseKeepAliveMs ?? 15_000;
-    this.log = options.log ?? ((message, error) => console.error(message, error));
+    this.logger = withErrorCallback(options.logger ?? silentLogger, options.log);
     this.server = createServer((req, res) => {
       const socket = req.socket;
       this.connections.set(socket, (this.connections.get(socket) ?? 0) + 1);
@@ -63,7 +69,7 @@ export class RestServer {
       });
       this.handle(req, res).catch((e: unknown) => {
         // Only writing the answer itself can get here; the request cannot be answered any more.
-        this.log(`${req.method} ${req.url} could not be answered`, e);
+        this.logger.error('a request could not be answered', { method: req.method, url: req.url, err: e });
         res.destroy();
       });
     });
@@ -181,7 +187,9 @@ export class RestServer {
     sse.onEnd(() => {
       this.streams.delete(sse);
       this.options.metrics.watchStreams.dec({ protocol: 'sse' });
-      subscription.unsubscribe().catch((e: unknown) => this.log('ending a process watch failed', e));
+      subscription
+        .unsubscribe()
+        .catch((e: unknown) => this.logger.warn('ending a process watch failed', { app: match.params['app'], err: e }));
     });
     if (this.stopping) sse.end();
   }
@@ -201,7 +209,8 @@ export class RestServer {
   private writeError(req: IncomingMessage, res: ServerResponse, error: unknown): number {
     const wire = publicError(error);
     const status = httpStatusOf(wire.code);
-    if (status >= 500 && wire.code === 'INTERNAL') this.log(`${req.method} ${req.url} failed`, error);
+    if (status >= 500 && wire.code === 'INTERNAL')
+      this.logger.error('a request failed inside the gateway', { method: req.method, url: req.url, err: error });
     if (res.headersSent) {
       res.end();
       return status;

@@ -1,5 +1,6 @@
 import { StorageType, type KV, type KvEntry, type NatsConnection, type QueuedIterator } from 'nats';
 import { InvalidArgumentError, UnavailableError } from '../../errors';
+import { silentLogger, type Logger } from '../../logging/logger';
 import { validateName } from '../../wire/names';
 import type { Subscription } from '../../transport/transport';
 import { connectNats, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
@@ -22,6 +23,8 @@ export interface NatsKvRegistryOptions {
   readonly hostTtlMs?: number;
   /** Timeout of KV operations (default 10 000 ms). */
   readonly timeoutMs?: number;
+  /** Where failures nobody waits for are logged, e.g. a process watch that broke (default: nowhere). */
+  readonly logger?: Logger;
 }
 
 /** Options of {@link NatsKvRegistry.connect}. */
@@ -71,6 +74,7 @@ export class NatsKvRegistry implements Registry {
     private readonly processes: KV,
     private readonly hosts: KV,
     private readonly timeoutMs: number,
+    private readonly logger: Logger,
   ) {}
 
   /** Connects to NATS and opens (creating when missing) the buckets; the registry owns the connection. */
@@ -115,7 +119,7 @@ export class NatsKvRegistry implements Registry {
         js.views.kv(`${prefix}processes`, { history: 1, storage: StorageType.File, timeout }),
         js.views.kv(`${prefix}hosts`, { history: 1, storage: StorageType.File, ttl: hostTtlMs, timeout }),
       ]);
-      return new NatsKvRegistry(nc, ownsConnection, apps, processes, hosts, timeout);
+      return new NatsKvRegistry(nc, ownsConnection, apps, processes, hosts, timeout, options.logger ?? silentLogger);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new UnavailableError(`cannot open the registry buckets '${prefix}*' (is JetStream enabled?): ${reason}`, {
@@ -240,7 +244,8 @@ export class NatsKvRegistry implements Registry {
         if (syncAfter !== undefined && syncAfter > 0 && consumed >= syncAfter) sync();
       }
     })().catch((e: unknown) => {
-      if (!this.closed) console.error(`the process watch of '${app}' failed`, e);
+      if (!this.closed)
+        this.logger.error('the process watch failed; its listener gets no more changes', { app, err: e });
     });
     return {
       unsubscribe: () => {

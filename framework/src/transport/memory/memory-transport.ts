@@ -1,4 +1,5 @@
 import { NoRespondersError, TimeoutError, UnavailableError } from '../../errors';
+import { silentLogger, type Logger } from '../../logging/logger';
 import type {
   BackupEntry,
   BackupQueue,
@@ -80,6 +81,8 @@ export interface MemoryTransportOptions {
    * `FsBackupQueue`, so traffic for swapped-out processes outlives a restart.
    */
   readonly backup?: BackupQueue;
+  /** Where failures nobody waits for are logged, e.g. of a handler of a published message (default: nowhere). */
+  readonly logger?: Logger;
 }
 
 /**
@@ -91,9 +94,11 @@ export class MemoryTransport implements Transport {
   private readonly servers = new Map<string, Server[]>();
   private readonly rotation = new Map<string, number>();
   private closed = false;
+  private readonly logger: Logger;
 
   constructor(options: MemoryTransportOptions = {}) {
     this.backup = options.backup ?? new MemoryBackupQueue();
+    this.logger = options.logger ?? silentLogger;
   }
 
   serve(subject: string, handler: RequestHandler, options: ServeOptions = {}): Promise<Subscription> {
@@ -142,7 +147,11 @@ export class MemoryTransport implements Transport {
   publish(subject: string, data: Uint8Array): Promise<void> {
     this.assertOpen();
     const server = this.pick(subject);
-    if (server) server.handler(data).catch(() => undefined);
+    // Nobody waits for a published message: a failure of its handler is only the log's.
+    if (server)
+      server
+        .handler(data)
+        .catch((e: unknown) => this.logger.warn('the handler of a published message failed', { subject, err: e }));
     return Promise.resolve();
   }
 

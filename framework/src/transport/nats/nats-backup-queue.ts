@@ -12,6 +12,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import { InvalidArgumentError } from '../../errors';
+import { silentLogger, type Logger } from '../../logging/logger';
 import { validateName } from '../../wire/names';
 import { backupStreamName, backupSubject, backupSubjectsOf } from '../../wire/subjects';
 import type { BackupEntry, BackupQueue, Subscription } from '../transport';
@@ -22,6 +23,8 @@ export interface NatsBackupQueueOptions {
   readonly duplicateWindowMs?: number;
   /** Timeout of JetStream API calls and publish acknowledgements (default 10 000 ms). */
   readonly timeoutMs?: number;
+  /** Where failures nobody waits for are logged (default: nowhere). */
+  readonly logger?: Logger;
 }
 
 /** JetStream API error code: the stream does not exist. */
@@ -42,6 +45,7 @@ export class NatsBackupQueue implements BackupQueue {
   private readonly duplicateWindowMs: number;
   private readonly timeoutMs: number;
   private readonly js: JetStreamClient;
+  private readonly logger: Logger;
   private manager: Promise<JetStreamManager> | undefined;
 
   constructor(
@@ -50,6 +54,7 @@ export class NatsBackupQueue implements BackupQueue {
   ) {
     this.duplicateWindowMs = options.duplicateWindowMs ?? 10 * 60_000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.logger = options.logger ?? silentLogger;
     this.js = nc.jetstream({ timeout: this.timeoutMs });
   }
 
@@ -129,7 +134,13 @@ export class NatsBackupQueue implements BackupQueue {
       // Not awaited: the consumer is useless now and expires by itself should the deletion get lost.
       void this.jsm()
         .then((jsm) => jsm.consumers.delete(stream, consumer))
-        .catch(() => undefined);
+        .catch((e: unknown) =>
+          this.logger.debug('cannot delete a backup-queue read consumer; it expires by itself', {
+            stream,
+            consumer,
+            err: e,
+          }),
+        );
     }
   }
 

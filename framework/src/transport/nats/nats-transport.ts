@@ -1,6 +1,7 @@
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription as NatsSubscription } from 'nats';
 import { fromWireError, PayloadTooLargeError, toWireError, UnavailableError } from '../../errors';
 import type { BackupQueue, RequestHandler, RequestOptions, ServeOptions, Subscription, Transport } from '../transport';
+import { silentLogger, type Logger } from '../../logging/logger';
 import { NatsBackupQueue, type NatsBackupQueueOptions } from './nats-backup-queue';
 import { connectNats, fromNatsError, type NatsConnectionOptions } from './nats-connection';
 
@@ -30,6 +31,7 @@ const EMPTY = new Uint8Array(0);
 export class NatsTransport implements Transport {
   readonly backup: BackupQueue;
   private readonly subscriptions = new Set<NatsSubscription>();
+  private readonly logger: Logger;
   private closing: Promise<void> | undefined;
 
   /**
@@ -41,6 +43,7 @@ export class NatsTransport implements Transport {
     options: NatsBackupQueueOptions = {},
   ) {
     this.backup = new NatsBackupQueue(connection, options);
+    this.logger = options.logger ?? silentLogger;
   }
 
   /** Connects to NATS (unlimited reconnects, see {@link connectNats}) and returns a transport on that connection. */
@@ -91,7 +94,13 @@ export class NatsTransport implements Transport {
       unsubscribe: () => {
         this.subscriptions.delete(sub);
         // drain: requests already delivered to this subscription are still handled and answered.
-        return sub.isClosed() ? Promise.resolve() : sub.drain().catch(() => undefined);
+        if (sub.isClosed()) return Promise.resolve();
+        return sub.drain().catch((e: unknown) =>
+          this.logger.warn('cannot drain a subscription; requests delivered to it may go unanswered', {
+            subject,
+            err: e,
+          }),
+        );
       },
     };
   }
@@ -164,8 +173,13 @@ export class NatsTransport implements Transport {
     h.set(ERROR_DETAILS_HEADER, encodeURIComponent(JSON.stringify(wire.details ?? {})));
     try {
       msg.respond(EMPTY, { headers: h });
-    } catch {
+    } catch (e) {
       // The connection closed under us: the requester times out, which is all that is left to tell it.
+      this.logger.debug('cannot answer a request with its error; the requester times out', {
+        subject: msg.subject,
+        code: wire.code,
+        err: e,
+      });
     }
   }
 

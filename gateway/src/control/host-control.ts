@@ -1,0 +1,34 @@
+import {
+  decodeReply,
+  decodeWire,
+  encodeWire,
+  fromWireError,
+  hostSubject,
+  type ControlRequest,
+  type Transport,
+} from '@praas/framework';
+
+/**
+ * Control requests to one runtime host (create, swap, delete a process) over the transport: the
+ * request on the host's control subject, its answer decoded, a refusal rebuilt as the error the
+ * host raised. Which host gets a request is placement's choice (`HostPlacement`).
+ */
+export class HostControl {
+  constructor(
+    private readonly transport: Transport,
+    /** How long a host may take to answer (a swap of a large state takes a while). */
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * Sends `request` to `host` of its application and returns the decoded answer.
+   * @throws NoRespondersError when nobody serves the host's subject; the host's error otherwise.
+   */
+  async request<T>(host: string, request: ControlRequest): Promise<T> {
+    const reply = decodeReply(
+      await this.transport.request(hostSubject(request.app, host), encodeWire(request), { timeoutMs: this.timeoutMs }),
+    );
+    if (!reply.ok) throw fromWireError(reply.error);
+    return (reply.data === undefined ? undefined : decodeWire<object>(reply.data, 'control reply')) as T;
+  }
+}

@@ -1,19 +1,19 @@
 import { ProcessUnavailableError, type ProcessStatus } from '@praas/framework';
 
-/**
- * The legal transitions of a process's life cycle (DESIGN §6), in one table:
- * swapping-in → active → swapping-out → swapped, back to active when a swap-out fails, and
- * deleted from any state when the process is stopped without a snapshot.
- * ('failed' is part of the wire's status set; no controller enters it.)
- */
-export const LIFE_CYCLE: Readonly<Record<ProcessStatus, readonly ProcessStatus[]>> = Object.freeze({
+// Typed apart from the freeze: a status missing here, or one that is no ProcessStatus, does not compile.
+const TRANSITIONS: Readonly<Record<ProcessStatus, readonly ProcessStatus[]>> = {
   'swapping-in': ['active', 'deleted'],
   active: ['swapping-out', 'deleted'],
   'swapping-out': ['active', 'swapped', 'deleted'],
   swapped: ['deleted'],
-  failed: ['deleted'],
   deleted: [],
-});
+};
+/**
+ * The legal transitions of a process's life cycle (DESIGN §6), in one table:
+ * swapping-in → active → swapping-out → swapped, back to active when a swap-out fails, and
+ * deleted from any state when the process is stopped without a snapshot.
+ */
+export const LIFE_CYCLE = Object.freeze(TRANSITIONS);
 
 /** A transition the life cycle does not allow: a bug in the runtime, never the user's input. */
 export class IllegalTransitionError extends Error {

@@ -277,6 +277,114 @@ describe('swapping through S3', function () {
       assert.deepEqual(await hosts.call('t3', 'summary'), expectedSummary(0, 32 * 1024));
     });
 
+    /** A store reaching the bucket of `store` through a fresh proxy; its retries are logged into `retried`. */
+    const storeThroughProxy = async (retried: string[], attempts = 5): Promise<S3SwapStore> => {
+      const url = new URL(s3.endpoint);
+      proxy = await startTcpProxy(url.hostname, Number(url.port));
+      proxied = new S3SwapStore({
+        endpoint: `http://127.0.0.1:${proxy.port}`,
+        accessKey: s3.accessKey,
+        secretKey: s3.secretKey,
+        bucket: store.bucket,
+        requestTimeoutMs: 10_000,
+        retry: { attempts, baseDelayMs: 20 },
+        log: (line) => retried.push(line),
+      });
+      return proxied;
+    };
+
+    it('retries chunks whose connection is reset during swap-out and swap-in, and the swap succeeds', async () => {
+      const retried: string[] = [];
+      const through = await storeThroughProxy(retried);
+      const cutter = proxy!;
+      hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });
+      await hosts.start();
+      await hosts.a.create('t5', 'Trainer');
+      const size = 64 * 1024; // 512 KiB of Float64: eight chunks
+      await hosts.call('t5', 'setup', size);
+      await hosts.call('t5', 'step', 7);
+      // Fresh connections from here on, and the first three break after 4 KiB of their request:
+      // uploads of chunks that fail half-way (ECONNRESET, or EPIPE while writing).
+      await cutter.cut();
+      await cutter.restore();
+      cutter.resetNext(3, { afterBytes: 4096 });
+      assert.equal((await hosts.a.swapOut('t5')).status, 'swapped');
+      assert.equal(cutter.resets, 3);
+      // The swap-in's first two connections are reset before an answer.
+      await cutter.cut();
+      await cutter.restore();
+      cutter.resetNext(2);
+      assert.equal((await hosts.b.activate('t5')).host, 'host-b');
+      assert.equal(cutter.resets, 5);
+      assert.deepEqual(await hosts.call('t5', 'summary'), expectedSummary(7, size));
+      assert.ok(
+        retried.some((line) => /failed \((ECONNRESET|EPIPE)\); attempt 2 of 5/.test(line)),
+        retried.join('\n'),
+      );
+    });
+
+    it('retries requests the server answers with 503 SlowDown or a bare 500, and the swap-in succeeds', async () => {
+      const retried: string[] = [];
+      const through = await storeThroughProxy(retried);
+      hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });
+      await hosts.start();
+      await hosts.a.create('t7', 'Trainer');
+      await hosts.call('t7', 'step', 3);
+      await hosts.a.swapOut('t7');
+      const http = (status: string, body: string, type: string): string =>
+        `HTTP/1.1 ${status}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+      const slowDown = http(
+        '503 Slow Down',
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+        'application/xml',
+      );
+      // Fresh connections: the first answers SlowDown, the second a 500 without an S3 error code.
+      await proxy!.cut();
+      await proxy!.restore();
+      proxy!.answerNext(1, slowDown);
+      assert.equal((await hosts.b.activate('t7')).host, 'host-b');
+      assert.equal((await hosts.call<Summary>('t7', 'summary')).epoch, 3);
+      await hosts.b.swapOut('t7');
+      await proxy!.cut();
+      await proxy!.restore();
+      proxy!.answerNext(1, http('500 Internal Server Error', 'something broke', 'text/plain'));
+      assert.equal((await hosts.a.activate('t7')).host, 'host-a');
+      assert.equal((await hosts.call<Summary>('t7', 'summary')).epoch, 3);
+      assert.ok(
+        // The minio client keeps the status of a 5xx answer but drops its body, S3 code included.
+        retried.some((line) => line.includes('failed (HTTP 503)')),
+        retried.join('\n'),
+      );
+      assert.ok(
+        retried.some((line) => line.includes('failed (HTTP 500)')),
+        retried.join('\n'),
+      );
+    });
+
+    it('fails an invocation that needs a swap-in with an UnavailableError naming the endpoint when S3 is down', async () => {
+      const through = await storeThroughProxy([], 3);
+      hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });
+      await hosts.start();
+      await hosts.a.create('t6', 'Trainer');
+      await hosts.call('t6', 'step', 5);
+      await hosts.a.swapOut('t6');
+      await proxy!.cut();
+      // The caller learns why from the host that tried, instead of waiting out its timeout (20 s
+      // in TwoHosts.call) for a TimeoutError that names nothing.
+      await assert.rejects(hosts.call('t6', 'summary'), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'UNAVAILABLE', e.message);
+        assert.ok(
+          e.message.includes(`S3 endpoint http://127.0.0.1:${proxy!.port} (bucket '${store.bucket}')`),
+          e.message,
+        );
+        assert.match(e.message, /ECONNREFUSED \(3 attempts\)/);
+        return true;
+      });
+      assert.equal((await hosts.registry.getProcess('apps', 't6'))?.status, 'swapped');
+      await proxy!.restore();
+      assert.equal((await hosts.call<Summary>('t6', 'summary')).epoch, 5);
+    });
+
     it('names the state field that cannot be encoded, and stays active', async () => {
       hosts = new TwoHosts('apps', [Trainer], store);
       await hosts.start();

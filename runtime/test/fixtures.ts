@@ -17,6 +17,7 @@ import {
   unwrapReply,
   type Constructor,
   type Context,
+  type Logger,
 } from '@praas/framework';
 import { FsSwapStore, RuntimeHost, type ProcessControllerOptions, type SwapStore } from '../src';
 
@@ -159,6 +160,7 @@ export async function startTestHost(
     processes?: Constructor[];
     controller?: ProcessControllerOptions;
     store?: (dir: string) => SwapStore;
+    logger?: Logger;
   } = {},
 ): Promise<TestHost> {
   const app = 'test';
@@ -174,6 +176,7 @@ export async function startTestHost(
     store,
     hostId: 'h1',
     ...(options.controller ? { controller: options.controller } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   await host.start();
   const client = new DataPlaneClient(transport, registry, app);

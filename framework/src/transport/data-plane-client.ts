@@ -1,4 +1,11 @@
-import { fromWireError, NoRespondersError, PraasError, ProcessNotFoundError, TimeoutError } from '../errors';
+import {
+  fromWireError,
+  NoRespondersError,
+  PraasError,
+  ProcessNotFoundError,
+  ProcessUnavailableError,
+  TimeoutError,
+} from '../errors';
 import type { Registry } from '../registry/registry';
 import {
   decodeReply,
@@ -15,6 +22,12 @@ import type { Transport } from './transport';
 export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
 /** How long a request to an active process may take before it counts as not answering. */
 const ACCEPT_TIMEOUT_MS = 10_000;
+/** Activation failures that mean "no host could take it yet": no host is up, the one asked died, the process is still swapping out. */
+const KEEP_ASKING: ReadonlySet<string> = new Set([
+  NoRespondersError.code,
+  TimeoutError.code,
+  ProcessUnavailableError.code,
+]);
 
 /** A process on the same host as the sender, which takes envelopes in memory. */
 export interface LocalReceiver {
@@ -178,7 +191,10 @@ export class DataPlaneClient {
         await this.activate(pid, Math.max(1, deadline - Date.now()));
         return;
       } catch (e) {
-        if (!(e instanceof PraasError && e.retryable)) throw e;
+        // Asked again only while no host could take the activation. Any other failure is the answer
+        // of a host that tried and failed (its swap store unreachable, say), and it already retried
+        // what was worth retrying: the caller gets that reason now, not a TimeoutError at its deadline.
+        if (!(e instanceof PraasError && KEEP_ASKING.has(e.code))) throw e;
         // Out of time: the caller's deadline turns this into a TimeoutError naming the process.
         if (Date.now() + wait >= deadline) return;
         await new Promise((resolve) => setTimeout(resolve, wait));

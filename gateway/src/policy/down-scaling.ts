@@ -1,4 +1,5 @@
 import {
+  LoopHealth,
   PraasError,
   silentLogger,
   type ErrorCode,
@@ -52,7 +53,10 @@ export interface DownScalingOptions {
   readonly hostStaleMs?: number;
   /** Told about each swap and its outcome (metrics, logs). */
   readonly onSwap?: (decision: SwapDecision, outcome: 'swapped' | 'failed', durationMs: number) => void;
-  /** Where failed passes and swaps are logged (default: nowhere). */
+  /**
+   * Where failed passes and swaps are logged (default: nowhere). A run of failed passes (the
+   * registry unreachable while NATS restarts) is one `warn` record, its recovery an `info` one.
+   */
   readonly logger?: Logger;
 }
 
@@ -71,19 +75,25 @@ export class DownScalingPolicy {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly logger: Logger;
+  private readonly health: LoopHealth;
 
   constructor(private readonly options: DownScalingOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.health = new LoopHealth('the down-scaling pass', this.logger);
   }
 
+  /**
+   * Runs a pass every interval, one at a time. A pass that fails (the registry is unreachable
+   * while NATS restarts) is logged once and tried again at the next interval; it never ends the loop.
+   */
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
       this.running ??= this.tick()
         .then(
-          () => undefined,
+          () => this.health.succeeded(),
           // The registry did not answer, most likely: the next pass looks again.
-          (e: unknown) => this.logger.warn('a down-scaling pass failed; the next one tries again', { err: e }),
+          (e: unknown) => this.health.failed(e),
         )
         .finally(() => (this.running = undefined));
     }, this.options.intervalMs ?? 1_000);

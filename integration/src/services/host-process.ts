@@ -25,6 +25,8 @@ export interface SpawnHostOptions {
 export interface HostProcess {
   readonly id: string;
   readonly pid: number;
+  /** Whether the OS process is still running. */
+  alive(): boolean;
   /** Everything the host printed so far (stdout and stderr). */
   output(): string;
   /** SIGTERM: the host swaps its processes out and exits; resolves with its exit code. */
@@ -71,6 +73,7 @@ export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess>
   return {
     id: options.hostId,
     pid: child.pid,
+    alive: child.alive,
     output: child.output,
     stop: child.stop,
     kill: async () => {

@@ -1,4 +1,4 @@
-import type { HostRecord, Logger, Registry } from '@praas/framework';
+import { LoopHealth, type HostRecord, type Logger, type Registry } from '@praas/framework';
 import type { CodeVersions } from './code-versions';
 import type { Fencing } from './fencing';
 import type { ProcessTable } from './process-table';
@@ -29,15 +29,20 @@ export interface HeartbeatOptions {
  * processes for the down-scaling policy, a code error), written at start and then at every
  * interval. Each periodic beat first looks for newer code and afterwards fences processes taken
  * over elsewhere. A failed beat is logged and the next one tries again; the host counts as dead
- * for the others only once its record is stale.
+ * for the others only once its record is stale. While beats keep failing (NATS restarting) only the
+ * first failure is a `warn` record (the others `debug`), and the recovery is logged (`info`).
  */
 export class Heartbeat {
   private readonly startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
   /** Beats in flight, which `stop` waits for so that none writes the record after it was removed. */
   private readonly running = new Set<Promise<void>>();
+  /** Whether beats (with their fencing) fail: the first failure and the recovery are logged. */
+  private readonly health: LoopHealth;
 
-  constructor(private readonly options: HeartbeatOptions) {}
+  constructor(private readonly options: HeartbeatOptions) {
+    this.health = new LoopHealth('heartbeat', options.logger);
+  }
 
   /** The record a beat writes now. */
   record(): HostRecord {
@@ -115,9 +120,10 @@ export class Heartbeat {
     try {
       await this.beat();
     } catch (e) {
-      logger.warn('heartbeat failed; the next one tries again', { err: e });
+      this.health.failed(e);
       return;
     }
+    this.health.succeeded();
     try {
       await fencing.fence();
     } catch (e) {

@@ -3,6 +3,9 @@
  * See `runHost` for the configuration.
  */
 import 'reflect-metadata';
+import { faultLog, installLastResortHandlers } from '@praas/framework';
 import { runHost } from './run-host';
 
+// A host outlives a forgotten catch: it logs the error and keeps serving its other processes.
+installLastResortHandlers(faultLog('host'));
 void runHost({ argv: process.argv.slice(2) }).then((code) => process.exit(code));

@@ -16,6 +16,7 @@ import {
   type ProcessDefinition,
   type ProcessRecord,
   type RecvOptions,
+  type Logger,
   type Registry,
   type ReplyEnvelope,
   type SendOptions,
@@ -52,6 +53,8 @@ export interface ProcessApiDeps {
   readonly registry: Registry;
   /** Default timeout of `ctx.invoke`. */
   readonly invokeTimeoutMs: number;
+  /** Where a peer watch that could not be set up is reported (the caller has its unsubscribe already). */
+  readonly logger: Logger;
 }
 
 /**
@@ -141,11 +144,15 @@ export class ProcessApi implements ContextHost {
       .watchProcesses(this.app, (event) => {
         if (!stopped) listener({ type: event.type === 'deleted' ? 'deleted' : 'updated', peer: toPeer(event.record) });
       })
-      .then((s) => {
-        subscription = s;
-        if (stopped) void s.unsubscribe();
-        else this.peerWatches.add(s);
-      });
+      .then(
+        (s) => {
+          subscription = s;
+          if (stopped) void s.unsubscribe();
+          else this.peerWatches.add(s);
+        },
+        // The caller got its unsubscribe function already; the failure can only be reported.
+        (e: unknown) => this.deps.logger.warn('the peer watch could not be set up', { err: e }),
+      );
     return () => {
       stopped = true;
       if (subscription) {

@@ -141,6 +141,7 @@ export class ProcessController implements ContextHost {
       directory: deps.directory,
       registry: deps.registry,
       invokeTimeoutMs,
+      logger,
     });
     this.snapshotter = new Snapshotter({
       ...parts,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chunkKey, manifestKey, SnapshotCorruptError } from '@praas/framework';
+import { chunkKey, InvalidArgumentError, manifestKey, SnapshotCorruptError } from '@praas/framework';
 import { SNAPSHOT_FORMAT, type SnapshotMeta } from '../state/snapshot';
 import { SnapshotRepository } from '../state/snapshot-repository';
 import type { SwapStore } from '../storage/swap-store';
@@ -76,6 +76,28 @@ export function swapStoreContract(name: string, options: SwapStoreContractOption
       await store.delete(['d/p/1', 'd/p/missing']);
       assert.deepEqual(await store.list('d/'), ['d/p/2']);
       await store.delete([]);
+    });
+
+    it('refuses keys and prefixes that are not relative paths of plain segments, naming them', async () => {
+      // '.', '..' and their percent-encoded forms: a server that decodes the path would leave the
+      // process's prefix (or the store's root) with them.
+      const badKeys = ['', '/abs/k', 'a//k', 'a/./k', 'a/../k', '..', 'a/%2e%2e/k', 'a/%2E/k', 'a/.%2e/k', 'a/%2e./k'];
+      const refuses = (key: string) => (e: unknown) =>
+        e instanceof InvalidArgumentError && e.message.includes(JSON.stringify(key)) && e.details['key'] === key;
+      for (const key of badKeys) {
+        await assert.rejects(store.put(key, Buffer.from('x')), refuses(key), `put ${JSON.stringify(key)}`);
+        await assert.rejects(store.get(key), refuses(key), `get ${JSON.stringify(key)}`);
+        if (store.readInto) await assert.rejects(store.readInto(key, Buffer.alloc(1)), refuses(key));
+        await assert.rejects(store.delete(['ok/k', key]), refuses(key), `delete ${JSON.stringify(key)}`);
+      }
+      for (const prefix of ['/abs/', 'a//', '../', 'a/../', 'a/%2e%2e/', 'a/%2E./']) {
+        await assert.rejects(store.list(prefix), refuses(prefix), `list ${JSON.stringify(prefix)}`);
+      }
+      // Dots inside a segment are plain names; a partial last segment of a prefix is not a path.
+      await store.put('a/v1.2/..k', Buffer.from('dots'));
+      assert.deepEqual(await store.list('a/v1.'), ['a/v1.2/..k']);
+      assert.deepEqual(await store.list(''), ['a/v1.2/..k']);
+      assert.equal(Buffer.from((await store.get('a/v1.2/..k'))!).toString(), 'dots');
     });
 
     describe('snapshots on the store', function () {

@@ -16,6 +16,7 @@ import {
   type LocalReceiver,
   type MessageEnvelope,
   type ReplyEnvelope,
+  silentLogger,
 } from '@praas/framework';
 import { ProcessApi } from '../../src/process/process-api';
 import { processParts, type ProcessParts } from './process-parts';
@@ -65,6 +66,7 @@ describe('ProcessApi', () => {
       directory: { local },
       registry,
       invokeTimeoutMs: 1_234,
+      logger: silentLogger,
     });
   beforeEach(() => {
     p = processParts(Caller);

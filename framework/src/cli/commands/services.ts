@@ -1,3 +1,5 @@
+import { faultLog } from '../../errors/fault-log';
+import { installLastResortHandlers } from '../../errors/last-resort';
 import { loadPeer } from '../load-module';
 
 interface GatewayModule {
@@ -15,10 +17,14 @@ interface RuntimeModule {
  */
 export function gateway(argv: readonly string[]): Promise<number> {
   const { runGateway, natsBackend } = loadPeer<GatewayModule>('@praas/gateway');
+  // As in gateway-main: a long-running service logs a forgotten catch and keeps serving.
+  installLastResortHandlers(faultLog('gateway'));
   return runGateway(natsBackend, { argv });
 }
 
 /** `praas-framework host [--module m]`: a runtime host as an OS process on NATS. */
 export function host(argv: readonly string[]): Promise<number> {
-  return loadPeer<RuntimeModule>('@praas/runtime').runHost({ argv });
+  const { runHost } = loadPeer<RuntimeModule>('@praas/runtime');
+  installLastResortHandlers(faultLog('host'));
+  return runHost({ argv });
 }

@@ -155,7 +155,12 @@ export class NatsBackupQueue implements BackupQueue {
       // A purge with `seq` keeps `seq` and above, so `uptoSeq + 1` removes up to and including uptoSeq.
       await (await this.jsm()).streams.purge(stream, { filter: subject, seq: uptoSeq + 1 });
     } catch (e) {
-      throw fromNatsError(e, { subject, what: `trim of the backup queue of '${pid}'`, size: 0 });
+      throw fromNatsError(e, {
+        subject,
+        what: `trim of the backup queue of '${pid}'`,
+        size: 0,
+        timeoutMs: this.timeoutMs,
+      });
     }
   }
 
@@ -165,7 +170,12 @@ export class NatsBackupQueue implements BackupQueue {
     try {
       await (await this.jsm()).streams.purge(stream, { filter: subject });
     } catch (e) {
-      throw fromNatsError(e, { subject, what: `purge of the backup queue of '${pid}'`, size: 0 });
+      throw fromNatsError(e, {
+        subject,
+        what: `purge of the backup queue of '${pid}'`,
+        size: 0,
+        timeoutMs: this.timeoutMs,
+      });
     }
   }
 
@@ -209,7 +219,12 @@ export class NatsBackupQueue implements BackupQueue {
       return name;
     } catch (e) {
       if (!(e instanceof NatsError && e.api_error?.err_code === STREAM_NOT_FOUND)) {
-        throw fromNatsError(e, { subject: backupSubjectsOf(app), what: `lookup of stream ${name}`, size: 0 });
+        throw fromNatsError(e, {
+          subject: backupSubjectsOf(app),
+          what: `lookup of stream ${name}`,
+          size: 0,
+          timeoutMs: this.timeoutMs,
+        });
       }
     }
     try {
@@ -226,7 +241,12 @@ export class NatsBackupQueue implements BackupQueue {
         num_replicas: 1,
       });
     } catch (e) {
-      throw fromNatsError(e, { subject: backupSubjectsOf(app), what: `creation of stream ${name}`, size: 0 });
+      throw fromNatsError(e, {
+        subject: backupSubjectsOf(app),
+        what: `creation of stream ${name}`,
+        size: 0,
+        timeoutMs: this.timeoutMs,
+      });
     }
     return name;
   }

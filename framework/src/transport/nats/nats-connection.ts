@@ -54,6 +54,7 @@ export interface NatsFailureContext {
   /** What was sent, e.g. `request to 'praas.app.p.x'`. */
   readonly what: string;
   readonly size: number;
+  /** The operation's timeout, named in a TimeoutError; every call that has one passes it. */
   readonly timeoutMs?: number;
   /** The server's max_payload when known. */
   readonly maxPayload?: number;
@@ -68,9 +69,12 @@ export function fromNatsError(error: unknown, context: NatsFailureContext): Praa
         return new NoRespondersError(context.subject);
       case ErrorCode.Timeout:
       case ErrorCode.JetStream408RequestTimeout:
-        return new TimeoutError(`no reply to the ${context.what} within ${context.timeoutMs ?? 'the configured'} ms`, {
-          subject: context.subject,
-        });
+        return new TimeoutError(
+          context.timeoutMs === undefined
+            ? `no reply to the ${context.what} in time`
+            : `no reply to the ${context.what} within ${context.timeoutMs} ms`,
+          { subject: context.subject, ...(context.timeoutMs === undefined ? {} : { timeoutMs: context.timeoutMs }) },
+        );
       case ErrorCode.MaxPayloadExceeded:
         return new PayloadTooLargeError(context.what, context.size, context.maxPayload ?? -1);
       case ErrorCode.ConnectionClosed:

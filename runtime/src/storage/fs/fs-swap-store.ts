@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { InvalidArgumentError } from '@praas/framework';
+import { assertKeyPrefix, assertObjectKey } from '../object-key';
 import type { SwapStore } from '../swap-store';
 
 /**
@@ -12,10 +12,7 @@ export class FsSwapStore implements SwapStore {
   constructor(readonly root: string) {}
 
   private path(key: string): string {
-    if (key.length === 0 || key.startsWith('/') || key.split('/').some((p) => p === '..' || p === '.' || p === '')) {
-      throw new InvalidArgumentError(`object key ${JSON.stringify(key)} is not a relative path of plain segments`);
-    }
-    return join(this.root, ...key.split('/'));
+    return join(this.root, ...assertObjectKey(key).split('/'));
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
@@ -60,6 +57,7 @@ export class FsSwapStore implements SwapStore {
 
   async list(prefix: string): Promise<string[]> {
     // Walk only the directory the prefix names; its last segment may be partial.
+    assertKeyPrefix(prefix);
     const cut = prefix.lastIndexOf('/');
     const dir = cut < 0 ? this.root : join(this.root, ...prefix.slice(0, cut).split('/'));
     const keys: string[] = [];
@@ -85,7 +83,9 @@ export class FsSwapStore implements SwapStore {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
-    await Promise.all(keys.map((k) => rm(this.path(k), { force: true })));
+    // Every key is checked before the first is deleted: a bad one in the batch deletes nothing.
+    const paths = keys.map((k) => this.path(k));
+    await Promise.all(paths.map((p) => rm(p, { force: true })));
   }
 
   describe(): string {

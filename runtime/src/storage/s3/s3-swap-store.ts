@@ -1,14 +1,18 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { Client, S3Error } from 'minio';
 import {
+  faultLog,
   InvalidArgumentError,
   PayloadTooLargeError,
   PraasError,
   SwapFailedError,
   UnavailableError,
+  type FaultLog,
 } from '@praas/framework';
+import { assertKeyPrefix, assertObjectKey } from '../object-key';
 import type { SwapStore } from '../swap-store';
 
 /** Where an S3SwapStore keeps its objects and how it reaches them. */
@@ -29,11 +33,53 @@ export interface S3SwapStoreOptions {
   readonly requestTimeoutMs?: number;
   /** Parallel connections to the endpoint (default 16). */
   readonly maxSockets?: number;
+  /** How transient failures are retried (see {@link S3RetryOptions}). */
+  readonly retry?: S3RetryOptions;
+  /** Where retried failures are reported (default: stderr, `praas S3 swap store:`). */
+  readonly log?: FaultLog;
+}
+
+/**
+ * Retries of one S3 request (one chunk, one manifest, one listing) that failed transiently: the
+ * connection was refused, reset or broke (ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, socket hang
+ * up), or the server answered 5xx, 429 or SlowDown. The wait doubles from `baseDelayMs` up to
+ * `maxDelayMs`, with jitter. With the defaults an unreachable endpoint fails after about a second,
+ * not after a caller's whole timeout. A request that hit `requestTimeoutMs` is not retried: it
+ * already waited that long.
+ */
+export interface S3RetryOptions {
+  /** Attempts per request, the first included (default 4; 1 turns retries off). */
+  readonly attempts?: number;
+  /** Wait before the first retry (default 100 ms). */
+  readonly baseDelayMs?: number;
+  /** Longest wait between two attempts (default 1 000 ms). */
+  readonly maxDelayMs?: number;
 }
 
 /** S3 accepts at most this much in one PUT; larger objects would need multipart, which we never use. */
 export const S3_SINGLE_PUT_LIMIT = 5 * 1024 * 1024 * 1024;
 const DELETE_BATCH = 1000;
+/** Connection failures worth another attempt; ENOTFOUND (a wrong host name) and our own idle timeout are not. */
+const TRANSIENT_CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+]);
+/** S3 error codes of a server that is overloaded or briefly unwell. */
+const TRANSIENT_S3_CODES = new Set([
+  'InternalError',
+  'ServiceUnavailable',
+  'SlowDown',
+  'SlowDownRead',
+  'SlowDownWrite',
+  'RequestTimeout',
+  'XMinioServerNotInitialized',
+]);
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -131,6 +177,12 @@ export class S3SwapStore implements SwapStore {
   private readonly client: Client;
   private readonly agent: http.Agent;
   private bucketReady: Promise<void> | undefined;
+  private readonly attempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly log: FaultLog;
+  /** The HTTP status of the attempt running in this async context: minio's errors do not carry it. */
+  private readonly attemptStatus = new AsyncLocalStorage<{ status?: number }>();
 
   constructor(options: S3SwapStoreOptions) {
     const { host, port, useSSL } = parseEndpoint(options);
@@ -146,6 +198,22 @@ export class S3SwapStore implements SwapStore {
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
       throw new InvalidArgumentError(`requestTimeoutMs must be a positive number, got ${timeoutMs}`);
     }
+    const retry = options.retry ?? {};
+    this.attempts = retry.attempts ?? 4;
+    this.baseDelayMs = retry.baseDelayMs ?? 100;
+    this.maxDelayMs = retry.maxDelayMs ?? 1_000;
+    if (!(Number.isSafeInteger(this.attempts) && this.attempts >= 1)) {
+      throw new InvalidArgumentError(`retry.attempts must be a whole number of at least 1, got ${this.attempts}`);
+    }
+    for (const [name, value] of [
+      ['retry.baseDelayMs', this.baseDelayMs],
+      ['retry.maxDelayMs', this.maxDelayMs],
+    ] as const) {
+      if (!(Number.isFinite(value) && value >= 0)) {
+        throw new InvalidArgumentError(`${name} must be a number of at least 0, got ${value}`);
+      }
+    }
+    this.log = options.log ?? faultLog('S3 swap store');
     this.bucket = options.bucket;
     this.endpoint = `${useSSL ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const lib = useSSL ? https : http;
@@ -154,6 +222,8 @@ export class S3SwapStore implements SwapStore {
     const transport = {
       request: ((...args: Parameters<typeof http.request>) => {
         const req = lib.request(...(args as Parameters<typeof https.request>));
+        const attempt = this.attemptStatus.getStore();
+        if (attempt) req.once('response', (res: http.IncomingMessage) => (attempt.status = res.statusCode));
         req.setTimeout(timeoutMs, () => {
           const error = new Error(`no answer within ${timeoutMs} ms`) as NodeJS.ErrnoException;
           error.code = 'ERR_SOCKET_TIMEOUT';
@@ -179,6 +249,7 @@ export class S3SwapStore implements SwapStore {
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
+    assertObjectKey(key);
     if (data.byteLength > S3_SINGLE_PUT_LIMIT) {
       throw new PayloadTooLargeError(`object '${key}'`, data.byteLength, S3_SINGLE_PUT_LIMIT);
     }
@@ -187,6 +258,7 @@ export class S3SwapStore implements SwapStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    assertObjectKey(key);
     await this.ensureBucket();
     return this.call('get', key, async () => {
       const stream = await this.openObject(key);
@@ -199,6 +271,7 @@ export class S3SwapStore implements SwapStore {
    * (bytes past `target.byteLength` are counted, not written), or undefined when it does not exist.
    */
   async readInto(key: string, target: Uint8Array): Promise<number | undefined> {
+    assertObjectKey(key);
     await this.ensureBucket();
     return this.call('get', key, async () => {
       const stream = await this.openObject(key);
@@ -216,6 +289,7 @@ export class S3SwapStore implements SwapStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    assertKeyPrefix(prefix);
     await this.ensureBucket();
     return this.call('list', prefix, async () => {
       const keys: string[] = [];
@@ -229,15 +303,17 @@ export class S3SwapStore implements SwapStore {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
+    keys.forEach(assertObjectKey);
     if (keys.length === 0) return;
     await this.ensureBucket();
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const batch = keys.slice(i, i + DELETE_BATCH);
       let results: unknown[];
       try {
-        results = await this.call('delete', batch[0]!, () => this.client.removeObjects(this.bucket, batch));
+        // One attempt: the fallback below is the retry (and what works on servers that always fail it).
+        results = await this.call('delete', batch[0]!, () => this.client.removeObjects(this.bucket, batch), 1);
       } catch (e) {
-        if (!(e instanceof SwapFailedError)) throw e;
+        if (!(e instanceof SwapFailedError || e instanceof UnavailableError)) throw e;
         // Some servers fail a multi-object delete as a whole (s3rver races on the directories it
         // tidies up); one DELETE per key, one after another, gets the same result.
         for (const key of batch) await this.call('delete', key, () => this.client.removeObject(this.bucket, key));
@@ -296,26 +372,55 @@ export class S3SwapStore implements SwapStore {
     return { endpoint: this.endpoint, bucket: this.bucket, key, ...(s3Code ? { s3Code } : {}) };
   }
 
-  /** Runs one client operation and turns its failures into errors that say where and what. */
-  private async call<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (e) {
-      if (e instanceof PraasError) throw e;
-      const object = key ? ` of '${key}'` : '';
-      const code = connectionCode(e);
-      if (code !== undefined) {
-        throw new UnavailableError(
-          `S3 endpoint ${this.endpoint} (bucket '${this.bucket}') is unreachable during ${operation}${object}: ${code}; check that the server runs and PRAAS_S3_ENDPOINT names it`,
-          { cause: e, details: { ...this.details(key), errno: code } },
+  /**
+   * Runs one client operation, retrying transient failures with bounded backoff (each call is one
+   * request: one chunk, so a reset connection costs that chunk again, not the whole snapshot), and
+   * turns its last failure into an error that says where and what.
+   */
+  private async call<T>(operation: string, key: string, run: () => Promise<T>, attempts = this.attempts): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const seen: { status?: number } = {};
+      try {
+        return await this.attemptStatus.run(seen, run);
+      } catch (e) {
+        if (e instanceof PraasError) throw e;
+        const transient = this.transientReason(e, seen.status);
+        if (transient === undefined || attempt >= attempts) throw this.failure(operation, key, e, attempt);
+        const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+        const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
+        this.log(
+          `S3 ${operation}${key ? ` of '${key}'` : ''} at ${this.endpoint} failed (${transient}); attempt ${attempt + 1} of ${attempts} in ${wait} ms`,
         );
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      const s3Code = e instanceof S3Error ? e.code : undefined;
-      const message = e instanceof Error ? e.message : String(e);
-      throw new SwapFailedError(
-        `S3 ${operation}${object} in bucket '${this.bucket}' at ${this.endpoint} failed: ${s3Code ? `${s3Code}: ` : ''}${message}`,
-        { cause: e, details: this.details(key, s3Code) },
+    }
+  }
+
+  /** Why a failure is worth another attempt, or undefined when it is not. */
+  private transientReason(e: unknown, status: number | undefined): string | undefined {
+    const code = connectionCode(e);
+    if (code !== undefined) return TRANSIENT_CONNECTION_CODES.has(code) ? code : undefined;
+    const s3Code = e instanceof S3Error ? e.code : undefined;
+    if (s3Code !== undefined && TRANSIENT_S3_CODES.has(s3Code)) return s3Code;
+    if (status !== undefined && (status >= 500 || status === 429)) return `HTTP ${status}`;
+    return undefined;
+  }
+
+  private failure(operation: string, key: string, e: unknown, attempts: number): PraasError {
+    const object = key ? ` of '${key}'` : '';
+    const tried = attempts > 1 ? ` (${attempts} attempts)` : '';
+    const code = connectionCode(e);
+    if (code !== undefined) {
+      return new UnavailableError(
+        `S3 endpoint ${this.endpoint} (bucket '${this.bucket}') is unreachable during ${operation}${object}: ${code}${tried}; check that the server runs and PRAAS_S3_ENDPOINT names it`,
+        { cause: e, details: { ...this.details(key), errno: code, attempts } },
       );
     }
+    const s3Code = e instanceof S3Error ? e.code : undefined;
+    const message = e instanceof Error ? e.message : String(e);
+    return new SwapFailedError(
+      `S3 ${operation}${object} in bucket '${this.bucket}' at ${this.endpoint} failed${tried}: ${s3Code ? `${s3Code}: ` : ''}${message}`,
+      { cause: e, details: { ...this.details(key, s3Code), attempts } },
+    );
   }
 }

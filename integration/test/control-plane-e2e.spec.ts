@@ -106,7 +106,9 @@ describe('the control plane as a new user meets it: apps without hosts, deleted 
     for (const h of hosts) await h.kill();
     await gateway?.stop();
     if (s3) {
-      await removeStore(s3, objects).catch(() => undefined);
+      await removeStore(s3, objects).catch((e: unknown) =>
+        console.warn('control-plane-e2e: could not empty the test bucket:', e),
+      );
       await s3.stop();
     }
     await nats?.stop();
@@ -215,7 +217,8 @@ describe('the control plane as a new user meets it: apps without hosts, deleted 
           ready: 'praas host ledger-b cannot run ledger',
         }),
       ];
-      for (const s of starting) s.catch(() => undefined);
+      // Awaited below; settled here too so that a host failing to start meanwhile is no unhandled rejection.
+      void Promise.allSettled(starting);
       // Waiting for its first deployment, a host is up and says so.
       for (const port of Object.values(ports)) {
         // Connecting to NATS first ('starting'), then waiting for the code.

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { PraasError } from '@praas/framework';
 import type { TriggerHarness } from './trigger-harness';
 import type { TriggerCall } from './trigger-processes';
+
+/**
+ * A swap-out refused while an invoke waits, or an invoke left to time out, is part of the property;
+ * anything that is not a framework error is a bug and fails the run.
+ */
+function expectRefusal(e: unknown): void {
+  if (!(e instanceof PraasError)) throw e;
+}
 
 /** The property: every contribution reaches exactly one call of its function, whatever the interleaving. */
 export function propertyCase(t: TriggerHarness, propertyRuns = 25): void {
@@ -39,12 +48,12 @@ export function propertyCase(t: TriggerHarness, propertyRuns = 25): void {
           if (o.kind === 'wait') await new Promise((r) => setTimeout(r, o.ms));
           else if (o.kind === 'swap') {
             const host = (await t.env.registry.getProcess(t.app, pid))?.host === 'h2' ? t.h2 : t.h1;
-            await host.swapOut(pid).catch(() => undefined); // Refused while an invoke waits: that is the rule.
+            await host.swapOut(pid).catch(expectRefusal); // Refused while an invoke waits: that is the rule.
           } else {
             const value = `${pid}-v${n++}`;
             contributed.set(value, o.fn);
             if (o.kind === 'send') sends.push(send(pid, o.fn, o.key, value));
-            else invokes.push(invoke(pid, o.fn, value, o.key).catch(() => undefined));
+            else invokes.push(invoke(pid, o.fn, value, o.key).catch(expectRefusal));
             await Promise.resolve();
           }
         }

@@ -14,6 +14,8 @@ import {
 } from '@praas/framework';
 import { assertKeyPrefix, assertObjectKey } from '../object-key';
 import type { SwapStore } from '../swap-store';
+import { parseEndpoint } from './s3-endpoint';
+import { connectionCode, transientReason } from './s3-failures';
 
 /** Where an S3SwapStore keeps its objects and how it reaches them. */
 export interface S3SwapStoreOptions {
@@ -59,86 +61,6 @@ export interface S3RetryOptions {
 /** S3 accepts at most this much in one PUT; larger objects would need multipart, which we never use. */
 export const S3_SINGLE_PUT_LIMIT = 5 * 1024 * 1024 * 1024;
 const DELETE_BATCH = 1000;
-/** Connection failures worth another attempt; ENOTFOUND (a wrong host name) and our own idle timeout are not. */
-const TRANSIENT_CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
-]);
-/** S3 error codes of a server that is overloaded or briefly unwell. */
-const TRANSIENT_S3_CODES = new Set([
-  'InternalError',
-  'ServiceUnavailable',
-  'SlowDown',
-  'SlowDownRead',
-  'SlowDownWrite',
-  'RequestTimeout',
-  'XMinioServerNotInitialized',
-]);
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
-  'ERR_SOCKET_TIMEOUT',
-]);
-
-interface Endpoint {
-  readonly host: string;
-  readonly port: number;
-  readonly useSSL: boolean;
-}
-
-function parseEndpoint(options: S3SwapStoreOptions): Endpoint {
-  if (options.endpoint !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(options.endpoint);
-    } catch {
-      throw new InvalidArgumentError(
-        `S3 endpoint ${JSON.stringify(options.endpoint)} is not a URL; expected e.g. http://127.0.0.1:9000`,
-      );
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new InvalidArgumentError(`S3 endpoint ${options.endpoint} must use http: or https:, not ${url.protocol}`);
-    }
-    if (url.pathname !== '/' && url.pathname !== '') {
-      throw new InvalidArgumentError(`S3 endpoint ${options.endpoint} must not have a path; name the bucket apart`);
-    }
-    const useSSL = url.protocol === 'https:';
-    return { host: url.hostname, port: url.port ? Number(url.port) : useSSL ? 443 : 80, useSSL };
-  }
-  if (!options.endPoint) {
-    throw new InvalidArgumentError('S3SwapStore needs an endpoint: pass `endpoint` (a URL) or `endPoint` (a host)');
-  }
-  const useSSL = options.useSSL ?? false;
-  return { host: options.endPoint, port: options.port ?? (useSSL ? 443 : 80), useSSL };
-}
-
-/** The error codes of Node's socket layer travel on `code`, sometimes on a nested cause. */
-function connectionCode(e: unknown): string | undefined {
-  for (let at: unknown = e, depth = 0; at instanceof Error && depth < 4; at = at.cause, depth++) {
-    const code = (at as NodeJS.ErrnoException).code;
-    if (code !== undefined && CONNECTION_CODES.has(code)) return code;
-    if (at.message === 'socket hang up') return 'ECONNRESET';
-    if (at instanceof AggregateError) {
-      const inner = at.errors.map(connectionCode).find((c) => c !== undefined);
-      if (inner) return inner;
-    }
-  }
-  return undefined;
-}
-
 function readAll(stream: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -384,7 +306,7 @@ export class S3SwapStore implements SwapStore {
         return await this.attemptStatus.run(seen, run);
       } catch (e) {
         if (e instanceof PraasError) throw e;
-        const transient = this.transientReason(e, seen.status);
+        const transient = transientReason(e, seen.status);
         if (transient === undefined || attempt >= attempts) throw this.failure(operation, key, e, attempt);
         const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
         const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
@@ -394,16 +316,6 @@ export class S3SwapStore implements SwapStore {
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
-  }
-
-  /** Why a failure is worth another attempt, or undefined when it is not. */
-  private transientReason(e: unknown, status: number | undefined): string | undefined {
-    const code = connectionCode(e);
-    if (code !== undefined) return TRANSIENT_CONNECTION_CODES.has(code) ? code : undefined;
-    const s3Code = e instanceof S3Error ? e.code : undefined;
-    if (s3Code !== undefined && TRANSIENT_S3_CODES.has(s3Code)) return s3Code;
-    if (status !== undefined && (status >= 500 || status === 429)) return `HTTP ${status}`;
-    return undefined;
   }
 
   private failure(operation: string, key: string, e: unknown, attempts: number): PraasError {

@@ -6,19 +6,20 @@ WORKDIR /src
 COPY . .
 RUN npm ci --no-audit --no-fund
 RUN npx tsc -b
-RUN npm prune --omit=dev --no-audit --no-fund
+# The packages as npm publishes them, and a package.json that installs them from the tarballs.
+RUN node tools/pack-image.js /packs
 
 FROM node:20-slim
 WORKDIR /app
 ENV NODE_ENV=production
 ENV PATH=/app/node_modules/.bin:$PATH
-COPY --from=build /src/package.json /src/package-lock.json ./
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/framework ./framework
-COPY --from=build /src/runtime ./runtime
-COPY --from=build /src/gateway ./gateway
-COPY --from=build /src/embedded ./embedded
-COPY --from=build /src/samples ./samples
+COPY --from=build /packs /packs
+# Only the packed packages and their production dependencies: no test services, runners or benchmarks.
+RUN cp /packs/package.json package.json \
+ && npm install --omit=dev --no-audit --no-fund \
+ && rm -rf /packs \
+ && mkdir samples \
+ && for s in quickstart wordcount kmeans latex-service; do ln -s ../node_modules/@praas/sample-$s samples/$s; done
 USER node
 EXPOSE 8080 50051 8081
 CMD ["praas-framework", "help"]

@@ -24,4 +24,14 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    // Samples are written as users write applications: against the public entries only (STYLE).
+    files: ['samples/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@praas/*/internal', '@praas/*/dist/*'], message: 'samples use public entries only' }] },
+      ],
+    },
+  },
 );

@@ -10,9 +10,11 @@ import { runSuites, type Suite } from './runner';
 import { dataPlaneSuite } from './suites/data-plane.bench';
 import { gatewaySuite } from './suites/gateway.bench';
 import { samplesSuite } from './suites/samples.bench';
+import { scaleSuite } from './suites/scale.bench';
 import { swapSuite } from './suites/swap.suite';
+import { durabilitySuite } from './suites/durability.suite';
 
-const SUITES: readonly Suite[] = [dataPlaneSuite, gatewaySuite, swapSuite, samplesSuite];
+const SUITES: readonly Suite[] = [dataPlaneSuite, gatewaySuite, swapSuite, samplesSuite, scaleSuite, durabilitySuite];
 
 interface Args {
   quick: boolean;

@@ -40,6 +40,13 @@ export interface BenchReport {
   readonly ratios: Record<string, number>;
   /** The suite that produced each ratio, so a rerun suite replaces all of its ratios. */
   readonly ratioSuites: Record<string, string>;
+  /**
+   * Single measured values with their unit in the key, e.g. `scale_host_rss_per_active_KiB`;
+   * each suite's README section names its keys.
+   */
+  readonly figures?: Record<string, number>;
+  /** The suite that produced each figure. */
+  readonly figureSuites?: Record<string, string>;
   /** Things a suite could not measure, with the reason. */
   readonly notes: string[];
   /** Suites that threw, in this run or (when not rerun since) an earlier one. */
@@ -91,6 +98,8 @@ export interface SuiteContext {
   /** Records `subject.perSecond / baseline.perSecond` under `key` (throughput: higher is better). */
   rateRatio(key: string, subject: Measurement, baseline: Measurement): void;
   note(text: string): void;
+  /** Records a single measured value under `key` (its unit in the key). */
+  figure(key: string, value: number): void;
 }
 
 /** A benchmark suite: a named function; register it in main.ts. */
@@ -164,6 +173,8 @@ export async function runSuites(suites: readonly Suite[], options: RunOptions): 
   const results: Measurement[] = [];
   const ratios: Record<string, number> = {};
   const ratioSuites: Record<string, string> = {};
+  const figures: Record<string, number> = {};
+  const figureSuites: Record<string, string> = {};
   const notes: string[] = [];
   const failures: SuiteFailure[] = [];
   const iterations = options.quick ? 200 : 2_000;
@@ -218,6 +229,11 @@ export async function runSuites(suites: readonly Suite[], options: RunOptions): 
       ratio: (key, subject, baseline) => setRatio(key, medianRatio(subject, baseline)),
       rateRatio: (key, subject, baseline) => setRatio(key, rateRatio(subject, baseline)),
       note: (text) => notes.push(`${suite.name}: ${text}`),
+      figure: (key, value) => {
+        figures[key] = value;
+        figureSuites[key] = suite.name;
+        progress(`  ${suite.name}: ${key} = ${value}`);
+      },
     };
     progress(`suite ${suite.name}`);
     try {
@@ -234,6 +250,8 @@ export async function runSuites(suites: readonly Suite[], options: RunOptions): 
     results,
     ratios,
     ratioSuites,
+    figures,
+    figureSuites,
     notes,
     failures,
   });
@@ -268,8 +286,18 @@ function merge(path: string, ran: readonly Suite[], now: BenchReport): BenchRepo
     keptRatios[key] = value;
     keptRatioSuites[key] = owner;
   }
+  const keptFigures: Record<string, number> = {};
+  const keptFigureSuites: Record<string, string> = {};
+  for (const [key, value] of Object.entries(previous.figures ?? {})) {
+    const owner = previous.figureSuites?.[key];
+    if (owner === undefined || rerun.has(owner)) continue;
+    keptFigures[key] = value;
+    keptFigureSuites[key] = owner;
+  }
   return {
     ...now,
+    figures: { ...keptFigures, ...now.figures },
+    figureSuites: { ...keptFigureSuites, ...now.figureSuites },
     results: [...keptResults, ...now.results],
     ratios: { ...keptRatios, ...now.ratios },
     ratioSuites: { ...keptRatioSuites, ...now.ratioSuites },

@@ -128,6 +128,20 @@ describe('bench runner', () => {
       await runSuites([aWithout, b], options({ only: ['a'] }));
       assert.deepEqual(read().ratios, { b_ratio: 0.5 });
     });
+
+    it('keeps the figures of suites not run, and replaces those of a rerun suite', async () => {
+      const figures = (name: string, values: Record<string, number>): Suite => ({
+        name,
+        run: (context) => {
+          for (const [key, value] of Object.entries(values)) context.figure(key, value);
+          return Promise.resolve();
+        },
+      });
+      await runSuites([figures('a', { a_KiB: 1 }), figures('b', { b_ms: 2 })], options());
+      await runSuites([figures('a', { a_other: 3 }), figures('b', {})], options({ only: ['a'] }));
+      assert.deepEqual(read().figures, { b_ms: 2, a_other: 3 });
+      assert.deepEqual(read().figureSuites, { b_ms: 'b', a_other: 'a' });
+    });
   });
 
   it('rejects an unknown suite name, listing the suites', async () => {

@@ -11,7 +11,7 @@ import {
   type Constructor,
   type ControlPlaneApi,
   type Logger,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { ControlPlane, DownScalingPolicy } from '@praas/gateway';
 import {
   FsSwapStore,
@@ -131,7 +131,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
       ? undefined
       : new DownScalingPolicy({
           registry,
-          swap: (app, pid) => controlPlane.swapProcess(app, pid),
+          scaleDown: (app, host) => controlPlane.scaleDownHost(app, host),
           intervalMs: options.downScaling?.intervalMs ?? 1_000,
           logger: logger.child({ component: 'down-scaling' }),
         });
@@ -149,6 +149,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
     deleteApp: (name) => controlPlane.deleteApp(name),
     createProcess: (app, o) => controlPlane.createProcess(app, o),
     listProcesses: (app) => controlPlane.listProcesses(app),
+    listProcessPage: (app, query) => controlPlane.listProcessPage(app, query),
     getProcess: (app, pid) => controlPlane.getProcess(app, pid),
     swapProcess: (app, pid) => controlPlane.swapProcess(app, pid),
     deleteProcess: (app, pid) => controlPlane.deleteProcess(app, pid),

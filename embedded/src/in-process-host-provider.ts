@@ -1,4 +1,4 @@
-import type { AppRecord, Constructor, Registry, Transport } from '@praas/framework';
+import type { AppRecord, Constructor, Registry, Transport } from '@praas/framework/internal';
 import type { HostProvider, KnownProcessClass } from '@praas/gateway';
 import { RuntimeHost, type RuntimeHostOptions, type SwapStore } from '@praas/runtime';
 

@@ -17,7 +17,7 @@ import {
   ProcessNotFoundError,
   State,
   type Context,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { createEmbedded, type EmbeddedPraas } from '../src';
 
 @Process()
@@ -64,7 +64,7 @@ describe('embedded mode (control plane + runtime host in one process)', () => {
     assert.equal(a.address, 'praas.bank.p.acct-1');
     assert.equal(a.status, 'active');
     const b = await praas.createProcess('bank', { processClass: 'Auditor' });
-    assert.match(b.pid, /^auditor-[0-9a-f]{8}$/);
+    assert.match(b.pid, /^auditor-[0-9a-f]{16}$/);
     await praas.swapProcess('bank', 'acct-1');
     const statuses = Object.fromEntries((await praas.listProcesses('bank')).map((p) => [p.pid, p.status]));
     assert.deepEqual(statuses, { 'acct-1': 'swapped', [b.pid]: 'active' });

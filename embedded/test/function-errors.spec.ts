@@ -9,7 +9,7 @@ import {
   RetryableError,
   TerminalError,
   type Context,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { ERROR_METADATA_KEY, loadGatewayService } from '@praas/gateway';
 import { http, startGatewayStack, type GatewayStack } from './support/gateway-stack';
 

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
-import { credentials, status, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { ERROR_METADATA_KEY, loadGatewayService } from '@praas/gateway';
+import {
+  credentials,
+  loadPackageDefinition,
+  status,
+  type Client,
+  type ClientReadableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
+import { loadGatewayService } from '@praas/gateway';
+import { assertGrpcRejects, grpcUnary, jsonBytes, parseJsonBytes } from '@praas/test-services';
 import { Counter, Ledger, startGatewayStack, type GatewayStack } from './support/gateway-stack';
-
-type Callback = (error: ServiceError | null, response: unknown) => void;
 
 interface ProcessMessage {
   pid: string;
@@ -11,27 +19,6 @@ interface ProcessMessage {
   address: string;
   generation: number;
   host: string;
-}
-
-function unary<T>(client: Client, method: string, request: object): Promise<T> {
-  const fn = (client as unknown as Record<string, (r: object, cb: Callback) => void>)[method]!;
-  return new Promise((resolve, reject) => fn.call(client, request, (e, r) => (e ? reject(e) : resolve(r as T))));
-}
-
-const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value), 'utf8');
-const parse = (bytes: Buffer): unknown => (bytes.length ? JSON.parse(bytes.toString('utf8')) : undefined);
-
-/** Asserts a call failed with this gRPC status and our error code in the trailer. */
-async function rejectsWith(call: Promise<unknown>, code: status, praasCode: string): Promise<void> {
-  await assert.rejects(call, (e: ServiceError) => {
-    assert.equal(e.code, code, `${status[e.code]}: ${e.details}`);
-    const [raw] = e.metadata.get(ERROR_METADATA_KEY);
-    const wire = JSON.parse((raw as Buffer).toString('utf8')) as { code: string; message: string; details: object };
-    assert.equal(wire.code, praasCode);
-    assert.equal(wire.message, e.details);
-    assert.equal(typeof wire.details, 'object');
-    return true;
-  });
 }
 
 describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => {
@@ -48,80 +35,88 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
   });
 
   it('runs the application and process life cycle', async () => {
-    const app = await unary<{ name: string; processClasses: string[]; createdAt: number }>(client, 'CreateApp', {
+    const app = await grpcUnary<{ name: string; processClasses: string[]; createdAt: number }>(client, 'CreateApp', {
       name: 'shop',
     });
     assert.deepEqual(app.processClasses, ['Counter']);
     assert.ok(app.createdAt > 0);
     assert.deepEqual(
-      (await unary<{ apps: { name: string }[] }>(client, 'ListApps', {})).apps.map((a) => a.name),
+      (await grpcUnary<{ apps: { name: string }[] }>(client, 'ListApps', {})).apps.map((a) => a.name),
       ['shop'],
     );
-    const created = await unary<ProcessMessage>(client, 'CreateProcess', { app: 'shop', pid: 'c1' });
+    const created = await grpcUnary<ProcessMessage>(client, 'CreateProcess', { app: 'shop', pid: 'c1' });
     assert.equal(created.status, 'active');
     assert.equal(created.address, 'praas.shop.p.c1');
 
-    const first = await unary<{ payload: Buffer }>(client, 'Invoke', {
+    const first = await grpcUnary<{ payload: Buffer }>(client, 'Invoke', {
       app: 'shop',
       fn: 'add',
       pid: 'c1',
-      payload: json(40),
+      payload: jsonBytes(40),
     });
-    assert.equal(parse(first.payload), 40);
-    const swapped = await unary<ProcessMessage>(client, 'SwapProcess', { app: 'shop', pid: 'c1' });
+    assert.equal(parseJsonBytes(first.payload), 40);
+    const swapped = await grpcUnary<ProcessMessage>(client, 'SwapProcess', { app: 'shop', pid: 'c1' });
     assert.equal(swapped.status, 'swapped');
     assert.equal(swapped.host, '');
-    const listed = await unary<{ processes: ProcessMessage[] }>(client, 'ListProcesses', { app: 'shop' });
+    const listed = await grpcUnary<{ processes: ProcessMessage[] }>(client, 'ListProcesses', { app: 'shop' });
     assert.deepEqual(
       listed.processes.map((p) => [p.pid, p.status]),
       [['c1', 'swapped']],
     );
-    const again = await unary<{ payload: Buffer }>(client, 'Invoke', {
+    const again = await grpcUnary<{ payload: Buffer }>(client, 'Invoke', {
       app: 'shop',
       fn: 'add',
       pid: 'c1',
-      payload: json(2),
+      payload: jsonBytes(2),
     });
-    assert.equal(parse(again.payload), 42, 'swapped in transparently with its state');
-    const got = await unary<ProcessMessage>(client, 'GetProcess', { app: 'shop', pid: 'c1' });
+    assert.equal(parseJsonBytes(again.payload), 42, 'swapped in transparently with its state');
+    const got = await grpcUnary<ProcessMessage>(client, 'GetProcess', { app: 'shop', pid: 'c1' });
     assert.equal(got.status, 'active');
     assert.equal(got.generation, 1);
 
-    await unary(client, 'SendMessage', { app: 'shop', pid: 'c1', key: 'note', data: json('hi') });
-    const inbox = await unary<{ payload: Buffer }>(client, 'Invoke', {
+    await grpcUnary(client, 'SendMessage', { app: 'shop', pid: 'c1', key: 'note', data: jsonBytes('hi') });
+    const inbox = await grpcUnary<{ payload: Buffer }>(client, 'Invoke', {
       app: 'shop',
       fn: 'inbox',
       pid: 'c1',
-      payload: json(1),
+      payload: jsonBytes(1),
     });
-    assert.deepEqual(parse(inbox.payload), ['hi']);
+    assert.deepEqual(parseJsonBytes(inbox.payload), ['hi']);
 
-    const none = await unary<{ payload: Buffer }>(client, 'Invoke', { app: 'shop', fn: 'nothing', pid: 'c1' });
+    const none = await grpcUnary<{ payload: Buffer }>(client, 'Invoke', { app: 'shop', fn: 'nothing', pid: 'c1' });
     assert.equal(none.payload.length, 0, 'undefined travels as an empty payload');
 
-    await unary(client, 'DeleteProcess', { app: 'shop', pid: 'c1' });
-    await rejectsWith(unary(client, 'GetProcess', { app: 'shop', pid: 'c1' }), status.NOT_FOUND, 'PROCESS_NOT_FOUND');
-    await unary(client, 'DeleteApp', { app: 'shop' });
-    await rejectsWith(unary(client, 'GetApp', { app: 'shop' }), status.NOT_FOUND, 'APPLICATION_NOT_FOUND');
+    await grpcUnary(client, 'DeleteProcess', { app: 'shop', pid: 'c1' });
+    await assertGrpcRejects(
+      grpcUnary(client, 'GetProcess', { app: 'shop', pid: 'c1' }),
+      status.NOT_FOUND,
+      'PROCESS_NOT_FOUND',
+    );
+    await grpcUnary(client, 'DeleteApp', { app: 'shop' });
+    await assertGrpcRejects(grpcUnary(client, 'GetApp', { app: 'shop' }), status.NOT_FOUND, 'APPLICATION_NOT_FOUND');
   });
 
   it('maps error codes to gRPC status codes with the error in the trailer', async () => {
-    await unary(client, 'CreateApp', { name: 'errs' });
-    await rejectsWith(unary(client, 'CreateApp', { name: 'errs' }), status.ALREADY_EXISTS, 'ALREADY_EXISTS');
-    await rejectsWith(unary(client, 'CreateApp', { name: 'a.b' }), status.INVALID_ARGUMENT, 'INVALID_NAME');
-    await rejectsWith(
-      unary(client, 'Invoke', { app: 'errs', fn: 'add', payload: Buffer.from('{oops') }),
+    await grpcUnary(client, 'CreateApp', { name: 'errs' });
+    await assertGrpcRejects(grpcUnary(client, 'CreateApp', { name: 'errs' }), status.ALREADY_EXISTS, 'ALREADY_EXISTS');
+    await assertGrpcRejects(grpcUnary(client, 'CreateApp', { name: 'a.b' }), status.INVALID_ARGUMENT, 'INVALID_NAME');
+    await assertGrpcRejects(
+      grpcUnary(client, 'Invoke', { app: 'errs', fn: 'add', payload: Buffer.from('{oops') }),
       status.INVALID_ARGUMENT,
       'DECODE_FAILED',
     );
-    await rejectsWith(
-      unary(client, 'Invoke', { app: 'errs', fn: 'fail', payload: json('user says no') }),
+    await assertGrpcRejects(
+      grpcUnary(client, 'Invoke', { app: 'errs', fn: 'fail', payload: jsonBytes('user says no') }),
       status.UNKNOWN,
       'FUNCTION_FAILED',
     );
-    await rejectsWith(unary(client, 'Invoke', { app: 'nope', fn: 'add' }), status.NOT_FOUND, 'APPLICATION_NOT_FOUND');
-    await rejectsWith(
-      unary(client, 'CreateProcess', { app: 'errs', processClass: 'Nope' }),
+    await assertGrpcRejects(
+      grpcUnary(client, 'Invoke', { app: 'nope', fn: 'add' }),
+      status.NOT_FOUND,
+      'APPLICATION_NOT_FOUND',
+    );
+    await assertGrpcRejects(
+      grpcUnary(client, 'CreateProcess', { app: 'errs', processClass: 'Nope' }),
       status.NOT_FOUND,
       'PROCESS_CLASS_NOT_FOUND',
     );
@@ -132,27 +127,27 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
     const Gateway = loadGatewayService();
     const other = new Gateway(two.addresses.grpcAddress, credentials.createInsecure());
     try {
-      await unary(other, 'CreateApp', { name: 'books' });
-      await unary(other, 'CreateProcess', { app: 'books', processClass: 'Counter', pid: 'c' });
-      const recorded = await unary<{ payload: Buffer }>(other, 'Invoke', {
+      await grpcUnary(other, 'CreateApp', { name: 'books' });
+      await grpcUnary(other, 'CreateProcess', { app: 'books', processClass: 'Counter', pid: 'c' });
+      const recorded = await grpcUnary<{ payload: Buffer }>(other, 'Invoke', {
         app: 'books',
         fn: 'record',
-        payload: json('paid'),
+        payload: jsonBytes('paid'),
       });
-      assert.equal(parse(recorded.payload), 1);
-      await rejectsWith(
-        unary(other, 'Invoke', { app: 'books', fn: 'get' }),
+      assert.equal(parseJsonBytes(recorded.payload), 1);
+      await assertGrpcRejects(
+        grpcUnary(other, 'Invoke', { app: 'books', fn: 'get' }),
         status.INVALID_ARGUMENT,
         'INVALID_ARGUMENT',
       );
-      const ledger = await unary<{ payload: Buffer }>(other, 'Invoke', {
+      const ledger = await grpcUnary<{ payload: Buffer }>(other, 'Invoke', {
         app: 'books',
         fn: 'get',
         processClass: 'Ledger',
       });
-      assert.deepEqual(parse(ledger.payload), ['paid']);
-      await rejectsWith(
-        unary(other, 'Invoke', { app: 'books', fn: 'record', processClass: 'Counter' }),
+      assert.deepEqual(parseJsonBytes(ledger.payload), ['paid']);
+      await assertGrpcRejects(
+        grpcUnary(other, 'Invoke', { app: 'books', fn: 'record', processClass: 'Counter' }),
         status.NOT_FOUND,
         'FUNCTION_NOT_FOUND',
       );
@@ -163,7 +158,7 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
   });
 
   it('streams membership changes, and ends the stream when the gateway stops', async () => {
-    await unary(client, 'CreateApp', { name: 'watched' });
+    await grpcUnary(client, 'CreateApp', { name: 'watched' });
     const call = (client as unknown as Record<string, (r: object) => ClientReadableStream<unknown>>)[
       'WatchProcesses'
     ]!.call(client, { app: 'watched' });
@@ -185,11 +180,11 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
       while (!events.some(match)) await new Promise<void>((r) => waiters.push(r));
     };
     await new Promise<void>((resolve) => call.once('metadata', () => resolve()));
-    await unary(client, 'CreateProcess', { app: 'watched', pid: 'w1' });
+    await grpcUnary(client, 'CreateProcess', { app: 'watched', pid: 'w1' });
     await waitFor((e) => e.type === 'put' && e.process.pid === 'w1' && e.process.status === 'active');
-    await unary(client, 'SwapProcess', { app: 'watched', pid: 'w1' });
+    await grpcUnary(client, 'SwapProcess', { app: 'watched', pid: 'w1' });
     await waitFor((e) => e.type === 'put' && e.process.status === 'swapped');
-    await unary(client, 'DeleteProcess', { app: 'watched', pid: 'w1' });
+    await grpcUnary(client, 'DeleteProcess', { app: 'watched', pid: 'w1' });
     await waitFor((e) => e.type === 'deleted' && e.process.pid === 'w1');
     await stack.gateway.stop();
     await finished;
@@ -217,15 +212,15 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
       );
       return { lines, events };
     };
-    await unary(client, 'CreateApp', { name: 'resume' });
-    await unary(client, 'CreateProcess', { app: 'resume', pid: 'a' });
-    await unary(client, 'CreateProcess', { app: 'resume', pid: 'b' });
+    await grpcUnary(client, 'CreateApp', { name: 'resume' });
+    await grpcUnary(client, 'CreateProcess', { app: 'resume', pid: 'a' });
+    await grpcUnary(client, 'CreateProcess', { app: 'resume', pid: 'b' });
     const first = await watchUntilSynced({ app: 'resume' });
     assert.deepEqual(first.lines, ['snapshot:0', 'put:a:active', 'put:b:active', 'synced:0']);
     const last = first.events[2]!.revision;
     assert.ok(last > first.events[1]!.revision);
-    await unary(client, 'SwapProcess', { app: 'resume', pid: 'a' });
-    await unary(client, 'DeleteProcess', { app: 'resume', pid: 'b' });
+    await grpcUnary(client, 'SwapProcess', { app: 'resume', pid: 'a' });
+    await grpcUnary(client, 'DeleteProcess', { app: 'resume', pid: 'b' });
     const resumed = await watchUntilSynced({ app: 'resume', afterRevision: last });
     assert.deepEqual(
       resumed.lines,
@@ -238,13 +233,13 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
   });
 
   it('refuses payloads over the body limit with RESOURCE_EXHAUSTED', async () => {
-    await unary(client, 'CreateApp', { name: 'big' });
-    const huge = json('x'.repeat(2 * 1024 * 1024));
-    await assert.rejects(unary(client, 'Invoke', { app: 'big', fn: 'add', payload: huge }), (e: ServiceError) => {
+    await grpcUnary(client, 'CreateApp', { name: 'big' });
+    const huge = jsonBytes('x'.repeat(2 * 1024 * 1024));
+    await assert.rejects(grpcUnary(client, 'Invoke', { app: 'big', fn: 'add', payload: huge }), (e: ServiceError) => {
       assert.equal(e.code, status.RESOURCE_EXHAUSTED);
       return true;
     });
-    assert.deepEqual(await unary(client, 'Health', {}), { status: 'SERVING' }, 'the server keeps serving');
+    assert.deepEqual(await grpcUnary(client, 'Health', {}), { status: 'SERVING' }, 'the server keeps serving');
   });
 
   it('refuses to watch an unknown application', async () => {
@@ -256,10 +251,27 @@ describe('gateway gRPC service praas.v1.Gateway (on the embedded stack)', () => 
   });
 
   it('answers Health and counts calls in the metrics', async () => {
-    assert.deepEqual(await unary(client, 'Health', {}), { status: 'SERVING' });
-    await unary(client, 'ListApps', {});
+    assert.deepEqual(await grpcUnary(client, 'Health', {}), { status: 'SERVING' });
+    await grpcUnary(client, 'ListApps', {});
     const text = await stack.gateway.metrics.render();
     assert.ok(text.includes('praas_gateway_grpc_requests_total{method="Health",code="OK"} 1'), text);
     assert.ok(text.includes('praas_gateway_grpc_requests_total{method="ListApps",code="OK"} 1'), text);
+  });
+
+  it('serves grpc.health.v1 Check for the server and the gateway service', async () => {
+    const health = loadPackageDefinition(loadSync(HEALTH_PROTO, { enums: String })) as unknown as {
+      grpc: {
+        health: { v1: { Health: new (address: string, c: ReturnType<typeof credentials.createInsecure>) => Client } };
+      };
+    };
+    const probe = new health.grpc.health.v1.Health(stack.addresses.grpcAddress, credentials.createInsecure());
+    const check = (service: string): Promise<{ status: string }> => grpcUnary(probe, 'check', { service });
+    try {
+      assert.deepEqual(await check(''), { status: 'SERVING' });
+      assert.deepEqual(await check('praas.v1.Gateway'), { status: 'SERVING' });
+      await assert.rejects(check('praas.v1.Nothing'), (e: ServiceError) => e.code === status.NOT_FOUND);
+    } finally {
+      probe.close();
+    }
   });
 });

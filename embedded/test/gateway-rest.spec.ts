@@ -3,9 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decode, encode, type ProcessInfo } from '@praas/framework';
+import { decode, encode, type ProcessInfo } from '@praas/framework/internal';
 import { Gateway } from '@praas/gateway';
-import { FsSwapStore, type SwapStore } from '@praas/runtime';
+import { FsSwapStore } from '@praas/runtime';
+import { GatedSwapStore } from '@praas/runtime/testing';
 import { createEmbedded } from '../src';
 import {
   Counter,
@@ -124,7 +125,7 @@ describe('gateway REST API (on the embedded stack)', () => {
 
   it('answers a swap request during a swap at once with the process as it is: swapping-out or swapping-in', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'praas-gated-'));
-    const store = new GatedStore(new FsSwapStore(dir));
+    const store = new GatedSwapStore(new FsSwapStore(dir));
     const praas = await createEmbedded({ processes: [Counter], store, downScaling: false });
     const gateway = new Gateway({ controlPlane: praas.controlPlane, stopGraceMs: 2_000 });
     const url = (await gateway.start({ host: '127.0.0.1' })).httpUrl;
@@ -386,55 +387,3 @@ describe('gateway REST API (on the embedded stack)', () => {
 });
 
 type HttpResultInit = Parameters<typeof http>[3];
-
-/** A swap store whose writes or reads can be held, to catch a swap in the middle. */
-class GatedStore implements SwapStore {
-  private gates: Partial<Record<'put' | 'get', { opened: Promise<void>; reached: () => void }>> = {};
-  private releases: (() => void)[] = [];
-
-  constructor(private readonly inner: SwapStore) {}
-
-  /** Holds the next calls of `op` until `release`; `reached` resolves when the first one waits. */
-  hold(op: 'put' | 'get'): { reached: Promise<void>; release: () => void } {
-    let release!: () => void;
-    let reached!: () => void;
-    const opened = new Promise<void>((resolve) => (release = resolve));
-    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
-    this.gates[op] = { opened, reached };
-    const open = (): void => {
-      delete this.gates[op];
-      release();
-    };
-    this.releases.push(open);
-    return { reached: reachedPromise, release: open };
-  }
-
-  releaseAll(): void {
-    this.releases.splice(0).forEach((r) => r());
-  }
-
-  async put(key: string, data: Uint8Array): Promise<void> {
-    await this.wait('put');
-    return this.inner.put(key, data);
-  }
-  async get(key: string): Promise<Uint8Array | undefined> {
-    await this.wait('get');
-    return this.inner.get(key);
-  }
-  list(prefix: string): Promise<string[]> {
-    return this.inner.list(prefix);
-  }
-  delete(keys: readonly string[]): Promise<void> {
-    return this.inner.delete(keys);
-  }
-  describe(): string {
-    return `gated ${this.inner.describe()}`;
-  }
-
-  private async wait(op: 'put' | 'get'): Promise<void> {
-    const gate = this.gates[op];
-    if (!gate) return;
-    gate.reached();
-    await gate.opened;
-  }
-}

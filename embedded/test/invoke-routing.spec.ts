@@ -12,7 +12,7 @@ import {
   ProcessClassNotFoundError,
   State,
   type PraasError,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { createEmbedded, type EmbeddedPraas } from '../src';
 
 @Process()

@@ -1,6 +1,21 @@
 /**
- * @praas/framework — the programming model of PraaS cloud processes and the wire contract that
- * the runtime hosts and the gateway share.
+ * @praas/framework — what a PraaS application imports: the decorators that declare cloud processes,
+ * the `Context` API their functions receive, triggers, errors, and `PraasClient` for talking to a
+ * gateway. No NATS client and no CLI are loaded from here.
+ *
+ * Runtime hosts, the gateway and the embedded stack share the wire contract through
+ * `@praas/framework/internal`; applications should not import it.
+ *
+ * @example
+ * ```ts
+ * import { Process, Fn, State, type Context } from '@praas/framework';
+ *
+ * @Process({ name: 'counter' })
+ * export class Counter {
+ *   @State() total = 0;
+ *   @Fn() add(n: number, ctx: Context): number { return (this.total += n); }
+ * }
+ * ```
  */
 import 'reflect-metadata';
 
@@ -24,65 +39,14 @@ export { State } from './decorators/state.decorator';
 export { Type } from 'class-transformer';
 export * from './api/context';
 export * from './api/triggers';
-export {
-  processDefinitionOf,
-  isProcessClass,
-  functionNames,
-  type ProcessDefinition,
-  type FunctionDefinition,
-  type StateFieldDefinition,
-} from './metadata/process-definition';
-export type { Constructor, TypeThunk } from './metadata/metadata-store';
-export * from './errors';
-export { validateName, isValidName, normalizeKey, type NameKind } from './wire/names';
-export { encode, encodeParts, decode, revive, assertEncodable, type ClassInstanceVisitor } from './wire/codec';
-export * from './wire/subjects';
-export * from './wire/envelope';
-export * from './wire/object-keys';
-export * from './wire/app-bundle';
-export { newId } from './wire/ids';
-export * from './transport/transport';
-export { MemoryTransport, type MemoryTransportOptions } from './transport/memory/memory-transport';
-export { FsBackupQueue, type FsBackupQueueOptions } from './transport/fs/fs-backup-queue';
-export * from './registry/registry';
-export { MemoryRegistry, type MemoryRegistryOptions } from './registry/memory/memory-registry';
-export * from './api/control-plane';
-export {
-  DataPlaneClient,
-  unwrapReply,
-  DEFAULT_INVOKE_TIMEOUT_MS,
-  type LocalReceiver,
-} from './transport/data-plane-client';
-export {
-  SequencedSender,
-  receiverKey,
-  type SenderState,
-  type SequencedMessageOptions,
-  type SequencedInvocationOptions,
-} from './transport/sequenced-sender';
-export * from './transport/direct';
-export { NatsTransport, type NatsTransportOptions } from './transport/nats/nats-transport';
-export { NatsBackupQueue, type NatsBackupQueueOptions } from './transport/nats/nats-backup-queue';
-export { connectNats, type NatsConnectionOptions } from './transport/nats/nats-connection';
-export {
-  NatsKvRegistry,
-  type NatsKvRegistryOptions,
-  type NatsKvRegistryConnectOptions,
-} from './registry/nats/nats-kv-registry';
+export type * from './api/control-plane';
+export * from './api/inspection';
+export type { ProcessPageQuery } from './registry/registry';
+export type { Constructor, Durability, TypeThunk } from './metadata/metadata-store';
+export { ERROR_CODES, type ErrorCode, type ErrorCodeSpec } from './errors/error-codes';
+export { PraasError, type PraasErrorOptions, type WireError } from './errors/praas-error';
+export * from './errors/errors';
+export { validateName, isValidName, type NameKind } from './wire/names';
 export { PraasClient, type PraasClientOptions, type DataPlaneAccess, type WatchOptions } from './client/praas-client';
-export { SseParser, type ServerSentEvent } from './client/sse-parser';
-export { s3ConfigFromEnv, DEFAULT_S3_BUCKET, type S3Config } from './config/s3-config';
-export {
-  JsonLogger,
-  MemoryLogger,
-  silentLogger,
-  loggerFromEnv,
-  parseLogLevel,
-  serializeError,
-  LOG_LEVELS,
-  type Logger,
-  type LogLevel,
-  type LogFields,
-  type LogRecord,
-  type JsonLoggerOptions,
-} from './logging/logger';
+export { JsonLogger, silentLogger, type Logger, type LogLevel, type LogFields } from './logging/logger';
+export { PinoLogger, loggerFromEnv, type LogFormat, type PinoLoggerOptions } from './logging/pino-logger';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { decode, encode, EncodeError } from '../src';
+import { decode, encode, EncodeError } from '../src/internal';
 
 class Layer {
   constructor(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import 'reflect-metadata';
-import { batch, DecoratorUsageError, Fn, multiSource, Process, processDefinitionOf, State } from '../src';
+import { batch, DecoratorUsageError, Fn, multiSource, Process, processDefinitionOf, State } from '../src/internal';
 
 function usageError(decorator: string, className: string, member: string | undefined): (e: unknown) => boolean {
   return (e: unknown) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DecodeError, FsBackupQueue, InvalidNameError, MemoryTransport } from '../src';
+import { DecodeError, FsBackupQueue, InvalidNameError, MemoryTransport } from '../src/internal';
 import { transportContract } from '../src/testing';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MemoryRegistry } from '../src';
+import { MemoryRegistry } from '../src/internal';
 import { registryContract } from '../src/testing';
 
 // Clients of the in-memory registry share one instance, the way the components of the embedded mode do.

@@ -1,4 +1,4 @@
-import { MemoryTransport } from '../src';
+import { MemoryTransport } from '../src/internal';
 import { transportContract } from '../src/testing';
 
 // Clients of the in-memory transport share one instance, the way the processes of one Node.js process do.

@@ -10,7 +10,7 @@ import {
   TimeoutError,
   toWireError,
   validateName,
-} from '../src';
+} from '../src/internal';
 
 describe('names', () => {
   it('accepts letters, digits, _ and - and rejects anything unsafe in a subject', () => {

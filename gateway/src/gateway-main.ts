@@ -1,6 +1,6 @@
 /** Entry of a gateway OS process on NATS: `node gateway/dist/src/gateway-main.js [flags]`. */
 import 'reflect-metadata';
-import { faultLog, installLastResortHandlers } from '@praas/framework';
+import { faultLog, installLastResortHandlers } from '@praas/framework/internal';
 import { natsBackend } from './backends/nats-backend';
 import { runGateway } from './main';
 

@@ -1,4 +1,6 @@
-import { silentLogger, type Logger } from '@praas/framework';
+import { silentLogger, type Logger } from '@praas/framework/internal';
+import { GatewayAuth } from './auth/gateway-auth';
+import type { GatewayTls } from './config/tls-files';
 import type { GatewayOperations } from './control/gateway-operations';
 import { MeteredOperations } from './control/metered-operations';
 import { GrpcServer } from './grpc/grpc-server';
@@ -9,6 +11,13 @@ import { RestServer } from './rest/rest-server';
 export interface GatewayOptions {
   /** The control plane both front ends serve (a `ControlPlane`). */
   readonly controlPlane: GatewayOperations;
+  /**
+   * Who may call what: `GatewayAuth.fromFile(path)` for bearer tokens (DESIGN §8a). Without it the
+   * gateway is open, as the embedded and dev stacks are, and logs a warning saying so when it starts.
+   */
+  readonly auth?: GatewayAuth;
+  /** Serve REST over HTTPS and gRPC over TLS with this certificate and key (`readTlsFiles`); default plain. */
+  readonly tls?: GatewayTls;
   /** Largest request body (REST) and payload (gRPC) accepted, in bytes (default 1 MiB). */
   readonly bodyLimitBytes?: number;
   /** Largest code bundle `PUT /v1/apps/{app}/versions` and gRPC `DeployVersion` accept, in bytes (default 64 MiB). */
@@ -24,6 +33,8 @@ export interface GatewayOptions {
    * @deprecated give a `logger`.
    */
   readonly log?: ErrorCallback;
+  /** Also export Node's process metrics at `/metrics` (default false; `runGateway` turns them on). */
+  readonly processMetrics?: boolean;
 }
 
 export interface GatewayStartOptions {
@@ -69,15 +80,24 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   private readonly rest: RestServer;
   private readonly grpc: GrpcServer;
+  private readonly auth: GatewayAuth;
+  private readonly logger: Logger;
   private state: 'new' | 'starting' | 'started' | 'stopped' = 'new';
 
   constructor(private readonly options: GatewayOptions) {
     const logger = withErrorCallback(options.logger ?? silentLogger, options.log);
-    this.metrics = new GatewayMetrics(options.controlPlane, logger.child({ component: 'metrics' }));
+    this.logger = logger;
+    this.auth = options.auth ?? GatewayAuth.open();
+    this.metrics = new GatewayMetrics(options.controlPlane, {
+      logger: logger.child({ component: 'metrics' }),
+      processMetrics: options.processMetrics === true,
+    });
     const operations = new MeteredOperations(options.controlPlane, this.metrics, logger);
     const common = {
       operations,
       metrics: this.metrics,
+      auth: this.auth,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
       ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
       ...(options.bundleLimitBytes === undefined ? {} : { bundleLimitBytes: options.bundleLimitBytes }),
     };
@@ -98,11 +118,16 @@ export class Gateway {
       const http = await this.rest.listen(options.httpPort ?? 0, host);
       const grpcPort = await this.grpc.listen(options.grpcPort ?? 0, host);
       this.state = 'started';
+      if (!this.auth.enabled)
+        this.logger.warn(
+          'the gateway runs open: no authentication, anyone who reaches it may create, deploy, invoke and delete (give it a GatewayAuth)',
+          { host },
+        );
       return {
         host,
         httpPort: http.port,
         grpcPort,
-        httpUrl: `http://${hostForUrl(host)}:${http.port}`,
+        httpUrl: `${this.options.tls ? 'https' : 'http'}://${hostForUrl(host)}:${http.port}`,
         grpcAddress: `${hostForUrl(host)}:${grpcPort}`,
       };
     } catch (e) {

@@ -7,7 +7,7 @@ export { MeteredOperations } from './control/metered-operations';
 export type { HostProvider, KnownProcessClass } from './provisioning/host-provider';
 export { classForInvoke, functionsOf, type FunctionsByClass } from './control/invoke-routing';
 export { pickLeastLoaded, HOST_STALE_MS } from './placement/least-loaded';
-export { DownScalingPolicy, decideSwaps, type DownScalingOptions, type SwapDecision } from './policy/down-scaling';
+export { DownScalingPolicy, type DownScalingOptions, type SwapDecision } from './policy/down-scaling';
 export { Gateway, type GatewayOptions, type GatewayStartOptions, type GatewayAddresses } from './gateway';
 export {
   runGateway,
@@ -17,7 +17,9 @@ export {
   type SignalSource,
 } from './main';
 export { parseGatewayConfig, parseByteSize, GATEWAY_USAGE, type GatewayConfig } from './config/gateway-config';
+export { readTlsFiles, type GatewayTls } from './config/tls-files';
 export { RestServer, type RestServerOptions } from './rest/rest-server';
+export type { FrontEndOptions } from './config/front-end-options';
 export { ROUTES, matchRoute, type RouteMatch, type RouteName } from './rest/routes';
 export { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES } from './rest/body-reader';
 export type { BundleStore } from './bundles/bundle-store';
@@ -32,8 +34,13 @@ export { toJsonValue, stringifyResult, MAX_JSON_DEPTH } from './json/json-mappin
 export {
   APP_FIELDS,
   PROCESS_FIELDS,
+  PROCESS_PAGE_QUERY_FIELDS,
+  PROCESS_PAGE_PARAMETERS,
+  HOST_FIELDS,
   appJson,
   processJson,
+  hostJson,
+  hostMessage,
   appMessage,
   processMessage,
   watchEventJson,
@@ -46,12 +53,19 @@ export {
   type RecordListKind,
   type ScalarKind,
 } from './records/record-fields';
-export { GatewayMetrics } from './metrics/gateway-metrics';
-export { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/metrics-registry';
-export { Counter } from './metrics/counter';
-export { Gauge, type GaugeOptions } from './metrics/gauge';
-export { Histogram, type HistogramOptions, DEFAULT_SECONDS_BUCKETS } from './metrics/histogram';
-export type { Metric, MetricOptions } from './metrics/metric';
-export type { Labels } from './metrics/labels';
+export { GatewayMetrics, DEFAULT_SECONDS_BUCKETS, type GatewayMetricsOptions } from './metrics/gateway-metrics';
 export { RegisteredHostProvider } from './provisioning/registered-host-provider';
 export { natsBackend } from './backends/nats-backend';
+export { GatewayAuth, type Principal, type TokenFileAuthOptions } from './auth/gateway-auth';
+export { ROUTE_ACCESS, GRPC_METHOD_ROUTES, type Access, type GrpcMethod } from './auth/route-access';
+export { parseScopes, allows, APP_RIGHTS, type AppRight, type Grants, type Scope } from './auth/scopes';
+export {
+  newToken,
+  parseTokenFile,
+  tokenDigest,
+  TOKEN_PREFIX,
+  type TokenEntry,
+  type TokenFileContent,
+  type LoadedToken,
+} from './auth/token-file';
+export { runTokenCommand, TOKEN_USAGE } from './auth/token-command';

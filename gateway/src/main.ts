@@ -1,5 +1,8 @@
 import 'reflect-metadata';
-import { loggerFromEnv, type Logger } from '@praas/framework';
+import { loggerFromEnv, tracingFromEnv, type Logger, type TracingHandle } from '@praas/framework/internal';
+import { GatewayAuth } from './auth/gateway-auth';
+import { readTlsFiles, type GatewayTls } from './config/tls-files';
+import { runTokenCommand } from './auth/token-command';
 import type { GatewayConfig } from './config/gateway-config';
 import { GATEWAY_USAGE, parseGatewayConfig } from './config/gateway-config';
 import type { GatewayOperations } from './control/gateway-operations';
@@ -58,11 +61,13 @@ export async function runGateway(factory: GatewayBackendFactory, options: RunGat
   const err = options.err ?? ((line: string) => console.error(line));
   const env = options.env ?? process.env;
   const signals = options.signals ?? process;
+  const argv = options.argv ?? process.argv.slice(2);
+  if (argv[0] === 'token') return runTokenCommand(argv.slice(1), out, err);
   let config: GatewayConfig;
   let logger: Logger;
   try {
-    config = parseGatewayConfig(options.argv ?? process.argv.slice(2), env);
-    logger = options.logger ?? loggerFromEnv(env, { component: 'gateway' });
+    config = parseGatewayConfig(argv, env);
+    logger = options.logger ?? loggerFromEnv(env, { service: 'gateway' });
   } catch (e) {
     err(e instanceof Error ? e.message : String(e));
     return 2;
@@ -71,18 +76,44 @@ export async function runGateway(factory: GatewayBackendFactory, options: RunGat
     out(GATEWAY_USAGE);
     return 0;
   }
+  let auth: GatewayAuth;
+  let tls: GatewayTls | undefined;
+  let tracing: TracingHandle | undefined;
+  try {
+    tls = readTlsFiles(config.tlsCert, config.tlsKey);
+    auth = authOf(config, logger);
+    // Before any request: PRAAS_OTEL=1 starts the OpenTelemetry SDK the user installed.
+    tracing = tracingFromEnv(env, 'praas-gateway', logger);
+  } catch (e) {
+    err(`praas gateway could not start: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
   let backend: GatewayBackend | undefined;
   let gateway: Gateway | undefined;
   try {
     backend = await factory(config, env, logger);
-    gateway = new Gateway({ controlPlane: backend.controlPlane, bodyLimitBytes: config.bodyLimitBytes, logger });
+    gateway = new Gateway({
+      controlPlane: backend.controlPlane,
+      bodyLimitBytes: config.bodyLimitBytes,
+      logger,
+      auth,
+      ...(tls ? { tls } : {}),
+      processMetrics: true,
+    });
     const started = await gateway.start({ httpPort: config.httpPort, grpcPort: config.grpcPort, host: config.host });
     const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
-    out(`praas gateway listening http://${shown}:${started.httpPort} grpc ${shown}:${started.grpcPort}`);
+    const notes = [tls ? 'TLS' : undefined, auth.enabled ? undefined : 'open: no authentication'].filter(Boolean);
+    out(
+      `praas gateway listening ${tls ? 'https' : 'http'}://${shown}:${started.httpPort} grpc ${shown}:${started.grpcPort}` +
+        (notes.length ? ` (${notes.join(', ')})` : ''),
+    );
+    out(`praas gateway dashboard ${tls ? 'https' : 'http'}://${shown}:${started.httpPort}/ui`);
   } catch (e) {
     err(`praas gateway could not start: ${e instanceof Error ? e.message : String(e)}`);
     await gateway?.stop();
     await backend?.close();
+    auth.close();
+    await tracing?.shutdown();
     return 1;
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -98,5 +129,30 @@ export async function runGateway(factory: GatewayBackendFactory, options: RunGat
   out(`praas gateway stopping (${signal})`);
   await gateway.stop();
   await backend.close();
+  auth.close();
+  await tracing?.shutdown();
   return 0;
+}
+
+/**
+ * The gateway's authentication: the token file, or open when asked for in so many words. Neither
+ * is a start-up error: a gateway never runs open by accident.
+ */
+function authOf(config: GatewayConfig, logger: Logger): GatewayAuth {
+  if (config.noAuth) {
+    if (config.tokensFile !== undefined)
+      throw new Error('--no-auth and --tokens-file contradict each other; give one of them');
+    return GatewayAuth.open();
+  }
+  if (config.tokensFile === undefined)
+    throw new Error(
+      'no tokens are configured. Create a token file and give it to the gateway:\n' +
+        '  praas-framework gateway token create --file tokens.json --id admin --scope admin   (prints the token once)\n' +
+        '  praas-framework gateway --tokens-file tokens.json      (or PRAAS_TOKENS_FILE=tokens.json)\n' +
+        'or run it without authentication on a trusted machine: --no-auth (PRAAS_AUTH=off)',
+    );
+  return GatewayAuth.fromFile(config.tokensFile, {
+    protectMetrics: config.protectMetrics,
+    logger: logger.child({ component: 'auth' }),
+  });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { MemoryLogger, MemoryRegistry, TimeoutError, type AppRecord, type HostRecord } from '@praas/framework';
-import { decideSwaps, DownScalingPolicy } from '../src';
+import { MemoryLogger, MemoryRegistry, TimeoutError, type AppRecord, type HostRecord } from '@praas/framework/internal';
+import { DownScalingPolicy } from '../src';
 
 const host = (over: Partial<HostRecord>): HostRecord => ({
   id: 'h',
@@ -9,42 +9,6 @@ const host = (over: Partial<HostRecord>): HostRecord => ({
   heartbeatAt: 10_000,
   activeProcesses: 0,
   ...over,
-});
-
-describe('down-scaling decisions', () => {
-  it('swaps out processes idle longer than their timeout, never busy ones or those without a timeout', () => {
-    const decisions = decideSwaps(
-      [
-        host({
-          processes: [
-            { pid: 'idle', lastActivity: 1_000, busy: 0, idleTimeoutMs: 5_000 },
-            { pid: 'recent', lastActivity: 9_000, busy: 0, idleTimeoutMs: 5_000 },
-            { pid: 'busy', lastActivity: 1_000, busy: 2, idleTimeoutMs: 5_000 },
-            { pid: 'forever', lastActivity: 0, busy: 0, idleTimeoutMs: 0 },
-          ],
-        }),
-      ],
-      10_000,
-    );
-    assert.deepEqual(decisions, [{ app: 'a', pid: 'idle', reason: 'idle' }]);
-  });
-
-  it('above the memory budget, swaps out the least recently used idle process', () => {
-    const processes = [
-      { pid: 'newer', lastActivity: 8_000, busy: 0, idleTimeoutMs: 60_000 },
-      { pid: 'oldest-busy', lastActivity: 1_000, busy: 1, idleTimeoutMs: 60_000 },
-      { pid: 'older', lastActivity: 2_000, busy: 0, idleTimeoutMs: 60_000 },
-    ];
-    assert.deepEqual(decideSwaps([host({ memoryBytes: 200, memoryBudgetBytes: 100, processes })], 10_000), [
-      { app: 'a', pid: 'older', reason: 'memory' },
-    ]);
-    assert.deepEqual(decideSwaps([host({ memoryBytes: 50, memoryBudgetBytes: 100, processes })], 10_000), []);
-  });
-
-  it('ignores hosts whose heartbeat stopped', () => {
-    const stale = host({ heartbeatAt: 0, processes: [{ pid: 'p', lastActivity: 0, busy: 0, idleTimeoutMs: 1 }] });
-    assert.deepEqual(decideSwaps([stale], 60_000), []);
-  });
 });
 
 /** A registry that fails every listing while `down` is set, like NATS KV while nats-server restarts. */
@@ -59,11 +23,32 @@ class FlakyRegistry extends MemoryRegistry {
 }
 
 describe('the down-scaling loop', () => {
+  it('asks only live hosts, and reports what each decided', async () => {
+    const registry = new MemoryRegistry();
+    await registry.putApp({ name: 'a', incarnation: 'i1', createdAt: 0, processClasses: ['C'] });
+    await registry.putHost(host({ id: 'live', heartbeatAt: 10_000 }));
+    await registry.putHost(host({ id: 'stale', heartbeatAt: 0 }));
+    const asked: string[] = [];
+    const reported: string[] = [];
+    const policy = new DownScalingPolicy({
+      registry,
+      scaleDown: (_app, h) => {
+        asked.push(h);
+        return Promise.resolve([{ pid: 'p1', reason: 'idle', outcome: 'swapped', durationMs: 3 }]);
+      },
+      hostStaleMs: 5_000,
+      onSwap: (d, outcome) => reported.push(`${d.app}/${d.pid}:${d.reason}:${outcome}`),
+    });
+    assert.deepEqual(await policy.tick(12_000), [{ app: 'a', pid: 'p1', reason: 'idle' }]);
+    assert.deepEqual(asked, ['live']);
+    assert.deepEqual(reported, ['a/p1:idle:swapped']);
+    await registry.close();
+  });
+
   it('survives a registry that fails for a while: logs the failure once, never rejects unhandled, and resumes', async () => {
     const registry = new FlakyRegistry();
     await registry.putApp({ name: 'a', incarnation: 'i1', createdAt: 0, processClasses: ['C'] });
-    const idle = { pid: 'idle', lastActivity: 0, busy: 0, idleTimeoutMs: 1 };
-    await registry.putHost(host({ heartbeatAt: Date.now() + 3_600_000, processes: [idle] }));
+    await registry.putHost(host({ heartbeatAt: Date.now() + 3_600_000 }));
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
@@ -72,7 +57,10 @@ describe('the down-scaling loop', () => {
     registry.down = true;
     const policy = new DownScalingPolicy({
       registry,
-      swap: (_app, pid) => Promise.resolve(swapped.push(pid)),
+      scaleDown: () => {
+        swapped.push('idle');
+        return Promise.resolve([{ pid: 'idle', reason: 'idle', outcome: 'swapped', durationMs: 1 }]);
+      },
       intervalMs: 5,
       logger,
     });

@@ -2,17 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PraasClient, type ProcessInfo } from '@praas/framework';
-import {
-  spawnHost,
-  spawnGateway,
-  startNats,
-  startS3,
-  type GatewayProcess,
-  type HostProcess,
-  type NatsService,
-  type S3Service,
-} from '../src';
+import { PraasClient, type ProcessInfo } from '@praas/framework/internal';
+import { startStack, type GatewayProcess, type HostProcess, type Stack } from '../src';
 import { cli, until } from './support/cli';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -25,8 +16,7 @@ async function ok(...argv: string[]): Promise<string> {
 }
 
 describe('praas-framework as a new user runs it: init, build, deploy to a gateway, invoke, ps, swap', function () {
-  let nats: NatsService;
-  let s3: S3Service;
+  let stack: Stack;
   let gateway: GatewayProcess | undefined;
   let host: HostProcess | undefined;
   let hostStarting: Promise<HostProcess> | undefined;
@@ -36,33 +26,20 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'praas-e2e-'));
     project = join(root, 'tally');
-    nats = await startNats();
-    s3 = await startS3();
-    const bucket = s3.bucket ?? `e2e-${Date.now().toString(36)}`;
-    const s3Env = {
-      PRAAS_S3_ENDPOINT: s3.endpoint,
-      PRAAS_S3_ACCESS_KEY: s3.accessKey,
-      PRAAS_S3_SECRET_KEY: s3.secretKey,
-      PRAAS_S3_BUCKET: bucket,
-    };
-    gateway = await spawnGateway({ natsUrl: nats.url, env: s3Env });
+    stack = await startStack({ name: 'cli-e2e', s3: true, gateways: [{ s3: true }] });
+    [gateway] = stack.gateways;
     // The host gets no module: it waits for the application's code, which only `deploy` provides.
-    hostStarting = spawnHost({
-      natsUrl: nats.url,
+    // The first test awaits it; the stack's stop() waits for it too.
+    hostStarting = stack.spawnHost({
       app: 'tally',
       hostId: 'tally-host-1',
-      env: { ...s3Env, PRAAS_CODE_DIR: join(root, 'code-cache'), PRAAS_HEARTBEAT_MS: '200' },
+      env: { PRAAS_CODE_DIR: join(root, 'code-cache'), PRAAS_HEARTBEAT_MS: '200' },
       readyTimeoutMs: 90_000,
     });
-    hostStarting.catch(() => undefined);
   });
 
   after(async () => {
-    host = host ?? (await hostStarting?.catch(() => undefined));
-    await host?.stop();
-    await gateway?.stop();
-    await s3?.stop();
-    await nats?.stop();
+    await stack?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -73,7 +50,7 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
     await ok('build', '--project', project);
 
-    const deployed = await ok('deploy', '--gateway', gateway!.httpUrl, '--project', project);
+    const deployed = await ok('deploy', '--gateway', gateway!.httpUrl, '--token', gateway!.token, '--project', project);
     assert.match(deployed, /^packing /m);
     assert.match(deployed, /^uploading \d+ bytes to http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(deployed, /^registered application 'tally' version 1 \(package 0\.1\.0\): Counter$/m);
@@ -82,49 +59,86 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
     assert.match(host.output(), /serving tally on .* \(code version 1\)/);
 
     const url = gateway!.httpUrl;
-    assert.equal(await ok('invoke', 'tally', 'add', '5', '--gateway', url, '--json'), '5');
-    const listed = JSON.parse(await ok('ps', 'tally', '--gateway', url, '--json')) as ProcessInfo[];
+    assert.equal(await ok('invoke', 'tally', 'add', '5', '--gateway', url, '--token', gateway!.token, '--json'), '5');
+    const listed = JSON.parse(
+      await ok('ps', 'tally', '--gateway', url, '--token', gateway!.token, '--json'),
+    ) as ProcessInfo[];
     assert.equal(listed.length, 1);
     const pid = listed[0]!.pid;
     assert.deepEqual([listed[0]!.status, listed[0]!.version, listed[0]!.host], ['active', 1, 'tally-host-1']);
-    const table = (await ok('ps', 'tally', '--gateway', url)).split('\n');
+    const table = (await ok('ps', 'tally', '--gateway', url, '--token', gateway!.token)).split('\n');
     assert.match(table[0]!, /^PID\s+CLASS\s+STATUS\s+VERSION\s+GENERATION\s+HOST$/);
     assert.match(table[1]!, new RegExp(`^${pid}\\s+Counter\\s+active\\s+1\\s+0\\s+tally-host-1$`));
 
-    assert.match(await ok('swap', 'tally', pid, '--gateway', url), new RegExp(`^process ${pid} of 'tally' is swapped`));
-    const swapped = JSON.parse(await ok('ps', 'tally', '--gateway', url, '--json')) as ProcessInfo[];
+    assert.match(
+      await ok('swap', 'tally', pid, '--gateway', url, '--token', gateway!.token),
+      new RegExp(`^process ${pid} of 'tally' is swapped`),
+    );
+    const swapped = JSON.parse(
+      await ok('ps', 'tally', '--gateway', url, '--token', gateway!.token, '--json'),
+    ) as ProcessInfo[];
     assert.equal(swapped[0]!.status, 'swapped');
     // Swapped back in on the next call, with the total it had.
-    assert.equal(await ok('invoke', 'tally', 'add', '3', '--pid', pid, '--gateway', url, '--json'), '8');
-    assert.deepEqual(JSON.parse(await ok('invoke', 'tally', 'read', 'null', '--pid', pid, '--gateway', url)), {
-      total: 8,
-      additions: 2,
-    });
+    assert.equal(
+      await ok('invoke', 'tally', 'add', '3', '--pid', pid, '--gateway', url, '--token', gateway!.token, '--json'),
+      '8',
+    );
+    assert.deepEqual(
+      JSON.parse(
+        await ok('invoke', 'tally', 'read', 'null', '--pid', pid, '--gateway', url, '--token', gateway!.token),
+      ),
+      {
+        total: 8,
+        additions: 2,
+      },
+    );
   });
 
   it('runs new processes on a redeployed version, while existing ones keep the version they were created with', async function () {
     this.timeout(180_000);
     const url = gateway!.httpUrl;
-    const [old] = JSON.parse(await ok('ps', 'tally', '--gateway', url, '--json')) as ProcessInfo[];
+    const [old] = JSON.parse(
+      await ok('ps', 'tally', '--gateway', url, '--token', gateway!.token, '--json'),
+    ) as ProcessInfo[];
     const source = join(project, 'src', 'index.ts');
     writeFileSync(source, readFileSync(source, 'utf8').replace('this.total += amount;', 'this.total += amount * 10;'));
     await ok('build', '--project', project);
     assert.match(
-      await ok('deploy', '--gateway', url, '--project', project),
+      await ok('deploy', '--gateway', url, '--token', gateway!.token, '--project', project),
       /^registered application 'tally' version 2 /m,
     );
     await until('the host to load version 2', () =>
       Promise.resolve(host!.output().includes('loaded code version 2') || undefined),
     );
 
-    const client = new PraasClient({ url });
+    const client = new PraasClient({ url, token: gateway!.token });
     const fresh = await client.createProcess('tally');
     assert.equal(fresh.version, 2);
-    assert.equal(await ok('invoke', 'tally', 'add', '2', '--pid', fresh.pid, '--gateway', url, '--json'), '20');
+    assert.equal(
+      await ok(
+        'invoke',
+        'tally',
+        'add',
+        '2',
+        '--pid',
+        fresh.pid,
+        '--gateway',
+        url,
+        '--token',
+        gateway!.token,
+        '--json',
+      ),
+      '20',
+    );
     // The old process still runs version 1, also after a swap out and in.
-    await ok('swap', 'tally', old!.pid, '--gateway', url);
-    assert.equal(await ok('invoke', 'tally', 'add', '1', '--pid', old!.pid, '--gateway', url, '--json'), '9');
-    const versions = (JSON.parse(await ok('ps', 'tally', '--gateway', url, '--json')) as ProcessInfo[])
+    await ok('swap', 'tally', old!.pid, '--gateway', url, '--token', gateway!.token);
+    assert.equal(
+      await ok('invoke', 'tally', 'add', '1', '--pid', old!.pid, '--gateway', url, '--token', gateway!.token, '--json'),
+      '9',
+    );
+    const versions = (
+      JSON.parse(await ok('ps', 'tally', '--gateway', url, '--token', gateway!.token, '--json')) as ProcessInfo[]
+    )
       .map((p) => [p.pid, p.version])
       .sort();
     assert.deepEqual(
@@ -138,16 +152,23 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
 
   it('reports the gateway’s error code and exits with 1; deletes a process, then the application', async () => {
     const url = gateway!.httpUrl;
-    const missing = await cli('invoke', 'nosuchapp', 'add', '1', '--gateway', url);
+    const missing = await cli('invoke', 'nosuchapp', 'add', '1', '--gateway', url, '--token', gateway!.token);
     assert.equal(missing.code, 1);
     assert.match(missing.err, /^praas-framework invoke: APPLICATION_NOT_FOUND: .*nosuchapp/);
 
-    const [first] = JSON.parse(await ok('ps', 'tally', '--gateway', url, '--json')) as ProcessInfo[];
-    assert.equal(await ok('delete', 'tally', first!.pid, '--gateway', url), `deleted process ${first!.pid} of 'tally'`);
-    const left = JSON.parse(await ok('ps', 'tally', '--gateway', url, '--json')) as ProcessInfo[];
+    const [first] = JSON.parse(
+      await ok('ps', 'tally', '--gateway', url, '--token', gateway!.token, '--json'),
+    ) as ProcessInfo[];
+    assert.equal(
+      await ok('delete', 'tally', first!.pid, '--gateway', url, '--token', gateway!.token),
+      `deleted process ${first!.pid} of 'tally'`,
+    );
+    const left = JSON.parse(
+      await ok('ps', 'tally', '--gateway', url, '--token', gateway!.token, '--json'),
+    ) as ProcessInfo[];
     assert.ok(!left.some((p) => p.pid === first!.pid));
-    await ok('delete', 'tally', '--gateway', url);
-    const gone = await cli('ps', 'tally', '--gateway', url);
+    await ok('delete', 'tally', '--gateway', url, '--token', gateway!.token);
+    const gone = await cli('ps', 'tally', '--gateway', url, '--token', gateway!.token);
     assert.equal(gone.code, 1);
     assert.match(gone.err, /APPLICATION_NOT_FOUND/);
   });

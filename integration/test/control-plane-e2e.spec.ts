@@ -2,24 +2,20 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NatsTransport, packBundle, PraasClient } from '@praas/framework';
+import { packBundle, PraasClient } from '@praas/framework/internal';
+import { NatsTransport } from '@praas/framework/nats';
 import { S3SwapStore } from '@praas/runtime';
 import { freePort, http } from '@praas/test-services';
 import {
   HostControl,
-  spawnGateway,
-  spawnHost,
   STACK_FIXTURE_MODULE,
-  startNats,
-  startS3,
+  startStack,
   type GatewayProcess,
   type HostProcess,
-  type NatsService,
-  type S3Service,
-  type SpawnHostOptions,
+  type Stack,
+  type StackHostOptions,
 } from '../src';
 import { cli, until } from './support/cli';
-import { freshBucket, removeStore } from './support/s3-buckets';
 
 /**
  * The compiled module of an application with one process class, `Counter`, as `tsc` emits it for
@@ -70,48 +66,27 @@ function filesContaining(dir: string, needle: string): string[] {
 }
 
 describe('the control plane as a new user meets it: apps without hosts, deleted apps, broken deployments', function () {
-  let nats: NatsService;
-  let s3: S3Service;
-  let bucket: string;
+  let stack: Stack;
   let objects: S3SwapStore;
   let gateway: GatewayProcess;
   let rest: PraasClient;
   let root: string;
-  let s3Env: Record<string, string>;
-  const hosts: HostProcess[] = [];
+  let s3Env: Readonly<Record<string, string>>;
 
-  const startHost = async (options: Omit<SpawnHostOptions, 'natsUrl'>): Promise<HostProcess> => {
-    const host = await spawnHost({ natsUrl: nats.url, readyTimeoutMs: 60_000, ...options });
-    hosts.push(host);
-    return host;
-  };
+  const startHost = (options: StackHostOptions): Promise<HostProcess> =>
+    stack.spawnHost({ readyTimeoutMs: 60_000, ...options });
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'praas-control-e2e-'));
-    nats = await startNats();
-    s3 = await startS3();
-    bucket = freshBucket('control');
-    objects = new S3SwapStore({ ...s3, bucket, requestTimeoutMs: 10_000 });
-    s3Env = {
-      PRAAS_S3_ENDPOINT: s3.endpoint,
-      PRAAS_S3_ACCESS_KEY: s3.accessKey,
-      PRAAS_S3_SECRET_KEY: s3.secretKey,
-      PRAAS_S3_BUCKET: bucket,
-    };
-    gateway = await spawnGateway({ natsUrl: nats.url, env: s3Env });
-    rest = new PraasClient({ url: gateway.httpUrl });
+    stack = await startStack({ name: 'control-plane-e2e', s3: true, gateways: [{ s3: true }], killHosts: true });
+    [gateway] = stack.gateways as [GatewayProcess];
+    objects = stack.store;
+    s3Env = stack.s3Env;
+    rest = new PraasClient({ url: gateway.httpUrl, token: gateway.token });
   });
 
   after(async () => {
-    for (const h of hosts) await h.kill();
-    await gateway?.stop();
-    if (s3) {
-      await removeStore(s3, objects).catch((e: unknown) =>
-        console.warn('control-plane-e2e: could not empty the test bucket:', e),
-      );
-      await s3.stop();
-    }
-    await nats?.stop();
+    await stack?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -135,7 +110,7 @@ describe('the control plane as a new user meets it: apps without hosts, deleted 
     it('lets a host started with --module create its application, so ps works without a POST', async function () {
       this.timeout(120_000);
       await startHost({ app: 'selfmade', hostId: 'selfmade-1', modulePath: STACK_FIXTURE_MODULE, env: s3Env });
-      const ps = await cli('ps', 'selfmade', '--gateway', gateway.httpUrl);
+      const ps = await cli('ps', 'selfmade', '--gateway', gateway.httpUrl, '--token', gateway.token);
       assert.equal(ps.code, 0, ps.err);
       assert.equal(ps.out, "application 'selfmade' has no processes");
       assert.deepEqual((await rest.getApp('selfmade')).processClasses, ['Dozer', 'Journal', 'Tally']);
@@ -146,7 +121,7 @@ describe('the control plane as a new user meets it: apps without hosts, deleted 
       const { pid } = await rest.createProcess('selfmade', { processClass: 'Tally' });
       assert.equal(await rest.invoke('selfmade', 'add', 3, { pid }), 3);
       assert.match(
-        (await cli('ps', 'selfmade', '--gateway', gateway.httpUrl)).out,
+        (await cli('ps', 'selfmade', '--gateway', gateway.httpUrl, '--token', gateway.token)).out,
         new RegExp(`^${pid}\\s+Tally`, 'm'),
       );
     });
@@ -247,12 +222,15 @@ describe('the control plane as a new user meets it: apps without hosts, deleted 
         ['ledger-b', 1],
       ]);
       assert.ok((app.codeErrors ?? []).every((e) => /Cannot find module 'praas-missing-dependency'/.test(e.message)));
-      const ps = await cli('ps', 'ledger', '--gateway', gateway.httpUrl);
+      const ps = await cli('ps', 'ledger', '--gateway', gateway.httpUrl, '--token', gateway.token);
       assert.equal(ps.code, 0, ps.err);
       assert.match(ps.out, /^host ledger-a cannot load code version 1: .*praas-missing-dependency/m);
       assert.match(ps.out, /^host ledger-b cannot load code version 1: .*praas-missing-dependency/m);
 
-      const invoked = await http(gateway.httpUrl, 'POST', '/v1/apps/ledger/invoke/add', { body: 1 });
+      const invoked = await http(gateway.httpUrl, 'POST', '/v1/apps/ledger/invoke/add', {
+        body: 1,
+        headers: { authorization: gateway.authorization },
+      });
       assert.equal(invoked.status, 502, invoked.text);
       const error = (invoked.json as { error: { code: string; message: string } }).error;
       assert.equal(error.code, 'CODE_LOAD_FAILED');
@@ -287,7 +265,7 @@ describe('the control plane as a new user meets it: apps without hosts, deleted 
       // Swapped out, a process comes back through whichever host takes the activation; ledger-b hands it on.
       const { pid } = created[0]!;
       await rest.swapProcess('ledger', pid);
-      const transport = await NatsTransport.connect({ servers: nats.url, name: 'control-e2e' });
+      const transport = await NatsTransport.connect({ servers: stack.nats.url, name: 'control-e2e' });
       try {
         const activated = await new HostControl(transport, 'ledger').activate('ledger-b', pid);
         assert.deepEqual([activated.status, activated.host], ['active', 'ledger-a']);

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   backupStreamName,
   DirectTransport,
-  NatsKvRegistry,
-  NatsTransport,
   PraasClient,
   RegistryRoutes,
   type RequestHandler,
@@ -15,17 +9,17 @@ import {
   type ServeOptions,
   type Subscription,
   type Transport,
-} from '@praas/framework';
+} from '@praas/framework/internal';
+import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
 import { ControlPlane, RegisteredHostProvider } from '@praas/gateway';
 import {
   freePort,
-  HostControl,
   MAILBOX_FIXTURE_MODULE,
-  spawnHost,
-  startNats,
+  startStack,
   startTcpProxy,
-  type HostProcess,
-  type NatsService,
+  type HostControl,
+  type Stack,
+  type StackHostOptions,
   type StreamManyArgs,
   type TcpProxy,
 } from '../src';
@@ -75,9 +69,7 @@ describe('the direct data plane between OS processes (DESIGN §5a)', function ()
   this.timeout(300_000);
   // Unique per run: a server given by PRAAS_NATS_URL keeps the registry of earlier runs.
   const APP = `direct-${Date.now().toString(36)}`;
-  let nats: NatsService;
-  let swapDir: string;
-  let hosts: HostProcess[] = [];
+  let stack: Stack;
   let proxy: TcpProxy;
   let transport: NatsTransport;
   let registry: NatsKvRegistry;
@@ -85,36 +77,34 @@ describe('the direct data plane between OS processes (DESIGN §5a)', function ()
   let plane: ControlPlane;
 
   before(async function () {
-    nats = await startNats();
-    swapDir = mkdtempSync(join(tmpdir(), 'praas-direct-swap-'));
     // host-b is reached through a TCP proxy that a test can cut: it advertises the proxy's port.
     const dataPortB = await freePort();
     proxy = await startTcpProxy('127.0.0.1', dataPortB);
-    const spawn = (hostId: string, env: Record<string, string> = {}): Promise<HostProcess> =>
-      spawnHost({ natsUrl: nats.url, app: APP, hostId, modulePath: MAILBOX_FIXTURE_MODULE, swapDir, env });
-    hosts = await Promise.all([
-      spawn('host-a'),
-      spawn('host-b', {
-        PRAAS_DATA_PORT: String(dataPortB),
-        PRAAS_ADVERTISE_ADDR: `127.0.0.1:${proxy.port}`,
-        PRAAS_DATA_BIND: '127.0.0.1',
-      }),
-      spawn('host-c'),
-    ]);
-    transport = await NatsTransport.connect({ servers: nats.url, name: 'direct-e2e' });
-    registry = await NatsKvRegistry.open(transport.connection);
-    control = new HostControl(transport, APP);
-    plane = new ControlPlane({ transport, registry, provider: new RegisteredHostProvider(registry) });
+    const host = (hostId: string, env: Record<string, string> = {}): StackHostOptions => ({
+      app: APP,
+      hostId,
+      modulePath: MAILBOX_FIXTURE_MODULE,
+      env,
+    });
+    const hostB = {
+      PRAAS_DATA_PORT: String(dataPortB),
+      PRAAS_ADVERTISE_ADDR: `127.0.0.1:${proxy.port}`,
+      PRAAS_DATA_BIND: '127.0.0.1',
+    };
+    stack = await startStack({
+      name: 'direct-data-plane',
+      swapDir: true,
+      hosts: [host('host-a'), host('host-b', hostB), host('host-c')],
+      controlApp: APP,
+      killHosts: true,
+    });
+    ({ transport, registry, plane, control } = stack.side);
     await plane.createApp(APP);
   });
 
   after(async function () {
-    for (const h of hosts) await h.kill();
+    await stack?.stop();
     await proxy?.stop();
-    await registry?.close();
-    await transport?.close();
-    await nats?.stop();
-    if (swapDir) await rm(swapDir, { recursive: true, force: true });
   });
 
   it('lets a PraasClient with data-plane access invoke and send over the hosts’ data ports', async function () {
@@ -229,7 +219,7 @@ describe('the direct data plane between OS processes (DESIGN §5a)', function ()
     while ((await plane.invoke<number>(APP, 'take', 'seq', { pid: 'victim' })) === 0) await sleep(5);
     assert.equal(streamed, false, 'the stream ended before the host was killed; send more');
     const asking = plane.invoke(APP, 'ask', { to: 'victim', fn: 'whoami' }, { pid: 'streamer', timeoutMs: 120_000 });
-    const victimHost = hosts.find((h) => h.id === 'host-c')!;
+    const victimHost = stack.hosts.find((h) => h.id === 'host-c')!;
     const jsm = await transport.connection.jetstreamManager();
     const queued = async (): Promise<number> => (await jsm.streams.info(backupStreamName(APP))).state.last_seq;
     const queuedBefore = await queued();

@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { NatsKvRegistry, NatsTransport, PayloadTooLargeError, TimeoutError } from '@praas/framework';
-import { ControlPlane, RegisteredHostProvider } from '@praas/gateway';
+import { PayloadTooLargeError, TimeoutError } from '@praas/framework/internal';
+import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
+import type { ControlPlane } from '@praas/gateway';
 import { FsSwapStore, RuntimeHost } from '@praas/runtime';
-import { HostControl, MAILBOX_FIXTURE_MODULE, Receiver, Sender, spawnHost, startNats, type NatsService } from '../src';
+import { HostControl, MAILBOX_FIXTURE_MODULE, Receiver, Sender, startStack, type Stack } from '../src';
 
 // Unique per run: a server given by PRAAS_NATS_URL keeps the registry of earlier runs.
 const APP = `faults-${Date.now().toString(36)}`;
 
 /** One nats-server of our own (it gets restarted), an in-process host, and a client control plane. */
 describe('faults on NATS', function () {
-  let nats: NatsService;
-  let swapDir: string;
+  let stack: Stack;
   let hostTransport: NatsTransport;
   let hostRegistry: NatsKvRegistry;
   let host: RuntimeHost;
@@ -24,9 +20,9 @@ describe('faults on NATS', function () {
   let control: HostControl;
 
   before(async function () {
-    nats = await startNats();
-    swapDir = mkdtempSync(join(tmpdir(), 'praas-faults-swap-'));
-    hostTransport = await NatsTransport.connect({ servers: nats.url, name: 'faults-host' });
+    stack = await startStack({ name: 'faults', swapDir: true, controlApp: APP, killHosts: true });
+    ({ transport, registry, plane, control } = stack.side);
+    hostTransport = await NatsTransport.connect({ servers: stack.nats.url, name: 'faults-host' });
     hostRegistry = await NatsKvRegistry.open(hostTransport.connection);
     host = new RuntimeHost({
       app: APP,
@@ -34,25 +30,16 @@ describe('faults on NATS', function () {
       processes: [Sender, Receiver],
       transport: hostTransport,
       registry: hostRegistry,
-      store: new FsSwapStore(swapDir),
+      store: new FsSwapStore(stack.swapDir),
     });
     await host.start();
-    transport = await NatsTransport.connect({ servers: nats.url, name: 'faults-client' });
-    registry = await NatsKvRegistry.open(transport.connection);
-    plane = new ControlPlane({
-      transport,
-      registry,
-      provider: new RegisteredHostProvider(registry),
-    });
-    control = new HostControl(transport, APP);
     await plane.createApp(APP);
   });
 
   after(async function () {
     await host?.stop({ swapOut: false });
-    for (const c of [hostRegistry, hostTransport, registry, transport]) await c?.close();
-    await nats?.stop();
-    if (swapDir) await rm(swapDir, { recursive: true, force: true });
+    for (const c of [hostRegistry, hostTransport]) await c?.close();
+    await stack?.stop();
   });
 
   it('fails a payload over max_payload at once with PayloadTooLargeError naming the limit', async function () {
@@ -74,13 +61,7 @@ describe('faults on NATS', function () {
   it('fails an invocation with a TimeoutError naming the process when its only host was killed', async function () {
     // An application of its own with a single host: after the kill no host is left to take over.
     const soloApp = `${APP}-solo`;
-    const doomed = await spawnHost({
-      natsUrl: nats.url,
-      app: soloApp,
-      hostId: 'doomed',
-      modulePath: MAILBOX_FIXTURE_MODULE,
-      swapDir,
-    });
+    const doomed = await stack.spawnHost({ app: soloApp, hostId: 'doomed', modulePath: MAILBOX_FIXTURE_MODULE });
     try {
       // The control plane answers only for applications it knows.
       await plane.createApp(soloApp);
@@ -100,13 +81,7 @@ describe('faults on NATS', function () {
   });
 
   it('takes a killed host’s process over on a live host at the next invocation', async function () {
-    const doomed = await spawnHost({
-      natsUrl: nats.url,
-      app: APP,
-      hostId: 'doomed-2',
-      modulePath: MAILBOX_FIXTURE_MODULE,
-      swapDir,
-    });
+    const doomed = await stack.spawnHost({ app: APP, hostId: 'doomed-2', modulePath: MAILBOX_FIXTURE_MODULE });
     try {
       await control.create('doomed-2', 'orphan', 'Receiver');
       assert.equal(await plane.invoke(APP, 'echo', 1, { pid: 'orphan' }), 1);
@@ -120,8 +95,10 @@ describe('faults on NATS', function () {
   });
 
   it('reconnects after a nats-server restart during traffic and loses no accepted message', async function () {
-    if (!nats.restartable) {
-      console.warn(`    skipped: the NATS server at ${nats.url} (${nats.kind}) cannot be restarted by the test`);
+    if (!stack.nats.restartable) {
+      console.warn(
+        `    skipped: the NATS server at ${stack.nats.url} (${stack.nats.kind}) cannot be restarted by the test`,
+      );
       this.skip();
     }
     this.timeout(180_000);
@@ -132,7 +109,7 @@ describe('faults on NATS', function () {
     let acceptedAfterRestart = 0;
     for (let i = 1; i <= 600; i++) {
       if (i === 201) await control.swap('steady', 'sink'); // From here on the messages wait in the backup queue.
-      if (i === 301) restarted = nats.restart();
+      if (i === 301) restarted = stack.nats.restart();
       try {
         await plane.send(APP, 'sink', 'seq', i);
         accepted.push(i);

@@ -1,29 +1,23 @@
 import assert from 'node:assert/strict';
-import { credentials, status, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status, type Client, type ClientReadableStream } from '@grpc/grpc-js';
 import type { Client as MinioClient } from 'minio';
-import { PraasClient, type ProcessInfo, type ProcessWatchEvent, type Subscription } from '@praas/framework';
-import { ERROR_METADATA_KEY, loadGatewayService } from '@praas/gateway';
-import { S3SwapStore } from '@praas/runtime';
+import { PraasClient, type ProcessInfo, type ProcessWatchEvent, type Subscription } from '@praas/framework/internal';
+import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
+import { loadGatewayService } from '@praas/gateway';
 import {
-  spawnGateway,
-  spawnHost,
-  STACK_FIXTURE_MODULE,
-  startNats,
-  startS3,
-  type GatewayProcess,
-  type HostProcess,
-  type NatsService,
-  type S3Service,
+  bearerInterceptor,
   FAST_FAILURE_ENV,
+  s3Client,
+  STACK_FIXTURE_MODULE,
+  startStack,
+  type GatewayProcess,
+  type Stack,
 } from '../src';
-import { fuzzGateway, http } from '@praas/test-services';
+import { assertGrpcRejects, fuzzGateway, grpcUnary, http, jsonBytes, parseJsonBytes } from '@praas/test-services';
 import { until } from './support/cli';
-import { freshBucket, removeStore, s3Client } from './support/s3-buckets';
 
 const BODY_LIMIT = 16 * 1024;
 const FUZZ_REQUESTS = 1_200;
-
-type Callback = (error: ServiceError | null, response: unknown) => void;
 
 interface ProcessMessage {
   pid: string;
@@ -32,23 +26,6 @@ interface ProcessMessage {
   address: string;
   generation: number;
   host: string;
-}
-
-function unary<T>(client: Client, method: string, request: object): Promise<T> {
-  const fn = (client as unknown as Record<string, (r: object, cb: Callback) => void>)[method]!;
-  return new Promise((resolve, reject) => fn.call(client, request, (e, r) => (e ? reject(e) : resolve(r as T))));
-}
-
-const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value), 'utf8');
-const parse = (bytes: Buffer): unknown => (bytes.length ? JSON.parse(bytes.toString('utf8')) : undefined);
-
-async function rejectsWith(call: Promise<unknown>, code: status, praasCode: string): Promise<void> {
-  await assert.rejects(call, (e: ServiceError) => {
-    assert.equal(e.code, code, `${status[e.code]}: ${e.details}`);
-    const [raw] = e.metadata.get(ERROR_METADATA_KEY);
-    assert.equal((JSON.parse((raw as Buffer).toString('utf8')) as { code: string }).code, praasCode);
-    return true;
-  });
 }
 
 /** The value of one series of a Prometheus text exposition, undefined when it is absent. */
@@ -65,11 +42,8 @@ function series(metrics: string, name: string, labels: Record<string, string>): 
 }
 
 describe('gateway stack: two gateways and two runtime hosts as OS processes on NATS and S3', function () {
-  let nats: NatsService;
-  let s3: S3Service;
-  let bucket: string;
+  let stack: Stack;
   let objects: MinioClient;
-  const hosts: HostProcess[] = [];
   let g1: GatewayProcess;
   let g2: GatewayProcess;
   let rest1: PraasClient;
@@ -81,7 +55,7 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
   const keysUnder = (prefix: string): Promise<string[]> =>
     new Promise((resolve, reject) => {
       const keys: string[] = [];
-      const stream = objects.listObjectsV2(bucket, prefix, true);
+      const stream = objects.listObjectsV2(stack.bucket, prefix, true);
       stream.on('data', (o: { name?: string }) => o.name && keys.push(o.name));
       stream.on('end', () => resolve(keys));
       stream.on('error', reject);
@@ -89,48 +63,55 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
 
   const grpcClient = (gateway: GatewayProcess): Client => {
     const Gateway = loadGatewayService();
-    const client = new Gateway(gateway.grpcAddress, credentials.createInsecure());
+    const client = new Gateway(gateway.grpcAddress, credentials.createInsecure(), {
+      interceptors: [bearerInterceptor(gateway.authorization)],
+    });
     grpcClients.push(client);
     return client;
   };
 
+  /** Waits until every host's heartbeat record reports that it holds no process of the application. */
+  const heartbeatsReportNoProcesses = async (): Promise<void> => {
+    const transport = await NatsTransport.connect({ servers: stack.nats.url, name: 'stack-heartbeats' });
+    try {
+      const registry = await NatsKvRegistry.open(transport.connection);
+      try {
+        await until('both hosts report no processes in their heartbeats', async () => {
+          const records = await registry.listHosts(app);
+          return records.length === stack.hosts.length && records.every((h) => h.activeProcesses === 0)
+            ? true
+            : undefined;
+        });
+      } finally {
+        await registry.close();
+      }
+    } finally {
+      await transport.close();
+    }
+  };
+
   before(async () => {
-    nats = await startNats();
-    s3 = await startS3();
-    bucket = freshBucket('stack');
-    objects = s3Client(s3);
-    const env = {
-      ...FAST_FAILURE_ENV,
-      PRAAS_S3_ENDPOINT: s3.endpoint,
-      PRAAS_S3_ACCESS_KEY: s3.accessKey,
-      PRAAS_S3_SECRET_KEY: s3.secretKey,
-      PRAAS_S3_BUCKET: bucket,
-    };
-    for (const hostId of ['h1', 'h2'])
-      hosts.push(await spawnHost({ natsUrl: nats.url, app, hostId, modulePath: STACK_FIXTURE_MODULE, env }));
     const gatewayEnv = {
       PRAAS_DOWNSCALE_INTERVAL_MS: '100',
       PRAAS_BODY_LIMIT: String(BODY_LIMIT),
       PRAAS_HOST_STALE_MS: FAST_FAILURE_ENV.PRAAS_HOST_STALE_MS,
     };
-    g1 = await spawnGateway({ natsUrl: nats.url, env: gatewayEnv });
-    g2 = await spawnGateway({ natsUrl: nats.url, env: gatewayEnv });
-    rest1 = new PraasClient({ url: g1.httpUrl });
-    rest2 = new PraasClient({ url: g2.httpUrl });
+    stack = await startStack({
+      name: 'gateway-stack',
+      s3: true,
+      hosts: ['h1', 'h2'].map((hostId) => ({ app, hostId, modulePath: STACK_FIXTURE_MODULE, env: FAST_FAILURE_ENV })),
+      gateways: [{ env: gatewayEnv }, { env: gatewayEnv }],
+      killHosts: true,
+    });
+    [g1, g2] = stack.gateways as [GatewayProcess, GatewayProcess];
+    objects = s3Client(stack.s3);
+    rest1 = new PraasClient({ url: g1.httpUrl, token: g1.token });
+    rest2 = new PraasClient({ url: g2.httpUrl, token: g2.token });
   });
 
   after(async () => {
     for (const c of grpcClients) c.close();
-    for (const g of [g1, g2]) await g?.stop();
-    for (const h of hosts) await h.kill();
-    if (s3) {
-      const store = new S3SwapStore({ ...s3, bucket, requestTimeoutMs: 10_000 });
-      await removeStore(s3, store).catch((e: unknown) =>
-        console.warn('gateway-stack: could not empty the test bucket:', e),
-      );
-      await s3.stop();
-    }
-    await nats?.stop();
+    await stack?.stop();
   });
 
   describe('life cycle', () => {
@@ -184,39 +165,45 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
     });
 
     it('runs the application and process life cycle over gRPC', async () => {
+      // Placement counts a host's load from its heartbeat: the previous test's processes stay in
+      // those counts until the next heartbeats, and the spread asserted below needs them gone.
+      await heartbeatsReportNoProcesses();
       const client = grpcClient(g2);
-      const created = await unary<{ name: string; processClasses: string[] }>(client, 'CreateApp', { name: app });
+      const created = await grpcUnary<{ name: string; processClasses: string[] }>(client, 'CreateApp', { name: app });
       assert.deepEqual(created.processClasses, ['Dozer', 'Journal', 'Tally']);
-      const apps = await unary<{ apps: { name: string }[] }>(client, 'ListApps', {});
+      const apps = await grpcUnary<{ apps: { name: string }[] }>(client, 'ListApps', {});
       assert.ok(apps.apps.some((a) => a.name === app));
 
       const processes: ProcessMessage[] = [];
       for (let i = 0; i < 2; i++)
-        processes.push(await unary<ProcessMessage>(client, 'CreateProcess', { app, processClass: 'Tally' }));
+        processes.push(await grpcUnary<ProcessMessage>(client, 'CreateProcess', { app, processClass: 'Tally' }));
       assert.deepEqual(processes.map((p) => p.host).sort(), ['h1', 'h2']);
-      const listed = await unary<{ processes: ProcessMessage[] }>(client, 'ListProcesses', { app });
+      const listed = await grpcUnary<{ processes: ProcessMessage[] }>(client, 'ListProcesses', { app });
       assert.deepEqual(
         listed.processes.map((p) => [p.pid, p.status]).sort(),
         processes.map((p) => [p.pid, 'active']).sort(),
       );
       const pid = processes[0]!.pid;
-      assert.equal((await unary<ProcessMessage>(client, 'GetProcess', { app, pid })).host, processes[0]!.host);
+      assert.equal((await grpcUnary<ProcessMessage>(client, 'GetProcess', { app, pid })).host, processes[0]!.host);
 
       const invoke = async (n: number): Promise<unknown> =>
-        parse((await unary<{ payload: Buffer }>(client, 'Invoke', { app, fn: 'add', pid, payload: json(n) })).payload);
+        parseJsonBytes(
+          (await grpcUnary<{ payload: Buffer }>(client, 'Invoke', { app, fn: 'add', pid, payload: jsonBytes(n) }))
+            .payload,
+        );
       assert.equal(await invoke(40), 40);
-      const swapped = await unary<ProcessMessage>(client, 'SwapProcess', { app, pid });
+      const swapped = await grpcUnary<ProcessMessage>(client, 'SwapProcess', { app, pid });
       assert.equal(swapped.status, 'swapped');
       assert.equal(swapped.host, '');
       assert.ok((await keysUnder(`${app}/${pid}/`)).length > 0);
       assert.equal(await invoke(2), 42, 'swapped in transparently with its state');
-      assert.equal((await unary<ProcessMessage>(client, 'GetProcess', { app, pid })).status, 'active');
+      assert.equal((await grpcUnary<ProcessMessage>(client, 'GetProcess', { app, pid })).status, 'active');
 
-      await unary(client, 'DeleteProcess', { app, pid });
-      await rejectsWith(unary(client, 'GetProcess', { app, pid }), status.NOT_FOUND, 'PROCESS_NOT_FOUND');
+      await grpcUnary(client, 'DeleteProcess', { app, pid });
+      await assertGrpcRejects(grpcUnary(client, 'GetProcess', { app, pid }), status.NOT_FOUND, 'PROCESS_NOT_FOUND');
       assert.deepEqual(await keysUnder(`${app}/${pid}/`), []);
-      await unary(client, 'DeleteApp', { app });
-      await rejectsWith(unary(client, 'GetApp', { app }), status.NOT_FOUND, 'APPLICATION_NOT_FOUND');
+      await grpcUnary(client, 'DeleteApp', { app });
+      await assertGrpcRejects(grpcUnary(client, 'GetApp', { app }), status.NOT_FOUND, 'APPLICATION_NOT_FOUND');
       assert.deepEqual(await keysUnder(`${app}/`), []);
     });
   });
@@ -294,6 +281,7 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
       const { failures, statuses } = await fuzzGateway({
         baseUrl: g1.httpUrl,
         httpPort: g1.httpPort,
+        authorization: g1.authorization,
         seed,
         app,
         pid,
@@ -363,8 +351,8 @@ describe('gateway stack: two gateways and two runtime hosts as OS processes on N
           return generation > 0 && Date.now() - stableSince > 500 ? true : undefined;
         });
       }
-      const doomed = hosts.find((h) => h.id === journals[0]!.host)!;
-      const survivor = hosts.find((h) => h.id !== doomed.id)!;
+      const doomed = stack.hosts.find((h) => h.id === journals[0]!.host)!;
+      const survivor = stack.hosts.find((h) => h.id !== doomed.id)!;
       const victims = journals.filter((j) => j.host === doomed.id);
       await doomed.kill();
 

@@ -1,52 +1,25 @@
 import assert from 'node:assert/strict';
-import { DataPlaneClient, decode, encode, NatsKvRegistry, NatsTransport, newId, unwrapReply } from '@praas/framework';
-import {
-  HostControl,
-  LEDGER_FIXTURE_MODULE,
-  spawnHost,
-  startNats,
-  startS3,
-  type HostProcess,
-  type NatsService,
-  type S3Service,
-  FAST_FAILURE_ENV,
-} from '../src';
+import { DataPlaneClient, decode, encode, newId, unwrapReply } from '@praas/framework/internal';
+import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
+import { FAST_FAILURE_ENV, HostControl, LEDGER_FIXTURE_MODULE, startStack, type HostProcess, type Stack } from '../src';
 
 describe('host failure: SIGKILL, then recovery from the last checkpoint on S3 by another host', function () {
-  let nats: NatsService;
-  let s3: S3Service;
+  let stack: Stack;
   let transport: NatsTransport;
   let registry: NatsKvRegistry;
-  const hosts: HostProcess[] = [];
   const app = `crash-${Date.now().toString(36)}`;
 
   before(async () => {
-    nats = await startNats();
-    s3 = await startS3();
-    transport = await NatsTransport.connect({ servers: nats.url, name: 'host-failure-test' });
-    registry = await NatsKvRegistry.open(transport.connection);
+    stack = await startStack({ name: 'host-failure', s3: true, controlApp: app, killHosts: true });
+    ({ transport, registry } = stack.side);
   });
   after(async () => {
-    for (const h of hosts) await h.kill().catch(() => undefined);
-    await registry?.close();
-    await transport?.close();
-    await s3?.stop();
-    await nats?.stop();
+    await stack?.stop();
   });
 
   it('brings the killed host’s process back on the other host with everything up to its last checkpoint', async () => {
-    const env = {
-      ...FAST_FAILURE_ENV,
-      PRAAS_S3_ENDPOINT: s3.endpoint,
-      PRAAS_S3_ACCESS_KEY: s3.accessKey,
-      PRAAS_S3_SECRET_KEY: s3.secretKey,
-      PRAAS_S3_BUCKET: `crash-${Date.now().toString(36)}`,
-    };
-    const spawnOne = async (hostId: string): Promise<HostProcess> => {
-      const h = await spawnHost({ natsUrl: nats.url, app, hostId, modulePath: LEDGER_FIXTURE_MODULE, env });
-      hosts.push(h);
-      return h;
-    };
+    const spawnOne = (hostId: string): Promise<HostProcess> =>
+      stack.spawnHost({ app, hostId, modulePath: LEDGER_FIXTURE_MODULE, env: FAST_FAILURE_ENV });
     const doomed = await spawnOne('doomed');
     await spawnOne('survivor');
     await new HostControl(transport, app).create('doomed', 'ledger-1', 'Ledger');

@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { backupStreamName, NatsKvRegistry, NatsTransport } from '@praas/framework';
-import { ControlPlane, RegisteredHostProvider } from '@praas/gateway';
-import {
-  HostControl,
-  MAILBOX_FIXTURE_MODULE,
-  spawnHost,
-  startNats,
-  type HostProcess,
-  type NatsService,
-  type SendManyArgs,
-} from '../src';
+import { backupStreamName } from '@praas/framework/internal';
+import type { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
+import type { ControlPlane } from '@praas/gateway';
+import { MAILBOX_FIXTURE_MODULE, startStack, type HostControl, type SendManyArgs, type Stack } from '../src';
 
 const HOST_A = 'host-a';
 const HOST_B = 'host-b';
@@ -24,44 +13,31 @@ for (const dataPlane of ['direct', 'nats'] as const) {
   const APP = `e2e-${dataPlane}-${Date.now().toString(36)}`;
 
   describe(`runtime hosts as OS processes on one nats-server, ${dataPlane} data plane`, function () {
-    let nats: NatsService;
-    let swapDir: string;
-    let hosts: HostProcess[] = [];
+    let stack: Stack;
     let transport: NatsTransport;
     let registry: NatsKvRegistry;
     let control: HostControl;
     let plane: ControlPlane;
 
     before(async function () {
-      nats = await startNats();
-      swapDir = mkdtempSync(join(tmpdir(), 'praas-e2e-swap-'));
-      const spawnOne = (hostId: string): Promise<HostProcess> =>
-        spawnHost({
-          natsUrl: nats.url,
+      stack = await startStack({
+        name: `multi-host-${dataPlane}`,
+        swapDir: true,
+        hosts: [HOST_A, HOST_B].map((hostId) => ({
           app: APP,
           hostId,
           modulePath: MAILBOX_FIXTURE_MODULE,
-          swapDir,
           env: { PRAAS_DATA_PLANE: dataPlane },
-        });
-      hosts = await Promise.all([spawnOne(HOST_A), spawnOne(HOST_B)]);
-      transport = await NatsTransport.connect({ servers: nats.url, name: 'e2e-test' });
-      registry = await NatsKvRegistry.open(transport.connection);
-      control = new HostControl(transport, APP);
-      plane = new ControlPlane({
-        transport,
-        registry,
-        provider: new RegisteredHostProvider(registry),
+        })),
+        controlApp: APP,
+        killHosts: true,
       });
+      ({ transport, registry, plane, control } = stack.side);
       await plane.createApp(APP);
     });
 
     after(async function () {
-      for (const h of hosts) await h.kill();
-      await registry?.close();
-      await transport?.close();
-      await nats?.stop();
-      if (swapDir) await rm(swapDir, { recursive: true, force: true });
+      await stack?.stop();
     });
 
     it('advertises the data plane in the host records', async function () {
@@ -185,7 +161,7 @@ for (const dataPlane of ['direct', 'nats'] as const) {
     });
 
     it('stops a host on SIGTERM: its processes are swapped out and it exits 0', async function () {
-      const b = hosts.find((h) => h.id === HOST_B)!;
+      const b = stack.hosts.find((h) => h.id === HOST_B)!;
       const code = await b.stop();
       assert.equal(code, 0, b.output());
       const sink = await registry.getProcess(APP, 'sink');

@@ -1,15 +1,10 @@
-import { NatsKvRegistry, type Registry } from '@praas/framework';
+import { type Registry } from '@praas/framework/internal';
+import { NatsKvRegistry } from '@praas/framework/nats';
 import { registryContract } from '@praas/framework/testing';
-import { startNats, type NatsService } from '../src';
+import { natsForSuite } from '../src';
 
 describe('NatsKvRegistry on a real nats-server', function () {
-  let nats: NatsService;
-  before(async function () {
-    nats = await startNats();
-  });
-  after(async function () {
-    await nats?.stop();
-  });
+  const nats = natsForSuite();
 
   registryContract('NatsKvRegistry', {
     create: () => NatsKvRegistry.connect({ servers: nats.url, name: 'registry-contract' }),

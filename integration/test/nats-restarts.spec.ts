@@ -1,18 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PraasClient, type ProcessWatchEvent, type Subscription } from '@praas/framework';
-import {
-  MAILBOX_FIXTURE_MODULE,
-  spawnGateway,
-  spawnHost,
-  startNats,
-  type GatewayProcess,
-  type HostProcess,
-  type NatsService,
-} from '../src';
+import { PraasClient, type ProcessWatchEvent, type Subscription } from '@praas/framework/internal';
+import { MAILBOX_FIXTURE_MODULE, startStack, type GatewayProcess, type HostProcess, type Stack } from '../src';
 
 // Unique per run, although this suite always starts a nats-server of its own.
 const APP = `restarts-${Date.now().toString(36)}`;
@@ -40,15 +28,18 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 describe('nats-server restarts under a gateway and a host as OS processes', function () {
   this.timeout(300_000);
-  let nats: NatsService;
-  let swapDir: string;
+  let stack: Stack;
   let gateway: GatewayProcess;
   let host: HostProcess;
 
   const rest = async (method: string, path: string, body?: unknown): Promise<Answer> => {
     const response = await fetch(`${gateway.httpUrl}${path}`, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      headers: {
+        authorization: gateway.authorization,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       // A request the gateway never answers fails the test by itself rather than hanging it.
       signal: AbortSignal.timeout(60_000),
     });
@@ -78,18 +69,16 @@ describe('nats-server restarts under a gateway and a host as OS processes', func
   };
 
   before(async function () {
-    nats = await startNats({ ownServer: true });
-    swapDir = mkdtempSync(join(tmpdir(), 'praas-restarts-swap-'));
-    host = await spawnHost({
-      natsUrl: nats.url,
-      app: APP,
-      hostId: 'survivor',
-      modulePath: MAILBOX_FIXTURE_MODULE,
-      swapDir,
-      env: { PRAAS_HEARTBEAT_MS: '250' },
+    stack = await startStack({
+      name: 'nats-restarts',
+      nats: { ownServer: true },
+      swapDir: true,
+      hosts: [{ app: APP, hostId: 'survivor', modulePath: MAILBOX_FIXTURE_MODULE, env: { PRAAS_HEARTBEAT_MS: '250' } }],
+      // A busy down-scaling loop: it reads the registry four times a second, through every outage.
+      gateways: [{ env: { PRAAS_DOWNSCALE_INTERVAL_MS: '250' } }],
     });
-    // A busy down-scaling loop: it reads the registry four times a second, through every outage.
-    gateway = await spawnGateway({ natsUrl: nats.url, env: { PRAAS_DOWNSCALE_INTERVAL_MS: '250' } });
+    [host] = stack.hosts as [HostProcess];
+    [gateway] = stack.gateways as [GatewayProcess];
     assert.equal((await rest('POST', '/v1/apps', { name: APP })).status, 201);
     const created = await rest('POST', `/v1/apps/${APP}/processes`, { class: 'Receiver', pid: 'steady' });
     assert.equal(created.status, 201, created.body);
@@ -97,29 +86,24 @@ describe('nats-server restarts under a gateway and a host as OS processes', func
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed') {
-      console.log(`--- gateway output\n${gateway?.output()}\n--- host output\n${host?.output()}`);
-    }
+    if (this.currentTest?.state === 'failed') console.log(stack?.outputs());
   });
 
   after(async function () {
-    await gateway?.stop();
-    await host?.stop();
-    await nats?.stop();
-    if (swapDir) await rm(swapDir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('stays up through three restarts without traffic, then serves REST requests and watches again', async function () {
     const events: ProcessWatchEvent[] = [];
     let watchEnded: Error | undefined | 'ended';
-    const watch: Subscription = await new PraasClient({ url: gateway.httpUrl }).watchProcesses(
+    const watch: Subscription = await new PraasClient({ url: gateway.httpUrl, token: gateway.token }).watchProcesses(
       APP,
       (event) => events.push(event),
       { onEnd: (failure) => (watchEnded = failure ?? 'ended') },
     );
     try {
       for (let round = 1; round <= 3; round++) {
-        await nats.restart();
+        await stack.nats.restart();
         // Nobody calls: only the stack's own loops (heartbeats, watches, down-scaling) touch NATS.
         await sleep(round === 3 ? AFTERMATH_MS : 3_000);
         assertAlive();
@@ -160,7 +144,7 @@ describe('nats-server restarts under a gateway and a host as OS processes', func
     });
     try {
       for (let round = 1; round <= 3; round++) {
-        await nats.restart();
+        await stack.nats.restart();
         await untilServing();
         assertAlive();
       }

@@ -1,15 +1,10 @@
-import { AnnouncedRoutes, DirectTransport, NatsTransport, type Transport } from '@praas/framework';
+import { AnnouncedRoutes, DirectTransport, type Transport } from '@praas/framework/internal';
+import { NatsTransport } from '@praas/framework/nats';
 import { transportContract } from '@praas/framework/testing';
-import { startNats, type NatsService } from '../src';
+import { natsForSuite } from '../src';
 
 describe('NatsTransport on a real nats-server', function () {
-  let nats: NatsService;
-  before(async function () {
-    nats = await startNats();
-  });
-  after(async function () {
-    await nats?.stop();
-  });
+  const nats = natsForSuite();
 
   const dispose = async (transports: Transport[]): Promise<void> => {
     for (const t of transports) await t.close();

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { S3SwapStore, SNAPSHOT_FORMAT, SnapshotRepository } from '@praas/runtime';
 import { swapStoreContract } from '@praas/runtime/testing';
-import { startS3, type S3Service } from '../src';
-import { freshStore, removeStore } from './support/s3-buckets';
+import { freshStore, removeStore, startS3, type S3Service } from '../src';
 import { SigV4Client } from './support/sigv4-client';
 
 describe('S3SwapStore', function () {

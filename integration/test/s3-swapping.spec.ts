@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { ANY, Fn, Process, State, type Context } from '@praas/framework';
-import { S3SwapStore, SnapshotRepository } from '@praas/runtime';
-import { startS3, startTcpProxy, type S3Service, type TcpProxy } from '../src';
-import { freshBucket, freshStore, removeStore } from './support/s3-buckets';
+import { ANY, Fn, Process, State, type Context } from '@praas/framework/internal';
+import { S3SwapStore, SnapshotRepository, type S3SwapStoreOptions } from '@praas/runtime';
+import { freshBucket, freshStore, removeStore, startS3, startTcpProxy, type S3Service, type TcpProxy } from '../src';
 import { interceptPuts } from './support/slow-store';
 import { TwoHosts } from './support/two-hosts';
 
@@ -187,6 +186,20 @@ describe('swapping through S3', function () {
   describe('faults', () => {
     let proxy: TcpProxy | undefined;
     let proxied: S3SwapStore | undefined;
+    /** A store reaching the bucket of `store` through a fresh proxy (`proxy`, which a test can cut). */
+    const storeThroughProxy = async (options: Partial<S3SwapStoreOptions> = {}): Promise<S3SwapStore> => {
+      const url = new URL(s3.endpoint);
+      proxy = await startTcpProxy(url.hostname, Number(url.port));
+      proxied = new S3SwapStore({
+        endpoint: `http://127.0.0.1:${proxy.port}`,
+        accessKey: s3.accessKey,
+        secretKey: s3.secretKey,
+        bucket: store.bucket,
+        requestTimeoutMs: 10_000,
+        ...options,
+      });
+      return proxied;
+    };
     afterEach(async () => {
       proxied?.close();
       proxied = undefined;
@@ -195,19 +208,11 @@ describe('swapping through S3', function () {
     });
 
     it('keeps the process active and serving when the endpoint goes down during swap-out, and never reads the partial snapshot', async () => {
-      const url = new URL(s3.endpoint);
-      proxy = await startTcpProxy(url.hostname, Number(url.port));
-      proxied = new S3SwapStore({
-        endpoint: `http://127.0.0.1:${proxy.port}`,
-        accessKey: s3.accessKey,
-        secretKey: s3.secretKey,
-        bucket: store.bucket,
-        requestTimeoutMs: 5_000,
-      });
-      const cutAt = proxy;
+      const through = await storeThroughProxy({ requestTimeoutMs: 5_000 });
+      const cutAt = proxy!;
       let cuts = 0;
       // The endpoint disappears once the first chunk of generation 2 is stored: a partial upload.
-      const faulty = interceptPuts(proxied, async (key) => {
+      const faulty = interceptPuts(through, async (key) => {
         if (key.includes('/000000000002/chunk-0001') && cuts++ === 0) await cutAt.cut();
       });
       hosts = new TwoHosts('apps', [Trainer], faulty, {
@@ -242,7 +247,7 @@ describe('swapping through S3', function () {
       const repo = new SnapshotRepository(store);
       assert.equal((await repo.latestManifest('apps', 't2'))?.generation, 1);
 
-      await proxy.restore();
+      await cutAt.restore();
       await hosts.a.swapOut('t2');
       await hosts.b.activate('t2');
       assert.equal((await hosts.call<Summary>('t2', 'summary')).epoch, 12);
@@ -277,25 +282,13 @@ describe('swapping through S3', function () {
       assert.deepEqual(await hosts.call('t3', 'summary'), expectedSummary(0, 32 * 1024));
     });
 
-    /** A store reaching the bucket of `store` through a fresh proxy; its retries are logged into `retried`. */
-    const storeThroughProxy = async (retried: string[], attempts = 5): Promise<S3SwapStore> => {
-      const url = new URL(s3.endpoint);
-      proxy = await startTcpProxy(url.hostname, Number(url.port));
-      proxied = new S3SwapStore({
-        endpoint: `http://127.0.0.1:${proxy.port}`,
-        accessKey: s3.accessKey,
-        secretKey: s3.secretKey,
-        bucket: store.bucket,
-        requestTimeoutMs: 10_000,
-        retry: { attempts, baseDelayMs: 20 },
-        log: (line) => retried.push(line),
-      });
-      return proxied;
-    };
+    /** A store reaching the bucket of `store` through a fresh proxy, retrying quickly; its retries are logged into `retried`. */
+    const retryingThroughProxy = (retried: string[], attempts = 5): Promise<S3SwapStore> =>
+      storeThroughProxy({ retry: { attempts, baseDelayMs: 20 }, log: (line) => retried.push(line) });
 
     it('retries chunks whose connection is reset during swap-out and swap-in, and the swap succeeds', async () => {
       const retried: string[] = [];
-      const through = await storeThroughProxy(retried);
+      const through = await retryingThroughProxy(retried);
       const cutter = proxy!;
       hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });
       await hosts.start();
@@ -325,7 +318,7 @@ describe('swapping through S3', function () {
 
     it('retries requests the server answers with 503 SlowDown or a bare 500, and the swap-in succeeds', async () => {
       const retried: string[] = [];
-      const through = await storeThroughProxy(retried);
+      const through = await retryingThroughProxy(retried);
       hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });
       await hosts.start();
       await hosts.a.create('t7', 'Trainer');
@@ -362,7 +355,7 @@ describe('swapping through S3', function () {
     });
 
     it('fails an invocation that needs a swap-in with an UnavailableError naming the endpoint when S3 is down', async () => {
-      const through = await storeThroughProxy([], 3);
+      const through = await retryingThroughProxy([], 3);
       hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });
       await hosts.start();
       await hosts.a.create('t6', 'Trainer');

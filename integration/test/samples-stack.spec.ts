@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ApplicationNotFoundError, NatsKvRegistry, NatsTransport } from '@praas/framework';
-import { ControlPlane, RegisteredHostProvider } from '@praas/gateway';
+import { ApplicationNotFoundError } from '@praas/framework/internal';
+import type { ControlPlane } from '@praas/gateway';
 import {
   referenceKMeans,
   resolveOptions,
@@ -11,7 +11,7 @@ import {
 } from '@praas/sample-kmeans';
 import { processBackend, runLatexDemo, runLatexWorkload, StatelessLatex } from '@praas/sample-latex-service';
 import { generateText, referenceCount, runWordCount, type ReducerStatus } from '@praas/sample-wordcount';
-import { spawnHost, startNats, startS3, type HostProcess, type NatsService, type S3Service } from '../src';
+import { s3Environment, startStack, type HostProcess, type Stack } from '../src';
 
 /** The compiled module of a sample, as a host's PRAAS_MODULE: it exports the sample's `@Process` classes. */
 const moduleOf = (sample: string): string => require.resolve(`@praas/sample-${sample}`);
@@ -25,30 +25,21 @@ const RUN = Date.now().toString(36);
  * unchanged against that control plane and is checked as its unit tests check it on the embedded stack.
  */
 describe('samples on nats-server, S3 and runtime hosts as OS processes', function () {
-  let nats: NatsService;
-  let s3: S3Service;
-  let transport: NatsTransport;
-  let registry: NatsKvRegistry;
+  let stack: Stack;
   let plane: ControlPlane;
-  const hosts: HostProcess[] = [];
 
-  /** Starts `count` hosts of application `app` running the sample's module, swapping to S3. */
-  const spawnHosts = async (sample: string, app: string, count: number): Promise<HostProcess[]> => {
+  /** Starts `count` hosts of application `app` running the sample's module, swapping to a bucket of the application's own. */
+  const spawnHosts = (sample: string, app: string, count: number): Promise<HostProcess[]> => {
     const env = {
-      PRAAS_S3_ENDPOINT: s3.endpoint,
-      PRAAS_S3_ACCESS_KEY: s3.accessKey,
-      PRAAS_S3_SECRET_KEY: s3.secretKey,
-      PRAAS_S3_BUCKET: `${app}-${randomBytes(3).toString('hex')}`,
+      ...s3Environment(stack.s3, `${app}-${randomBytes(3).toString('hex')}`),
       // Fresh load figures in the registry, so placement sees the processes created a moment ago.
       PRAAS_HEARTBEAT_MS: '200',
     };
-    const started = await Promise.all(
+    return Promise.all(
       Array.from({ length: count }, (_, i) =>
-        spawnHost({ natsUrl: nats.url, app, hostId: `${app}-host-${i}`, modulePath: moduleOf(sample), env }),
+        stack.spawnHost({ app, hostId: `${app}-host-${i}`, modulePath: moduleOf(sample), env }),
       ),
     );
-    hosts.push(...started);
-    return started;
   };
 
   /** The hosts that hold the application's active processes right now. */
@@ -58,18 +49,12 @@ describe('samples on nats-server, S3 and runtime hosts as OS processes', functio
     );
 
   before(async function () {
-    [nats, s3] = await Promise.all([startNats(), startS3()]);
-    transport = await NatsTransport.connect({ servers: nats.url, name: 'samples-stack-test' });
-    registry = await NatsKvRegistry.open(transport.connection);
-    plane = new ControlPlane({ transport, registry, provider: new RegisteredHostProvider(registry) });
+    stack = await startStack({ name: 'samples-stack', s3: true, controlApp: 'samples', killHosts: true });
+    ({ plane } = stack.side);
   });
 
   after(async function () {
-    for (const h of hosts) await h.kill();
-    await registry?.close();
-    await transport?.close();
-    await s3?.stop();
-    await nats?.stop();
+    await stack?.stop();
   });
 
   describe('latex-service', function () {
@@ -96,7 +81,10 @@ describe('samples on nats-server, S3 and runtime hosts as OS processes', functio
     it('gives the same documents and rebuild counts as StatelessLatex on the same S3 endpoint', async function () {
       await plane.getApp(app).catch(() => plane.createApp(app));
       const options = { projects: 2, files: 4, fileChars: 1_500, rounds: 3, editsPerRound: 2 };
-      const stateless = new StatelessLatex({ ...s3, bucket: `latex-stateless-${randomBytes(3).toString('hex')}` });
+      const stateless = new StatelessLatex({
+        ...stack.s3,
+        bucket: `latex-stateless-${randomBytes(3).toString('hex')}`,
+      });
       try {
         const expected = await runLatexWorkload(stateless, options);
         for (const project of expected.projects) await plane.createProcess(app, { pid: project });

@@ -1,17 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NatsKvRegistry, NatsTransport } from '@praas/framework';
+import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
 import { FsSwapStore } from '@praas/runtime';
 import { triggerContract } from '@praas/runtime/testing';
-import { startNats, type NatsService } from '../src';
+import { natsForSuite } from '../src';
 
 describe('triggers on NATS', function () {
-  let nats: NatsService;
-  before(async () => {
-    nats = await startNats();
-  });
-  after(async () => nats?.stop());
+  const nats = natsForSuite();
 
   // Each host and the client get their own connection, as separate OS processes would.
   for (const dataPlane of ['direct', 'nats'] as const) {

@@ -6,10 +6,12 @@ import 'reflect-metadata';
 
 export { RuntimeHost, type RuntimeHostOptions } from './host/runtime-host';
 export type { CodeSource, CodeVersion } from './code/code-source';
+export type { CreateOptions } from './host/control-handler';
 export type { DataPlaneKind, DataPlaneOption, DirectDataPlaneOptions } from './host/host-data-plane';
 export { BundleLoader, hostNodeModules, type BundleLoaderOptions } from './code/bundle-loader';
 export { ProcessController, type ProcessControllerOptions, type ProcessDirectory } from './process/process-controller';
 export { FunctionGate } from './process/function-gate';
+export { claimProcessFault, type FaultOrigin } from './process/call-scope';
 export { Mailbox, type StoredMessage, type MailboxSnapshot } from './mailbox/mailbox';
 export { KeyedState } from './state/keyed-state';
 export {
@@ -24,7 +26,9 @@ export {
 export {
   SnapshotRepository,
   DEFAULT_CHUNK_BYTES,
+  DEFAULT_INLINE_BYTES,
   type SnapshotManifest,
+  type KnownGeneration,
   type SnapshotRepositoryOptions,
   type ChunkInfo,
 } from './state/snapshot-repository';
@@ -33,7 +37,8 @@ export type { SwapStore } from './storage/swap-store';
 export { FsSwapStore } from './storage/fs/fs-swap-store';
 export { S3SwapStore, S3_SINGLE_PUT_LIMIT, type S3SwapStoreOptions } from './storage/s3/s3-swap-store';
 export { swapStoreFromEnv } from './storage/swap-store-from-env';
-export { DEFAULT_S3_BUCKET } from '@praas/framework';
+export { DEFAULT_S3_BUCKET } from '@praas/framework/internal';
 export { readHostConfig, type HostConfig } from './main/host-config';
 export { loadProcessClasses } from './code/process-classes';
 export { runHost, HOST_USAGE, type RunHostOptions } from './main/run-host';
+export { HostMetrics, type HostMetricsSource } from './metrics/host-metrics';

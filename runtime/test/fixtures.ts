@@ -18,7 +18,7 @@ import {
   type Constructor,
   type Context,
   type Logger,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { FsSwapStore, RuntimeHost, type ProcessControllerOptions, type SwapStore } from '../src';
 
 export class Model {
@@ -136,6 +136,13 @@ export class Worker {
   @Fn() setModel(layers: number[]): void {
     this.model = new Model();
     this.model.layers = layers;
+  }
+  /** Counts, then never returns on its own; once abandoned it writes and sends anyway. */
+  @Fn() async hang(_: unknown, ctx: Context): Promise<void> {
+    this.count += 1;
+    await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+    this.count = 1_000;
+    await ctx.send(SELF, 'late', 'written after the timeout');
   }
   @Fn() breakField(): void {
     (this as unknown as { received: unknown }).received = [() => 0];

@@ -9,17 +9,11 @@ export { s3rverAtomicPuts } from './s3rver-atomic-puts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { dockerAvailable } from './docker-available';
 export { startNats, type NatsService, type StartNatsOptions } from './nats-server';
+export { startNatsCluster, type NatsCluster, type NatsClusterNode, type StartNatsClusterOptions } from './nats-cluster';
 export { freePort } from './free-port';
 export { startRedis, type RedisService } from './redis';
-export {
-  http,
-  prng,
-  rawGarbage,
-  FuzzGenerator,
-  fuzzGateway,
-  type FuzzGatewayOptions,
-  type FuzzGatewayReport,
-  type FuzzRequest,
-  type HttpResult,
-  type HttpRequestOptions,
-} from './http-fuzz';
+export { http, type HttpResult, type HttpRequestOptions } from './http-request';
+export { FuzzGenerator, type FuzzRequest } from './fuzz-generator';
+export { rawGarbage, fuzzGateway, type FuzzGatewayOptions, type FuzzGatewayReport } from './fuzz-gateway';
+export { startRegistry, type RegistryService } from './verdaccio';
+export { grpcUnary, jsonBytes, parseJsonBytes, assertGrpcRejects } from './grpc-calls';

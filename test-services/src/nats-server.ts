@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { freePort } from './free-port';
+import { launchNatsServer, requireNatsBinary, type NatsServerChild } from './nats-server-child';
 
 /** Options of {@link startNats}. */
 export interface StartNatsOptions {
@@ -27,8 +27,6 @@ export interface NatsService {
   /** Stops the server gracefully and starts it again on the same address with the same store (JetStream data survives). */
   restart(): Promise<void>;
 }
-
-const READY_TIMEOUT_MS = 15_000;
 
 /**
  * Starts a NATS server with JetStream for tests (DESIGN §9): the server named by `PRAAS_NATS_URL`
@@ -94,38 +92,11 @@ async function startContainer(options: StartNatsOptions): Promise<NatsService> {
   };
 }
 
-/** The nats-server executable: PRAAS_NATS_SERVER_BIN, else on PATH, else where Debian installs it. */
-function findBinary(): string | undefined {
-  const candidates = [
-    process.env['PRAAS_NATS_SERVER_BIN'],
-    ...(process.env['PATH'] ?? '').split(delimiter).map((dir) => (dir ? join(dir, 'nats-server') : undefined)),
-    '/usr/sbin/nats-server',
-    '/usr/bin/nats-server',
-  ];
-  for (const c of candidates) {
-    if (!c) continue;
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 async function startBinary(options: StartNatsOptions): Promise<NatsService> {
-  const binary = findBinary();
-  if (!binary) {
-    const advice =
-      'install it (Debian/Ubuntu: apt-get install nats-server), set PRAAS_NATS_SERVER_BIN, ' +
-      'point PRAAS_NATS_URL at a NATS server with JetStream, or run a Docker engine';
-    throw new Error(
-      process.env['CI'] === 'true'
-        ? `CI: the end-to-end suites need NATS and none is available: ${advice}`
-        : `no nats-server binary found and no Docker engine answers: ${advice}`,
-    );
-  }
+  const binary = requireNatsBinary(
+    'point PRAAS_NATS_URL at a NATS server with JetStream, or run a Docker engine',
+    'no nats-server binary found and no Docker engine answers',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'praas-nats-'));
   const port = await freePort();
   const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', join(dir, 'store')];
@@ -134,30 +105,18 @@ async function startBinary(options: StartNatsOptions): Promise<NatsService> {
     writeFileSync(join(dir, 'nats.conf'), config);
     args.push('-c', join(dir, 'nats.conf'));
   }
-  let child: ChildProcess | undefined;
+  let child: NatsServerChild | undefined;
   const launch = async (): Promise<void> => {
-    const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = proc;
-    let log = '';
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      if (log.length < 20_000) log += chunk.toString();
-    });
-    await waitReady(proc, port, () => log);
+    child = await launchNatsServer(binary, args, port);
   };
   const halt = async (): Promise<void> => {
-    const proc = child;
+    const running = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+    await running?.stop();
   };
   try {
     await launch();
   } catch (e) {
-    await halt();
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
@@ -174,34 +133,4 @@ async function startBinary(options: StartNatsOptions): Promise<NatsService> {
       await launch();
     },
   };
-}
-
-/** Resolves once the server sends its INFO line on `port`; fails early when the process exits. */
-async function waitReady(proc: ChildProcess, port: number, log: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`nats-server exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${log()}`);
-    }
-    if (await answersInfo(port)) return;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `nats-server did not accept connections on port ${port} within ${READY_TIMEOUT_MS} ms:\n${log()}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function answersInfo(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('data', (chunk: Buffer) => done(chunk.toString().startsWith('INFO')));
-  });
 }

@@ -1,4 +1,4 @@
-import type { connectNats } from '@praas/framework';
+import type { connectNats } from '@praas/framework/nats';
 import {
   NATS_COUNT_DONE_SUBJECT,
   NATS_COUNT_START_SUBJECT,

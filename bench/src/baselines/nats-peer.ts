@@ -6,7 +6,7 @@
  * count N starts a batch, and {@link NATS_COUNT_DONE_SUBJECT} is published when N arrived.
  * Started by `startPeer` with the NATS URL as its argument.
  */
-import { connectNats } from '@praas/framework';
+import { connectNats } from '@praas/framework/nats';
 import { runPeer } from './peer-process';
 
 export const NATS_RR_SUBJECT = 'bench.raw.rr';

@@ -1,16 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { NatsKvRegistry, NatsTransport, PraasClient } from '@praas/framework';
-import {
-  spawnGateway,
-  spawnHost,
-  startNats,
-  type GatewayProcess,
-  type HostProcess,
-  type NatsService,
-} from '@praas/integration';
+import { PraasClient } from '@praas/framework/internal';
+import { startStack, type GatewayProcess } from '@praas/integration';
 import type { Measurement, Suite } from '../runner';
 
 // Unique per run: a server given by PRAAS_NATS_URL keeps the registry of earlier runs.
@@ -29,26 +18,22 @@ const FIXTURE_MODULE = require.resolve('../fixtures/bench.processes');
 export const gatewaySuite: Suite = {
   name: 'gateway',
   async run(context) {
-    let nats: NatsService | undefined;
-    let host: HostProcess | undefined;
-    let gateway: GatewayProcess | undefined;
-    let transport: NatsTransport | undefined;
-    let registry: NatsKvRegistry | undefined;
-    const swapDir = mkdtempSync(join(tmpdir(), 'praas-bench-gw-swap-'));
+    const stack = await startStack({
+      name: 'bench-gateway',
+      swapDir: true,
+      hosts: [{ app: APP, hostId: 'bench-gw-h1', modulePath: FIXTURE_MODULE }],
+      gateways: [{}],
+      controlApp: APP,
+    });
     try {
-      nats = await startNats();
-      host = await spawnHost({
-        natsUrl: nats.url,
-        app: APP,
-        hostId: 'bench-gw-h1',
-        modulePath: FIXTURE_MODULE,
-        swapDir,
+      const [gateway] = stack.gateways as [GatewayProcess];
+      const { side } = stack;
+      const rest = new PraasClient({ url: gateway.httpUrl, token: gateway.token });
+      const direct = new PraasClient({
+        url: gateway.httpUrl,
+        token: gateway.token,
+        dataPlane: { transport: side.transport, registry: side.registry },
       });
-      gateway = await spawnGateway({ natsUrl: nats.url });
-      transport = await NatsTransport.connect({ servers: nats.url, name: 'bench-gateway-client' });
-      registry = await NatsKvRegistry.open(transport.connection);
-      const rest = new PraasClient({ url: gateway.httpUrl });
-      const direct = new PraasClient({ url: gateway.httpUrl, dataPlane: { transport, registry } });
       await rest.createApp(APP);
       const { pid } = await rest.createProcess(APP, { processClass: 'BenchProcess', pid: 'p1' });
 
@@ -64,12 +49,7 @@ export const gatewaySuite: Suite = {
         context.ratio(`gateway_rest_vs_data_plane_${label}`, viaGateway, viaDataPlane);
       }
     } finally {
-      await gateway?.stop();
-      await host?.stop();
-      await registry?.close();
-      await transport?.close();
-      await nats?.stop();
-      await rm(swapDir, { recursive: true, force: true });
+      await stack.stop();
     }
   },
 };

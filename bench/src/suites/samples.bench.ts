@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { NatsKvRegistry, NatsTransport } from '@praas/framework';
-import { ControlPlane, RegisteredHostProvider } from '@praas/gateway';
+import type { ControlPlane } from '@praas/gateway';
 import {
+  openControlSide,
+  type ControlSide,
   spawnHost,
   startNats,
   startRedis,
@@ -142,8 +143,7 @@ export const samplesSuite: Suite = {
     let nats: NatsService | undefined;
     let s3: S3Service | undefined;
     let redis: RedisService | undefined;
-    let transport: NatsTransport | undefined;
-    let registry: NatsKvRegistry | undefined;
+    let side: ControlSide | undefined;
     const hosts: HostProcess[] = [];
     try {
       [nats, s3, redis] = await Promise.all([startNats(), startS3InChild(), startRedis()]);
@@ -163,9 +163,8 @@ export const samplesSuite: Suite = {
           spawnOne(KMEANS_APP, 'kmeans', 1),
         ])),
       );
-      transport = await NatsTransport.connect({ servers: url, name: 'bench-samples' });
-      registry = await NatsKvRegistry.open(transport.connection);
-      const plane = new ControlPlane({ transport, registry, provider: new RegisteredHostProvider(registry) });
+      side = await openControlSide(url, LATEX_APP, 'bench-samples');
+      const { plane } = side;
       context.note(
         `real stack: nats-server (${nats.kind}), S3 (${s3.kind}) in a child process, Redis (${redis.kind}), ` +
           'runtime hosts as OS processes (1 for latex, 2 for k-means), control plane in the bench process',
@@ -174,8 +173,7 @@ export const samplesSuite: Suite = {
       await kmeansEpochs(context, plane, s3, redis);
     } finally {
       for (const h of hosts) await h.kill();
-      await registry?.close();
-      await transport?.close();
+      await side?.close();
       await redis?.stop();
       await s3?.stop();
       await nats?.stop();

@@ -1,7 +1,7 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
 import http from 'node:http';
 import { Client } from 'minio';
-import { encode, Fn, MemoryRegistry, MemoryTransport, Process, State } from '@praas/framework';
+import { encode, Fn, MemoryRegistry, MemoryTransport, Process, State } from '@praas/framework/internal';
 import type { S3Service } from '@praas/integration';
 import {
   DEFAULT_CHUNK_BYTES,

@@ -1,5 +1,14 @@
 import { request as httpRequest } from 'node:http';
-import { ANY, Fn, Process, State, type Constructor, type Context } from '@praas/framework';
+import {
+  ANY,
+  Fn,
+  Process,
+  SseParser,
+  State,
+  type Constructor,
+  type Context,
+  type ServerSentEvent,
+} from '@praas/framework/internal';
 import { Gateway, type GatewayAddresses, type GatewayOptions } from '@praas/gateway';
 import { createEmbedded, type EmbeddedPraas } from '../../src';
 
@@ -102,7 +111,7 @@ export interface SseEvent {
 
 export class SseReader {
   readonly events: SseEvent[] = [];
-  private buffer = '';
+  private readonly parser = new SseParser((event) => this.deliver(event));
   private waiters: { match: (e: SseEvent) => boolean; resolve: () => void }[] = [];
   private readonly done: Promise<void>;
   private closeRequest!: () => void;
@@ -117,7 +126,7 @@ export class SseReader {
         this.status = res.statusCode ?? 0;
         this.contentType = String(res.headers['content-type'] ?? '');
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => this.feed(chunk));
+        res.on('data', (chunk: string) => this.parser.feed(chunk));
         res.on('close', () => {
           this.ended = true;
           resolveDone();
@@ -159,28 +168,13 @@ export class SseReader {
     await this.done;
   }
 
-  private feed(chunk: string): void {
-    this.buffer += chunk;
-    let at: number;
-    while ((at = this.buffer.indexOf('\n\n')) >= 0) {
-      const block = this.buffer.slice(0, at);
-      this.buffer = this.buffer.slice(at + 2);
-      let event = 'message';
-      let id: string | undefined;
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) event = line.slice(7);
-        else if (line.startsWith('data: ')) data.push(line.slice(6));
-        else if (line.startsWith('id: ')) id = line.slice(4);
-      }
-      if (!data.length) continue;
-      const e: SseEvent = { event, data: JSON.parse(data.join('\n')) as unknown, ...(id === undefined ? {} : { id }) };
-      this.events.push(e);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.match(e)) return true;
-        w.resolve();
-        return false;
-      });
-    }
+  private deliver({ event, data, id }: ServerSentEvent): void {
+    const e: SseEvent = { event, data: JSON.parse(data) as unknown, ...(id === undefined ? {} : { id }) };
+    this.events.push(e);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.match(e)) return true;
+      w.resolve();
+      return false;
+    });
   }
 }

@@ -30,6 +30,22 @@ export interface PeerInfo {
   readonly status: ProcessStatus;
 }
 
+/** One page of the application's processes, for `ctx.peerPage`. */
+export interface PeerPage {
+  readonly peers: PeerInfo[];
+  /** Give it back as `cursor` for the next page; absent on the last page. */
+  readonly cursor?: string;
+}
+
+/** Which page `ctx.peerPage` reads: as the control plane's `listProcessPage` takes it. */
+export interface PeerPageQuery {
+  /** At most this many (1 to 1,000; default 100). */
+  readonly limit?: number;
+  readonly cursor?: string;
+  readonly status?: ProcessStatus;
+  readonly processClass?: string;
+}
+
 export interface PeerEvent {
   readonly type: 'created' | 'updated' | 'deleted';
   readonly peer: PeerInfo;
@@ -85,14 +101,31 @@ export interface Context {
   readonly fn: string;
   /** Keyed state, swapped with the fields. */
   readonly state: StateMap;
+  /**
+   * Aborts when the call passes its timeout (the function's `timeoutMs` or its caller's) and is
+   * abandoned: the caller has its TimeoutError, and from then on this context refuses sends,
+   * invocations, receives and state writes. Pass it to `fetch` and the like, or check
+   * `signal.aborted` in long loops, to stop early.
+   */
+  readonly signal: AbortSignal;
   /** Put a named message into `dest`'s mailbox; resolves once the system accepted it. */
   send(dest: Destination, key: string | number, data: unknown, options?: SendOptions): Promise<void>;
   /** Take the oldest message from `source` with `key`; waits until one arrives. */
   recv<T = unknown>(source: Source, key: string | number, options?: RecvOptions): Promise<Part<T>>;
   /** Call function `fn` of `dest` (pid or SELF) and await its result. */
   invoke<R = unknown>(dest: Destination, fn: string, data?: unknown, options?: InvokeOptions): Promise<R>;
-  /** The application's processes, active and swapped. */
+  /**
+   * The application's processes, active and swapped, all at once: it reads every process record of
+   * the application, O(processes) (at 100,000 processes, seconds and tens of MB). For a large
+   * application use `peerPage`, or `watchPeers` to keep a view up to date.
+   */
   peers(): Promise<PeerInfo[]>;
+  /**
+   * One page of the application's processes (default 100), optionally only those in a status or
+   * of a class; `cursor` from the previous page gives the next. Costs O(page), whatever the size of
+   * the application. With a filter a page may be short, even empty, while `cursor` says there is more.
+   */
+  peerPage(query?: PeerPageQuery): Promise<PeerPage>;
   /** Listen for peers being created, swapped or deleted; stops at the returned function or at swap-out. */
   watchPeers(listener: (event: PeerEvent) => void): Unsubscribe;
 }

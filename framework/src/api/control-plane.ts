@@ -1,3 +1,4 @@
+import type { ProcessPageQuery } from '../registry/registry';
 import type { ProcessStatus } from './context';
 
 export interface AppInfo {
@@ -25,10 +26,31 @@ export interface ProcessInfo {
   readonly status: ProcessStatus;
   /** Data-plane address: the NATS subject that carries the process's invocations and messages. */
   readonly address: string;
+  /** The host that holds the process; set only while it is active. */
   readonly host?: string;
   readonly generation: number;
   /** Deployed code version the process runs; absent when its host loaded a local module. */
   readonly version?: number;
+}
+
+/**
+ * A runtime host as clients see it (the gateway's `GET /v1/apps/{app}/hosts`, gRPC `ListHosts`): its heartbeat's
+ * counts and memory, never a list of its processes (the record's size is constant, DESIGN §6).
+ */
+export interface HostInfo {
+  readonly id: string;
+  readonly startedAt: number;
+  /** Time of its last heartbeat (epoch ms); a host that stops sending them drops out of the list. */
+  readonly heartbeatAt: number;
+  /** Processes it holds (active, or swapping in or out) at that heartbeat. */
+  readonly activeProcesses: number;
+  readonly processClasses: readonly string[];
+  /** Resident memory of its OS process, in bytes. */
+  readonly memoryBytes?: number;
+  /** The memory above which it swaps out its least recently used processes; absent when it has none. */
+  readonly memoryBudgetBytes?: number;
+  /** `host:port` of its direct data plane; absent when it takes traffic over NATS only. */
+  readonly dataAddress?: string;
 }
 
 /** A change of an application's process membership, as a control-plane watch reports it. */
@@ -83,6 +105,21 @@ export interface ClientInvokeOptions {
   processClass?: string;
   key?: string | number;
   timeoutMs?: number;
+  /**
+   * The invocation's id, chosen by the caller (REST: the `Idempotency-Key` header). A retry with
+   * the same key while the process still remembers the first answers with the first's result; and
+   * when the process's host dies while the call is in flight, the call goes to the process's new
+   * holder instead of failing with HOST_FAILED. The function may then run a second time (the dead
+   * host's run was not committed), so it must tolerate that. Same naming rule as a pid.
+   */
+  idempotencyKey?: string;
+}
+
+/** One page of an application's processes (`listProcessPage`). */
+export interface ProcessInfoPage {
+  readonly processes: ProcessInfo[];
+  /** Give it back as `cursor` for the next page; absent on the last page. */
+  readonly cursor?: string;
 }
 
 /**
@@ -95,7 +132,16 @@ export interface ControlPlaneApi {
   getApp(name: string): Promise<AppInfo>;
   deleteApp(name: string): Promise<void>;
   createProcess(app: string, options?: CreateProcessOptions): Promise<ProcessInfo>;
+  /** Every process of the application, page after page: O(processes); see `listProcessPage`. */
   listProcesses(app: string): Promise<ProcessInfo[]>;
+  /**
+   * One page of the application's processes (default 100, at most 1,000), optionally only those in
+   * a status, of a class or active on a host; `cursor` from the previous page gives the next. A
+   * walk returns each process that exists, unchanged, throughout it exactly once; one changed
+   * during the walk may come again with its new status. With a filter a page may be short, even
+   * empty, while `cursor` says there is more: a page looks at a bounded number of processes.
+   */
+  listProcessPage(app: string, query?: ProcessPageQuery): Promise<ProcessInfoPage>;
   getProcess(app: string, pid: string): Promise<ProcessInfo>;
   swapProcess(app: string, pid: string): Promise<ProcessInfo>;
   deleteProcess(app: string, pid: string): Promise<void>;

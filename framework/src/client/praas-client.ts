@@ -5,49 +5,37 @@ import type {
   CreateAppOptions,
   CreateProcessOptions,
   ProcessInfo,
+  ProcessInfoPage,
   ProcessWatchEvent,
-  ProcessWatchOptions,
 } from '../api/control-plane';
-import {
-  DecodeError,
-  EncodeError,
-  fromWireError,
-  PraasError,
-  TimeoutError,
-  UnavailableError,
-  type WireError,
-} from '../errors';
-import type { Registry } from '../registry/registry';
-import { DataPlaneClient, DEFAULT_INVOKE_TIMEOUT_MS, unwrapReply } from '../transport/data-plane-client';
-import { DirectTransport } from '../transport/direct/direct-transport';
-import { RegistryRoutes } from '../transport/direct/registry-routes';
-import { receiverKey, SequencedSender } from '../transport/sequenced-sender';
-import type { Subscription, Transport } from '../transport/transport';
-import { decode, encode } from '../wire/codec';
-import { newId } from '../wire/ids';
-import { normalizeKey, validateName } from '../wire/names';
-import { SseParser } from './sse-parser';
+import type { InspectOptions, ProcessInspection } from '../api/inspection';
+import { MAX_PAGE_LIMIT, type ProcessPageQuery } from '../registry/registry';
+import { DEFAULT_INVOKE_TIMEOUT_MS } from '../transport/data-plane-client';
+import type { Subscription } from '../transport/transport';
+import { encode } from '../wire/codec';
+import { validateName } from '../wire/names';
+import { ClientDataPlane, type DataPlaneAccess } from './client-data-plane';
+import { GatewayHttp, MSGPACK_TYPE, type GatewayRequest } from './gateway-http';
+import { watchProcessEvents, type WatchOptions } from './process-watch';
 
-/** The media type in which invoke arguments and results travel in the framework codec (the gateway's content negotiation). */
-const MSGPACK_TYPE = 'application/msgpack';
-
-/** Direct access to the data plane: the transport processes listen on, and the registry it shares. */
-export interface DataPlaneAccess {
-  readonly transport: Transport;
-  readonly registry: Registry;
-  /**
-   * Reach processes over direct connections to their hosts' data ports (DESIGN §5a), routed by the
-   * registry, with `transport` as the fallback (default false: every call over `transport`). The
-   * hosts' advertised addresses must be reachable from here; call {@link PraasClient.close} when done.
-   */
-  readonly direct?: boolean;
-}
+export type { DataPlaneAccess } from './client-data-plane';
+export type { WatchOptions } from './process-watch';
 
 export interface PraasClientOptions {
   /** Base URL of a gateway's REST API, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   /** Extra headers on every request (e.g. authorization added by a proxy in front of the gateway). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The bearer token the gateway checks (DESIGN §8a), sent as `Authorization: Bearer <token>`;
+   * create one with `praas-framework gateway token create`. Without it, only an open gateway answers.
+   */
+  readonly token?: string;
+  /**
+   * The certificate authority of the gateway's TLS certificate (an `https:` URL signed by a CA the
+   * system does not trust, e.g. self-signed): PEM text or bytes, or the path of a PEM file.
+   */
+  readonly ca?: string | Uint8Array;
   /** How long a control-plane call may take (default 90 000 ms: a swap of a large state takes a while). */
   readonly requestTimeoutMs?: number;
   /**
@@ -68,15 +56,6 @@ export interface PraasClientOptions {
   readonly gatewayEncoding?: 'msgpack' | 'json';
 }
 
-/**
- * Options of {@link PraasClient.watchProcesses}: where the watch starts (a snapshot, or after the
- * `revision` of the last event seen, sent as `Last-Event-ID`), and how it ends.
- */
-export interface WatchOptions extends ProcessWatchOptions {
-  /** Called once when the watch ends other than by `unsubscribe` (the gateway stopped, the connection broke). */
-  readonly onEnd?: (error?: Error) => void;
-}
-
 /** Time the client grants the gateway on top of an invocation's own timeout. */
 const GATEWAY_MARGIN_MS = 10_000;
 
@@ -94,16 +73,21 @@ const GATEWAY_MARGIN_MS = 10_000;
  * ```
  */
 export class PraasClient implements ControlPlaneApi {
-  private readonly base: string;
-  private readonly requestTimeoutMs: number;
-  private readonly dataPlanes = new Map<string, DataPlaneClient>();
-  private direct: DirectTransport | undefined;
-  /** This client's identity as a sender and the numbering of its messages. */
-  private readonly sender = new SequencedSender(`client:${newId().slice(0, 8)}`);
+  private readonly http: GatewayHttp;
+  /** The path around the gateway, when the options give data-plane access. */
+  private readonly dataPlane: ClientDataPlane | undefined;
 
   constructor(private readonly options: PraasClientOptions) {
-    this.base = options.url.replace(/\/+$/, '');
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 90_000;
+    this.http = new GatewayHttp({
+      url: options.url,
+      headers: {
+        ...options.headers,
+        ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+      },
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      requestTimeoutMs: options.requestTimeoutMs ?? 90_000,
+    });
+    this.dataPlane = options.dataPlane && new ClientDataPlane(options.dataPlane);
   }
 
   createApp(name: string, options: CreateAppOptions = {}): Promise<AppInfo> {
@@ -142,8 +126,30 @@ export class PraasClient implements ControlPlaneApi {
     return this.call<ProcessInfo>('POST', ['v1', 'apps', app, 'processes'], { json: body });
   }
 
+  /** Every process of the application, read page after page (1,000 a page): O(processes). */
   async listProcesses(app: string): Promise<ProcessInfo[]> {
-    return (await this.call<{ processes: ProcessInfo[] }>('GET', ['v1', 'apps', app, 'processes'])).processes;
+    const all: ProcessInfo[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listProcessPage(app, {
+        limit: MAX_PAGE_LIMIT,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      all.push(...page.processes);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return all;
+  }
+
+  /** One page of the application's processes (`GET /v1/apps/{app}/processes?limit=&cursor=&status=&class=&host=`). */
+  listProcessPage(app: string, query: ProcessPageQuery = {}): Promise<ProcessInfoPage> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.cursor !== undefined) params.set('cursor', query.cursor);
+    if (query.status !== undefined) params.set('status', query.status);
+    if (query.processClass !== undefined) params.set('class', query.processClass);
+    if (query.host !== undefined) params.set('host', query.host);
+    return this.call<ProcessInfoPage>('GET', ['v1', 'apps', app, 'processes'], { query: params });
   }
 
   getProcess(app: string, pid: string): Promise<ProcessInfo> {
@@ -154,12 +160,22 @@ export class PraasClient implements ControlPlaneApi {
     return this.call<ProcessInfo>('POST', ['v1', 'apps', app, 'processes', pid, 'swap']);
   }
 
+  /**
+   * A process's state (`GET /v1/apps/{app}/processes/{pid}/state`): @State fields, keyed state,
+   * mailbox depth and head, pending trigger accumulations; read from its newest committed
+   * snapshot when it is swapped out, without swapping it in.
+   */
+  inspectProcess(app: string, pid: string, options: InspectOptions = {}): Promise<ProcessInspection> {
+    const query = new URLSearchParams(options.maxChars === undefined ? {} : { maxChars: String(options.maxChars) });
+    return this.call<ProcessInspection>('GET', ['v1', 'apps', app, 'processes', pid, 'state'], { query });
+  }
+
   async deleteProcess(app: string, pid: string): Promise<void> {
     await this.call('DELETE', ['v1', 'apps', app, 'processes', pid]);
   }
 
   async invoke<R = unknown>(app: string, fn: string, data?: unknown, options: ClientInvokeOptions = {}): Promise<R> {
-    if (this.options.dataPlane && options.pid !== undefined) return this.invokeDirect<R>(app, fn, data, options);
+    if (this.dataPlane && options.pid !== undefined) return this.dataPlane.invoke<R>(app, fn, data, options);
     const query = new URLSearchParams();
     if (options.pid !== undefined) query.set('pid', options.pid);
     if (options.processClass !== undefined) query.set('class', options.processClass);
@@ -167,10 +183,14 @@ export class PraasClient implements ControlPlaneApi {
     if (options.timeoutMs !== undefined) query.set('timeoutMs', String(options.timeoutMs));
     const timeoutMs = (options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS) + GATEWAY_MARGIN_MS;
     const path = ['v1', 'apps', app, 'invoke', fn];
+    const headers: Record<string, string> = {};
+    if (options.idempotencyKey !== undefined)
+      headers['idempotency-key'] = validateName('idempotency key', options.idempotencyKey);
     if (this.options.gatewayEncoding === 'json')
-      return this.call<R>('POST', path, { query, json: data, what: `argument of '${fn}'`, timeoutMs });
+      return this.call<R>('POST', path, { query, json: data, what: `argument of '${fn}'`, timeoutMs, headers });
     return this.call<R>('POST', path, {
       query,
+      headers,
       // The framework codec both ways, so the result is the value the embedded API returns.
       ...(data === undefined ? {} : { bytes: encode(data, `argument of '${fn}'`), contentType: MSGPACK_TYPE }),
       accept: MSGPACK_TYPE,
@@ -180,7 +200,7 @@ export class PraasClient implements ControlPlaneApi {
   }
 
   async send(app: string, pid: string, key: string | number, data: unknown): Promise<void> {
-    if (this.options.dataPlane) return this.sendDirect(app, pid, key, data);
+    if (this.dataPlane) return this.dataPlane.send(app, pid, key, data);
     await this.call('POST', ['v1', 'apps', app, 'processes', pid, 'messages'], {
       json: { key, data },
       what: `message '${key}'`,
@@ -194,97 +214,12 @@ export class PraasClient implements ControlPlaneApi {
    * broke (`onEnd`), watch again with `afterRevision` set to the `revision` of the last event.
    * @throws ApplicationNotFoundError when the application does not exist.
    */
-  async watchProcesses(
+  watchProcesses(
     app: string,
     listener: (event: ProcessWatchEvent) => void,
     options: WatchOptions = {},
   ): Promise<Subscription> {
-    const url = `${this.base}/v1/apps/${encodeURIComponent(app)}/watch`;
-    const controller = new AbortController();
-    let response: Response;
-    try {
-      const resume: Record<string, string> = options.afterRevision
-        ? { 'last-event-id': String(options.afterRevision) }
-        : {};
-      response = await fetch(url, {
-        headers: { accept: 'text/event-stream', ...resume, ...this.options.headers },
-        signal: controller.signal,
-      });
-    } catch (e) {
-      throw new UnavailableError(
-        `cannot reach the gateway at ${this.base}: ${e instanceof Error ? e.message : String(e)}`,
-        {
-          cause: e,
-          details: { url },
-        },
-      );
-    }
-    if (!response.ok || !response.body) throw errorFromResponse(response.status, await response.text());
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    const parser = new SseParser(({ event, data }) => {
-      if (event === 'put' || event === 'deleted') listener(JSON.parse(data) as ProcessWatchEvent);
-      else if (event === 'snapshot') options.onSnapshot?.();
-      else if (event === 'synced') options.onSynced?.();
-    });
-    let stopped = false;
-    const pump = (async (): Promise<void> => {
-      let failure: Error | undefined;
-      try {
-        for (;;) {
-          const chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
-          if (chunk.done) break;
-          parser.feed(decoder.decode(chunk.value, { stream: true }));
-        }
-      } catch (e) {
-        failure = e instanceof Error ? e : new Error(String(e));
-      }
-      if (!stopped) options.onEnd?.(failure);
-    })();
-    return {
-      unsubscribe: async () => {
-        stopped = true;
-        controller.abort();
-        await pump;
-      },
-    };
-  }
-
-  private async invokeDirect<R>(app: string, fn: string, data: unknown, options: ClientInvokeOptions): Promise<R> {
-    validateName('function', fn);
-    const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
-    const reply = await this.dataPlane(app).invoke(
-      validateName('pid', options.pid),
-      this.sender.invocation(fn, encode(data, `argument of '${fn}'`), key === undefined ? {} : { key }),
-      options.timeoutMs,
-    );
-    const bytes = unwrapReply(reply);
-    return (bytes === undefined ? undefined : decode(bytes, `result of '${fn}'`)) as R;
-  }
-
-  private async sendDirect(app: string, pid: string, key: string | number, data: unknown): Promise<void> {
-    validateName('pid', pid);
-    const messageKey = normalizeKey('message key', key);
-    const bytes = encode(data, `message '${messageKey}'`);
-    await this.dataPlane(app).send(pid, this.sender.message(receiverKey(app, pid), messageKey, bytes));
-  }
-
-  private dataPlane(app: string): DataPlaneClient {
-    const access = this.options.dataPlane!;
-    let client = this.dataPlanes.get(app);
-    if (!client) {
-      let transport = access.transport;
-      if (access.direct) {
-        this.direct ??= new DirectTransport(access.transport, {
-          from: this.sender.from,
-          routes: new RegistryRoutes(access.registry),
-          ownsInner: false,
-        });
-        transport = this.direct;
-      }
-      this.dataPlanes.set(app, (client = new DataPlaneClient(transport, access.registry, app)));
-    }
-    return client;
+    return watchProcessEvents(this.http, app, listener, options);
   }
 
   /**
@@ -293,89 +228,10 @@ export class PraasClient implements ControlPlaneApi {
    * (over the gateway, or opening new connections).
    */
   async close(): Promise<void> {
-    const direct = this.direct;
-    this.direct = undefined;
-    this.dataPlanes.clear();
-    await direct?.close();
+    await this.dataPlane?.close();
   }
 
-  private async call<T>(
-    method: string,
-    segments: string[],
-    options: {
-      json?: unknown;
-      bytes?: Uint8Array;
-      /** Media type of `bytes`. */
-      contentType?: string;
-      /** `application/msgpack`: the answer may come in the framework codec (errors stay JSON). */
-      accept?: typeof MSGPACK_TYPE;
-      query?: URLSearchParams;
-      what?: string;
-      timeoutMs?: number;
-    } = {},
-  ): Promise<T> {
-    const query = options.query?.toString();
-    const url = `${this.base}/${segments.map(encodeURIComponent).join('/')}${query ? `?${query}` : ''}`;
-    const accept = options.accept ? `${options.accept}, application/json;q=0.5` : 'application/json';
-    const headers: Record<string, string> = { accept, ...this.options.headers };
-    let body: string | Uint8Array | undefined;
-    if (options.bytes !== undefined) {
-      body = options.bytes;
-      headers['content-type'] = options.contentType ?? 'application/octet-stream';
-    } else if (options.json !== undefined) {
-      try {
-        body = JSON.stringify(options.json);
-      } catch (e) {
-        throw new EncodeError(options.what ?? 'request body', `not representable as JSON: ${String(e)}`, e);
-      }
-      headers['content-type'] = 'application/json';
-    }
-    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    let response: Response;
-    let bytes: Uint8Array;
-    try {
-      response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
-      bytes = new Uint8Array(await response.arrayBuffer());
-    } catch (e) {
-      if (e instanceof Error && e.name === 'TimeoutError')
-        throw new TimeoutError(`the gateway did not answer ${method} ${url} within ${timeoutMs} ms`, { url });
-      throw new UnavailableError(
-        `cannot reach the gateway at ${this.base}: ${e instanceof Error ? e.message : String(e)}`,
-        {
-          cause: e,
-          details: { url },
-        },
-      );
-    }
-    const text = (): string => new TextDecoder().decode(bytes);
-    if (!response.ok) throw errorFromResponse(response.status, text());
-    if (bytes.byteLength === 0) return undefined as T;
-    const type = response.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
-    if (options.accept && type === options.accept)
-      return decode<T>(bytes, options.what ?? `the answer to ${method} ${url}`);
-    try {
-      return JSON.parse(text()) as T;
-    } catch (e) {
-      throw new DecodeError(`the answer to ${method} ${url}`, 'not JSON; is the URL that of a PraaS gateway?', e);
-    }
+  private call<T>(method: string, segments: string[], options: GatewayRequest = {}): Promise<T> {
+    return this.http.call<T>(method, segments, options);
   }
-}
-
-/**
- * The error a gateway answered with, rebuilt as its class; a reply without one becomes
- * `UNEXPECTED_RESPONSE` with the status in `details.status`.
- */
-function errorFromResponse(status: number, text: string): PraasError {
-  try {
-    const parsed = JSON.parse(text) as { error?: WireError };
-    const e = parsed.error;
-    if (e && typeof e.code === 'string' && typeof e.message === 'string') return fromWireError(e);
-  } catch {
-    // Not the gateway's error format (a proxy in between answered); fall through.
-  }
-  if (status === 502 || status === 503) return new UnavailableError(`the gateway answered HTTP ${status}`);
-  if (status === 504) return new TimeoutError(`the gateway answered HTTP ${status}`);
-  return new PraasError('UNEXPECTED_RESPONSE', `the gateway answered HTTP ${status}: ${text.slice(0, 200)}`, {
-    details: { status },
-  });
 }

@@ -1,6 +1,6 @@
 import { DecoratorUsageError } from '../errors';
 import { isValidName } from '../wire/names';
-import { recordProcessOptions, type Constructor } from '../metadata/metadata-store';
+import { recordProcessOptions, type Constructor, type Durability } from '../metadata/metadata-store';
 
 export interface ProcessOptions {
   /** Class name used to create processes; defaults to the class's name. */
@@ -9,8 +9,19 @@ export interface ProcessOptions {
   maxConcurrency?: number;
   /** Swap out after this long without data-plane activity (default 300 000 ms; 0 = never). */
   idleTimeoutMs?: number;
-  /** Write a snapshot at this interval without deactivating, to bound what a host failure loses. */
+  /**
+   * Write a snapshot at this interval without deactivating, to bound what a host failure loses:
+   * what was acknowledged in the last `checkpointEveryMs` plus one upload (see the README's "What
+   * you can rely on").
+   */
   checkpointEveryMs?: number;
+  /**
+   * `'call'`: a call's reply is sent only after the state it produced is committed (calls that end
+   * together share one snapshot), so a host failure never loses an acknowledged call; each call
+   * then costs a snapshot upload. Default `'checkpoint'`: state is committed at swap-out and every
+   * `checkpointEveryMs`.
+   */
+  durability?: Durability;
 }
 
 export const DEFAULT_MAX_CONCURRENCY = 64;
@@ -52,11 +63,18 @@ export function Process(options: ProcessOptions = {}): ClassDecorator {
       every === undefined || (Number.isFinite(every) && every > 0),
       `checkpointEveryMs must be a positive number, got ${every}`,
     );
+    const durability = options.durability;
+    check(
+      className,
+      durability === undefined || durability === 'checkpoint' || durability === 'call',
+      `durability must be 'checkpoint' or 'call', got ${JSON.stringify(durability)}`,
+    );
     recordProcessOptions(target as unknown as Constructor, {
       name,
       maxConcurrency,
       idleTimeoutMs,
       ...(every === undefined ? {} : { checkpointEveryMs: every }),
+      ...(durability === undefined ? {} : { durability }),
     });
   };
 }

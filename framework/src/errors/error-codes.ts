@@ -38,7 +38,12 @@ export const ERROR_CODES = {
   UNAVAILABLE: { retryable: true },
   PROCESS_UNAVAILABLE: { retryable: true },
   NO_RESPONDERS: { retryable: true },
+  HOST_FAILED: { retryable: true },
   SWAP_FAILED: { retryable: true },
+  // The caller is not who it must be: no valid credential (UNAUTHENTICATED), or one whose scopes do
+  // not cover the operation (PERMISSION_DENIED). Asking again with the same credential cannot help.
+  UNAUTHENTICATED: { retryable: false },
+  PERMISSION_DENIED: { retryable: false },
   // The gateway's HTTP front end.
   ROUTE_NOT_FOUND: { retryable: false },
   METHOD_NOT_ALLOWED: { retryable: false },

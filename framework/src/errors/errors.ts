@@ -230,6 +230,23 @@ export class NoRespondersError extends PraasError {
   }
 }
 
+/**
+ * The host holding a process died while a request to it was in flight (nats-server reports no
+ * responder for the host any more): the request fails at once instead of at its deadline. The
+ * process restarts on another host from its last committed state: try again (an invocation with
+ * an id of its own is retried by the framework).
+ */
+export class HostFailedError extends PraasError {
+  static readonly code = 'HOST_FAILED' satisfies ErrorCode;
+  constructor(app: string, pid: string, host: string) {
+    super(
+      HostFailedError.code,
+      `host '${host}' holding process '${pid}' of '${app}' died while the request was in flight; the process restarts on another host: try again`,
+      { details: { app, pid, host } },
+    );
+  }
+}
+
 /** A message or contribution with this id was already delivered; it is not delivered again. */
 export class DuplicateMessageError extends PraasError {
   static readonly code = 'DUPLICATE_MESSAGE' satisfies ErrorCode;
@@ -262,5 +279,26 @@ export class BuildFailedError extends PraasError {
   static readonly code = 'BUILD_FAILED' satisfies ErrorCode;
   constructor(message: string, options: PraasErrorOptions = {}) {
     super(BuildFailedError.code, message, options);
+  }
+}
+
+/**
+ * A request came without a valid credential: no token, a malformed one, or one the gateway does
+ * not know (revoked, mistyped). Says which, never what a valid token would look like.
+ */
+export class UnauthenticatedError extends PraasError {
+  static readonly code = 'UNAUTHENTICATED' satisfies ErrorCode;
+  constructor(message: string) {
+    super(UnauthenticatedError.code, message);
+  }
+}
+
+/** A valid credential whose scopes do not cover the operation; names the scope that would. */
+export class PermissionDeniedError extends PraasError {
+  static readonly code = 'PERMISSION_DENIED' satisfies ErrorCode;
+  constructor(tokenId: string, operation: string, needed: string) {
+    super(PermissionDeniedError.code, `token '${tokenId}' may not ${operation}; that needs the scope ${needed}`, {
+      details: { tokenId, operation, needed },
+    });
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The framework's logging seam (DESIGN §8b, STYLE "A logger is a dependency, not a global"):
  * components take a {@link Logger} and log structured records through it; the application chooses
- * where they go. `JsonLogger` writes one JSON object per line; a pino-backed Logger can replace it
- * without touching any component.
+ * where they go. Entry points use the pino-backed `PinoLogger` (`loggerFromEnv`); `JsonLogger` writes
+ * one JSON object per line without dependencies; `MemoryLogger` keeps records for tests.
  */
 
 /** Severity, lowest first. `silent` disables a logger. */
@@ -72,21 +72,15 @@ export function serializeError(error: unknown, depth = 0): unknown {
 }
 
 /** Base of the loggers here: level filtering, child bindings, error fields; subclasses write records. */
-abstract class BindingLogger implements Logger {
-  protected constructor(
-    protected readonly level: LogLevel,
-    protected readonly bindings: LogFields,
-  ) {}
+/**
+ * The six level methods of a {@link Logger}, each handing its record to {@link LevelLogger.log};
+ * shared by the framework's loggers.
+ */
+export abstract class LevelLogger implements Logger {
+  abstract isLevelEnabled(level: Exclude<LogLevel, 'silent'>): boolean;
+  abstract child(bindings: LogFields): Logger;
+  protected abstract log(level: Exclude<LogLevel, 'silent'>, message: string, fields: LogFields | undefined): void;
 
-  protected abstract write(record: LogRecord): void;
-  protected abstract withBindings(bindings: LogFields): Logger;
-
-  isLevelEnabled(level: Exclude<LogLevel, 'silent'>): boolean {
-    return RANK[level] >= RANK[this.level];
-  }
-  child(bindings: LogFields): Logger {
-    return this.withBindings({ ...this.bindings, ...bindings });
-  }
   trace(message: string, fields?: LogFields): void {
     this.log('trace', message, fields);
   }
@@ -105,8 +99,27 @@ abstract class BindingLogger implements Logger {
   fatal(message: string, fields?: LogFields): void {
     this.log('fatal', message, fields);
   }
+}
 
-  private log(level: Exclude<LogLevel, 'silent'>, message: string, fields: LogFields | undefined): void {
+abstract class BindingLogger extends LevelLogger {
+  protected constructor(
+    protected readonly level: LogLevel,
+    protected readonly bindings: LogFields,
+  ) {
+    super();
+  }
+
+  protected abstract write(record: LogRecord): void;
+  protected abstract withBindings(bindings: LogFields): Logger;
+
+  isLevelEnabled(level: Exclude<LogLevel, 'silent'>): boolean {
+    return RANK[level] >= RANK[this.level];
+  }
+  child(bindings: LogFields): Logger {
+    return this.withBindings({ ...this.bindings, ...bindings });
+  }
+
+  protected log(level: Exclude<LogLevel, 'silent'>, message: string, fields: LogFields | undefined): void {
     if (!this.isLevelEnabled(level)) return;
     const record: Record<string, unknown> = { level, time: Date.now(), msg: message, ...this.bindings };
     if (fields) for (const [k, v] of Object.entries(fields)) record[k] = k === 'err' ? serializeError(v) : v;
@@ -165,13 +178,6 @@ export class MemoryLogger extends BindingLogger {
 
 /** Discards everything. */
 export const silentLogger: Logger = new JsonLogger({ level: 'silent', write: () => undefined });
-
-/** The process-wide default for entry points: JSON on stderr at PRAAS_LOG_LEVEL (default `info`). */
-export function loggerFromEnv(env: NodeJS.ProcessEnv = process.env, bindings: LogFields = {}): Logger {
-  const raw = env['PRAAS_LOG_LEVEL'];
-  const level = raw === undefined || raw === '' ? 'info' : parseLogLevel(raw, 'PRAAS_LOG_LEVEL');
-  return new JsonLogger({ level, bindings });
-}
 
 function safeStringify(record: LogRecord): string {
   const seen = new WeakSet<object>();

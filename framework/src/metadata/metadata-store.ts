@@ -8,11 +8,19 @@ export type Constructor<T = object> = new (...args: any[]) => T;
 /** A type thunk, `() => Model`, resolved lazily so classes may be declared in any order. */
 export type TypeThunk = () => Constructor;
 
+/**
+ * When a process's state is committed: `checkpoint` (at swap-out and every `checkpointEveryMs`;
+ * a host failure loses what was acknowledged since) or `call` (a call's reply waits until the
+ * state it produced is committed).
+ */
+export type Durability = 'checkpoint' | 'call';
+
 export interface ProcessOptionsRecord {
   readonly name: string;
   readonly maxConcurrency: number;
   readonly idleTimeoutMs: number;
   readonly checkpointEveryMs?: number;
+  readonly durability?: Durability;
 }
 
 export interface FunctionRecord {

@@ -1,6 +1,13 @@
 import type { Trigger } from '../api/triggers';
 import { DecoratorUsageError } from '../errors';
-import { readFunctions, readProcessOptions, readStateFields, type Constructor, type TypeThunk } from './metadata-store';
+import {
+  readFunctions,
+  readProcessOptions,
+  readStateFields,
+  type Constructor,
+  type Durability,
+  type TypeThunk,
+} from './metadata-store';
 
 export interface FunctionDefinition {
   /** Name callers use. */
@@ -25,6 +32,8 @@ export interface ProcessDefinition {
   readonly maxConcurrency: number;
   readonly idleTimeoutMs: number;
   readonly checkpointEveryMs?: number;
+  /** When state is committed (default `checkpoint`). */
+  readonly durability: Durability;
   readonly functions: ReadonlyMap<string, FunctionDefinition>;
   readonly state: readonly StateFieldDefinition[];
 }
@@ -108,6 +117,7 @@ export function processDefinitionOf(ctor: Constructor): ProcessDefinition {
     maxConcurrency: options.maxConcurrency,
     idleTimeoutMs: options.idleTimeoutMs,
     ...(options.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: options.checkpointEveryMs }),
+    durability: options.durability ?? 'checkpoint',
     functions: freezeMap(functions),
     state: Object.freeze(state),
   });

@@ -45,11 +45,17 @@ export interface ProcessRecord {
   readonly updatedAt: number;
 }
 
+/**
+ * A runtime host's heartbeat record. Its size does not grow with the processes the host holds
+ * (DESIGN §6, scale rules): it carries counts and memory, never a list of pids; the host decides
+ * its own idle and memory-pressure swap-outs (the `scale-down` control request).
+ */
 export interface HostRecord {
   readonly id: string;
   readonly app: string;
   readonly startedAt: number;
   readonly heartbeatAt: number;
+  /** Processes the host holds (active, or swapping in or out) at the heartbeat. */
   readonly activeProcesses: number;
   /** The process classes the host can run. */
   readonly processClasses?: readonly string[];
@@ -59,8 +65,6 @@ export interface HostRecord {
   readonly memoryBytes?: number;
   /** Above this, the down-scaling policy swaps out least recently used processes (0 or absent: no budget). */
   readonly memoryBudgetBytes?: number;
-  /** Data-plane activity of each process hosted there, for the down-scaling policy. */
-  readonly processes?: readonly HostProcessActivity[];
   /** `host:port` of the host's direct data plane (DESIGN §5a); absent when it takes traffic over NATS only. */
   readonly dataAddress?: string;
   /**
@@ -76,15 +80,37 @@ export interface HostCodeError {
   readonly message: string;
 }
 
-export interface HostProcessActivity {
-  readonly pid: string;
-  /** Last data-plane request (ms since epoch). */
-  readonly lastActivity: number;
-  /** Calls running or waiting to run. */
-  readonly busy: number;
-  /** The class's idle timeout; 0 = never swapped for idleness. */
-  readonly idleTimeoutMs: number;
+/** What a page of process records holds (`Registry.listProcessPage`). */
+export interface ProcessPageQuery {
+  /** At most this many records (1 to MAX_PAGE_LIMIT; default DEFAULT_PAGE_LIMIT). */
+  readonly limit?: number;
+  /** Where the previous page ended (its `cursor`); absent for the first page. */
+  readonly cursor?: string;
+  /** Only records in this status. */
+  readonly status?: ProcessStatus;
+  /** Only records of this process class. */
+  readonly processClass?: string;
+  /** Only records of processes active on this host. */
+  readonly host?: string;
 }
+
+/** One page of process records. */
+export interface ProcessPage {
+  readonly processes: ProcessRecord[];
+  /**
+   * Where the next page starts; absent when the walk is complete. With a filter a page may hold
+   * fewer records than the limit, even none, and still have a next one: a page looks at a bounded
+   * number of records (`PAGE_SCAN_LIMIT`), matching or not.
+   */
+  readonly cursor?: string;
+}
+
+/** The page size when none is asked for. */
+export const DEFAULT_PAGE_LIMIT = 100;
+/** The largest page. */
+export const MAX_PAGE_LIMIT = 1_000;
+/** How many records a page looks at, at most: its cost stays bounded whatever the filter (or the deletions). */
+export const PAGE_SCAN_LIMIT = 5_000;
 
 /** An application record with the revision it was stored under, for a compare-and-set with `updateApp`. */
 export interface VersionedAppRecord {
@@ -164,7 +190,20 @@ export interface Registry {
    * @returns the new revision, or undefined when another writer came first (nothing was written).
    */
   updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined>;
+  /**
+   * Every process record of the application at once: O(processes). For a large application use
+   * `listProcessPage`.
+   */
   listProcesses(app: string): Promise<ProcessRecord[]>;
+  /**
+   * One page of the application's process records, in the order of their last change, with the
+   * cursor of the next page. A walk through the pages returns every record that exists, unchanged,
+   * for the whole walk exactly once; a record written during the walk comes (again) with its newer
+   * content once the walk gets there; a record deleted during the walk may be missing. A page costs
+   * O(limit), or O(PAGE_SCAN_LIMIT) with filters, never O(processes).
+   * @throws InvalidArgumentError for a limit out of range or a cursor this registry did not give.
+   */
+  listProcessPage(app: string, query?: ProcessPageQuery): Promise<ProcessPage>;
   deleteProcess(app: string, pid: string): Promise<void>;
   /**
    * Calls `listener` for the changes of the application's process records, after what `options`

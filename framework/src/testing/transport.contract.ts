@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { InvalidArgumentError, NoRespondersError, PraasError, TimeoutError } from '../errors';
 import type { Transport } from '../transport/transport';
+import { instancesPerTest, uniqueNames, until, type ContractInstances } from './contract-support';
 
-export interface TransportContractOptions {
+/** How the transport contract gets the transports it tests. */
+export interface TransportContractOptions extends ContractInstances<Transport> {
   /** Creates a fresh transport; a second call gives a second client of the same system. */
   create(): Promise<Transport>;
   /** Called after each test with every transport created during it. */
@@ -11,17 +13,8 @@ export interface TransportContractOptions {
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
-const until = async (check: () => boolean, what: string, ms = 5_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-
-let unique = 0;
 /** A fresh application name per test, so tests never see each other's queues. */
-const appName = (): string => `contract${process.pid}x${Date.now().toString(36)}x${unique++}`;
+const appName = uniqueNames('contract');
 
 /**
  * The behaviour every Transport must have (DESIGN §5). Runs unchanged against the in-memory and
@@ -29,18 +22,7 @@ const appName = (): string => `contract${process.pid}x${Date.now().toString(36)}
  */
 export function transportContract(name: string, options: TransportContractOptions): void {
   describe(`Transport contract: ${name}`, function () {
-    let created: Transport[] = [];
-    const make = async (): Promise<Transport> => {
-      const t = await options.create();
-      created.push(t);
-      return t;
-    };
-    afterEach(async () => {
-      const all = created;
-      created = [];
-      if (options.dispose) await options.dispose(all);
-      else for (const t of all) await t.close();
-    });
+    const make = instancesPerTest(options);
 
     it('answers a request with the handler reply, across two clients', async () => {
       const server = await make();

@@ -1,5 +1,6 @@
 import {
   fromWireError,
+  HostFailedError,
   NoRespondersError,
   PraasError,
   ProcessNotFoundError,
@@ -16,7 +17,9 @@ import {
   type MessageEnvelope,
   type ReplyEnvelope,
 } from '../wire/envelope';
+import type { TraceCarrier } from '../tracing/tracing';
 import { activationSubject, processSubject, replySubject } from '../wire/subjects';
+import { HostWatch, type HostWatchTiming } from './host-watch';
 import type { Transport } from './transport';
 
 export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
@@ -28,6 +31,16 @@ const KEEP_ASKING: ReadonlySet<string> = new Set([
   TimeoutError.code,
   ProcessUnavailableError.code,
 ]);
+
+/** What {@link DataPlaneClient.invoke} may do when the process's host dies while the call is in flight. */
+export interface InvokeRetry {
+  /**
+   * The invocation carries an id of the caller's own (an idempotency key): it is queued for the
+   * process's new holder instead of failing with HostFailedError. The new holder runs it again if
+   * the dead host had not committed it, so the function must tolerate a second run with that id.
+   */
+  readonly idempotent?: boolean;
+}
 
 /** A process on the same host as the sender, which takes envelopes in memory. */
 export interface LocalReceiver {
@@ -56,12 +69,16 @@ interface SendStream {
  */
 export class DataPlaneClient {
   private readonly streams = new Map<string, SendStream>();
+  private readonly hosts: HostWatch;
 
   constructor(
     private readonly transport: Transport,
     private readonly registry: Registry,
     readonly app: string,
-  ) {}
+    hostWatch?: HostWatchTiming,
+  ) {
+    this.hosts = new HostWatch(transport, registry, app, hostWatch);
+  }
 
   /**
    * Resolves once the message is accepted: in the active process's mailbox, or durable in its
@@ -76,7 +93,8 @@ export class DataPlaneClient {
     let bytes: Uint8Array | undefined;
     const encoded = (): Uint8Array => (bytes ??= encodeWire(envelope));
     const live = (): Promise<ReplyEnvelope | undefined> =>
-      local ? local.handle(envelope) : this.tryLive(pid, encoded(), ACCEPT_TIMEOUT_MS);
+      // A message whose host died in flight goes to the backup queue: the new holder takes it (by id, once).
+      local ? local.handle(envelope) : this.tryLive(pid, encoded(), ACCEPT_TIMEOUT_MS, 'queue');
     // After a refusal the receiver takes nothing of this sender live until the refused message is
     // queued: later sends wait for it instead of being refused too.
     const attempt = own.refused > 0 ? previous.then(live) : live();
@@ -100,7 +118,7 @@ export class DataPlaneClient {
       if (reply && reply.error.code !== 'PROCESS_UNAVAILABLE') throw fromWireError(reply.error);
       if (local) {
         // Not active here (any more): it may be active on another host.
-        reply = await this.tryLive(pid, encoded(), ACCEPT_TIMEOUT_MS);
+        reply = await this.tryLive(pid, encoded(), ACCEPT_TIMEOUT_MS, 'queue');
         if (reply?.ok) return;
         if (reply && reply.error.code !== 'PROCESS_UNAVAILABLE') throw fromWireError(reply.error);
       }
@@ -119,28 +137,58 @@ export class DataPlaneClient {
     return settled;
   }
 
-  /** Invokes a function and returns the raw reply; queued and activated when the process is not active. */
-  async invoke(pid: string, envelope: InvokeEnvelope, timeoutMs = DEFAULT_INVOKE_TIMEOUT_MS): Promise<ReplyEnvelope> {
+  /**
+   * Invokes a function and returns the raw reply; queued and activated when the process is not
+   * active. The envelope carries `timeoutMs` when it names none: the call runs no longer than its
+   * caller waits (it is abandoned after that, and its slot freed).
+   */
+  async invoke(
+    pid: string,
+    invocation: InvokeEnvelope,
+    timeoutMs = DEFAULT_INVOKE_TIMEOUT_MS,
+    options: InvokeRetry = {},
+  ): Promise<ReplyEnvelope> {
     const deadline = Date.now() + timeoutMs;
-    const reply = await this.tryLive(pid, encodeWire(envelope), timeoutMs);
+    const envelope: InvokeEnvelope = invocation.timeoutMs === undefined ? { ...invocation, timeoutMs } : invocation;
+    const reply = await this.tryLive(pid, encodeWire(envelope), timeoutMs, options.idempotent ? 'queue' : 'fail');
     if (reply && (reply.ok || reply.error.code !== 'PROCESS_UNAVAILABLE')) return reply;
     await this.assertExists(pid);
     return this.invokeQueued(pid, envelope, Math.max(1, deadline - Date.now()));
   }
 
-  /** Asks the application's hosts to bring a process in; resolves when it is active. */
-  async activate(pid: string, timeoutMs = DEFAULT_INVOKE_TIMEOUT_MS): Promise<void> {
-    const request: ControlRequest = { op: 'activate', app: this.app, pid };
+  /**
+   * Asks the application's hosts to bring a process in; resolves when it is active. With `trace`
+   * (the invocation's), the swap-in shows in that trace.
+   */
+  async activate(pid: string, timeoutMs = DEFAULT_INVOKE_TIMEOUT_MS, trace?: TraceCarrier): Promise<void> {
+    const request: ControlRequest =
+      trace === undefined ? { op: 'activate', app: this.app, pid } : { op: 'activate', app: this.app, pid, trace };
     const reply = decodeReply(
       await this.transport.request(activationSubject(this.app), encodeWire(request), { timeoutMs }),
     );
     if (!reply.ok) throw fromWireError(reply.error);
   }
 
-  private async tryLive(pid: string, bytes: Uint8Array, timeoutMs: number): Promise<ReplyEnvelope | undefined> {
+  /**
+   * One request to the active process. Undefined when nobody serves it, or when its host died on
+   * the way and `onHostFailure` is 'queue' (the caller queues it for the new holder); with 'fail'
+   * a dead host is a HostFailedError naming it, as soon as it is known (see HostWatch).
+   */
+  private async tryLive(
+    pid: string,
+    bytes: Uint8Array,
+    timeoutMs: number,
+    onHostFailure: 'queue' | 'fail',
+  ): Promise<ReplyEnvelope | undefined> {
+    const watch = this.hosts.watch(pid);
     try {
-      return decodeReply(await this.transport.request(processSubject(this.app, pid), bytes, { timeoutMs }));
+      const request = this.transport.request(processSubject(this.app, pid), bytes, { timeoutMs });
+      const died = watch.failed.then((error): never => {
+        throw error;
+      });
+      return decodeReply(await Promise.race([request, died]));
     } catch (e) {
+      if (e instanceof HostFailedError && onHostFailure === 'queue') return undefined;
       if (e instanceof NoRespondersError) return undefined;
       if (e instanceof TimeoutError)
         throw new TimeoutError(`process '${pid}' of '${this.app}' did not answer within ${timeoutMs} ms`, {
@@ -148,6 +196,8 @@ export class DataPlaneClient {
           pid,
         });
       throw e;
+    } finally {
+      watch.stop();
     }
   }
 
@@ -177,7 +227,7 @@ export class DataPlaneClient {
       });
       // Until the deadline: no host may be up yet (or the one asked just died); ask again. A failed
       // activation fails the race; after the race it has a handler there, so nothing goes unhandled.
-      const activating = this.activateUntil(pid, Date.now() + timeoutMs).then(() => result);
+      const activating = this.activateUntil(pid, Date.now() + timeoutMs, envelope.trace).then(() => result);
       return await Promise.race([result, activating, timeout]);
     } finally {
       clearTimeout(timer);
@@ -185,10 +235,10 @@ export class DataPlaneClient {
     }
   }
 
-  private async activateUntil(pid: string, deadline: number): Promise<void> {
+  private async activateUntil(pid: string, deadline: number, trace: TraceCarrier | undefined): Promise<void> {
     for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
       try {
-        await this.activate(pid, Math.max(1, deadline - Date.now()));
+        await this.activate(pid, Math.max(1, deadline - Date.now()), trace);
         return;
       } catch (e) {
         // Asked again only while no host could take the activation. Any other failure is the answer

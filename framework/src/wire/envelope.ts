@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr';
 import { DecodeError, EncodeError, type WireError } from '../errors';
+import type { TraceCarrier } from '../tracing/tracing';
 
 /** A named message for a process's mailbox. */
 export interface MessageEnvelope {
@@ -18,6 +19,8 @@ export interface MessageEnvelope {
    * standard function, or contributes to a multi-source or batch trigger (the key is the invocation key).
    */
   readonly fn?: string;
+  /** The sender's trace context; absent when it traces nothing (no OpenTelemetry SDK registered). */
+  readonly trace?: TraceCarrier;
 }
 
 /** A call of a function; answered with a ReplyEnvelope. */
@@ -33,6 +36,8 @@ export interface InvokeEnvelope {
   readonly replyTo?: string;
   /** How long the caller waits for the result; a receiver may drop the reply after that. */
   readonly timeoutMs?: number;
+  /** The caller's trace context; absent when it traces nothing (no OpenTelemetry SDK registered). */
+  readonly trace?: TraceCarrier;
 }
 
 export type Envelope = MessageEnvelope | InvokeEnvelope;
@@ -41,7 +46,23 @@ export type ReplyEnvelope =
   { readonly ok: true; readonly data?: Uint8Array } | { readonly ok: false; readonly error: WireError };
 
 /** Control-plane request to a runtime host. */
-export type ControlOp = 'create' | 'activate' | 'swap' | 'delete' | 'describe' | 'checkpoint';
+/** `ping` answers with nothing: a host that answers is alive (see HostWatch). */
+export type ControlOp =
+  'create' | 'activate' | 'swap' | 'delete' | 'describe' | 'checkpoint' | 'scale-down' | 'ping' | 'inspect';
+
+/**
+ * What a host did for one process at a `scale-down` request (its answer is a list of them): it
+ * swapped it out, or tried and failed, because it was idle longer than its class's idle timeout
+ * or the least recently used idle one while the host was above its memory budget.
+ */
+export interface ScaleDownOutcome {
+  readonly pid: string;
+  readonly reason: 'idle' | 'memory';
+  readonly outcome: 'swapped' | 'failed';
+  readonly durationMs: number;
+  /** Why it failed, in wire form (e.g. PROCESS_UNAVAILABLE: it got busy in between). */
+  readonly error?: WireError;
+}
 
 export interface ControlRequest {
   readonly op: ControlOp;
@@ -55,10 +76,19 @@ export interface ControlRequest {
    */
   readonly incarnation?: string;
   /**
+   * `create`: the control plane generated the pid (64 random bits), so no earlier process of that
+   * pid can have left snapshots behind and the host does not look for any.
+   */
+  readonly generated?: boolean;
+  /**
    * `activate`: passed on by a host that cannot load the process's code to one that can; such a
    * request is never passed on again.
    */
   readonly forwarded?: boolean;
+  /** `inspect`: longest text per value. */
+  readonly maxChars?: number;
+  /** The requester's trace context (a swap-in shows in the trace of the invocation that caused it). */
+  readonly trace?: TraceCarrier;
 }
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: true });
@@ -87,11 +117,26 @@ function requireString(o: Record<string, unknown>, key: string, what: string): v
   if (typeof o[key] !== 'string') throw new DecodeError(what, `field '${key}' must be a string`);
 }
 
+/** An optional trace carrier: absent (older senders, no tracing), or an object with a string `traceparent`. */
+function checkTrace(o: Record<string, unknown>, what: string): void {
+  const carrier = o['trace'];
+  if (carrier === undefined) return;
+  const fields = carrier as Record<string, unknown> | null;
+  if (
+    fields === null ||
+    typeof fields !== 'object' ||
+    typeof fields['traceparent'] !== 'string' ||
+    (fields['tracestate'] !== undefined && typeof fields['tracestate'] !== 'string')
+  )
+    throw new DecodeError(what, "field 'trace' must be { traceparent: string, tracestate?: string }");
+}
+
 /** Decodes and checks an envelope arriving on a process subject. */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
   const o = decodeObject(bytes, 'envelope');
   for (const k of ['id', 'from']) requireString(o, k, 'envelope');
   if (!(o['data'] instanceof Uint8Array)) throw new DecodeError('envelope', "field 'data' must be bytes");
+  checkTrace(o, 'envelope');
   if (o['t'] === 'msg') {
     for (const k of ['epoch', 'key']) requireString(o, k, 'message');
     if (typeof o['seq'] !== 'number') throw new DecodeError('message', "field 'seq' must be a number");
@@ -116,6 +161,7 @@ export function decodeReply(bytes: Uint8Array): ReplyEnvelope {
 export function decodeControl(bytes: Uint8Array): ControlRequest {
   const o = decodeObject(bytes, 'control request');
   for (const k of ['op', 'app', 'pid']) requireString(o, k, 'control request');
+  checkTrace(o, 'control request');
   return o as unknown as ControlRequest;
 }
 

@@ -9,6 +9,7 @@ export type NameKind =
   | 'process class'
   | 'message key'
   | 'state key'
+  | 'idempotency key'
   | 'host id';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FunctionError, PraasClient, PraasError, TimeoutError, UnavailableError } from '../../src';
+import { FunctionError, PraasClient, PraasError, TimeoutError, UnavailableError } from '../../src/internal';
 
 /** A stand-in for what sits at a gateway URL: answers every request with `status` and `body`. */
 async function serve(

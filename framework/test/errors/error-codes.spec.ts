@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import * as framework from '../../src';
+import * as framework from '../../src/internal';
 import {
   ERROR_CODES,
   FunctionError,
@@ -13,7 +13,7 @@ import {
   toWireError,
   UnavailableError,
   type ErrorCode,
-} from '../../src';
+} from '../../src/internal';
 
 /** Every PraasError class the framework exports, with its code. */
 const classes = (Object.values(framework) as unknown[]).filter(
@@ -36,7 +36,14 @@ describe('error codes, one table', function () {
 
   it('takes retryability from the table unless an error says otherwise', function () {
     const retryable = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((c) => ERROR_CODES[c].retryable).sort();
-    assert.deepEqual(retryable, ['NO_RESPONDERS', 'PROCESS_UNAVAILABLE', 'SWAP_FAILED', 'TIMEOUT', 'UNAVAILABLE']);
+    assert.deepEqual(retryable, [
+      'HOST_FAILED',
+      'NO_RESPONDERS',
+      'PROCESS_UNAVAILABLE',
+      'SWAP_FAILED',
+      'TIMEOUT',
+      'UNAVAILABLE',
+    ]);
     assert.equal(new TimeoutError('slow').retryable, true);
     assert.equal(new UnavailableError('down').retryable, true);
     assert.equal(new PraasError('INVALID_ARGUMENT', 'bad').retryable, false);

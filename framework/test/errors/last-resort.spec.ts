@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { describeFault, installLastResortHandlers, LoopHealth } from '../../src';
+import { describeFault, installLastResortHandlers, LoopHealth } from '../../src/internal';
 
 const ERRORS_MODULE = join(__dirname, '../../src/errors/index.js');
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PraasError } from '../../src/errors';
-import { JsonLogger, loggerFromEnv, MemoryLogger, parseLogLevel, silentLogger } from '../../src/logging/logger';
+import { JsonLogger, MemoryLogger, parseLogLevel, silentLogger } from '../../src/logging/logger';
+import { loggerFromEnv, parseLogFormat, PinoLogger } from '../../src/logging/pino-logger';
 
 describe('Logger', () => {
   it('writes one JSON object per line with level, time, message, bindings and fields', () => {
@@ -73,5 +74,53 @@ describe('Logger', () => {
       /PRAAS_LOG_LEVEL 'loud' is not a level: use one of trace/,
     );
     assert.equal(parseLogLevel(' WARN '), 'warn');
+  });
+
+  it('takes its format from PRAAS_LOG_FORMAT and names the formats when it is wrong', () => {
+    assert.equal(parseLogFormat(undefined), 'json');
+    assert.equal(parseLogFormat(' Pretty '), 'pretty');
+    assert.throws(
+      () => loggerFromEnv({ PRAAS_LOG_FORMAT: 'xml' }),
+      /PRAAS_LOG_FORMAT 'xml' is not a format: use json or pretty/,
+    );
+  });
+});
+
+describe('PinoLogger', () => {
+  function capture(level: 'debug' | 'warn' = 'debug'): { lines: string[]; log: PinoLogger } {
+    const lines: string[] = [];
+    return { lines, log: new PinoLogger({ level, destination: { write: (l: string) => void lines.push(l) } }) };
+  }
+
+  it('writes JSON records with the level as a name, epoch time, message, bindings and fields', () => {
+    const { lines, log } = capture();
+    log.child({ app: 'shop', host: 'h1' }).child({ pid: 'cart-1' }).info('swapped out', { bytes: 2048, ms: 12 });
+    assert.equal(lines.length, 1);
+    const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+    assert.deepEqual(
+      { level: record['level'], msg: record['msg'], app: record['app'], host: record['host'], pid: record['pid'] },
+      { level: 'info', msg: 'swapped out', app: 'shop', host: 'h1', pid: 'cart-1' },
+    );
+    assert.equal(record['bytes'], 2048);
+    assert.equal(typeof record['time'], 'number');
+    assert.equal(record['hostname'], undefined, 'pino base fields are left out');
+  });
+
+  it('filters by level and writes errors with code, stack and cause, bytes as their size', () => {
+    const { lines, log } = capture('warn');
+    log.info('not written');
+    assert.equal(log.isLevelEnabled('info'), false);
+    log.error('checkpoint failed', {
+      err: new PraasError('SWAP_FAILED', 'upload failed', { cause: new Error('reset') }),
+      state: new Uint8Array(5),
+      big: 2n ** 70n,
+    });
+    assert.equal(lines.length, 1);
+    const record = JSON.parse(lines[0]!) as Record<string, Record<string, unknown>>;
+    assert.equal(record['err']!['code'], 'SWAP_FAILED');
+    assert.match(String(record['err']!['stack']), /upload failed/);
+    assert.equal((record['err']!['cause'] as Record<string, unknown>)['message'], 'reset');
+    assert.equal(record['state'], '<5 bytes>');
+    assert.equal(record['big'], (2n ** 70n).toString());
   });
 });

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { ErrorCode, NatsError, type KvEntry, type KvWatchOptions, type NatsConnection } from 'nats';
 import {
   MemoryLogger,
-  NatsKvRegistry,
   TimeoutError,
   UnavailableError,
   type LogFields,
   type ProcessEvent,
   type ProcessRecord,
-} from '../../src';
+} from '../../src/internal';
+import { NatsKvRegistry } from '../../src/nats';
 
 const TIMEOUT_MS = 1234;
 const natsError = (code: ErrorCode, message: string = code): NatsError => new NatsError(message, code);

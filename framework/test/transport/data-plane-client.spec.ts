@@ -10,7 +10,7 @@ import {
   ProcessUnavailableError,
   type MessageEnvelope,
   type RequestOptions,
-} from '../../src';
+} from '../../src/internal';
 
 const APP = 'demo';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

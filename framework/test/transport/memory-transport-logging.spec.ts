@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MemoryLogger, MemoryTransport } from '../../src';
+import { MemoryLogger, MemoryTransport } from '../../src/internal';
 
 describe('MemoryTransport logging', function () {
   it('logs a failed handler of a published message, which nobody else waits for', async function () {

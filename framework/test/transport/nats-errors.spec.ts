@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ErrorCode, NatsError, type NatsConnection } from 'nats';
-import { NatsBackupQueue, NoRespondersError, TimeoutError, UnavailableError } from '../../src';
+import { NoRespondersError, TimeoutError, UnavailableError } from '../../src/internal';
+import { NatsBackupQueue } from '../../src/nats';
 import { fromNatsError } from '../../src/transport/nats/nats-connection';
 
 const timeout = (): NatsError => new NatsError('TIMEOUT', ErrorCode.Timeout);

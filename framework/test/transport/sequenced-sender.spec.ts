@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { receiverKey, SequencedSender } from '../../src';
+import { receiverKey, SequencedSender } from '../../src/internal';
 
 const bytes = (n: number): Uint8Array => new Uint8Array([n]);
 

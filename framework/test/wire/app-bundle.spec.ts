@@ -10,7 +10,7 @@ import {
   packBundle,
   PayloadTooLargeError,
   unpackBundle,
-} from '../../src';
+} from '../../src/internal';
 
 const manifest = { app: 'tally', version: '0.1.0', module: 'dist/index.js', processes: [{ name: 'Counter' }] };
 const files = new Map<string, Uint8Array>([

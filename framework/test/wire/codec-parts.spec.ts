@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decode, encode, encodeParts } from '../../src';
+import { decode, encode, encodeParts } from '../../src/internal';
 
 describe('encodeParts', () => {
   const big = 70_000;

@@ -1,12 +1,13 @@
 import {
+  appDataSecret,
   DirectTransport,
   InvalidArgumentError,
-  NatsKvRegistry,
-  NatsTransport,
+  natsConfigFromEnv,
   RegistryRoutes,
   silentLogger,
   type Transport,
-} from '@praas/framework';
+} from '@praas/framework/internal';
+import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
 import { bundleStoreFromEnv } from '../bundles/s3-bundle-store';
 import { ControlPlane } from '../control/control-plane';
 import type { GatewayBackend, GatewayBackendFactory } from '../main';
@@ -27,7 +28,8 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 /**
  * The gateway's backend on NATS (DESIGN §3, §7): the registry in JetStream KV, control requests
  * and FaaS-style invocations over the NATS transport, runtime hosts from the static pool that
- * registers itself, and the down-scaling policy. Reads `PRAAS_NATS_URL`, `PRAAS_HOST_WAIT_MS`
+ * registers itself, and the down-scaling policy. Reads `PRAAS_NATS_URL` (comma-separated seed URLs of a
+ * cluster), `PRAAS_NATS_REPLICAS` (JetStream replicas of the registry buckets, default 1), `PRAAS_HOST_WAIT_MS`
  * (how long a new application waits for its first host, default 10 000) and
  * `PRAAS_DOWNSCALE_INTERVAL_MS` (default 1 000), `PRAAS_HOST_STALE_MS` (a host whose heartbeat is
  * older counts as gone and gets no new processes; default 10 000, set it as for the hosts). With
@@ -42,12 +44,7 @@ export const natsBackend: GatewayBackendFactory = async (
   env,
   logger = silentLogger,
 ): Promise<GatewayBackend> => {
-  const url = env['PRAAS_NATS_URL']?.trim();
-  if (!url) {
-    throw new InvalidArgumentError('set PRAAS_NATS_URL to the NATS server, e.g. nats://127.0.0.1:4222', {
-      variable: 'PRAAS_NATS_URL',
-    });
-  }
+  const { servers, replicas } = natsConfigFromEnv(env);
   const hostWaitMs = positive(env, 'PRAAS_HOST_WAIT_MS', 10_000);
   const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
   const bundles = bundleStoreFromEnv(env, logger.child({ component: 'bundles' }));
@@ -59,16 +56,26 @@ export const natsBackend: GatewayBackendFactory = async (
     });
   }
   const nats = await NatsTransport.connect({
-    servers: url.split(','),
+    servers,
+    replicas,
     name: 'praas-gateway',
     logger: logger.child({ component: 'transport' }),
   });
   let transport: Transport = nats;
+  const dataSecret = env['PRAAS_DATA_SECRET']?.trim() || undefined;
   try {
-    const registry = await NatsKvRegistry.open(nats.connection, { logger: logger.child({ component: 'registry' }) });
+    const registry = await NatsKvRegistry.open(nats.connection, {
+      replicas,
+      logger: logger.child({ component: 'registry' }),
+    });
     // The gateway only dials: the hosts' data ports, for the processes the registry places there.
     if (dataPlane === 'direct')
-      transport = new DirectTransport(nats, { from: 'gateway', routes: new RegistryRoutes(registry) });
+      transport = new DirectTransport(nats, {
+        from: 'gateway',
+        routes: new RegistryRoutes(registry),
+        // With a master secret, the gateway proves each application's secret to its hosts (DESIGN §8a).
+        ...(dataSecret ? { secretOf: (app: string) => Buffer.from(appDataSecret(dataSecret, app), 'utf8') } : {}),
+      });
     const controlPlane = new ControlPlane({
       transport,
       registry,
@@ -79,7 +86,7 @@ export const natsBackend: GatewayBackendFactory = async (
     });
     const policy = new DownScalingPolicy({
       registry,
-      swap: (app, pid) => controlPlane.swapProcess(app, pid),
+      scaleDown: (app, host) => controlPlane.scaleDownHost(app, host),
       intervalMs,
       hostStaleMs,
       logger: logger.child({ component: 'down-scaling' }),

@@ -1,5 +1,11 @@
 import { Client } from 'minio';
-import { InvalidArgumentError, s3ConfigFromEnv, silentLogger, UnavailableError, type Logger } from '@praas/framework';
+import {
+  s3ClientSettings,
+  s3ConfigFromEnv,
+  silentLogger,
+  UnavailableError,
+  type Logger,
+} from '@praas/framework/internal';
 import type { BundleStore } from './bundle-store';
 
 export interface S3BundleStoreOptions {
@@ -22,26 +28,8 @@ export class S3BundleStore implements BundleStore {
 
   constructor(private readonly options: S3BundleStoreOptions) {
     this.logger = options.logger ?? silentLogger;
-    let url: URL;
-    try {
-      url = new URL(options.endpoint);
-    } catch {
-      throw new InvalidArgumentError(
-        `S3 endpoint ${JSON.stringify(options.endpoint)} is not a URL; expected e.g. http://127.0.0.1:9000`,
-      );
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new InvalidArgumentError(`S3 endpoint ${options.endpoint} must use http: or https:, not ${url.protocol}`);
-    }
-    const useSSL = url.protocol === 'https:';
     this.client = new Client({
-      endPoint: url.hostname,
-      port: url.port ? Number(url.port) : useSSL ? 443 : 80,
-      useSSL,
-      accessKey: options.accessKey,
-      secretKey: options.secretKey,
-      region: options.region ?? 'us-east-1',
-      pathStyle: true,
+      ...s3ClientSettings(options),
       // Bundles are far below the single-PUT limit; never switch to multipart (not every S3 server has it).
       partSize: 5 * 1024 * 1024 * 1024,
     });

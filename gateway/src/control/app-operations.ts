@@ -8,7 +8,7 @@ import {
   type AppRecord,
   type CreateAppOptions,
   type Registry,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import type { BundleStore } from '../bundles/bundle-store';
 import type { HostPlacement } from '../placement/host-placement';
 import type { HostProvider } from '../provisioning/host-provider';

@@ -8,7 +8,7 @@ import {
   type AppInfo,
   type AppRecord,
   type Registry,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import type { BundleStore } from '../bundles/bundle-store';
 import { functionsOf } from './invoke-routing';
 import { appInfo } from './registry-lookups';

@@ -5,14 +5,20 @@ import {
   type ControlPlaneApi,
   type CreateAppOptions,
   type CreateProcessOptions,
+  type HostInfo,
   type Logger,
+  type InspectOptions,
   type ProcessInfo,
+  type ProcessInfoPage,
+  type ProcessPageQuery,
+  type ProcessInspection,
   type ProcessWatchEvent,
   type ProcessWatchOptions,
   type Registry,
+  type ScaleDownOutcome,
   type Subscription,
   type Transport,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import type { BundleStore } from '../bundles/bundle-store';
 import { HostPlacement } from '../placement/host-placement';
 import type { HostProvider } from '../provisioning/host-provider';
@@ -23,6 +29,7 @@ import { DataPlaneClients } from './data-plane-clients';
 import type { GatewayOperations } from './gateway-operations';
 import { GatewaySender } from './gateway-sender';
 import { HostControl } from './host-control';
+import { listHosts } from './host-listing';
 import { ProcessOperations } from './process-operations';
 import { ProcessPicker } from './process-picker';
 import { RegistryLookups } from './registry-lookups';
@@ -43,6 +50,8 @@ export interface ControlPlaneOptions {
   readonly hostStaleMs?: number;
   /** Where the control plane logs, e.g. hosts that placement passed over (default: nowhere). */
   readonly logger?: Logger;
+  /** Where generated pids come from (default `newPid`: the class and 64 random bits). */
+  readonly newPid?: (processClass: string) => string;
 }
 
 /**
@@ -60,10 +69,14 @@ export class ControlPlane implements ControlPlaneApi, GatewayOperations {
   private readonly deployment: CodeDeployment;
   private readonly processes: ProcessOperations;
   private readonly calls: DataPlaneCalls;
+  private readonly hosts: HostControl;
+  private readonly registry: Registry;
+  private readonly lookups: RegistryLookups;
 
   constructor(options: ControlPlaneOptions) {
     const { transport, registry, provider } = options;
-    const lookups = new RegistryLookups(registry);
+    const lookups = (this.lookups = new RegistryLookups(registry));
+    this.registry = registry;
     const clients = new DataPlaneClients(transport, registry);
     const placement = new HostPlacement({
       registry,
@@ -71,8 +84,15 @@ export class ControlPlane implements ControlPlaneApi, GatewayOperations {
       logger: options.logger ?? silentLogger,
       ...(options.hostStaleMs === undefined ? {} : { hostStaleMs: options.hostStaleMs }),
     });
-    const hosts = new HostControl(transport, options.controlTimeoutMs ?? 60_000);
-    this.processes = new ProcessOperations({ registry, lookups, placement, hosts, clients });
+    const hosts = (this.hosts = new HostControl(transport, options.controlTimeoutMs ?? 60_000));
+    this.processes = new ProcessOperations({
+      registry,
+      lookups,
+      placement,
+      hosts,
+      clients,
+      ...(options.newPid ? { newPid: options.newPid } : {}),
+    });
     this.apps = new AppOperations({
       registry,
       provider,
@@ -118,12 +138,34 @@ export class ControlPlane implements ControlPlaneApi, GatewayOperations {
     return this.processes.listProcesses(app);
   }
 
+  listProcessPage(app: string, query?: ProcessPageQuery): Promise<ProcessInfoPage> {
+    return this.processes.listProcessPage(app, query);
+  }
+
   getProcess(app: string, pid: string): Promise<ProcessInfo> {
     return this.processes.getProcess(app, pid);
   }
 
   swapProcess(app: string, pid: string): Promise<ProcessInfo> {
     return this.processes.swapProcess(app, pid);
+  }
+
+  /**
+   * Asks `host` of `app` to swap out its idle processes, and while above its memory budget its
+   * least recently used idle one (the host decides: the activity is there); answers what it did.
+   * The down-scaling policy calls this for every live host.
+   */
+  scaleDownHost(app: string, host: string): Promise<ScaleDownOutcome[]> {
+    return this.hosts.request<ScaleDownOutcome[]>(host, { op: 'scale-down', app, pid: '' });
+  }
+
+  /** See {@link listHosts}. */
+  listHosts(app: string): Promise<HostInfo[]> {
+    return listHosts(this.registry, this.lookups, app);
+  }
+
+  inspectProcess(app: string, pid: string, options?: InspectOptions): Promise<ProcessInspection> {
+    return this.processes.inspectProcess(app, pid, options);
   }
 
   deleteProcess(app: string, pid: string): Promise<void> {

@@ -1,12 +1,16 @@
 import {
   decode,
   encode,
+  inSpan,
   InvalidArgumentError,
   normalizeKey,
+  SpanKind,
+  TRACE_ATTRIBUTES,
   unwrapReply,
   validateName,
+  withTrace,
   type ClientInvokeOptions,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import type { DataPlaneClients } from './data-plane-clients';
 import type { GatewaySender } from './gateway-sender';
 import type { ProcessPicker } from './process-picker';
@@ -40,9 +44,20 @@ export class DataPlaneCalls {
     }
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
     const pid = options.pid ?? (await this.deps.picker.pick(app, fn, options.processClass));
-    const envelope = this.deps.sender.invocation(fn, encode(data, `argument of '${fn}'`), key);
-    const reply = await this.deps.clients.get(app).invoke(pid, envelope, options.timeoutMs);
-    const bytes = unwrapReply(reply);
+    const bytes = await inSpan(
+      `invoke ${fn}`,
+      { kind: SpanKind.CLIENT, attributes: spanAttributes(app, pid, { [TRACE_ATTRIBUTES.fn]: fn }) },
+      async () => {
+        const invocation = this.deps.sender.invocation(fn, encode(data, `argument of '${fn}'`), key);
+        const id =
+          options.idempotencyKey === undefined ? undefined : validateName('idempotency key', options.idempotencyKey);
+        const envelope = withTrace(id === undefined ? invocation : { ...invocation, id });
+        const reply = await this.deps.clients
+          .get(app)
+          .invoke(pid, envelope, options.timeoutMs, { idempotent: id !== undefined });
+        return unwrapReply(reply);
+      },
+    );
     return (bytes === undefined ? undefined : decode(bytes, `result of '${fn}'`)) as R;
   }
 
@@ -51,7 +66,10 @@ export class DataPlaneCalls {
     validateName('pid', pid);
     const messageKey = normalizeKey('message key', key);
     const bytes = encode(data, `message '${messageKey}'`);
-    await this.deps.clients.get(app).send(pid, this.deps.sender.message(app, pid, messageKey, bytes));
+    const attributes = spanAttributes(app, pid, { [TRACE_ATTRIBUTES.key]: messageKey });
+    await inSpan(`send ${messageKey}`, { kind: SpanKind.PRODUCER, attributes }, () =>
+      this.deps.clients.get(app).send(pid, withTrace(this.deps.sender.message(app, pid, messageKey, bytes))),
+    );
   }
 
   /**
@@ -62,4 +80,9 @@ export class DataPlaneCalls {
   private async knownApp(name: string): Promise<void> {
     if (!this.deps.clients.has(name)) await this.deps.lookups.app(name);
   }
+}
+
+/** The attributes of the gateway's invoke and send spans. */
+function spanAttributes(app: string, pid: string, extra: Record<string, string>): Record<string, string> {
+  return { [TRACE_ATTRIBUTES.app]: app, [TRACE_ATTRIBUTES.pid]: pid, ...extra };
 }

@@ -1,4 +1,4 @@
-import { DataPlaneClient, type Registry, type Transport } from '@praas/framework';
+import { DataPlaneClient, type Registry, type Transport } from '@praas/framework/internal';
 
 /**
  * One `DataPlaneClient` per application, made on first use: the gateway's way into processes for

@@ -1,4 +1,13 @@
-import type { AppInfo, ControlPlaneApi, ProcessWatchEvent, ProcessWatchOptions, Subscription } from '@praas/framework';
+import type {
+  AppInfo,
+  ControlPlaneApi,
+  InspectOptions,
+  ProcessInspection,
+  ProcessWatchEvent,
+  ProcessWatchOptions,
+  Subscription,
+  HostInfo,
+} from '@praas/framework/internal';
 
 /**
  * What the gateway's front ends (REST, gRPC) need from the control plane: the operations of
@@ -7,6 +16,10 @@ import type { AppInfo, ControlPlaneApi, ProcessWatchEvent, ProcessWatchOptions, 
 export interface GatewayOperations extends ControlPlaneApi {
   /** Stores a code bundle as the application's next version (`PUT /v1/apps/{app}/versions`). */
   deployVersion(app: string, bundle: Uint8Array): Promise<AppInfo>;
+  /** A process's state, live or from its newest committed snapshot (`GET /v1/apps/{app}/processes/{pid}/state`). */
+  inspectProcess(app: string, pid: string, options?: InspectOptions): Promise<ProcessInspection>;
+  /** The application's live runtime hosts with their process counts and memory (`GET /v1/apps/{app}/hosts`). */
+  listHosts(app: string): Promise<HostInfo[]>;
   /** Membership changes, after a snapshot or from a resume point (REST event stream, gRPC `WatchProcesses`). */
   watchProcesses(
     app: string,

@@ -1,4 +1,10 @@
-import { newId, receiverKey, SequencedSender, type InvokeEnvelope, type MessageEnvelope } from '@praas/framework';
+import {
+  newId,
+  receiverKey,
+  SequencedSender,
+  type InvokeEnvelope,
+  type MessageEnvelope,
+} from '@praas/framework/internal';
 
 /**
  * The gateway as a message sender (DESIGN §5): one sender identity per gateway, on the framework's

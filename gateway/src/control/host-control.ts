@@ -4,9 +4,10 @@ import {
   encodeWire,
   fromWireError,
   hostSubject,
+  withTrace,
   type ControlRequest,
   type Transport,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 
 /**
  * Control requests to one runtime host (create, swap, delete a process) over the transport: the
@@ -21,12 +22,15 @@ export class HostControl {
   ) {}
 
   /**
-   * Sends `request` to `host` of its application and returns the decoded answer.
+   * Sends `request` to `host` of its application and returns the decoded answer. The request
+   * carries the active trace context: what the host does for it (a swap-out) joins the trace.
    * @throws NoRespondersError when nobody serves the host's subject; the host's error otherwise.
    */
   async request<T>(host: string, request: ControlRequest): Promise<T> {
     const reply = decodeReply(
-      await this.transport.request(hostSubject(request.app, host), encodeWire(request), { timeoutMs: this.timeoutMs }),
+      await this.transport.request(hostSubject(request.app, host), encodeWire(withTrace(request)), {
+        timeoutMs: this.timeoutMs,
+      }),
     );
     if (!reply.ok) throw fromWireError(reply.error);
     return (reply.data === undefined ? undefined : decodeWire<object>(reply.data, 'control reply')) as T;

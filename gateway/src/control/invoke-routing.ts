@@ -4,7 +4,7 @@ import {
   ProcessClassNotFoundError,
   validateName,
   type AppRecord,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import type { KnownProcessClass } from '../provisioning/host-provider';
 
 /** Function names by process class, as `AppRecord.functions` keeps them. */

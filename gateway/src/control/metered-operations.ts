@@ -6,11 +6,16 @@ import {
   type ClientInvokeOptions,
   type CreateAppOptions,
   type CreateProcessOptions,
+  type InspectOptions,
   type ProcessInfo,
+  type ProcessInfoPage,
+  type ProcessPageQuery,
+  type ProcessInspection,
   type ProcessWatchEvent,
   type ProcessWatchOptions,
   type Subscription,
-} from '@praas/framework';
+  type HostInfo,
+} from '@praas/framework/internal';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { GatewayOperations } from './gateway-operations';
 
@@ -72,8 +77,18 @@ export class MeteredOperations implements GatewayOperations {
   listProcesses(app: string): Promise<ProcessInfo[]> {
     return this.inner.listProcesses(app);
   }
+  listProcessPage(app: string, query?: ProcessPageQuery): Promise<ProcessInfoPage> {
+    return this.inner.listProcessPage(app, query);
+  }
   getProcess(app: string, pid: string): Promise<ProcessInfo> {
     return this.inner.getProcess(app, pid);
+  }
+
+  listHosts(app: string): Promise<HostInfo[]> {
+    return this.inner.listHosts(app);
+  }
+  inspectProcess(app: string, pid: string, options?: InspectOptions): Promise<ProcessInspection> {
+    return this.inner.inspectProcess(app, pid, options);
   }
 
   swapProcess(app: string, pid: string): Promise<ProcessInfo> {

@@ -1,21 +1,27 @@
 import {
   AlreadyExistsError,
   InvalidArgumentError,
-  newId,
+  newPid,
+  PraasError,
   ProcessClassNotFoundError,
+  processInfo,
   validateName,
   type AppRecord,
   type CreateProcessOptions,
+  type InspectOptions,
+  type ProcessInspection,
   type ProcessInfo,
+  type ProcessInfoPage,
+  type ProcessPageQuery,
   type ProcessWatchEvent,
   type ProcessWatchOptions,
   type Registry,
   type Subscription,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import type { HostPlacement } from '../placement/host-placement';
 import type { DataPlaneClients } from './data-plane-clients';
 import type { HostControl } from './host-control';
-import { processInfo, type RegistryLookups } from './registry-lookups';
+import type { RegistryLookups } from './registry-lookups';
 
 export interface ProcessOperationsDeps {
   readonly registry: Registry;
@@ -23,7 +29,12 @@ export interface ProcessOperationsDeps {
   readonly placement: HostPlacement;
   readonly hosts: HostControl;
   readonly clients: DataPlaneClients;
+  /** Where generated pids come from (default `newPid`); tests inject collisions through it. */
+  readonly newPid?: (processClass: string) => string;
 }
+
+/** How often a create with a generated pid is tried again after the pid turned out to be taken. */
+export const PID_COLLISION_RETRIES = 3;
 
 /**
  * The process operations of the control plane (DESIGN §4): create (placed on a host, or swapped
@@ -47,10 +58,33 @@ export class ProcessOperations {
       }
     }
     const processClass = chooseClass(app, options.processClass);
-    const pid = options.pid ?? `${processClass.toLowerCase()}-${newId().slice(0, 8)}`;
-    const request = { op: 'create', app: appName, pid, processClass, incarnation: app.incarnation } as const;
+    if (options.pid !== undefined) return this.createOnHost(app, processClass, options.pid, false);
+    const generate = this.deps.newPid ?? newPid;
+    for (let retries = 0; ; retries++) {
+      const pid = generate(processClass);
+      try {
+        return await this.createOnHost(app, processClass, pid, true);
+      } catch (e) {
+        // A generated pid that is taken (64 random bits: rare even at 100,000 processes) is the
+        // control plane's fault, not the caller's: it tries another. A pid the caller named is theirs.
+        if (!(e instanceof PraasError && e.code === AlreadyExistsError.code) || retries >= PID_COLLISION_RETRIES)
+          throw e;
+      }
+    }
+  }
+
+  /** `generated`: the pid is this control plane's (the host then looks for no earlier snapshots of it). */
+  private createOnHost(app: AppRecord, processClass: string, pid: string, generated: boolean): Promise<ProcessInfo> {
+    const request = {
+      op: 'create',
+      app: app.name,
+      pid,
+      processClass,
+      incarnation: app.incarnation,
+      generated,
+    } as const;
     // Only a new process needs the newest code.
-    return this.deps.placement.onPlacedHost(app, { needsCode: true }, (host) =>
+    return this.deps.placement.onPlacedHost(app, { needsCode: true, adds: true }, (host) =>
       this.deps.hosts.request<ProcessInfo>(host, request),
     );
   }
@@ -58,6 +92,16 @@ export class ProcessOperations {
   async listProcesses(app: string): Promise<ProcessInfo[]> {
     await this.deps.lookups.app(app);
     return (await this.deps.registry.listProcesses(app)).map(processInfo);
+  }
+
+  /** One page of the application's processes; see `ControlPlaneApi.listProcessPage`. */
+  async listProcessPage(app: string, query?: ProcessPageQuery): Promise<ProcessInfoPage> {
+    await this.deps.lookups.app(app);
+    const page = await this.deps.registry.listProcessPage(app, query);
+    return {
+      processes: page.processes.map(processInfo),
+      ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+    };
   }
 
   async getProcess(app: string, pid: string): Promise<ProcessInfo> {
@@ -69,6 +113,25 @@ export class ProcessOperations {
     const record = await this.deps.lookups.process(app, pid);
     if (record.status !== 'active' || record.host === undefined) return processInfo(record);
     return this.deps.hosts.request<ProcessInfo>(record.host, { op: 'swap', app, pid });
+  }
+
+  /**
+   * A process's state (DESIGN §8b): asked of its host while it is active, else of any host of the
+   * application, which reads its newest committed snapshot without swapping it in.
+   */
+  async inspectProcess(app: string, pid: string, options: InspectOptions = {}): Promise<ProcessInspection> {
+    const record = await this.deps.lookups.process(app, pid);
+    const request = {
+      op: 'inspect',
+      app,
+      pid,
+      ...(options.maxChars === undefined ? {} : { maxChars: options.maxChars }),
+    } as const;
+    if (record.status === 'active' && record.host !== undefined)
+      return this.deps.hosts.request<ProcessInspection>(record.host, request);
+    return this.deps.placement.onPlacedHost(await this.deps.lookups.app(app), { needsCode: false }, (host) =>
+      this.deps.hosts.request<ProcessInspection>(host, request),
+    );
   }
 
   /** Deletes a process and its swapped state, through its host when it is active there, else through any. */

@@ -1,4 +1,4 @@
-import { FunctionNotFoundError, type AppRecord, type Registry } from '@praas/framework';
+import { FunctionNotFoundError, type AppRecord, type Registry } from '@praas/framework/internal';
 import type { HostProvider } from '../provisioning/host-provider';
 import { classForInvoke, functionsOf } from './invoke-routing';
 import type { ProcessOperations } from './process-operations';
@@ -11,10 +11,16 @@ export interface ProcessPickerDeps {
   readonly processes: ProcessOperations;
 }
 
+/** How many candidates one look at the registry offers the picker. */
+const CANDIDATES = 100;
+
 /**
  * FaaS-style routing of an invocation without a pid (PraaS's invoke): a process of the class that
  * has the function (or the class the caller named), active if there is one, else swapped, else a
- * new one.
+ * new one. It looks at one page of each (`listProcessPage` with filters, which looks at a bounded
+ * number of records), never at every process: an application of 100,000 processes costs it what
+ * one of 5,000 does (DESIGN §6, scale rules). In a larger application a process beyond that page
+ * is not found, and a swapped one or a new one serves instead.
  */
 export class ProcessPicker {
   constructor(private readonly deps: ProcessPickerDeps) {}
@@ -22,10 +28,14 @@ export class ProcessPicker {
   /** The pid an invocation of `fn` goes to, creating a process when the class has none. */
   async pick(appName: string, fn: string, requested: string | undefined): Promise<string> {
     const processClass = await this.classFor(await this.deps.lookups.app(appName), fn, requested);
-    const processes = (await this.deps.registry.listProcesses(appName)).filter((p) => p.processClass === processClass);
-    const active = processes.filter((p) => p.status === 'active');
-    const pool = active.length ? active : processes.filter((p) => p.status === 'swapped');
-    if (pool.length) return pool[Math.floor(Math.random() * pool.length)]!.pid;
+    for (const status of ['active', 'swapped'] as const) {
+      const { processes } = await this.deps.registry.listProcessPage(appName, {
+        processClass,
+        status,
+        limit: CANDIDATES,
+      });
+      if (processes.length) return processes[Math.floor(Math.random() * processes.length)]!.pid;
+    }
     return (await this.deps.processes.createProcess(appName, { processClass })).pid;
   }
 

@@ -1,29 +1,13 @@
 import {
   ApplicationNotFoundError,
   ProcessNotFoundError,
-  processSubject,
   validateName,
   type AppInfo,
   type AppRecord,
   type CodeLoadFailure,
-  type ProcessInfo,
   type ProcessRecord,
   type Registry,
-} from '@praas/framework';
-
-/** A process record as clients see it, with its data-plane address. */
-export function processInfo(record: ProcessRecord): ProcessInfo {
-  return {
-    app: record.app,
-    pid: record.pid,
-    processClass: record.processClass,
-    status: record.status,
-    address: processSubject(record.app, record.pid),
-    generation: record.generation,
-    ...(record.host === undefined ? {} : { host: record.host }),
-    ...(record.version === undefined ? {} : { version: record.version }),
-  };
-}
+} from '@praas/framework/internal';
 
 /** An application record as clients see it, with the live hosts that cannot load its code. */
 export function appInfo(record: AppRecord, codeErrors: readonly CodeLoadFailure[] = []): AppInfo {

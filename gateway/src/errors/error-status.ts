@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { ErrorCode } from '@praas/framework';
+import type { ErrorCode } from '@praas/framework/internal';
 
 /** How the gateway answers an error of one code. */
 export interface ErrorStatus {
@@ -41,7 +41,10 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   UNAVAILABLE: { http: 503, grpc: status.UNAVAILABLE },
   PROCESS_UNAVAILABLE: { http: 503, grpc: status.UNAVAILABLE },
   NO_RESPONDERS: { http: 503, grpc: status.UNAVAILABLE },
+  HOST_FAILED: { http: 503, grpc: status.UNAVAILABLE },
   SWAP_FAILED: { http: 503, grpc: status.UNAVAILABLE },
+  UNAUTHENTICATED: { http: 401, grpc: status.UNAUTHENTICATED },
+  PERMISSION_DENIED: { http: 403, grpc: status.PERMISSION_DENIED },
   ROUTE_NOT_FOUND: { http: 404, grpc: status.NOT_FOUND },
   // REST only: gRPC has neither methods on a path nor media types.
   METHOD_NOT_ALLOWED: { http: 405, grpc: status.UNIMPLEMENTED },

@@ -1,4 +1,4 @@
-import { PraasError, type ErrorCode } from '@praas/framework';
+import { PraasError, type ErrorCode } from '@praas/framework/internal';
 
 /** No route serves the request's path. */
 export class RouteNotFoundError extends PraasError {

@@ -1,4 +1,4 @@
-import { PraasError, type WireError } from '@praas/framework';
+import { PraasError, type WireError } from '@praas/framework/internal';
 import { errorStatusOf } from './error-status';
 
 /** The HTTP status for an error code (`ERROR_STATUS`); 500 for a code this version does not know. */

@@ -7,6 +7,15 @@
 export interface AppRequest {
   app: string;
 }
+/** `ListProcessesRequest`: the application, and the fields of PROCESS_PAGE_QUERY_FIELDS. */
+export interface ListProcessesRequest {
+  app: string;
+  limit: number;
+  cursor: string;
+  status: string;
+  processClass: string;
+  host: string;
+}
 export interface ProcessRequest {
   app: string;
   pid: string;

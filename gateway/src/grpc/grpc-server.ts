@@ -11,25 +11,33 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import {
-  InvalidArgumentError,
-  PayloadTooLargeError,
+  inSpan,
   silentLogger,
   UnavailableError,
   type ClientInvokeOptions,
   type Logger,
-} from '@praas/framework';
-import type { GatewayOperations } from '../control/gateway-operations';
+  type Span,
+} from '@praas/framework/internal';
+import { GatewayAuth, type Principal } from '../auth/gateway-auth';
+import type { FrontEndOptions } from '../config/front-end-options';
+import { GRPC_METHOD_ROUTES, type GrpcMethod } from '../auth/route-access';
+import { pageQuery } from '../records/page-query';
 import { grpcStatusOf } from '../errors/grpc-status';
 import { publicError } from '../errors/http-status';
-import { withErrorCallback, type ErrorCallback } from '../logging/error-callback';
+import { withErrorCallback } from '../logging/error-callback';
 import { parseJson, stringifyResult } from '../json/json-mapping';
-import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES } from '../rest/body-reader';
 import { MAX_TIMEOUT_MS } from '../rest/request-bodies';
+import { HealthImplementation } from 'grpc-health-check';
 import { loadGatewayService } from './gateway-proto';
-import { appMessage, processMessage, watchEventMessage } from '../records/record-fields';
+import { receiveDeploy } from './grpc-deploy';
+import { credentialOf } from './grpc-credentials';
+import { endGrpcSpan, grpcSpanSpec } from './grpc-span';
+import { appMessage, hostMessage, processMessage, watchEventMessage } from '../records/record-fields';
+import { inspectionMessage, inspectOptionsOf } from '../records/inspection-message';
 import type {
   AppRequest,
+  ListProcessesRequest,
   CreateAppRequest,
   CreateProcessRequest,
   DeployVersionChunk,
@@ -40,29 +48,25 @@ import type {
   WatchProcessesRequest,
 } from './grpc-messages';
 
+/** What grpc.health.v1 reports on: the server as a whole (''), and the gateway service. */
+const HEALTH_SERVICES = ['', 'praas.v1.Gateway'];
+
 /** Trailing-metadata key that carries the error as JSON `{ code, message, details }`. */
 export const ERROR_METADATA_KEY = 'praas-error-bin';
 
-export interface GrpcServerOptions {
-  readonly operations: GatewayOperations;
-  readonly metrics: GatewayMetrics;
-  /** Largest argument accepted in an Invoke or SendMessage payload (default 1 MiB, as for REST). */
-  readonly bodyLimitBytes?: number;
-  /** Largest code bundle `DeployVersion` accepts, over all its chunks (default 64 MiB, as for REST). */
-  readonly bundleLimitBytes?: number;
-  /** Where the server logs: errors that are the gateway's own fault, streams that did not end cleanly (default: nowhere). */
-  readonly logger?: Logger;
-  /**
-   * Also told about each error record, with its error.
-   * @deprecated give a `logger`.
-   */
-  readonly log?: ErrorCallback;
-}
+/** Options of {@link GrpcServer}: those of both front ends. */
+export type GrpcServerOptions = FrontEndOptions;
 
 /** Room for the fields around a payload at the limit. */
 const ENVELOPE_SLACK_BYTES = 64 * 1024;
 
 const optional = (value: string): string | undefined => (value === '' ? undefined : value);
+
+/** The application a request names, for the operations of one application. */
+function appOf(request: unknown): string | undefined {
+  const app = (request as { app?: unknown } | null)?.app;
+  return typeof app === 'string' ? app : undefined;
+}
 
 function payloadValue(bytes: Buffer, what: string): unknown {
   return bytes.length === 0 ? undefined : parseJson(bytes.toString('utf8'), what);
@@ -77,21 +81,32 @@ export class GrpcServer {
   private readonly server: Server;
   private readonly streams = new Set<ServerWritableStream<WatchProcessesRequest, ProcessEventMessage>>();
   private readonly logger: Logger;
+  private readonly auth: GatewayAuth;
   private stopping = false;
   private bound = false;
+  private readonly health = new HealthImplementation(
+    Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'SERVING' as const])),
+  );
 
   constructor(private readonly options: GrpcServerOptions) {
+    this.auth = options.auth ?? GatewayAuth.open();
     this.logger = withErrorCallback(options.logger ?? silentLogger, options.log);
     const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
     this.server = new Server({ 'grpc.max_receive_message_length': limit + ENVELOPE_SLACK_BYTES });
     this.server.addService(loadGatewayService().service, this.implementation());
+    // The standard grpc.health.v1 service, for Kubernetes gRPC probes and grpc-health-probe.
+    this.health.addToServer(this.server);
   }
 
   /** Binds and serves; port 0 picks a free port. Resolves with the bound port. */
   listen(port: number, host: string): Promise<number> {
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {
+      const tls = this.options.tls;
+      const credentials = tls
+        ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
+        : ServerCredentials.createInsecure();
+      this.server.bindAsync(address, credentials, (error, bound) => {
         if (error) reject(error);
         else {
           this.bound = true;
@@ -104,6 +119,7 @@ export class GrpcServer {
   /** Ends every watch stream, lets calls in flight finish for up to `graceMs`, then forces the rest closed. */
   close(graceMs = 5_000): Promise<void> {
     this.stopping = true;
+    for (const service of HEALTH_SERVICES) this.health.setStatus(service, 'NOT_SERVING');
     for (const call of [...this.streams]) call.end();
     this.streams.clear();
     if (!this.bound) return Promise.resolve();
@@ -123,14 +139,22 @@ export class GrpcServer {
       CreateApp: this.unary<CreateAppRequest>('CreateApp', async (r) =>
         appMessage(await ops.createApp(r.name, r.processClasses.length ? { processClasses: r.processClasses } : {})),
       ),
-      ListApps: this.unary('ListApps', async () => ({ apps: (await ops.listApps()).map(appMessage) })),
+      ListApps: this.unary('ListApps', async (_r, _call, principal) => ({
+        apps: (await ops.listApps()).filter((a) => this.auth.sees(principal, a.name)).map(appMessage),
+      })),
       GetApp: this.unary<AppRequest>('GetApp', async (r) => appMessage(await ops.getApp(r.app))),
       DeleteApp: this.unary<AppRequest>('DeleteApp', async (r) => {
         await ops.deleteApp(r.app);
         return {};
       }),
       DeployVersion: (call: ServerReadableStream<DeployVersionChunk, unknown>, callback: sendUnaryData<unknown>) =>
-        this.deploy(call, callback),
+        receiveDeploy(call, callback, {
+          limitBytes: this.options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES,
+          auth: this.auth,
+          deployVersion: (app, bundle) => this.options.operations.deployVersion(app, bundle),
+          failure: (error) => this.statusOf('DeployVersion', error),
+          count: (code) => this.count('DeployVersion', code),
+        }),
       CreateProcess: this.unary<CreateProcessRequest>('CreateProcess', async (r) => {
         const processClass = optional(r.processClass);
         const pid = optional(r.pid);
@@ -141,15 +165,25 @@ export class GrpcServer {
           }),
         );
       }),
-      ListProcesses: this.unary<AppRequest>('ListProcesses', async (r) => ({
-        processes: (await ops.listProcesses(r.app)).map(processMessage),
-      })),
+      ListProcesses: this.unary<ListProcessesRequest>('ListProcesses', async (r) => {
+        const page = await ops.listProcessPage(
+          r.app,
+          pageQuery((field) => (field !== 'limit' ? r[field] : r.limit === 0 ? undefined : String(r.limit))),
+        );
+        return { processes: page.processes.map(processMessage), cursor: page.cursor ?? '' };
+      }),
       GetProcess: this.unary<ProcessRequest>('GetProcess', async (r) =>
         processMessage(await ops.getProcess(r.app, r.pid)),
       ),
       SwapProcess: this.unary<ProcessRequest>('SwapProcess', async (r) =>
         processMessage(await ops.swapProcess(r.app, r.pid)),
       ),
+      InspectProcess: this.unary<ProcessRequest & { maxChars?: number | string }>('InspectProcess', async (r) =>
+        inspectionMessage(await ops.inspectProcess(r.app, r.pid, inspectOptionsOf(r.maxChars))),
+      ),
+      ListHosts: this.unary<AppRequest>('ListHosts', async (r) => ({
+        hosts: (await ops.listHosts(r.app)).map(hostMessage),
+      })),
       DeleteProcess: this.unary<ProcessRequest>('DeleteProcess', async (r) => {
         await ops.deleteProcess(r.app, r.pid);
         return {};
@@ -187,62 +221,31 @@ export class GrpcServer {
     };
   }
 
-  /**
-   * `DeployVersion`: the chunks of a bundle, summed up to the bundle limit, then the same operation
-   * as `PUT /v1/apps/{app}/versions`. Over the limit the call fails at once, without reading on.
-   */
-  private deploy(call: ServerReadableStream<DeployVersionChunk, unknown>, callback: sendUnaryData<unknown>): void {
-    const limit = this.options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let app: string | undefined;
-    let settled = false;
-    const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      chunks.length = 0;
-      const failure = this.statusOf('DeployVersion', error);
-      this.count('DeployVersion', failure.code);
-      callback(failure);
-    };
-    call.on('data', (chunk: DeployVersionChunk) => {
-      if (settled) return;
-      if (app === undefined) app = chunk.app;
-      else if (chunk.app !== '' && chunk.app !== app) {
-        fail(new InvalidArgumentError(`DeployVersion: a chunk names application '${chunk.app}' after '${app}'`));
-        return;
-      }
-      size += chunk.data.length;
-      if (size > limit) fail(new PayloadTooLargeError('code bundle', size, limit));
-      else chunks.push(chunk.data);
-    });
-    call.on('error', fail);
-    call.on('end', () => {
-      if (settled) return;
-      this.options.operations.deployVersion(app ?? '', Buffer.concat(chunks, size)).then((info) => {
-        settled = true;
-        this.count('DeployVersion', status.OK);
-        callback(null, appMessage(info));
-      }, fail);
-    });
-  }
-
   private unary<Req>(
-    method: string,
-    run: (request: Req, call: ServerUnaryCall<Req, unknown>) => Promise<object>,
+    method: GrpcMethod,
+    run: (request: Req, call: ServerUnaryCall<Req, unknown>, principal: Principal) => Promise<object>,
   ): (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>) => void {
     return (call, callback) => {
-      run(call.request, call).then(
-        (response) => {
-          this.count(method, status.OK);
-          callback(null, response);
-        },
-        (error: unknown) => {
-          const failure = this.statusOf(method, error);
-          this.count(method, failure.code);
-          callback(failure);
-        },
-      );
+      const serve = (span?: Span): Promise<void> =>
+        Promise.resolve()
+          .then(() => this.authorize(method, call.metadata, appOf(call.request)))
+          .then((principal) => run(call.request, call, principal))
+          .then(
+            (response) => {
+              this.count(method, status.OK);
+              endGrpcSpan(span, status.OK);
+              callback(null, response);
+            },
+            (error: unknown) => {
+              const failure = this.statusOf(method, error);
+              this.count(method, failure.code);
+              endGrpcSpan(span, failure.code, error);
+              callback(failure);
+            },
+          );
+      // A span per call (probes are not traced).
+      const spec = grpcSpanSpec(method, call.metadata);
+      void (method === 'Health' ? serve() : inSpan(`praas.v1.Gateway/${method}`, spec, serve));
     };
   }
 
@@ -250,6 +253,7 @@ export class GrpcServer {
   private async watch(call: ServerWritableStream<WatchProcessesRequest, ProcessEventMessage>): Promise<void> {
     try {
       if (this.stopping) throw new UnavailableError('the gateway is stopping');
+      this.authorize('WatchProcesses', call.metadata, call.request.app);
       const { app, afterRevision } = call.request;
       // Events that arrive before the response headers went out are held, then sent in order.
       const early: ProcessEventMessage[] = [];
@@ -291,6 +295,10 @@ export class GrpcServer {
       this.count('WatchProcesses', failure.code);
       call.emit('error', failure);
     }
+  }
+
+  private authorize(method: GrpcMethod, metadata: Metadata, app: string | undefined): Principal {
+    return this.auth.check(GRPC_METHOD_ROUTES[method], credentialOf(metadata), app);
   }
 
   private statusOf(method: string, error: unknown): StatusObject {

@@ -1,4 +1,4 @@
-import { DecodeError, InvalidArgumentError } from '@praas/framework';
+import { DecodeError, InvalidArgumentError } from '@praas/framework/internal';
 
 /** Deepest nesting of a JSON argument the gateway accepts (deeper values would exhaust the encoder's stack). */
 export const MAX_JSON_DEPTH = 128;

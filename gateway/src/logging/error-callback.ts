@@ -1,4 +1,4 @@
-import type { LogFields, Logger, LogLevel } from '@praas/framework';
+import type { LogFields, Logger, LogLevel } from '@praas/framework/internal';
 
 /** The callback the gateway's components took before they took a Logger: told about errors that are the gateway's own fault. */
 export type ErrorCallback = (message: string, error: unknown) => void;

@@ -1,8 +1,16 @@
-import { silentLogger, type ControlPlaneApi, type ErrorCode, type Logger, type ProcessInfo } from '@praas/framework';
-import type { Counter } from './counter';
-import type { Gauge } from './gauge';
-import type { Histogram } from './histogram';
-import { MetricsRegistry } from './metrics-registry';
+import {
+  silentLogger,
+  type ControlPlaneApi,
+  type ErrorCode,
+  type Logger,
+  type ProcessInfo,
+} from '@praas/framework/internal';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Latency buckets (seconds): a warm invocation takes a millisecond, one that swaps a large state in seconds. */
+export const DEFAULT_SECONDS_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
 
 /** Label value used where the request named something that does not exist (keeps cardinality bounded). */
 export const UNKNOWN_LABEL = '(unknown)';
@@ -15,51 +23,69 @@ const UNKNOWN_FN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'FUNCTION_NOT_FOUND',
 ]);
 
+export interface GatewayMetricsOptions {
+  /** Where failures at scrape time are logged (default: nowhere). */
+  readonly logger?: Logger;
+  /**
+   * Also export Node's process metrics (`process_resident_memory_bytes`, heap, event-loop lag);
+   * default false, as several gateways may share one Node process (embedded, tests).
+   */
+  readonly processMetrics?: boolean;
+}
+
 /**
- * The gateway's metrics (served at `GET /metrics`): invocations and their latency, explicit
- * swaps, HTTP and gRPC requests, open watch streams, and the processes per application and
- * status, read from the registry at scrape time.
+ * The gateway's metrics (served at `GET /metrics`, prom-client): invocations and their latency,
+ * explicit swaps, HTTP and gRPC requests, open watch streams, and the processes per application
+ * and status, read from the registry at scrape time.
  */
 export class GatewayMetrics {
-  readonly registry = new MetricsRegistry();
-  readonly invocations: Counter;
-  readonly invocationSeconds: Histogram;
-  readonly swaps: Counter;
-  readonly swapSeconds: Histogram;
-  readonly processes: Gauge;
-  readonly httpRequests: Counter;
-  readonly httpSeconds: Histogram;
-  readonly grpcRequests: Counter;
-  readonly watchStreams: Gauge;
+  readonly registry = new Registry();
+  readonly invocations: Counter<'app' | 'fn' | 'outcome'>;
+  readonly invocationSeconds: Histogram<'app' | 'fn'>;
+  readonly swaps: Counter<'app' | 'direction' | 'outcome'>;
+  readonly swapSeconds: Histogram<'app' | 'direction'>;
+  readonly processes: Gauge<'app' | 'status'>;
+  readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  readonly httpSeconds: Histogram<'route'>;
+  readonly grpcRequests: Counter<'method' | 'code'>;
+  readonly watchStreams: Gauge<'protocol'>;
 
-  /** @param logger where failures at scrape time are logged (default: nowhere). */
-  constructor(api: Pick<ControlPlaneApi, 'listApps' | 'listProcesses'>, logger: Logger = silentLogger) {
-    const r = this.registry;
-    this.invocations = r.counter({
-      name: 'praas_gateway_invocations_total',
-      help: 'Invocations through the gateway, by application, function and outcome (ok or the error code).',
-      labelNames: ['app', 'fn', 'outcome'],
-    });
-    this.invocationSeconds = r.histogram({
-      name: 'praas_gateway_invocation_duration_seconds',
-      help: 'Latency of invocations through the gateway, including any swap-in, by application and function.',
-      labelNames: ['app', 'fn'],
-    });
-    this.swaps = r.counter({
-      name: 'praas_gateway_swaps_total',
-      help: 'Explicit swaps requested through the gateway, by application, direction (in/out) and outcome.',
-      labelNames: ['app', 'direction', 'outcome'],
-    });
-    this.swapSeconds = r.histogram({
-      name: 'praas_gateway_swap_duration_seconds',
-      help: 'Duration of explicit swaps requested through the gateway, by application and direction.',
-      labelNames: ['app', 'direction'],
-    });
-    this.processes = r.gauge({
+  constructor(api: Pick<ControlPlaneApi, 'listApps' | 'listProcesses'>, options: GatewayMetricsOptions = {}) {
+    const logger = options.logger ?? silentLogger;
+    const registers = [this.registry];
+    const counter = <T extends string>(name: string, help: string, labelNames: readonly T[] = []): Counter<T> =>
+      new Counter({ name, help, labelNames, registers });
+    const buckets = [...DEFAULT_SECONDS_BUCKETS];
+    const histogram = <T extends string>(name: string, help: string, labelNames: readonly T[]): Histogram<T> =>
+      new Histogram({ name, help, labelNames, buckets, registers });
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    this.invocations = counter(
+      'praas_gateway_invocations_total',
+      'Invocations through the gateway, by application, function and outcome (ok or the error code).',
+      ['app', 'fn', 'outcome'],
+    );
+    this.invocationSeconds = histogram(
+      'praas_gateway_invocation_duration_seconds',
+      'Latency of invocations through the gateway, including any swap-in, by application and function.',
+      ['app', 'fn'],
+    );
+    this.swaps = counter(
+      'praas_gateway_swaps_total',
+      'Explicit swaps requested through the gateway, by application, direction (in/out) and outcome.',
+      ['app', 'direction', 'outcome'],
+    );
+    this.swapSeconds = histogram(
+      'praas_gateway_swap_duration_seconds',
+      'Duration of explicit swaps requested through the gateway, by application and direction.',
+      ['app', 'direction'],
+    );
+    this.processes = new Gauge({
       name: 'praas_processes',
       help: 'Processes per application and status, as the registry holds them at scrape time.',
       labelNames: ['app', 'status'],
-      collect: async (gauge) => {
+      registers,
+      async collect() {
+        this.reset();
         for (const app of await api.listApps()) {
           const counts = new Map<string, number>([
             ['active', 0],
@@ -74,29 +100,29 @@ export class GatewayMetrics {
             return [];
           }))
             counts.set(p.status, (counts.get(p.status) ?? 0) + 1);
-          for (const [status, n] of counts) gauge.set({ app: app.name, status }, n);
+          for (const [status, n] of counts) this.set({ app: app.name, status }, n);
         }
       },
     });
-    this.httpRequests = r.counter({
-      name: 'praas_gateway_http_requests_total',
-      help: 'HTTP requests, by route template, method and status code.',
-      labelNames: ['route', 'method', 'status'],
-    });
-    this.httpSeconds = r.histogram({
-      name: 'praas_gateway_http_request_duration_seconds',
-      help: 'Time to answer HTTP requests (up to the response head for event streams), by route template.',
-      labelNames: ['route'],
-    });
-    this.grpcRequests = r.counter({
-      name: 'praas_gateway_grpc_requests_total',
-      help: 'gRPC calls, by method and status code name.',
-      labelNames: ['method', 'code'],
-    });
-    this.watchStreams = r.gauge({
+    this.httpRequests = counter(
+      'praas_gateway_http_requests_total',
+      'HTTP requests, by route template, method and status code.',
+      ['route', 'method', 'status'],
+    );
+    this.httpSeconds = histogram(
+      'praas_gateway_http_request_duration_seconds',
+      'Time to answer HTTP requests (up to the response head for event streams), by route template.',
+      ['route'],
+    );
+    this.grpcRequests = counter('praas_gateway_grpc_requests_total', 'gRPC calls, by method and status code name.', [
+      'method',
+      'code',
+    ]);
+    this.watchStreams = new Gauge({
       name: 'praas_gateway_watch_streams',
       help: 'Open watch streams (server-sent events and gRPC), by protocol.',
       labelNames: ['protocol'],
+      registers,
     });
   }
 
@@ -115,7 +141,13 @@ export class GatewayMetrics {
     if (outcome === 'ok') this.swapSeconds.observe({ app: appLabel, direction }, seconds);
   }
 
+  /** Every series in the Prometheus text format. */
   render(): Promise<string> {
-    return this.registry.render();
+    return this.registry.metrics();
+  }
+
+  /** The content type of {@link render}'s text. */
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }

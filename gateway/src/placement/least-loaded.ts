@@ -1,4 +1,4 @@
-import type { HostRecord } from '@praas/framework';
+import type { HostRecord } from '@praas/framework/internal';
 
 /** Hosts whose last heartbeat is older than this are treated as gone. */
 export const HOST_STALE_MS = 10_000;

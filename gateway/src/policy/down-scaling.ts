@@ -1,53 +1,29 @@
 import {
   LoopHealth,
-  PraasError,
+  NoRespondersError,
   silentLogger,
   type ErrorCode,
-  type HostRecord,
   type Logger,
   type Registry,
-} from '@praas/framework';
+  type ScaleDownOutcome,
+} from '@praas/framework/internal';
 import { HOST_STALE_MS } from '../placement/least-loaded';
 
+/** One swap a host decided on for the policy. */
 export interface SwapDecision {
   readonly app: string;
   readonly pid: string;
   readonly reason: 'idle' | 'memory';
 }
 
-/**
- * Which processes to swap out (PraaS §5, down-scaling): every process idle longer than its class's
- * idle timeout, and, on a host above its memory budget, the least recently used idle process.
- * Busy processes are never chosen. Pure: the caller carries the decisions out.
- */
-export function decideSwaps(hosts: readonly HostRecord[], now = Date.now(), staleMs = HOST_STALE_MS): SwapDecision[] {
-  const decisions: SwapDecision[] = [];
-  for (const host of hosts) {
-    if (now - host.heartbeatAt > staleMs) continue;
-    const processes = host.processes ?? [];
-    const chosen = new Set<string>();
-    for (const p of processes) {
-      if (p.busy === 0 && p.idleTimeoutMs > 0 && now - p.lastActivity > p.idleTimeoutMs) {
-        decisions.push({ app: host.app, pid: p.pid, reason: 'idle' });
-        chosen.add(p.pid);
-      }
-    }
-    const budget = host.memoryBudgetBytes ?? 0;
-    if (budget > 0 && (host.memoryBytes ?? 0) > budget) {
-      const lru = processes
-        .filter((p) => p.busy === 0 && !chosen.has(p.pid))
-        .sort((a, b) => a.lastActivity - b.lastActivity)[0];
-      if (lru) decisions.push({ app: host.app, pid: lru.pid, reason: 'memory' });
-    }
-  }
-  return decisions;
-}
-
 export interface DownScalingOptions {
   readonly registry: Registry;
-  /** Carries out a swap (the control plane's swapProcess). */
-  readonly swap: (app: string, pid: string) => Promise<unknown>;
-  /** How often to look (default 1 000 ms). */
+  /**
+   * Asks one host to swap out its idle processes, and while it is above its memory budget its least
+   * recently used idle one (the control plane's `scaleDownHost`); answers what the host did.
+   */
+  readonly scaleDown: (app: string, host: string) => Promise<readonly ScaleDownOutcome[]>;
+  /** How often to ask (default 1 000 ms). */
   readonly intervalMs?: number;
   /** Hosts whose last heartbeat is older than this are left alone (default HOST_STALE_MS). */
   readonly hostStaleMs?: number;
@@ -60,7 +36,7 @@ export interface DownScalingOptions {
   readonly logger?: Logger;
 }
 
-/** Why a swap the policy asked for may fail in the normal course: the process got busy, or is gone already. */
+/** Why a swap a host chose may fail in the normal course: the process got busy, or is gone already. */
 const EXPECTED_SWAP_FAILURES: ReadonlySet<string> = new Set<ErrorCode>([
   'PROCESS_UNAVAILABLE',
   'PROCESS_NOT_FOUND',
@@ -68,8 +44,12 @@ const EXPECTED_SWAP_FAILURES: ReadonlySet<string> = new Set<ErrorCode>([
 ]);
 
 /**
- * Runs `decideSwaps` periodically over every application's hosts. Stateless like the rest of the
- * gateway: several gateways may run it; a duplicate swap of a swapped process is a no-op.
+ * The down-scaling policy (PraaS §5): every interval it asks each live host of every application
+ * to scale down. The host decides which of its processes go (idle longer than their class's idle
+ * timeout; the least recently used idle one while above its memory budget), since the activity is
+ * there: a pass costs O(hosts), whatever the number of processes (DESIGN §6, scale rules). The
+ * policy is the knob: whether it runs, and how often. Stateless like the rest of the gateway:
+ * several gateways may run it; a duplicate swap of a swapped process is a no-op.
  */
 export class DownScalingPolicy {
   private timer: NodeJS.Timeout | undefined;
@@ -106,28 +86,39 @@ export class DownScalingPolicy {
     await this.running;
   }
 
-  /** One pass: decide and swap. Returns what it decided. */
+  /** One pass: every live host scales down. Returns what the hosts decided. */
   async tick(now = Date.now()): Promise<SwapDecision[]> {
-    const hosts: HostRecord[] = [];
+    const staleMs = this.options.hostStaleMs ?? HOST_STALE_MS;
+    const hosts: { app: string; id: string }[] = [];
     for (const app of await this.options.registry.listApps())
-      hosts.push(...(await this.options.registry.listHosts(app.name)));
-    const decisions = decideSwaps(hosts, now, this.options.hostStaleMs ?? HOST_STALE_MS);
-    await Promise.all(
-      decisions.map(async (d) => {
-        const started = Date.now();
-        try {
-          await this.options.swap(d.app, d.pid);
-          this.options.onSwap?.(d, 'swapped', Date.now() - started);
-        } catch (e) {
-          // The process got busy, or is already gone; the next pass looks again.
-          const expected = e instanceof PraasError && EXPECTED_SWAP_FAILURES.has(e.code);
-          const fields = { app: d.app, pid: d.pid, reason: d.reason, err: e };
-          if (expected) this.logger.debug('a down-scaling swap did not happen; the next pass looks again', fields);
-          else this.logger.warn('a down-scaling swap failed; the next pass looks again', fields);
-          this.options.onSwap?.(d, 'failed', Date.now() - started);
-        }
-      }),
-    );
-    return decisions;
+      for (const h of await this.options.registry.listHosts(app.name))
+        if (now - h.heartbeatAt <= staleMs) hosts.push({ app: app.name, id: h.id });
+    const decisions = await Promise.all(hosts.map((h) => this.scaleDown(h.app, h.id)));
+    return decisions.flat();
+  }
+
+  /** Asks one host; what it did is reported, a host that does not answer is logged (the next pass asks again). */
+  private async scaleDown(app: string, host: string): Promise<SwapDecision[]> {
+    let outcomes: readonly ScaleDownOutcome[];
+    try {
+      outcomes = await this.options.scaleDown(app, host);
+    } catch (e) {
+      // A host that just died (its heartbeat not stale yet) answers nobody: not worth a warning.
+      const level = e instanceof NoRespondersError ? 'debug' : 'warn';
+      this.logger[level]('a host did not scale down; the next pass asks again', { app, host, err: e });
+      return [];
+    }
+    return outcomes.map((o) => {
+      const decision: SwapDecision = { app, pid: o.pid, reason: o.reason };
+      if (o.outcome === 'failed') {
+        // The process got busy, or is already gone; the next pass looks again.
+        const fields = { app, host, pid: o.pid, reason: o.reason, err: o.error };
+        if (o.error && EXPECTED_SWAP_FAILURES.has(o.error.code))
+          this.logger.debug('a down-scaling swap did not happen; the next pass looks again', fields);
+        else this.logger.warn('a down-scaling swap failed; the next pass looks again', fields);
+      }
+      this.options.onSwap?.(decision, o.outcome, o.durationMs);
+      return decision;
+    });
   }
 }

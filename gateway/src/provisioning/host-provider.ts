@@ -1,4 +1,4 @@
-import type { AppRecord } from '@praas/framework';
+import type { AppRecord } from '@praas/framework/internal';
 
 /** A process class the application's runtime hosts can run. */
 export interface KnownProcessClass {

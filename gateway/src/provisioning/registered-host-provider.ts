@@ -1,4 +1,4 @@
-import { UnavailableError, type AppRecord, type Registry } from '@praas/framework';
+import { UnavailableError, type AppRecord, type Registry } from '@praas/framework/internal';
 import { HOST_STALE_MS } from '../placement/least-loaded';
 import type { HostProvider, KnownProcessClass } from './host-provider';
 

@@ -1,4 +1,11 @@
-import type { AppInfo, CodeLoadFailure, ProcessInfo, ProcessWatchEvent } from '@praas/framework';
+import type {
+  AppInfo,
+  CodeLoadFailure,
+  ProcessInfo,
+  ProcessPageQuery,
+  ProcessWatchEvent,
+  HostInfo,
+} from '@praas/framework/internal';
 
 /**
  * How a scalar record field travels. REST leaves an absent optional field out of the JSON; gRPC
@@ -63,6 +70,40 @@ export const PROCESS_FIELDS = {
   version: 'optional-int',
 } as const satisfies FieldTable<ProcessInfo>;
 
+/** The fields of a runtime host, in `GET /v1/apps/{app}/hosts` and the gRPC message `Host`. */
+export const HOST_FIELDS = {
+  id: 'string',
+  startedAt: 'int',
+  heartbeatAt: 'int',
+  activeProcesses: 'int',
+  processClasses: 'strings',
+  memoryBytes: 'optional-int',
+  memoryBudgetBytes: 'optional-int',
+  dataAddress: 'optional-string',
+} as const satisfies FieldTable<HostInfo>;
+
+/**
+ * The filters and paging of `list processes`: gRPC fields of `ListProcessesRequest` (besides
+ * `app`), REST query parameters (`processClass` is `?class=`, as in invoke). An absent one is ''
+ * or 0 over gRPC.
+ */
+export const PROCESS_PAGE_QUERY_FIELDS = {
+  limit: 'optional-int',
+  cursor: 'optional-string',
+  status: 'optional-string',
+  processClass: 'optional-string',
+  host: 'optional-string',
+} as const satisfies FieldTable<ProcessPageQuery>;
+
+/** The REST query parameter of each page query field. */
+export const PROCESS_PAGE_PARAMETERS: Readonly<Record<keyof typeof PROCESS_PAGE_QUERY_FIELDS, string>> = {
+  limit: 'limit',
+  cursor: 'cursor',
+  status: 'status',
+  processClass: 'class',
+  host: 'host',
+};
+
 /** A record as JSON: the table's fields, optional ones left out when absent. */
 export function restRecord<T extends object>(table: FieldTable<T>, value: T): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -93,6 +134,10 @@ export function grpcRecord<T extends object>(table: FieldTable<T>, value: T): Re
 export const appJson = (info: AppInfo): Record<string, unknown> => restRecord(APP_FIELDS, info);
 /** A process as REST answers it. */
 export const processJson = (info: ProcessInfo): Record<string, unknown> => restRecord(PROCESS_FIELDS, info);
+/** A runtime host as REST answers it. */
+export const hostJson = (info: HostInfo): Record<string, unknown> => restRecord(HOST_FIELDS, info);
+/** A runtime host as the gRPC message `Host`. */
+export const hostMessage = (info: HostInfo): Record<string, unknown> => grpcRecord(HOST_FIELDS, info);
 /** An application as the gRPC message `App`. */
 export const appMessage = (info: AppInfo): Record<string, unknown> => grpcRecord(APP_FIELDS, info);
 /** A process as the gRPC message `Process`. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { InvalidArgumentError, PayloadTooLargeError } from '@praas/framework';
+import { InvalidArgumentError, PayloadTooLargeError } from '@praas/framework/internal';
 import { UnsupportedMediaTypeError } from '../errors/gateway-errors';
 import { parseJson } from '../json/json-mapping';
 

@@ -1,4 +1,4 @@
-import { decode, InvalidArgumentError } from '@praas/framework';
+import { decode, InvalidArgumentError } from '@praas/framework/internal';
 import { MAX_JSON_DEPTH } from '../json/json-mapping';
 
 /**

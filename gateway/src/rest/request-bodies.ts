@@ -1,4 +1,9 @@
-import { InvalidArgumentError, type ClientInvokeOptions, type CreateProcessOptions } from '@praas/framework';
+import {
+  InvalidArgumentError,
+  validateName,
+  type ClientInvokeOptions,
+  type CreateProcessOptions,
+} from '@praas/framework/internal';
 
 /** Longest invocation timeout a client may ask for: 15 minutes. */
 export const MAX_TIMEOUT_MS = 15 * 60_000;
@@ -81,10 +86,16 @@ export function parseTimeoutMs(raw: string): number {
 const INVOKE_PARAMETERS = ['pid', 'class', 'key', 'timeoutMs'];
 
 /**
- * Invoke options from the query (`pid`, `class`, `key`, `timeoutMs`) and the `Praas-Process`
- * header. Header and `?pid=` may both be given only when they agree.
+ * Invoke options from the query (`pid`, `class`, `key`, `timeoutMs`), the `Praas-Process` header
+ * and the `Idempotency-Key` header. Header and `?pid=` may both be given only when they agree.
  */
-export function invokeOptions(query: URLSearchParams, header: string | string[] | undefined): ClientInvokeOptions {
+export function invokeOptions(
+  query: URLSearchParams,
+  header: string | string[] | undefined,
+  idempotencyKey?: string | string[],
+): ClientInvokeOptions {
+  if (Array.isArray(idempotencyKey))
+    throw new InvalidArgumentError('the Idempotency-Key header is given more than once');
   for (const name of query.keys())
     if (!INVOKE_PARAMETERS.includes(name))
       throw new InvalidArgumentError(
@@ -106,6 +117,7 @@ export function invokeOptions(query: URLSearchParams, header: string | string[] 
     ...(processClass === undefined ? {} : { processClass }),
     ...(key === undefined ? {} : { key }),
     ...(timeout === null ? {} : { timeoutMs: parseTimeoutMs(timeout) }),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey: validateName('idempotency key', idempotencyKey) }),
   };
 }
 

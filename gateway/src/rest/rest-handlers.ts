@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { encode } from '@praas/framework';
+import { restPageQuery } from '../records/page-query';
+import { encode } from '@praas/framework/internal';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { stringifyResult } from '../json/json-mapping';
-import { appJson, processJson } from '../records/record-fields';
+import { appJson, hostJson, processJson } from '../records/record-fields';
+import { inspectOptionsOf } from '../records/inspection-message';
 import { UnsupportedMediaTypeError } from '../errors/gateway-errors';
 import { isOctetStream, parseJsonBody } from './body-reader';
 import { isMsgpackContentType, MSGPACK_TYPE, parseMsgpackBody, prefersMsgpack } from './content-negotiation';
@@ -25,6 +27,8 @@ export interface RestRequest {
   readonly query: URLSearchParams;
   readonly headers: IncomingMessage['headers'];
   readonly body: Buffer;
+  /** Whether the caller may see an application in the list (default: every one). */
+  readonly sees?: (app: string) => boolean;
 }
 
 const json = (status: number, value: unknown, headers?: Record<string, string>): RestReply => ({
@@ -36,7 +40,7 @@ const json = (status: number, value: unknown, headers?: Record<string, string>):
 const location = (...segments: string[]): string => '/' + segments.map(encodeURIComponent).join('/');
 
 /**
- * Runs the control-plane operation of a matched route (all but health, metrics and watch, which
+ * Runs the control-plane operation of a matched route (all but health, metrics, the dashboard and watch, which
  * the server answers itself) and shapes the reply: 201 with a `Location` for creations, 204 for
  * deletions and results that are `undefined`, 202 for an accepted message.
  */
@@ -56,7 +60,9 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
       return json(201, appJson(app), { Location: location('v1', 'apps', app.name) });
     }
     case 'listApps':
-      return json(200, { apps: (await ops.listApps()).map(appJson) });
+      return json(200, {
+        apps: (await ops.listApps()).filter((a) => request.sees?.(a.name) ?? true).map(appJson),
+      });
     case 'getApp':
       return json(200, appJson(await ops.getApp(p['app']!)));
     case 'deleteApp':
@@ -67,8 +73,13 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
       const info = await ops.createProcess(p['app']!, options);
       return json(201, processJson(info), { Location: location('v1', 'apps', info.app, 'processes', info.pid) });
     }
-    case 'listProcesses':
-      return json(200, { processes: (await ops.listProcesses(p['app']!)).map(processJson) });
+    case 'listProcesses': {
+      const page = await ops.listProcessPage(p['app']!, restPageQuery(query));
+      return json(200, {
+        processes: page.processes.map(processJson),
+        ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+      });
+    }
     case 'getProcess':
       return json(200, processJson(await ops.getProcess(p['app']!, p['pid']!)));
     case 'deleteProcess':
@@ -76,6 +87,10 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
       return { status: 204 };
     case 'swapProcess':
       return json(200, processJson(await ops.swapProcess(p['app']!, p['pid']!)));
+    case 'inspectProcess':
+      return json(200, await ops.inspectProcess(p['app']!, p['pid']!, inspectOptionsOf(query.get('maxChars'))));
+    case 'listHosts':
+      return json(200, { hosts: (await ops.listHosts(p['app']!)).map(hostJson) });
     case 'sendMessage': {
       const { key, data } = sendMessageBody(parseJsonBody(body, contentType, 'send message body'));
       await ops.send(p['app']!, p['pid']!, key, data);
@@ -83,7 +98,7 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
     }
     case 'invoke': {
       // Content negotiation: the framework codec for clients that ask for it (PraasClient), JSON for the rest.
-      const options = invokeOptions(query, headers['praas-process']);
+      const options = invokeOptions(query, headers['praas-process'], headers['idempotency-key']);
       const what = `argument of '${p['fn']}'`;
       const argument = isMsgpackContentType(contentType)
         ? parseMsgpackBody(body, what)
@@ -102,6 +117,9 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
     }
     case 'health':
     case 'metrics':
+    case 'home':
+    case 'ui':
+    case 'uiAsset':
     case 'watchProcesses':
       throw new TypeError(`route '${match.name}' is served by the REST server itself`);
   }

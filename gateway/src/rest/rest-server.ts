@@ -1,17 +1,28 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { FrontEndOptions } from '../config/front-end-options';
 import type { AddressInfo, Socket } from 'node:net';
-import { silentLogger, UnavailableError, type Logger } from '@praas/framework';
-import type { GatewayOperations } from '../control/gateway-operations';
+import {
+  failSpan,
+  inSpan,
+  silentLogger,
+  SpanKind,
+  traceContextOf,
+  UnavailableError,
+  type Logger,
+  type Span,
+} from '@praas/framework/internal';
+import { GatewayAuth, type Principal } from '../auth/gateway-auth';
 import { httpStatusOf, publicError } from '../errors/http-status';
-import { withErrorCallback, type ErrorCallback } from '../logging/error-callback';
-import type { GatewayMetrics } from '../metrics/gateway-metrics';
-import { PROMETHEUS_CONTENT_TYPE } from '../metrics/metrics-registry';
+import { withErrorCallback } from '../logging/error-callback';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BUNDLE_LIMIT_BYTES, readBody } from './body-reader';
 import { handleOperation, type RestReply } from './rest-handlers';
 import { matchRoute, routeTemplateOf, type RouteMatch } from './routes';
 import { watchEventJson } from '../records/record-fields';
 import { lastEventId } from './request-bodies';
 import { SseStream } from './sse-stream';
+import { logRequest } from './request-log';
+import { HOME_REDIRECT, uiFile, type UiDirectories } from '../ui/ui-files';
 
 /** One event of a watch stream, as it goes out. */
 interface WatchFrame {
@@ -20,31 +31,26 @@ interface WatchFrame {
   readonly id?: number;
 }
 
-export interface RestServerOptions {
-  readonly operations: GatewayOperations;
-  readonly metrics: GatewayMetrics;
-  /** Largest request body accepted; larger ones get 413 (default 1 MiB). */
-  readonly bodyLimitBytes?: number;
-  /** Largest code bundle `PUT /v1/apps/{app}/versions` accepts (default 64 MiB). */
-  readonly bundleLimitBytes?: number;
+/** Options of {@link RestServer}: those of both front ends, and the keep-alive of event streams. */
+export interface RestServerOptions extends FrontEndOptions {
   /** Interval of keep-alive comments on event streams (default 15 000 ms). */
   readonly sseKeepAliveMs?: number;
-  /** Where the server logs: errors that are the gateway's own fault, streams that did not end cleanly (default: nowhere). */
-  readonly logger?: Logger;
-  /**
-   * Also told about each error record, with its error.
-   * @deprecated give a `logger`.
-   */
-  readonly log?: ErrorCallback;
+  /** Where the dashboard's files are (default: in this package). */
+  readonly ui?: UiDirectories;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** Probes and scrapes come every few seconds: they would drown the traces that matter. */
+const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/metrics']);
 
 /**
  * The REST API of DESIGN §4 on node:http. Every failure becomes `{ error: { code, message,
  * details } }` with a status mapped from the error code; nothing a client sends can make it
  * answer with a stack trace or stop serving.
  */
+/** How long the server keeps an idle keep-alive connection open. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export class RestServer {
   private readonly server: Server;
   private readonly streams = new Set<SseStream>();
@@ -54,14 +60,16 @@ export class RestServer {
   private readonly bundleLimit: number;
   private readonly keepAliveMs: number;
   private readonly logger: Logger;
+  private readonly auth: GatewayAuth;
   private stopping = false;
 
   constructor(private readonly options: RestServerOptions) {
+    this.auth = options.auth ?? GatewayAuth.open();
     this.bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
     this.bundleLimit = options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES;
     this.keepAliveMs = options.sseKeepAliveMs ?? 15_000;
     this.logger = withErrorCallback(options.logger ?? silentLogger, options.log);
-    this.server = createServer((req, res) => {
+    const onRequest: RequestListener = (req, res) => {
       const socket = req.socket;
       this.connections.set(socket, (this.connections.get(socket) ?? 0) + 1);
       res.once('close', () => {
@@ -72,8 +80,16 @@ export class RestServer {
         this.logger.error('a request could not be answered', { method: req.method, url: req.url, err: e });
         res.destroy();
       });
-    });
-    this.server.on('connection', (socket: Socket) => {
+    };
+    this.server = options.tls
+      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+      : createServer(onRequest);
+    // Idle keep-alive connections stay open longer than clients keep them (undici: 4 s, load
+    // balancers: 60 s), so the client, not the server, closes an idle one: a request a client sends
+    // on a connection the server is closing at that moment fails with "other side closed".
+    this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    this.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+    this.server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.connections.set(socket, 0);
       socket.once('close', () => this.connections.delete(socket));
     });
@@ -111,32 +127,56 @@ export class RestServer {
     });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Serves one request in a span named after its route (`POST /v1/apps/{app}/invoke/{fn}`), child
+   * of the caller's `traceparent` header. Probes and scrapes are not traced.
+   */
+  private handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '';
+    const queryAt = url.indexOf('?');
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    if (UNTRACED_PATHS.has(path) || path.startsWith('/ui')) return this.serve(req, res, path, undefined);
+    const method = req.method ?? '';
+    return inSpan(
+      `${method} ${routeTemplateOf(path)}`,
+      { kind: SpanKind.SERVER, parent: traceContextOf(req.headers), attributes: { 'http.request.method': method } },
+      (span) => this.serve(req, res, path, span),
+    );
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, path: string, span: Span | undefined): Promise<void> {
     const started = process.hrtime.bigint();
     const method = req.method ?? '';
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
-    const path = queryAt < 0 ? url : url.slice(0, queryAt);
     let route = routeTemplateOf(path);
+    let match: RouteMatch | undefined;
+    let query: URLSearchParams | undefined;
     const finish = (status: number): void => {
+      span?.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.options.metrics.httpRequests.inc({ route, method: metricMethod(method), status: String(status) });
-      this.options.metrics.httpSeconds.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.options.metrics.httpSeconds.observe({ route }, seconds);
+      logRequest(this.logger, { method, route, status, seconds, match, query, headers: req.headers });
     };
     try {
-      const match = matchRoute(method, path);
+      match = this.matchAuthorized(method, path, req.headers.authorization);
       route = match.template;
-      const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
+      span?.updateName(`${method} ${route}`);
+      const principal = this.auth.check(match.name, req.headers.authorization, match.params['app']);
+      query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
       const body = await readBody(req, match.name === 'deployVersion' ? this.bundleLimit : this.bodyLimit);
       if (match.name === 'watchProcesses') {
         await this.watch(match, req, res);
         finish(200);
         return;
       }
-      const reply = await this.reply(match, query, req, body);
+      const reply = await this.reply(match, query, req, body, principal);
       this.write(res, reply);
       finish(reply.status);
     } catch (error) {
       const status = this.writeError(req, res, error);
+      if (span && status >= 500) failSpan(span, error);
       finish(status);
     }
   }
@@ -146,15 +186,45 @@ export class RestServer {
     query: URLSearchParams,
     req: IncomingMessage,
     body: Buffer,
+    principal: Principal,
   ): Promise<RestReply> {
     switch (match.name) {
       case 'health':
         if (this.stopping) throw new UnavailableError('the gateway is stopping');
         return { status: 200, body: JSON.stringify({ status: 'ok' }) };
       case 'metrics':
-        return { status: 200, body: await this.options.metrics.render(), contentType: PROMETHEUS_CONTENT_TYPE };
+        return {
+          status: 200,
+          body: await this.options.metrics.render(),
+          contentType: this.options.metrics.contentType,
+        };
+      case 'home':
+        return HOME_REDIRECT;
+      case 'ui':
+        return uiFile('index.html', this.options.ui);
+      case 'uiAsset':
+        return uiFile(match.params['file']!, this.options.ui);
       default:
-        return handleOperation(this.options.operations, { match, query, headers: req.headers, body });
+        return handleOperation(this.options.operations, {
+          match,
+          query,
+          headers: req.headers,
+          body,
+          sees: (app) => this.auth.sees(principal, app),
+        });
+    }
+  }
+
+  /**
+   * The route of a request, checked against the credential before the body is read: a caller
+   * without a valid token learns nothing of the API (every path but /healthz answers 401).
+   */
+  private matchAuthorized(method: string, path: string, credential: string | undefined): RouteMatch {
+    try {
+      return matchRoute(method, path);
+    } catch (e) {
+      if (path !== '/healthz' && path !== '/metrics') this.auth.check('listApps', credential);
+      throw e;
     }
   }
 

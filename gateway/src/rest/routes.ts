@@ -1,10 +1,13 @@
-import { InvalidArgumentError } from '@praas/framework';
+import { InvalidArgumentError } from '@praas/framework/internal';
 import { MethodNotAllowedError, RouteNotFoundError } from '../errors/gateway-errors';
 
 /** The operations the REST API serves, one per route and method. */
 export type RouteName =
   | 'health'
   | 'metrics'
+  | 'home'
+  | 'ui'
+  | 'uiAsset'
   | 'createApp'
   | 'listApps'
   | 'getApp'
@@ -15,9 +18,11 @@ export type RouteName =
   | 'getProcess'
   | 'deleteProcess'
   | 'swapProcess'
+  | 'inspectProcess'
   | 'sendMessage'
   | 'invoke'
-  | 'watchProcesses';
+  | 'watchProcesses'
+  | 'listHosts';
 
 interface RouteDefinition {
   readonly name: RouteName;
@@ -30,6 +35,9 @@ interface RouteDefinition {
 export const ROUTES: readonly RouteDefinition[] = [
   { name: 'health', method: 'GET', template: '/healthz' },
   { name: 'metrics', method: 'GET', template: '/metrics' },
+  { name: 'home', method: 'GET', template: '/' },
+  { name: 'ui', method: 'GET', template: '/ui' },
+  { name: 'uiAsset', method: 'GET', template: '/ui/{file}' },
   { name: 'createApp', method: 'POST', template: '/v1/apps' },
   { name: 'listApps', method: 'GET', template: '/v1/apps' },
   { name: 'getApp', method: 'GET', template: '/v1/apps/{app}' },
@@ -40,9 +48,11 @@ export const ROUTES: readonly RouteDefinition[] = [
   { name: 'getProcess', method: 'GET', template: '/v1/apps/{app}/processes/{pid}' },
   { name: 'deleteProcess', method: 'DELETE', template: '/v1/apps/{app}/processes/{pid}' },
   { name: 'swapProcess', method: 'POST', template: '/v1/apps/{app}/processes/{pid}/swap' },
+  { name: 'inspectProcess', method: 'GET', template: '/v1/apps/{app}/processes/{pid}/state' },
   { name: 'sendMessage', method: 'POST', template: '/v1/apps/{app}/processes/{pid}/messages' },
   { name: 'invoke', method: 'POST', template: '/v1/apps/{app}/invoke/{fn}' },
   { name: 'watchProcesses', method: 'GET', template: '/v1/apps/{app}/watch' },
+  { name: 'listHosts', method: 'GET', template: '/v1/apps/{app}/hosts' },
 ];
 
 const SPLIT = ROUTES.map((r) => ({ route: r, segments: r.template.split('/') }));

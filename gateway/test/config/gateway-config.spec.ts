@@ -8,6 +8,8 @@ describe('gateway configuration (flags and environment)', () => {
       grpcPort: 50051,
       host: '0.0.0.0',
       bodyLimitBytes: 1024 * 1024,
+      noAuth: false,
+      protectMetrics: false,
       help: false,
     });
     const env = { PRAAS_HTTP_PORT: '9000', PRAAS_GRPC_PORT: '9001', PRAAS_BODY_LIMIT: '512KiB', PRAAS_HOST: '::' };
@@ -16,6 +18,8 @@ describe('gateway configuration (flags and environment)', () => {
       grpcPort: 9001,
       host: '::',
       bodyLimitBytes: 512 * 1024,
+      noAuth: false,
+      protectMetrics: false,
       help: false,
     });
     const flags = parseGatewayConfig(
@@ -27,8 +31,21 @@ describe('gateway configuration (flags and environment)', () => {
       grpcPort: 0,
       host: '127.0.0.1',
       bodyLimitBytes: 2 * 1024 * 1024,
+      noAuth: false,
+      protectMetrics: false,
       help: false,
     });
+  });
+
+  it('reads the authentication settings', () => {
+    const fromEnv = parseGatewayConfig([], { PRAAS_TOKENS_FILE: '/t.json', PRAAS_PROTECT_METRICS: 'true' });
+    assert.equal(fromEnv.tokensFile, '/t.json');
+    assert.equal(fromEnv.protectMetrics, true);
+    assert.equal(fromEnv.noAuth, false);
+    assert.equal(parseGatewayConfig([], { PRAAS_AUTH: 'off' }).noAuth, true);
+    assert.equal(parseGatewayConfig(['--no-auth'], {}).noAuth, true);
+    assert.equal(parseGatewayConfig(['--tokens-file=/x.json', '--protect-metrics'], {}).tokensFile, '/x.json');
+    assert.throws(() => parseGatewayConfig([], { PRAAS_AUTH: 'of' }), /PRAAS_AUTH must be one of off, on, tokens/);
   });
 
   it('names the flag or variable that is wrong', () => {

@@ -12,7 +12,7 @@ import {
   toWireError,
   type AppRecord,
   type ProcessRecord,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { DataPlaneClients } from '../../src/control/data-plane-clients';
 import { GatewaySender } from '../../src/control/gateway-sender';
 import { HostControl } from '../../src/control/host-control';

@@ -8,7 +8,7 @@ import {
   unpackBundle,
   UnavailableError,
   type AppRecord,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { credentials, status, type Client, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
 import {
   ControlPlane,

@@ -6,7 +6,7 @@ import {
   MemoryRegistry,
   ProcessClassNotFoundError,
   type AppRecord,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { classForInvoke, functionsOf, RegisteredHostProvider } from '../../src';
 
 const shop: AppRecord = {

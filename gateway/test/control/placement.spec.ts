@@ -6,12 +6,12 @@ import {
   hostSubject,
   MemoryRegistry,
   MemoryTransport,
-  processSubject,
   toWireError,
   type ControlRequest,
   type Subscription,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { ControlPlane, RegisteredHostProvider } from '../../src';
+import { answerCreated } from '../support/fake-host';
 
 describe('control plane placement', () => {
   const app = 'place';
@@ -51,17 +51,7 @@ describe('control plane placement', () => {
             await registry.deleteProcess(app, request.pid);
             return encodeWire({ ok: true });
           }
-          const record = {
-            app,
-            pid: request.pid,
-            processClass: request.processClass ?? 'Counter',
-            status: 'active' as const,
-            host: id,
-            generation: 0,
-            updatedAt: Date.now(),
-          };
-          await registry.putProcess(record);
-          return encodeWire({ ok: true, data: encodeWire({ ...record, address: processSubject(app, request.pid) }) });
+          return answerCreated(registry, app, id, request);
         }),
       );
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ERROR_CODES, FunctionError, RetryableError, type ErrorCode } from '@praas/framework';
+import { ERROR_CODES, FunctionError, RetryableError, type ErrorCode } from '@praas/framework/internal';
 import { ERROR_STATUS, type ErrorStatus } from '../../src/errors/error-status';
 import { publicError } from '../../src/errors/http-status';
 

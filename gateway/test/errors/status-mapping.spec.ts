@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
-import { ApplicationNotFoundError, FunctionError, InvalidNameError, TimeoutError } from '@praas/framework';
+import { ApplicationNotFoundError, FunctionError, InvalidNameError, TimeoutError } from '@praas/framework/internal';
 import { grpcStatusOf } from '../../src/errors/grpc-status';
 import { httpStatusOf, publicError } from '../../src/errors/http-status';
 

@@ -8,7 +8,7 @@ import {
   UnavailableError,
   type AppRecord,
   type HostRecord,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { HostPlacement } from '../../src/placement/host-placement';
 import { pickLeastLoaded } from '../../src/placement/least-loaded';
 import type { HostProvider } from '../../src/provisioning/host-provider';
@@ -76,6 +76,61 @@ describe('HostPlacement', function () {
       'an error other than "nobody serves it" is the request’s answer, not a reason to try another host',
     );
     assert.deepEqual([placement.inFlightTo('h1'), placement.inFlightTo('h2')], [0, 0]);
+  });
+
+  it('counts processes it added since a host’s heartbeat, from host records only, until the next heartbeat counts them', async function () {
+    await registry.putHost(host('h1', { activeProcesses: 10, heartbeatAt: 1_000_000 }));
+    await registry.putHost(host('h2', { activeProcesses: 12, heartbeatAt: 1_000_000 }));
+    // O(hosts): a placement never reads the process records.
+    registry.listProcesses = () => assert.fail('placement listed the processes');
+    const placement = new HostPlacement({
+      registry,
+      provider: provider(registry),
+      hostStaleMs: Number.MAX_SAFE_INTEGER,
+      clock: () => 1_000_001,
+    });
+    const chosen: string[] = [];
+    for (let i = 0; i < 6; i++)
+      chosen.push(await placement.onPlacedHost(app, { needsCode: true, adds: true }, (h) => Promise.resolve(h)));
+    assert.deepEqual(
+      chosen,
+      ['h1', 'h1', 'h1', 'h2', 'h1', 'h2'],
+      'h1 at 10 catches up with h2 at 12, then they alternate',
+    );
+    assert.deepEqual([placement.placedOn('h1'), placement.placedOn('h2')], [4, 2]);
+    // A deletion adds nothing.
+    await placement.onPlacedHost(app, { needsCode: false }, (h) => Promise.resolve(h));
+    assert.equal(placement.placedOn('h1') + placement.placedOn('h2'), 6);
+    // h1's next heartbeat counts what was added to it (and one more, from elsewhere); h2's count since its old heartbeat stays.
+    await registry.putHost(host('h1', { activeProcesses: 15, heartbeatAt: 1_000_002 }));
+    assert.equal(await placement.onPlacedHost(app, { needsCode: true, adds: true }, (h) => Promise.resolve(h)), 'h2');
+    assert.deepEqual([placement.placedOn('h1'), placement.placedOn('h2')], [0, 3]);
+  });
+
+  it('keeps counting a create its host answered after the heartbeat that reaches the registry next', async function () {
+    // A heartbeat counts the host's processes when it is taken; it may reach the registry after a
+    // create that host answered later. That create is not in the count, so the placement keeps it.
+    let now = 2_000_000;
+    await registry.putHost(host('h1', { heartbeatAt: now }));
+    await registry.putHost(host('h2', { heartbeatAt: now }));
+    const placement = new HostPlacement({
+      registry,
+      provider: provider(registry),
+      hostStaleMs: Number.MAX_SAFE_INTEGER,
+      clock: () => now,
+    });
+    const create = (): Promise<string> =>
+      placement.onPlacedHost(app, { needsCode: true, adds: true }, (h) => Promise.resolve(h));
+    now += 10;
+    const first = await create();
+    await registry.putHost(host(first, { heartbeatAt: now - 5, activeProcesses: 0 }));
+    now += 10;
+    assert.notEqual(await create(), first, 'the create the late heartbeat missed still counts');
+    assert.equal(placement.placedOn(first), 1);
+    // A heartbeat taken after the answer counts it: the placement lets it go.
+    await registry.putHost(host(first, { heartbeatAt: now + 1, activeProcesses: 1 }));
+    await create();
+    assert.equal(placement.placedOn(first) + placement.placedOn(first === 'h1' ? 'h2' : 'h1'), 2);
   });
 
   it('passes over a host nobody serves, and starts with the host it is given', async function () {

@@ -3,10 +3,11 @@ import {
   MemoryLogger,
   MemoryRegistry,
   ProcessUnavailableError,
+  toWireError,
   UnavailableError,
   type AppRecord,
   type Registry,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { DownScalingPolicy } from '../../src/policy/down-scaling';
 
 const app: AppRecord = { name: 'idle', incarnation: 'i1', createdAt: 1, processClasses: ['Counter'] };
@@ -31,10 +32,6 @@ describe('DownScalingPolicy', function () {
       startedAt: 1,
       heartbeatAt: Date.now() + 60_000,
       activeProcesses: 2,
-      processes: [
-        { pid: 'busy-now', lastActivity: 0, busy: 0, idleTimeoutMs: 1 },
-        { pid: 'unreachable', lastActivity: 0, busy: 0, idleTimeoutMs: 1 },
-      ],
     });
   });
   afterEach(async function () {
@@ -50,13 +47,16 @@ describe('DownScalingPolicy', function () {
     const swapped: string[] = [];
     const policy = new DownScalingPolicy({
       registry: flaky,
-      swap: (_app, pid) => Promise.resolve(void swapped.push(pid)),
+      scaleDown: () => {
+        swapped.push('p');
+        return Promise.resolve([]);
+      },
       intervalMs: 5,
       logger,
     });
     policy.start();
     try {
-      await until(() => swapped.length >= 2, 'a pass after the failed one');
+      await until(() => swapped.length >= 1, 'a pass after the failed one');
     } finally {
       await policy.stop();
     }
@@ -69,12 +69,24 @@ describe('DownScalingPolicy', function () {
     const logger = new MemoryLogger();
     const policy = new DownScalingPolicy({
       registry,
-      swap: (name, pid) =>
-        Promise.reject(
-          pid === 'busy-now'
-            ? new ProcessUnavailableError(name, pid, 'swapping-out')
-            : new UnavailableError('host h1 did not answer'),
-        ),
+      // What the host reports of two swaps it decided on and could not carry out.
+      scaleDown: (name) =>
+        Promise.resolve([
+          {
+            pid: 'busy-now',
+            reason: 'idle',
+            outcome: 'failed',
+            durationMs: 1,
+            error: toWireError(new ProcessUnavailableError(name, 'busy-now', 'swapping-out')),
+          },
+          {
+            pid: 'unreachable',
+            reason: 'memory',
+            outcome: 'failed',
+            durationMs: 1,
+            error: toWireError(new UnavailableError('the swap store did not answer')),
+          },
+        ]),
       logger,
     });
     const decisions = await policy.tick();

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { loadSync } from '@grpc/proto-loader';
-import type { AppInfo, ProcessInfo } from '@praas/framework';
+import type { AppInfo, ProcessInfo } from '@praas/framework/internal';
 import {
   APP_FIELDS,
   appJson,
   appMessage,
   GATEWAY_PROTO_PATH,
+  HOST_FIELDS,
   PROCESS_FIELDS,
+  PROCESS_PAGE_QUERY_FIELDS,
   processJson,
   processMessage,
   ROUTES,
@@ -26,10 +28,16 @@ const PROTO_OF: Record<ScalarKind, [string, string]> = {
   'optional-int': ['LABEL_OPTIONAL', 'TYPE_INT64'],
 };
 
-/** The gRPC method of every REST route; null where gRPC has its own (health) or none (metrics: Prometheus scrapes HTTP). */
+/**
+ * The gRPC method of every REST route; null where gRPC has its own (health) or none (metrics:
+ * Prometheus scrapes HTTP; the dashboard's page and files: a browser loads them).
+ */
 const GRPC_METHOD_OF: Record<RouteName, string | null> = {
   health: 'Health',
   metrics: null,
+  home: null,
+  ui: null,
+  uiAsset: null,
   createApp: 'CreateApp',
   listApps: 'ListApps',
   getApp: 'GetApp',
@@ -40,9 +48,11 @@ const GRPC_METHOD_OF: Record<RouteName, string | null> = {
   getProcess: 'GetProcess',
   deleteProcess: 'DeleteProcess',
   swapProcess: 'SwapProcess',
+  inspectProcess: 'InspectProcess',
   sendMessage: 'SendMessage',
   invoke: 'Invoke',
   watchProcesses: 'WatchProcesses',
+  listHosts: 'ListHosts',
 };
 
 describe('one list of record fields for REST and gRPC', function () {
@@ -68,6 +78,7 @@ describe('one list of record fields for REST and gRPC', function () {
   for (const [message, table] of [
     ['App', APP_FIELDS],
     ['Process', PROCESS_FIELDS],
+    ['Host', HOST_FIELDS],
   ] as const) {
     it(`praas.proto's ${message} has exactly the fields of the table, with matching types`, function () {
       const [fields, nested] = expected(table);
@@ -78,6 +89,18 @@ describe('one list of record fields for REST and gRPC', function () {
       }
     });
   }
+
+  it('praas.proto’s ListProcessesRequest has the app and exactly the page query fields; its response a cursor', function () {
+    const [fields] = expected(PROCESS_PAGE_QUERY_FIELDS);
+    assert.deepEqual(
+      fieldsOf('ListProcessesRequest').sort(),
+      [...fields, ['app', 'LABEL_OPTIONAL', 'TYPE_STRING', ''] as ProtoField].sort(),
+    );
+    assert.deepEqual(fieldsOf('ListProcessesResponse').sort(), [
+      ['cursor', 'LABEL_OPTIONAL', 'TYPE_STRING', ''],
+      ['processes', 'LABEL_REPEATED', 'TYPE_MESSAGE', 'Process'],
+    ]);
+  });
 
   it('serves every REST operation over gRPC too', function () {
     const methods = Object.keys(proto['praas.v1.Gateway'] as object).sort();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { encode } from '@praas/framework';
+import { encode } from '@praas/framework/internal';
 import { MAX_JSON_DEPTH } from '../../src/json/json-mapping';
 import { isMsgpackContentType, parseMsgpackBody, prefersMsgpack } from '../../src/rest/content-negotiation';
 

@@ -44,4 +44,16 @@ describe('REST request bodies and query', () => {
       /unknown query parameter 'klass'; invoke takes pid, class, key, timeoutMs/,
     );
   });
+
+  it('takes an idempotency key from the Idempotency-Key header, once and well-formed', () => {
+    assert.deepEqual(invokeOptions(new URLSearchParams('pid=p1'), undefined, 'order-42'), {
+      pid: 'p1',
+      idempotencyKey: 'order-42',
+    });
+    assert.throws(
+      () => invokeOptions(new URLSearchParams(''), 'p1', ['a', 'b']),
+      /Idempotency-Key header is given more/,
+    );
+    assert.throws(() => invokeOptions(new URLSearchParams(''), 'p1', 'no spaces'), /invalid idempotency key/);
+  });
 });

@@ -7,7 +7,7 @@ import {
   type ControlOp,
   type ProcessInfo,
   type Transport,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 
 /**
  * Sends control requests (create, activate, swap, describe) to one named runtime host, the way the

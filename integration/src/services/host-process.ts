@@ -1,4 +1,5 @@
-import { encodeWire, hostSubject, NatsTransport, NoRespondersError } from '@praas/framework';
+import { encodeWire, hostSubject, NoRespondersError } from '@praas/framework/internal';
+import { NatsTransport } from '@praas/framework/nats';
 import { spawnNodeMain } from './node-child';
 
 /** Options of {@link spawnHost}. */
@@ -45,7 +46,7 @@ export interface HostProcess {
  */
 export const FAST_FAILURE_ENV = { PRAAS_HEARTBEAT_MS: '200', PRAAS_HOST_STALE_MS: '1500' } as const;
 
-const HOST_MAIN = require.resolve('@praas/runtime/dist/src/main/host-main.js');
+const HOST_MAIN = require.resolve('@praas/runtime/host-main');
 
 /**
  * Starts a runtime host OS process and resolves once it printed its ready line.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { run } from '@praas/framework/dist/src/cli/main';
+import { runCaptured } from 'praas-framework';
 
 /** What one in-process run of the CLI printed and returned. */
 export interface CliOutput {
@@ -11,13 +11,7 @@ export interface CliOutput {
 
 /** The CLI in this process, with its output and exit code. */
 export async function cli(...argv: string[]): Promise<CliOutput> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(
-    argv,
-    (l) => out.push(l),
-    (l) => err.push(l),
-  );
+  const { code, out, err } = await runCaptured(...argv);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

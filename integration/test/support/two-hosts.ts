@@ -7,7 +7,7 @@ import {
   newId,
   unwrapReply,
   type Constructor,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { RuntimeHost, type RuntimeHostOptions, type SwapStore } from '@praas/runtime';
 
 /**

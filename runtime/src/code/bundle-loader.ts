@@ -1,7 +1,23 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, sep } from 'node:path';
-import { bundleKey, InvalidArgumentError, newId, unpackBundle, validateName, type Constructor } from '@praas/framework';
+import {
+  bundleKey,
+  InvalidArgumentError,
+  newId,
+  unpackBundle,
+  validateName,
+  type Constructor,
+} from '@praas/framework/internal';
 import type { CodeSource, CodeVersion } from './code-source';
 import { loadProcessClasses } from './process-classes';
 import type { SwapStore } from '../storage/swap-store';
@@ -35,6 +51,39 @@ export function hostNodeModules(): string {
   throw new InvalidArgumentError('cannot find the node_modules directory that holds @praas/framework');
 }
 
+/** Links every package of `hostModules` that `bundleModules` lacks (scoped ones one by one). */
+function linkMissing(hostModules: string, bundleModules: string): void {
+  for (const entry of readdirSync(hostModules, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    const source = join(hostModules, entry.name);
+    const target = join(bundleModules, entry.name);
+    if (entry.name.startsWith('@') && existsSync(target)) {
+      for (const scoped of readdirSync(source)) {
+        if (!existsSync(join(target, scoped))) symlinkSync(join(source, scoped), join(target, scoped), 'dir');
+      }
+    } else if (!existsSync(target)) symlinkSync(source, target, 'dir');
+  }
+}
+
+/**
+ * Refuses code whose package.json dependencies are neither in its bundle nor on the host, naming
+ * them, so that a host never loads code that would fail on its first `require` of one.
+ */
+function assertDependenciesPresent(dir: string, what: string): void {
+  const pkgPath = join(dir, 'package.json');
+  if (!existsSync(pkgPath)) return;
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { dependencies?: Record<string, string> };
+  const missing = Object.keys(pkg.dependencies ?? {}).filter(
+    (name) => !existsSync(join(dir, 'node_modules', name, 'package.json')),
+  );
+  if (missing.length > 0) {
+    throw new InvalidArgumentError(
+      `${what} depends on packages that are neither in its bundle nor on this host: ${missing.join(', ')}; deploy it with praas-framework deploy --gateway, which packs the production dependencies`,
+      { missing },
+    );
+  }
+}
+
 /**
  * Gets deployed code onto a runtime host (DESIGN §7): reads the bundle of a version from the
  * object store (`_bundles/<app>/<incarnation>/<version>`), unpacks it into
@@ -65,6 +114,7 @@ export class BundleLoader implements CodeSource {
     const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
     const dir = join(this.options.cacheDir, this.app, incarnation, `${version}-${hash}`);
     if (!existsSync(join(dir, COMPLETE_MARKER))) this.unpack(dir, files);
+    assertDependenciesPresent(dir, `code version ${version} of '${this.app}'`);
     return loadProcessClasses(join(dir, manifest.module), manifest.module);
   }
 
@@ -95,7 +145,9 @@ export class BundleLoader implements CodeSource {
       }
       mkdirSync(staging, { recursive: true });
       this.nodeModules ??= hostNodeModules();
-      symlinkSync(this.nodeModules, join(staging, 'node_modules'), 'dir');
+      // A bundle that ships its dependencies gets the host's packages beside them; one without, the host's whole node_modules.
+      if (existsSync(join(staging, 'node_modules'))) linkMissing(this.nodeModules, join(staging, 'node_modules'));
+      else symlinkSync(this.nodeModules, join(staging, 'node_modules'), 'dir');
       writeFileSync(join(staging, COMPLETE_MARKER), '');
       rmSync(dir, { recursive: true, force: true });
       renameSync(staging, dir);

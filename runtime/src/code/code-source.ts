@@ -1,4 +1,4 @@
-import type { Constructor } from '@praas/framework';
+import type { Constructor } from '@praas/framework/internal';
 
 /** One deployed code version of one incarnation of an application. */
 export interface CodeVersion {

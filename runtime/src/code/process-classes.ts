@@ -1,4 +1,4 @@
-import { InvalidArgumentError, isProcessClass, type Constructor } from '@praas/framework';
+import { InvalidArgumentError, isProcessClass, type Constructor } from '@praas/framework/internal';
 
 /**
  * Loads a compiled CommonJS module and returns its exported `@Process` classes (a host's local

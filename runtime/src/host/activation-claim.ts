@@ -7,7 +7,7 @@ import {
   type ProcessInfo,
   type ProcessRecord,
   type Registry,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import type { CodeVersions } from './code-versions';
 import type { PeerHosts } from './peer-hosts';
 
@@ -105,13 +105,21 @@ export class ActivationClaims {
    */
   async claimNew(record: Omit<ProcessRecord, 'app' | 'status' | 'host' | 'generation' | 'updatedAt'>): Promise<void> {
     const { app, hostId, registry } = this.options;
+    const first = (): ProcessRecord => ({
+      app,
+      ...record,
+      status: 'swapping-in',
+      host: hostId,
+      generation: 0,
+      updatedAt: Date.now(),
+    });
+    // A new pid has no record: one write claims it. Only when that fails is the record read, since
+    // a registry may keep a deleted process's record, which a new process may take over.
+    if ((await registry.updateProcess(first(), 0)) !== undefined) return;
     const existing = await registry.getProcessVersioned(app, record.pid);
-    if (existing && existing.record.status !== 'deleted') throw new AlreadyExistsError('process', record.pid);
-    const claimed = await registry.updateProcess(
-      { app, ...record, status: 'swapping-in', host: hostId, generation: 0, updatedAt: Date.now() },
-      existing?.revision ?? 0,
-    );
-    if (claimed === undefined) throw new AlreadyExistsError('process', record.pid);
+    if (!existing || existing.record.status !== 'deleted') throw new AlreadyExistsError('process', record.pid);
+    if ((await registry.updateProcess(first(), existing.revision)) === undefined)
+      throw new AlreadyExistsError('process', record.pid);
   }
 
   /**

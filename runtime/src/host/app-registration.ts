@@ -1,4 +1,4 @@
-import { newId, type AppRecord, type Logger, type Registry } from '@praas/framework';
+import { newId, type AppRecord, type Logger, type Registry } from '@praas/framework/internal';
 
 export interface AppRegistrationOptions {
   readonly app: string;

@@ -12,7 +12,7 @@ import {
   type ProcessDefinition,
   type ProcessRecord,
   type Registry,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import type { CodeSource } from '../code/code-source';
 import { SerialQueue } from './serial-queue';
 

@@ -5,23 +5,44 @@ import {
   encodeWire,
   hostSubject,
   toWireError,
+  withTraceOf,
   type ControlRequest,
   type Logger,
   type ProcessInfo,
+  type ProcessInspection,
   type ReplyEnvelope,
+  type ScaleDownOutcome,
   type Subscription,
   type Transport,
-} from '@praas/framework';
+} from '@praas/framework/internal';
+
+/** Options of {@link HostOperations.create}. */
+export interface CreateOptions {
+  /** With deployed code: the application incarnation the gateway created the process for. */
+  readonly incarnation?: string | undefined;
+  /**
+   * The control plane generated the pid (64 random bits): no earlier process of that pid left
+   * snapshots, so none are looked for (a pid the caller named may have had a deleted predecessor).
+   */
+  readonly generated?: boolean | undefined;
+}
 
 /** What a host does for the control requests it takes. */
 export interface HostOperations {
-  create(pid: string, processClass: string, incarnation?: string): Promise<ProcessInfo>;
+  create(pid: string, processClass: string, options?: CreateOptions): Promise<ProcessInfo>;
   activate(pid: string, options: { forwarded?: boolean }): Promise<ProcessInfo>;
   swapOut(pid: string): Promise<ProcessInfo>;
   checkpoint(pid: string): Promise<ProcessInfo>;
   delete(pid: string): Promise<void>;
   /** The processes hosted here. */
   describe(): ProcessInfo[];
+  /** A process's state, live when it is active here, else from its newest committed snapshot. */
+  inspect(pid: string, maxChars?: number): Promise<ProcessInspection>;
+}
+
+/** The host's own down-scaling decisions, asked for by the gateway's policy (`scale-down`). */
+export interface HostScaleDown {
+  scaleDown(): Promise<ScaleDownOutcome[]>;
 }
 
 /**
@@ -37,6 +58,7 @@ export class ControlHandler {
     private readonly hostId: string,
     private readonly operations: HostOperations,
     private readonly logger: Logger,
+    private readonly downScaling?: HostScaleDown,
   ) {}
 
   /** Answers one encoded request with an encoded reply; never rejects. */
@@ -44,8 +66,8 @@ export class ControlHandler {
     let reply: ReplyEnvelope;
     let request: ControlRequest | undefined;
     try {
-      request = decodeControl(bytes);
-      const result = await this.run(request);
+      const decoded = (request = decodeControl(bytes));
+      const result = await withTraceOf(decoded.trace, () => this.run(decoded));
       reply = result === undefined ? { ok: true } : { ok: true, data: encodeWire(result) };
     } catch (e) {
       // The caller gets the error; the log says which request failed, for tracing across hosts.
@@ -69,11 +91,16 @@ export class ControlHandler {
     for (const s of this.subscriptions.splice(0)) await s.unsubscribe();
   }
 
-  private run(request: ControlRequest): Promise<ProcessInfo | ProcessInfo[] | undefined> {
+  private run(
+    request: ControlRequest,
+  ): Promise<ProcessInfo | ProcessInfo[] | ScaleDownOutcome[] | ProcessInspection | undefined> {
     const ops = this.operations;
     switch (request.op) {
       case 'create':
-        return ops.create(request.pid, request.processClass ?? '', request.incarnation);
+        return ops.create(request.pid, request.processClass ?? '', {
+          incarnation: request.incarnation,
+          generated: request.generated === true,
+        });
       case 'activate':
         return ops.activate(request.pid, { forwarded: request.forwarded === true });
       case 'swap':
@@ -84,6 +111,12 @@ export class ControlHandler {
         return ops.delete(request.pid).then(() => undefined);
       case 'describe':
         return Promise.resolve(ops.describe());
+      case 'scale-down':
+        return this.downScaling ? this.downScaling.scaleDown() : Promise.resolve([]);
+      case 'ping':
+        return Promise.resolve(undefined);
+      case 'inspect':
+        return ops.inspect(request.pid, request.maxChars);
     }
   }
 }

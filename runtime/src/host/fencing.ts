@@ -1,4 +1,4 @@
-import type { Logger, Registry } from '@praas/framework';
+import type { Logger, Registry } from '@praas/framework/internal';
 import type { ProcessTable } from './process-table';
 
 export interface FencingOptions {

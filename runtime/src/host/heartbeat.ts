@@ -1,4 +1,4 @@
-import { LoopHealth, type HostRecord, type Logger, type Registry } from '@praas/framework';
+import { LoopHealth, type HostRecord, type Logger, type Registry } from '@praas/framework/internal';
 import type { CodeVersions } from './code-versions';
 import type { Fencing } from './fencing';
 import type { ProcessTable } from './process-table';
@@ -7,15 +7,22 @@ export interface HeartbeatOptions {
   readonly app: string;
   readonly hostId: string;
   readonly registry: Registry;
-  /** The processes whose activity the record reports. */
-  readonly table: Pick<ProcessTable, 'size' | 'list'>;
+  /** The processes whose number the record reports. */
+  readonly table: Pick<ProcessTable, 'size'>;
   /** Looked at before each periodic beat; its classes and code error go into the record. */
   readonly code: Pick<CodeVersions, 'refresh' | 'processClasses' | 'functions' | 'codeError'>;
   /** Run after each periodic beat that was written. */
   readonly fencing: Pick<Fencing, 'fence'>;
   /** Interval of heartbeats (default 2 000 ms). */
   readonly intervalMs?: number | undefined;
-  /** Reported in the record, for the gateway's down-scaling policy (bytes). */
+  /**
+   * A beat written this long or longer after the previous written one fences (default 5 000 ms,
+   * half the default time after which the others count a silent host as dead). Between beats in
+   * step nothing can have been taken over, so fencing (which reads every process record of the
+   * application) runs only after a gap: failed beats (cut off from NATS) or a paused OS process.
+   */
+  readonly fenceAfterGapMs?: number | undefined;
+  /** Reported in the record (bytes); the host's own down-scaling works against it. */
   readonly memoryBudgetBytes?: number | undefined;
   readonly logger: Logger;
   /** The host's direct data-plane address, advertised in the record (none on the NATS data plane). */
@@ -25,12 +32,14 @@ export interface HeartbeatOptions {
 }
 
 /**
- * The host's heartbeat (DESIGN §5): its record in the registry (liveness, load, the activity of its
- * processes for the down-scaling policy, a code error), written at start and then at every
- * interval. Each periodic beat first looks for newer code and afterwards fences processes taken
- * over elsewhere. A failed beat is logged and the next one tries again; the host counts as dead
- * for the others only once its record is stale. While beats keep failing (NATS restarting) only the
- * first failure is a `warn` record (the others `debug`), and the recovery is logged (`info`).
+ * The host's heartbeat (DESIGN §5): its record in the registry (liveness, load, memory, a code
+ * error), written at start and then at every interval. The record has a constant size, whatever
+ * the host holds (DESIGN §6, scale rules): counts, never a list of processes. Each periodic beat
+ * first looks for newer code and, when it was written after a gap (see `fenceAfterGapMs`), fences
+ * processes taken over elsewhere. A failed beat is logged and the next one tries again; the host
+ * counts as dead for the others only once its record is stale. While beats keep failing (NATS
+ * restarting) only the first failure is a `warn` record (the others `debug`), and the recovery is
+ * logged (`info`).
  */
 export class Heartbeat {
   private readonly startedAt = Date.now();
@@ -39,6 +48,8 @@ export class Heartbeat {
   private readonly running = new Set<Promise<void>>();
   /** Whether beats (with their fencing) fail: the first failure and the recovery are logged. */
   private readonly health: LoopHealth;
+  /** When the last beat was written (ms since epoch). */
+  private writtenAt: number | undefined;
 
   constructor(private readonly options: HeartbeatOptions) {
     this.health = new LoopHealth('heartbeat', options.logger);
@@ -61,21 +72,13 @@ export class Heartbeat {
       ...(memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes }),
       ...(codeError ? { codeError } : {}),
       ...(dataAddress === undefined ? {} : { dataAddress }),
-      processes: table
-        .list()
-        .filter((c) => c.status === 'active')
-        .map((c) => ({
-          pid: c.pid,
-          lastActivity: c.lastActivity,
-          busy: c.busy,
-          idleTimeoutMs: c.definition.idleTimeoutMs,
-        })),
     };
   }
 
   /** Writes the record now. */
-  beat(): Promise<void> {
-    return this.options.registry.putHost(this.record());
+  async beat(): Promise<void> {
+    await this.options.registry.putHost(this.record());
+    this.writtenAt = Date.now();
   }
 
   /** Writes the record, then keeps beating at the interval until `stop`. */
@@ -117,6 +120,7 @@ export class Heartbeat {
       log?.(`praas host ${hostId}: cannot load the newest code: ${e instanceof Error ? e.message : String(e)}`);
       logger.warn('cannot look for newer code; the next heartbeat looks again', { err: e });
     }
+    const previous = this.writtenAt;
     try {
       await this.beat();
     } catch (e) {
@@ -124,6 +128,7 @@ export class Heartbeat {
       return;
     }
     this.health.succeeded();
+    if (previous !== undefined && this.writtenAt! - previous < (this.options.fenceAfterGapMs ?? 5_000)) return;
     try {
       await fencing.fence();
     } catch (e) {

@@ -1,4 +1,10 @@
-import { DirectTransport, RegistryRoutes, validateName, type Registry, type Transport } from '@praas/framework';
+import {
+  DirectTransport,
+  RegistryRoutes,
+  validateName,
+  type Registry,
+  type Transport,
+} from '@praas/framework/internal';
 
 /** The data plane between runtime hosts (DESIGN §5a): direct host-to-host connections, or NATS alone. */
 export type DataPlaneKind = 'direct' | 'nats';
@@ -14,6 +20,11 @@ export interface DirectDataPlaneOptions {
   readonly advertise?: string;
   /** Unanswered requests per connection to a peer before further ones wait (default 1024). */
   readonly maxInFlight?: number;
+  /**
+   * The application's data-plane secret (DESIGN §8a): peers must prove it in the handshake, and
+   * this host proves it to its peers. Without it, a hello naming the application is enough.
+   */
+  readonly secret?: Uint8Array;
 }
 
 /** `'nats'`, `'direct'` (with the defaults), or the direct data plane's options. */
@@ -49,7 +60,12 @@ export function hostDataPlane(
     routes,
     ownsInner: false,
     ...(direct.maxInFlight === undefined ? {} : { maxInFlight: direct.maxInFlight }),
+    // A host dials only hosts of its own application: it holds that one secret.
+    ...(direct.secret === undefined
+      ? {}
+      : { secretOf: (app: string) => (app === deps.app ? direct.secret : undefined) }),
     listen: {
+      ...(direct.secret === undefined ? {} : { secret: direct.secret }),
       app: deps.app,
       hostId: deps.hostId,
       ...(direct.port === undefined ? {} : { port: direct.port }),

@@ -6,12 +6,13 @@ import {
   fromWireError,
   hostSubject,
   NoRespondersError,
+  withTrace,
   type ControlRequest,
   type HostRecord,
   type ProcessInfo,
   type Registry,
   type Transport,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 
 export interface PeerHostsOptions {
   readonly app: string;
@@ -51,7 +52,13 @@ export class PeerHosts {
    * @throws the peer's error, rebuilt from the wire.
    */
   async activate(hostId: string, pid: string, forwarded = false): Promise<ProcessInfo | 'gone'> {
-    const request: ControlRequest = { op: 'activate', app: this.options.app, pid, ...(forwarded ? { forwarded } : {}) };
+    // The activation's trace goes on to the host that takes it.
+    const request = withTrace<ControlRequest>({
+      op: 'activate',
+      app: this.options.app,
+      pid,
+      ...(forwarded ? { forwarded } : {}),
+    });
     let bytes: Uint8Array;
     try {
       bytes = await this.options.transport.request(hostSubject(this.options.app, hostId), encodeWire(request), {

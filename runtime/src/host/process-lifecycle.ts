@@ -2,19 +2,25 @@ import {
   CodeLoadFailedError,
   ProcessClassNotFoundError,
   ProcessNotFoundError,
+  processInfo,
+  silentLogger,
   validateName,
   type ProcessDefinition,
   type ProcessInfo,
+  type ProcessInspection,
   type Registry,
+  type Logger,
   type Transport,
-} from '@praas/framework';
+} from '@praas/framework/internal';
+import { faultMessage, type FaultOrigin } from '../process/call-scope';
 import { ProcessController, type ProcessControllerDeps } from '../process/process-controller';
-import type { SnapshotRepository } from '../state/snapshot-repository';
+import type { KnownGeneration, SnapshotRepository } from '../state/snapshot-repository';
 import type { ActivationClaims, Claim } from './activation-claim';
 import type { CodeVersions, ProcessCode } from './code-versions';
-import type { HostOperations } from './control-handler';
+import type { CreateOptions, HostOperations } from './control-handler';
 import type { PeerHosts } from './peer-hosts';
-import { recordInfo, type ProcessTable } from './process-table';
+import type { ProcessInspector } from './process-inspector';
+import type { ProcessTable } from './process-table';
 
 /** What every controller of the host shares; the life cycle adds the pid, definition and code. */
 export type SharedControllerDeps = Omit<
@@ -23,6 +29,7 @@ export type SharedControllerDeps = Omit<
 >;
 
 export interface ProcessLifecycleOptions {
+  readonly inspector: ProcessInspector;
   readonly app: string;
   readonly registry: Registry;
   readonly transport: Transport;
@@ -40,17 +47,24 @@ export interface ProcessLifecycleOptions {
  * process table; claims in the registry decide which host may start a process.
  */
 export class ProcessLifecycle implements HostOperations {
+  /** Controllers whose fault restart is under way. */
+  private readonly recycling = new Set<ProcessController>();
+
   constructor(private readonly options: ProcessLifecycleOptions) {}
+
+  private get logger(): Logger | undefined {
+    return this.options.controllers.logger;
+  }
 
   /**
    * Creates a fresh process; fails when the pid is taken. With deployed code, `incarnation` is the
    * application incarnation the gateway created it for.
    * @throws CodeLoadFailedError when the application's newest code does not load here.
    */
-  async create(pid: string, processClass: string, incarnation?: string): Promise<ProcessInfo> {
+  async create(pid: string, processClass: string, options: CreateOptions = {}): Promise<ProcessInfo> {
     validateName('pid', pid);
     const { app, code, table, claims } = this.options;
-    await code.expectIncarnation(incarnation, pid);
+    await code.expectIncarnation(options.incarnation, pid);
     code.assertNewestLoaded();
     const definition = code.newest.get(processClass);
     if (!definition) throw new ProcessClassNotFoundError(app, processClass, code.processClasses);
@@ -58,9 +72,11 @@ export class ProcessLifecycle implements HostOperations {
     return table.locked(pid, async () => {
       await claims.claimNew({ pid, processClass, ...processCode });
       try {
-        // A reused pid must not inherit a deleted predecessor's snapshots or queued traffic.
-        await this.options.snapshots.deleteAll(app, pid);
-        const controller = await this.startController(pid, definition, processCode);
+        // A reused pid must not inherit a deleted predecessor's snapshots. A generated one has no
+        // predecessor, and finding that out means listing the store (costly on some, e.g. s3rver).
+        if (!options.generated) await this.options.snapshots.deleteAll(app, pid);
+        const controller = await this.startController(pid, definition, processCode, 'fresh');
+        this.logger?.info('created process', { pid, class: processClass, version: processCode.version });
         return table.info(controller);
       } catch (e) {
         await claims.releaseNew(pid);
@@ -77,29 +93,76 @@ export class ProcessLifecycle implements HostOperations {
    */
   activate(pid: string, options: { forwarded?: boolean } = {}): Promise<ProcessInfo> {
     validateName('pid', pid);
-    const { table, claims, code } = this.options;
+    const { table } = this.options;
     return table.locked(pid, async () => {
       const current = table.local(pid);
       if (current && current.status === 'active') return table.info(current);
-      let claim: Claim;
-      try {
-        claim = await claims.claim(pid);
-      } catch (e) {
-        if (options.forwarded || !(e instanceof CodeLoadFailedError)) throw e;
-        const taken = await this.options.peers.handOn(pid);
-        if (taken) return taken;
-        throw e;
-      }
-      if (!claim.won) return claim.holder;
-      const definition = (await code.definitionsFor(claim.previous)).get(claim.previous.processClass)!;
-      try {
-        const controller = await this.startController(pid, definition, code.codeOf(claim.previous));
-        return table.info(controller);
-      } catch (e) {
-        await claims.release(claim);
-        throw e;
-      }
+      return this.claimAndStart(pid, options);
     });
+  }
+
+  /** Claims `pid` and swaps it in here from its newest snapshot; call under its lock. */
+  private async claimAndStart(pid: string, options: { forwarded?: boolean }): Promise<ProcessInfo> {
+    const { table, claims, code } = this.options;
+    let claim: Claim;
+    try {
+      claim = await claims.claim(pid);
+    } catch (e) {
+      if (options.forwarded || !(e instanceof CodeLoadFailedError)) throw e;
+      const taken = await this.options.peers.handOn(pid);
+      if (taken) return taken;
+      throw e;
+    }
+    if (!claim.won) return claim.holder;
+    const definition = (await code.definitionsFor(claim.previous)).get(claim.previous.processClass)!;
+    const { host, status, generation } = claim.previous;
+    try {
+      // The record names the generation it last committed: the newest snapshot is looked up by key.
+      const known = { generation, exact: status === 'swapped' };
+      const controller = await this.startController(pid, definition, code.codeOf(claim.previous), known);
+      // A record still held by another host means that host died: the process restarted from its last snapshot.
+      const takeover = host !== undefined && host !== this.options.controllers.hostId && status !== 'swapped';
+      if (takeover) this.logger?.warn('took over a process from a dead host', { pid, from: host, generation });
+      this.logger?.info('activated process', { pid, class: definition.name, generation: controller.generation });
+      return table.info(controller);
+    } catch (e) {
+      await claims.release(claim);
+      throw e;
+    }
+  }
+
+  /**
+   * Fault containment (DESIGN §6): the code of `controller` raised an error nobody handled. It is
+   * logged with its stack, and the process restarts here from its last committed snapshot (what it
+   * accepted since is lost, as at a host crash); the host and its other processes keep running.
+   * Several faults of one incarnation restart it once.
+   */
+  private recycle(controller: ProcessController, error: unknown, origin: FaultOrigin): void {
+    const { table } = this.options;
+    const { pid } = controller;
+    const logger = this.options.controllers.logger ?? silentLogger;
+    const restarting = this.recycling.has(controller);
+    logger.error(
+      `${faultMessage(pid, origin)}; ${restarting ? 'it is restarting already' : 'it restarts from its last committed snapshot'}, the host and its other processes keep running`,
+      { pid, err: error },
+    );
+    if (restarting) return;
+    this.recycling.add(controller);
+    void table
+      .locked(pid, async () => {
+        if (table.local(pid) !== controller || controller.status === 'deleted') return;
+        await controller.stop();
+        table.remove(controller);
+        await this.claimAndStart(pid, {});
+        logger.info(`process '${pid}' restarted from its last committed snapshot after a fault of its code`, { pid });
+      })
+      .catch((e: unknown) =>
+        logger.error(`process '${pid}' could not restart after a fault of its code; the next activation tries again`, {
+          pid,
+          err: e,
+        }),
+      )
+      .finally(() => this.recycling.delete(controller));
   }
 
   /** Swaps a process hosted here out; returns its record afterwards (the registry's, when it is not here). */
@@ -110,7 +173,7 @@ export class ProcessLifecycle implements HostOperations {
       if (!controller) {
         const record = await this.options.registry.getProcess(this.options.app, pid);
         if (!record) throw new ProcessNotFoundError(this.options.app, pid);
-        return recordInfo(record);
+        return processInfo(record);
       }
       await controller.swapOut();
       table.remove(controller);
@@ -144,7 +207,13 @@ export class ProcessLifecycle implements HostOperations {
       await this.options.snapshots.deleteAll(app, pid);
       await this.options.transport.backup.purge(app, pid);
       await registry.deleteProcess(app, pid);
+      this.logger?.info('deleted process', { pid });
     });
+  }
+
+  /** A process's state, live when it is active here, else from its newest committed snapshot (not swapped in). */
+  inspect(pid: string, maxChars?: number): Promise<ProcessInspection> {
+    return this.options.inspector.inspect(pid, maxChars);
   }
 
   /** The processes hosted here. */
@@ -159,6 +228,8 @@ export class ProcessLifecycle implements HostOperations {
    */
   async stopAll(swapOut: boolean): Promise<void> {
     const { table } = this.options;
+    if (table.size > 0)
+      this.logger?.info(swapOut ? 'swapping every process out' : 'dropping every process', { processes: table.size });
     await Promise.all(
       table.pids().map((pid) =>
         table.locked(pid, async () => {
@@ -176,15 +247,18 @@ export class ProcessLifecycle implements HostOperations {
     pid: string,
     definition: ProcessDefinition,
     code: ProcessCode,
+    startFrom: 'fresh' | KnownGeneration,
   ): Promise<ProcessController> {
     const { logger } = this.options.controllers;
     const controller = await ProcessController.start({
       ...this.options.controllers,
+      startFrom,
       directory: this.options.table,
       pid,
       // Every record of the process names it.
       ...(logger === undefined ? {} : { logger: logger.child({ pid }) }),
       definition,
+      onFault: (controller, error, origin) => this.recycle(controller, error, origin),
       ...(code.version === undefined ? {} : { codeVersion: code.version }),
       ...(code.incarnation === undefined ? {} : { incarnation: code.incarnation }),
     });

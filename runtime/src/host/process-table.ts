@@ -1,4 +1,4 @@
-import { processSubject, type ProcessInfo, type ProcessRecord } from '@praas/framework';
+import { processSubject, type ProcessInfo } from '@praas/framework/internal';
 import type { ProcessController, ProcessDirectory } from '../process/process-controller';
 import { KeyedSerialQueue } from './serial-queue';
 
@@ -64,18 +64,4 @@ export class ProcessTable implements ProcessDirectory {
       ...(controller.codeVersion === undefined ? {} : { version: controller.codeVersion }),
     };
   }
-}
-
-/** A process's info as the registry shows it (for processes not hosted here). */
-export function recordInfo(record: ProcessRecord): ProcessInfo {
-  return {
-    app: record.app,
-    pid: record.pid,
-    processClass: record.processClass,
-    status: record.status,
-    address: processSubject(record.app, record.pid),
-    generation: record.generation,
-    ...(record.status === 'active' && record.host !== undefined ? { host: record.host } : {}),
-    ...(record.version === undefined ? {} : { version: record.version }),
-  };
 }

@@ -3,80 +3,31 @@ import {
   newId,
   silentLogger,
   validateName,
-  type Constructor,
   type HostCodeError,
   type Logger,
   type ProcessInfo,
-  type Registry,
-  type Transport,
-} from '@praas/framework';
-import type { CodeSource } from '../code/code-source';
+} from '@praas/framework/internal';
 import { warn } from '../log/warn';
-import type { ProcessController, ProcessControllerOptions, ProcessDirectory } from '../process/process-controller';
-import { SnapshotRepository, type SnapshotRepositoryOptions } from '../state/snapshot-repository';
+import { HostMetrics } from '../metrics/host-metrics';
+import { hostMetricsSource } from '../metrics/host-metrics-source';
+import type { ProcessController, ProcessDirectory } from '../process/process-controller';
+import { SnapshotRepository } from '../state/snapshot-repository';
 import { StateTypeCheck, UNTYPED_STATE_WARNING } from '../state/state-type-check';
-import type { SwapStore } from '../storage/swap-store';
 import { ActivationClaims } from './activation-claim';
 import { registerApp } from './app-registration';
 import { CodeVersions } from './code-versions';
-import { ControlHandler } from './control-handler';
+import { ControlHandler, type CreateOptions } from './control-handler';
 import { Fencing } from './fencing';
 import { Heartbeat } from './heartbeat';
-import { hostDataPlane, type DataPlaneOption, type HostDataPlane } from './host-data-plane';
+import { HostDownScaling } from './host-down-scaling';
+import { hostDataPlane, type HostDataPlane } from './host-data-plane';
 import { PeerHosts } from './peer-hosts';
+import { ProcessInspector } from './process-inspector';
 import { ProcessLifecycle } from './process-lifecycle';
 import { ProcessTable } from './process-table';
+import type { RuntimeHostOptions } from './runtime-host-options';
 
-export interface RuntimeHostOptions {
-  /** The application this host serves. */
-  readonly app: string;
-  /** The application's process classes (decorated with `@Process`), from a local module; or give `code`. */
-  readonly processes?: readonly Constructor[];
-  /**
-   * Deployed code instead of `processes`: the host runs the newest version the application record
-   * names, looks for a newer one with every heartbeat and loads it beside the others. New
-   * processes get the newest version; a process swaps back in with the version it was created with.
-   * When the application is deleted and created again (a new incarnation), the code of the old one
-   * is dropped. When the newest version cannot be loaded, the host reports why (`codeError`, in its
-   * heartbeat) and takes no new processes until a version that loads is deployed.
-   */
-  readonly code?: CodeSource;
-  /**
-   * Human-readable lines about loading code versions and registering the application, for a
-   * console (default: nowhere). The same events, and everything else, go to `logger` as records.
-   */
-  readonly log?: (line: string) => void;
-  /**
-   * Where the host logs (default: nowhere). Its records carry `app` and `host`; failed heartbeats
-   * and checkpoints, stale copies dropped by fencing and code that does not load are logged here.
-   */
-  readonly logger?: Logger;
-  readonly transport: Transport;
-  readonly registry: Registry;
-  readonly store: SwapStore;
-  /** Stable id of this host; generated when absent. */
-  readonly hostId?: string;
-  readonly snapshots?: SnapshotRepositoryOptions;
-  readonly controller?: ProcessControllerOptions;
-  /** Interval of heartbeats into the registry (default 2 000 ms). */
-  readonly heartbeatMs?: number;
-  /** Memory this host may use before the down-scaling policy swaps processes out (bytes). */
-  readonly memoryBudgetBytes?: number;
-  /**
-   * A process that the registry shows on another host is left there while that host's last
-   * heartbeat is younger than this; older, the host counts as dead and the process is taken over
-   * from its last committed snapshot (default 10 000 ms, like the gateway's placement).
-   */
-  readonly hostStaleMs?: number;
-  /** How long an activation waits for another host to finish swapping the process out (default 30 000 ms). */
-  readonly claimTimeoutMs?: number;
-  /**
-   * The data plane between hosts (DESIGN §5a), default `'nats'`. With `'direct'` the host listens on
-   * a data port, advertises it in its host record, and reaches processes on other hosts over
-   * direct connections, falling back to `transport`.
-   */
-  readonly dataPlane?: DataPlaneOption;
-}
+export type { RuntimeHostOptions } from './runtime-host-options';
 
 /**
  * A runtime host (DESIGN §3): one Node.js process that hosts many cloud processes of one
@@ -93,6 +44,8 @@ export class RuntimeHost implements ProcessDirectory {
   readonly app: string;
   readonly id: string;
   readonly snapshots: SnapshotRepository;
+  /** This host's metrics, for its `/metrics` endpoint. */
+  readonly metrics: HostMetrics;
   private readonly logger: Logger;
   private readonly code: CodeVersions;
   private readonly table: ProcessTable;
@@ -116,6 +69,8 @@ export class RuntimeHost implements ProcessDirectory {
       ...(log ? { log } : {}),
     });
     const { transport } = this.plane;
+    const metrics = (this.metrics =
+      options.metrics ?? new HostMetrics({ app, host: hostId }, { defaultMetrics: false }));
     this.code = new CodeVersions({
       app,
       hostId,
@@ -146,6 +101,7 @@ export class RuntimeHost implements ProcessDirectory {
     });
     this.lifecycle = new ProcessLifecycle({
       app,
+      inspector: new ProcessInspector({ app, hostId, registry, table, snapshots: this.snapshots }),
       registry,
       transport,
       snapshots: this.snapshots,
@@ -162,6 +118,7 @@ export class RuntimeHost implements ProcessDirectory {
         stateTypes: new StateTypeCheck((message) => warn(UNTYPED_STATE_WARNING, message, logger)),
         dataPlane: new DataPlaneClient(transport, registry, app),
         logger,
+        metrics,
         ...(options.controller ? { options: options.controller } : {}),
       },
     });
@@ -176,10 +133,24 @@ export class RuntimeHost implements ProcessDirectory {
       logger,
       log,
       intervalMs: options.heartbeatMs,
+      // A beat that comes this long after the previous one may follow a time in which the others
+      // counted this host as dead and took its processes over: it fences.
+      fenceAfterGapMs: (options.hostStaleMs ?? 10_000) / 2,
       memoryBudgetBytes: options.memoryBudgetBytes,
       dataAddress: () => this.dataAddress,
     });
-    this.control = new ControlHandler(app, hostId, this.lifecycle, logger);
+    const downScaling = new HostDownScaling({
+      table,
+      swapOut: (pid) => this.lifecycle.swapOut(pid),
+      memoryBudgetBytes: options.memoryBudgetBytes,
+    });
+    this.control = new ControlHandler(app, hostId, this.lifecycle, logger, downScaling);
+    metrics.attach(
+      hostMetricsSource(
+        () => table.list(),
+        () => this.plane.direct?.transport.connections ?? 0,
+      ),
+    );
   }
 
   /** Names of the process classes this host can run (those of the newest code version). */
@@ -281,10 +252,11 @@ export class RuntimeHost implements ProcessDirectory {
    * Creates a fresh process; fails when the pid is taken. With deployed code, `incarnation` is the
    * application incarnation the gateway created it for: a host that has not seen it yet looks at
    * the application record first, so it never creates a process with the code of a deleted one.
+   * With `generated`, the control plane generated the pid, and its earlier snapshots are not looked for.
    * @throws CodeLoadFailedError when the application's newest code does not load here.
    */
-  create(pid: string, processClass: string, incarnation?: string): Promise<ProcessInfo> {
-    return this.lifecycle.create(pid, processClass, incarnation);
+  create(pid: string, processClass: string, options: CreateOptions = {}): Promise<ProcessInfo> {
+    return this.lifecycle.create(pid, processClass, options);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Logger } from '@praas/framework';
+import type { Logger } from '@praas/framework/internal';
 
 /**
  * Reports something the user should fix that does not stop the runtime (e.g. state that will not

@@ -1,4 +1,4 @@
-import { ANY, SELF, TimeoutError, type Source } from '@praas/framework';
+import { ANY, SELF, TimeoutError, type Source, type TraceCarrier } from '@praas/framework/internal';
 
 /** A message held in a mailbox; `data` stays encoded until a function takes it. */
 export interface StoredMessage {
@@ -6,6 +6,8 @@ export interface StoredMessage {
   readonly from: string;
   readonly key: string;
   readonly data: Uint8Array;
+  /** The sender's trace context: the recv of the message links the send. */
+  readonly trace?: TraceCarrier;
 }
 
 /** Mailbox contents that a snapshot carries. */

@@ -1,4 +1,4 @@
-import type { MessageEnvelope } from '@praas/framework';
+import type { MessageEnvelope } from '@praas/framework/internal';
 
 /** A sender as a snapshot carries it: sender id, its incarnation, the last sequence number accepted. */
 export type SenderEntry = readonly [from: string, epoch: string, seq: number];

@@ -1,5 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { UnavailableError, type WireError } from '@praas/framework';
+import { UnavailableError, toWireError, type WireError } from '@praas/framework/internal';
+import type { HostMetrics } from '../metrics/host-metrics';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -28,17 +29,23 @@ const error = (code: string, message: string, details: Record<string, unknown> =
  * health checks and Kubernetes probes, answering as the gateway's does: `GET /healthz` is 200 with
  * `{ "status": "ok" }` (or `"waiting"` and a message), or 503
  * `{ "error": { "code": "UNAVAILABLE", "message": <reason>, "details": {} } }`, as `status` says at
- * that moment; other paths (404) and methods (405) get the same error format.
+ * that moment; with `metrics`, `GET /metrics` answers the host's metrics in the Prometheus text
+ * format; other paths (404) and methods (405) get the same error format.
  * @throws Error when `port` is not a port number or cannot be listened on.
  */
-export function serveHealth(port: number, status: () => HealthStatus): Promise<Server> {
+export function serveHealth(port: number, status: () => HealthStatus, metrics?: HostMetrics): Promise<Server> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     return Promise.reject(new Error(`PRAAS_HEALTH_PORT must be a port number, got '${port}'`));
   }
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?', 1)[0];
+    if (metrics && path === '/metrics' && req.method === 'GET') {
+      serveMetrics(res, metrics);
+      return;
+    }
     if (path !== '/healthz') {
-      answer(res, 404, error('ROUTE_NOT_FOUND', `no route ${path}; a runtime host serves GET /healthz`, { path }));
+      const routes = metrics ? 'GET /healthz and GET /metrics' : 'GET /healthz';
+      answer(res, 404, error('ROUTE_NOT_FOUND', `no route ${path}; a runtime host serves ${routes}`, { path }));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -57,4 +64,15 @@ export function serveHealth(port: number, status: () => HealthStatus): Promise<S
     server.once('error', reject);
     server.listen(port, () => resolve(server));
   });
+}
+
+/** The host's metrics in the Prometheus text format; a failing collector answers 500 in the error format. */
+function serveMetrics(res: ServerResponse, metrics: HostMetrics): void {
+  metrics.render().then(
+    (text) => {
+      res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    },
+    (e: unknown) => answer(res, 500, { error: toWireError(e) }),
+  );
 }

@@ -1,12 +1,21 @@
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { advertisedAddress, InvalidArgumentError, validateName } from '@praas/framework';
+import {
+  advertisedAddress,
+  appDataSecret,
+  InvalidArgumentError,
+  natsConfigFromEnv,
+  validateName,
+  type NatsConfig,
+} from '@praas/framework/internal';
 import type { DataPlaneOption } from '../host/host-data-plane';
 
 /** What a runtime host OS process needs to know, read from its environment. */
 export interface HostConfig {
   /** `PRAAS_NATS_URL`: the NATS server (comma-separated URLs for a cluster). */
   readonly natsUrl: string;
+  /** The seed URLs of {@link natsUrl}, and `PRAAS_NATS_REPLICAS` (default 1): JetStream replicas of the registry and backup queues. */
+  readonly nats: NatsConfig;
   /** `PRAAS_APP`: the application the host serves. */
   readonly app: string;
   /** `PRAAS_HOST_ID`: stable id of the host; generated when unset. */
@@ -58,6 +67,7 @@ function required(env: Env, name: string, meaning: string): string {
  */
 export function readHostConfig(env: Env): HostConfig {
   const natsUrl = required(env, 'PRAAS_NATS_URL', 'the NATS server URL, e.g. nats://127.0.0.1:4222');
+  const nats = natsConfigFromEnv(env);
   const app = validateName('application', required(env, 'PRAAS_APP', 'the application this host serves'));
   const hostId = env['PRAAS_HOST_ID']?.trim() ? validateName('host id', env['PRAAS_HOST_ID'].trim()) : undefined;
   const module = env['PRAAS_MODULE']?.trim();
@@ -66,10 +76,11 @@ export function readHostConfig(env: Env): HostConfig {
   const heartbeatMs = optionalPositive(env, 'PRAAS_HEARTBEAT_MS');
   const hostStaleMs = optionalPositive(env, 'PRAAS_HOST_STALE_MS');
   const memoryBudgetBytes = optionalPositive(env, 'PRAAS_MEMORY_BUDGET_BYTES');
-  const dataPlane = readDataPlane(env);
+  const dataPlane = readDataPlane(env, app);
   return {
     dataPlane,
     natsUrl,
+    nats,
     app,
     codeDir,
     ...(modulePath === undefined ? {} : { modulePath }),
@@ -80,7 +91,19 @@ export function readHostConfig(env: Env): HostConfig {
   };
 }
 
-function readDataPlane(env: Env): DataPlaneOption {
+/**
+ * The application's data-plane secret: `PRAAS_APP_SECRET` (as `praas-framework gateway token
+ * app-secret` prints it, derived for this application), else derived here from the master
+ * `PRAAS_DATA_SECRET` (a host holding the master could prove itself for any application).
+ */
+function readSecret(env: Env, app: string): Uint8Array | undefined {
+  const own = env['PRAAS_APP_SECRET']?.trim();
+  if (own) return Buffer.from(own, 'utf8');
+  const master = env['PRAAS_DATA_SECRET']?.trim();
+  return master ? Buffer.from(appDataSecret(master, app), 'utf8') : undefined;
+}
+
+function readDataPlane(env: Env, app: string): DataPlaneOption {
   const kind = env['PRAAS_DATA_PLANE']?.trim() || 'direct';
   if (kind === 'nats') return 'nats';
   if (kind !== 'direct') {
@@ -100,10 +123,12 @@ function readDataPlane(env: Env): DataPlaneOption {
   // A bare host takes the bound port; check the form now, not when the first peer dials.
   if (advertise !== undefined) advertisedAddress(advertise, 1, 'PRAAS_ADVERTISE_ADDR');
   const bindHost = env['PRAAS_DATA_BIND']?.trim() || (advertise === undefined ? '127.0.0.1' : '0.0.0.0');
+  const secret = readSecret(env, app);
   return {
     kind: 'direct',
     port,
     bindHost,
+    ...(secret === undefined ? {} : { secret }),
     ...(advertise === undefined ? {} : { advertise }),
   };
 }

@@ -1,9 +1,12 @@
 import type { Server } from 'node:http';
-import { loggerFromEnv, NatsKvRegistry, NatsTransport, newId } from '@praas/framework';
+import { loggerFromEnv, newId, tracingFromEnv, type TracingHandle } from '@praas/framework/internal';
+import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
 import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
 import { swapStoreFromEnv } from '../storage/swap-store-from-env';
 import { serveHealth, type HealthStatus } from './health-server';
+import { HostMetrics } from '../metrics/host-metrics';
+import { watchNatsStatus } from './nats-status';
 import { loadProcessClasses } from '../code/process-classes';
 import { readHostConfig } from './host-config';
 
@@ -20,12 +23,14 @@ export const HOST_USAGE = `usage: praas-framework host [--module <compiled modul
 Without a module the host runs the code deployed with praas-framework deploy --gateway URL: it
 waits for the first version, and loads newer ones as they are deployed.
 
-environment: PRAAS_NATS_URL (required), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR, PRAAS_HOST_ID,
+environment: PRAAS_NATS_URL (required; comma-separated seed URLs of a cluster), PRAAS_NATS_REPLICAS (1 | 3 | 5;
+  default 1: JetStream replicas of the registry and backup queues), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR, PRAAS_HOST_ID,
   PRAAS_S3_ENDPOINT + PRAAS_S3_ACCESS_KEY + PRAAS_S3_SECRET_KEY [+ PRAAS_S3_BUCKET] or PRAAS_SWAP_DIR,
-  PRAAS_HEALTH_PORT (serves GET /healthz: 503 while the deployed code does not load), PRAAS_HEARTBEAT_MS,
+  PRAAS_HEALTH_PORT (serves GET /healthz: 503 while the deployed code does not load, and GET /metrics), PRAAS_HEARTBEAT_MS,
   PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES, PRAAS_DATA_PLANE (direct | nats; default direct), PRAAS_DATA_PORT,
   PRAAS_ADVERTISE_ADDR (host[:port] | auto), PRAAS_DATA_BIND,
-  PRAAS_LOG_LEVEL (trace | debug | info | warn | error | fatal | silent; default info: JSON records on stderr)`;
+  PRAAS_LOG_LEVEL (trace | debug | info | warn | error | fatal | silent; default info: JSON records on stderr),
+  PRAAS_OTEL=1 (traces: starts the OpenTelemetry SDK; install @opentelemetry/sdk-node; OTEL_* variables configure it)`;
 
 function flagsToEnv(argv: readonly string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
@@ -77,6 +82,7 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
   /** Set once the configuration is read: the host runs deployed code, so it may wait for a deployment. */
   let deployedCode = false;
   let stopRequested = false;
+  let tracing: TracingHandle | undefined;
   const status = (): HealthStatus => {
     if (stopRequested) return { healthy: false, reason: 'the host is stopping: it swaps its processes out' };
     if (!transport) return { healthy: false, reason: 'the host is starting: it connects to NATS' };
@@ -108,17 +114,27 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     deployedCode = config.modulePath === undefined;
     const hostId = config.hostId ?? `host-${newId().slice(0, 8)}`;
     // Before anything connects: a bad PRAAS_LOG_LEVEL fails the start with the reason.
-    const logger = loggerFromEnv(env, { app, host: hostId });
+    // The RuntimeHost binds its app and host id itself; this host's own words get them here.
+    const rootLogger = loggerFromEnv(env);
+    const logger = rootLogger.child({ app, host: hostId });
+    // Before any traffic: PRAAS_OTEL=1 starts the OpenTelemetry SDK the user installed.
+    tracing = tracingFromEnv(env, 'praas-host', logger);
+    const metrics = new HostMetrics({ app, host: hostId });
     // Up from the start, so that a host waiting for its code, or whose code does not load, answers too.
     const healthPort = env['PRAAS_HEALTH_PORT']?.trim();
-    if (healthPort) health = await serveHealth(Number(healthPort), status);
+    if (healthPort) health = await serveHealth(Number(healthPort), status, metrics);
     const processes = config.modulePath === undefined ? undefined : loadProcessClasses(config.modulePath);
-    const store = swapStoreFromEnv(env);
+    const store = swapStoreFromEnv(env, {
+      retried: (operation) => metrics.s3Retries.inc({ operation }),
+      failed: (operation) => metrics.s3Errors.inc({ operation }),
+    });
     transport = await NatsTransport.connect({
-      servers: config.natsUrl.split(','),
+      servers: config.nats.servers,
+      replicas: config.nats.replicas,
       name: `praas-host-${config.hostId ?? config.app}`,
     });
-    registry = await NatsKvRegistry.open(transport.connection);
+    watchNatsStatus(transport.connection, logger, () => metrics.natsReconnects.inc());
+    registry = await NatsKvRegistry.open(transport.connection, { replicas: config.nats.replicas });
     if (
       processes === undefined &&
       !(await waitForDeployment(registry, config.app, hostId, config, out, () => stopRequested))
@@ -135,7 +151,8 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
         ? { code: new BundleLoader({ app: config.app, store, cacheDir: config.codeDir }) }
         : { processes }),
       log: out,
-      logger,
+      logger: rootLogger,
+      metrics,
       transport,
       registry,
       store,
@@ -161,6 +178,7 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     err(`praas host failed to start: ${e instanceof Error ? e.message : String(e)}`);
     unlisten();
     health?.close();
+    await tracing?.shutdown();
     return 1;
   }
   await stopped;
@@ -170,6 +188,7 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     await host.stop({ swapOut: true });
     await registry.close();
     await transport.close();
+    await tracing?.shutdown();
     return 0;
   } catch (e) {
     err(`praas host ${host.id}: stop failed: ${e instanceof Error ? e.message : String(e)}`);

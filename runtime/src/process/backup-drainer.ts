@@ -1,4 +1,11 @@
-import { decodeEnvelope, type BackupQueue, type Envelope, type Logger, type Subscription } from '@praas/framework';
+import {
+  decodeEnvelope,
+  type BackupQueue,
+  type Envelope,
+  type Logger,
+  type Subscription,
+} from '@praas/framework/internal';
+import type { HostMetrics } from '../metrics/host-metrics';
 
 const BACKUP_BATCH = 256;
 
@@ -10,6 +17,8 @@ export interface BackupDrainerDeps {
   /** Takes one queued envelope (a message, or an invocation whose reply goes to its `replyTo`). */
   readonly deliver: (envelope: Envelope) => void;
   readonly logger: Logger;
+  /** Counters of this host (default: none). */
+  readonly metrics?: HostMetrics;
 }
 
 /** True for traffic that starts a call: an invocation, or a message to a function. */
@@ -29,6 +38,8 @@ function startsWork(envelope: Envelope): boolean {
  */
 export class BackupDrainer {
   private position = 0;
+  /** Entries taken since the last trim: still in the queue, and not yet in a committed snapshot. */
+  private taken = 0;
   private holding = false;
   /** Settles when the last pass settled; never rejects (a pass's error goes to its callers). */
   private chain: Promise<void> = Promise.resolve();
@@ -40,6 +51,11 @@ export class BackupDrainer {
   /** Queue entries up to this position have been taken. */
   get cursor(): number {
     return this.position;
+  }
+
+  /** Entries taken from the queue that a committed snapshot does not hold yet (they are still in the queue). */
+  get held(): number {
+    return this.taken;
   }
 
   /** Goes on after a snapshot's cursor. */
@@ -96,6 +112,7 @@ export class BackupDrainer {
   async trim(upTo: number): Promise<void> {
     try {
       await this.deps.backup.trim(this.deps.app, this.deps.pid, upTo);
+      this.taken = 0;
     } catch (err) {
       this.deps.logger.warn('trimming the backup queue failed; the next committed snapshot trims it', {
         err,
@@ -120,6 +137,8 @@ export class BackupDrainer {
         if (envelope && startsWork(envelope) && this.holding) return; // For the next swap-in, or a failed swap-out.
         if (envelope) deliver(envelope);
         this.position = entry.seq;
+        this.taken++;
+        this.deps.metrics?.backupDrained.inc();
       }
     }
   }

@@ -7,6 +7,7 @@ import {
   processSubject,
   ProcessUnavailableError,
   toWireError,
+  traceContextOf,
   type Envelope,
   type FunctionDefinition,
   type InvokeEnvelope,
@@ -17,7 +18,7 @@ import {
   type ReplyEnvelope,
   type Subscription,
   type Transport,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import type { Mailbox } from '../mailbox/mailbox';
 import type { SenderSequences } from '../mailbox/sender-sequences';
 import type { Contribution, ReplySink, TriggerEngine } from '../triggers/trigger-engine';
@@ -25,6 +26,7 @@ import type { BackupDrainer } from './backup-drainer';
 import { findFunction, type CallRunner } from './call-runner';
 import type { LifeCycle } from './life-cycle';
 import { RecentInvocations } from './recent-invocations';
+import type { HostMetrics } from '../metrics/host-metrics';
 
 /** What an {@link InboundDispatcher} needs. */
 export interface InboundDispatcherDeps {
@@ -41,6 +43,8 @@ export interface InboundDispatcherDeps {
   /** How long a live invocation that waits for a trigger is kept when it names no timeout. */
   readonly invokeTimeoutMs: number;
   readonly logger: Logger;
+  /** Counters of this host (default: none). */
+  readonly metrics?: HostMetrics;
 }
 
 const OK: ReplyEnvelope = Object.freeze({ ok: true });
@@ -191,8 +195,10 @@ export class InboundDispatcher {
     // A live sender learns at once that the function does not exist; a queued one cannot be told.
     if (envelope.fn !== undefined && !fn && !fromBackup) findFunction(definition, envelope.fn);
     senders.accept(envelope);
+    this.deps.metrics?.messages.inc({ direction: 'in' });
     if (envelope.fn === undefined) {
-      mailbox.put({ id: envelope.id, from: envelope.from, key: envelope.key, data: envelope.data });
+      const { id, from, key, data, trace } = envelope;
+      mailbox.put(trace === undefined ? { id, from, key, data } : { id, from, key, data, trace });
       return;
     }
     if (!fn || triggers.has(envelope.id) || !mailbox.markSeen(envelope.id)) return;
@@ -201,6 +207,8 @@ export class InboundDispatcher {
         fn,
         () => decode(envelope.data, `message '${envelope.key}' to '${fn.name}'`),
         () => undefined,
+        undefined,
+        traceContextOf(envelope.trace),
       );
     } else {
       triggers.contribute(fn, { id: envelope.id, source: envelope.from, key: envelope.key, data: envelope.data });
@@ -235,7 +243,14 @@ export class InboundDispatcher {
       return;
     }
     if (fn.trigger.kind === 'standard') {
-      runner.start(fn, () => decode(envelope.data, `argument of '${envelope.fn}'`), sink);
+      // The call runs no longer than its caller waits: after that nobody takes its result.
+      runner.start(
+        fn,
+        () => decode(envelope.data, `argument of '${envelope.fn}'`),
+        sink,
+        envelope.timeoutMs,
+        traceContextOf(envelope.trace),
+      );
       return;
     }
     if (!triggers.has(envelope.id) && !mailbox.markSeen(envelope.id)) {

@@ -1,4 +1,4 @@
-import { ProcessUnavailableError, type ProcessStatus } from '@praas/framework';
+import { ProcessUnavailableError, type ProcessStatus } from '@praas/framework/internal';
 
 // Typed apart from the freeze: a status missing here, or one that is no ProcessStatus, does not compile.
 const TRANSITIONS: Readonly<Record<ProcessStatus, readonly ProcessStatus[]>> = {

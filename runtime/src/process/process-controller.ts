@@ -1,75 +1,51 @@
 import {
   DEFAULT_INVOKE_TIMEOUT_MS,
+  inSpan,
   PraasError,
+  processSpanAttributes,
   ProcessUnavailableError,
   SequencedSender,
   silentLogger,
   SwapFailedError,
-  type DataPlaneClient,
+  TRACE_ATTRIBUTES,
   type Destination,
   type Envelope,
   type InvokeOptions,
-  type Logger,
   type Part,
   type PeerEvent,
   type PeerInfo,
+  type PeerPage,
+  type PeerPageQuery,
   type ProcessDefinition,
-  type ProcessRecord,
   type ProcessStatus,
   type RecvOptions,
-  type Registry,
   type ReplyEnvelope,
   type SendOptions,
   type Source,
-  type Transport,
   type Unsubscribe,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { Mailbox } from '../mailbox/mailbox';
 import { SenderSequences } from '../mailbox/sender-sequences';
 import { KeyedState } from '../state/keyed-state';
-import type { SnapshotRepository } from '../state/snapshot-repository';
-import type { StateTypeCheck } from '../state/state-type-check';
 import { TriggerEngine } from '../triggers/trigger-engine';
 import { BackupDrainer } from './backup-drainer';
 import { CallRunner } from './call-runner';
+import { faultMessage } from './call-scope';
 import { InboundDispatcher, unavailable } from './inbound-dispatcher';
 import { LifeCycle } from './life-cycle';
 import { ProcessApi } from './process-api';
 import { ProcessContext, type ContextHost } from './process-context';
 import { Snapshotter } from './snapshotter';
+import { processRecord } from './process-record';
+import type { SnapshotContent } from '../state/snapshot';
+import type { ProcessControllerDeps } from './process-controller-deps';
+
+export type { ProcessControllerDeps, ProcessControllerOptions } from './process-controller-deps';
 
 /** Lets a controller reach other processes on the same host without the transport. */
 export interface ProcessDirectory {
   /** The controller of `pid` when it is hosted here, whatever its status. */
   local(pid: string): ProcessController | undefined;
-}
-
-export interface ProcessControllerOptions {
-  /** How long a swap-out waits for running calls before it gives up (default 10 000 ms). */
-  drainTimeoutMs?: number;
-  /** Default timeout of `ctx.invoke` (default 30 000 ms). */
-  invokeTimeoutMs?: number;
-}
-
-export interface ProcessControllerDeps {
-  readonly app: string;
-  readonly pid: string;
-  readonly hostId: string;
-  readonly definition: ProcessDefinition;
-  readonly transport: Transport;
-  readonly registry: Registry;
-  readonly snapshots: SnapshotRepository;
-  /** Warns about class instances in fields that a swap would turn into plain objects; shared by a host's processes. */
-  readonly stateTypes: StateTypeCheck;
-  readonly directory: ProcessDirectory;
-  readonly dataPlane: DataPlaneClient;
-  readonly options?: ProcessControllerOptions;
-  /** Deployed code version the definition comes from; recorded in the registry so the process swaps back in with it. */
-  readonly codeVersion?: number;
-  /** The application incarnation of `codeVersion`; recorded beside it. */
-  readonly incarnation?: string;
-  /** Where the process logs what an operator should see (failed checkpoints, trims); default: nowhere. */
-  readonly logger?: Logger;
 }
 
 /**
@@ -97,8 +73,9 @@ export class ProcessController implements ContextHost {
   private readonly drainTimeoutMs: number;
 
   private constructor(private readonly deps: ProcessControllerDeps) {
-    const { app, pid, definition, transport } = deps;
+    const { app, pid, definition, transport, metrics } = deps;
     const logger = deps.logger ?? silentLogger;
+    const observe = { logger, ...(metrics ? { metrics } : {}) };
     const invokeTimeoutMs = deps.options?.invokeTimeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
     this.app = app;
     this.pid = pid;
@@ -109,7 +86,16 @@ export class ProcessController implements ContextHost {
     const senders = new SenderSequences();
     const sender = new SequencedSender(pid);
     // The collaborators call each other through these closures; all are set before any traffic.
-    this.runner = new CallRunner({ pid, definition, context: (fn) => new ProcessContext(this.api, fn) });
+    this.runner = new CallRunner({
+      app,
+      pid,
+      definition,
+      ...observe,
+      context: (fn, signal) => new ProcessContext(this.api, fn, signal),
+      commit: definition.durability === 'call' ? () => this.snapshotter.commitCalls() : undefined,
+      onFault: (error, origin) =>
+        deps.onFault ? deps.onFault(this, error, origin) : logger.error(faultMessage(pid, origin), { err: error }),
+    });
     this.triggers = new TriggerEngine(
       definition.functions,
       (fn, parts, reply) => this.inbound.fire(fn, parts, reply),
@@ -120,7 +106,7 @@ export class ProcessController implements ContextHost {
       pid,
       backup: transport.backup,
       deliver: (envelope) => this.inbound.deliverQueued(envelope),
-      logger,
+      ...observe,
     });
     const parts = { app, pid, definition, mailbox: this.mailbox, senders, runner: this.runner };
     this.inbound = new InboundDispatcher({
@@ -130,7 +116,7 @@ export class ProcessController implements ContextHost {
       triggers: this.triggers,
       drainer: this.drainer,
       invokeTimeoutMs,
-      logger,
+      ...observe,
     });
     this.api = new ProcessApi({
       ...parts,
@@ -141,7 +127,7 @@ export class ProcessController implements ContextHost {
       directory: deps.directory,
       registry: deps.registry,
       invokeTimeoutMs,
-      logger,
+      ...observe,
     });
     this.snapshotter = new Snapshotter({
       ...parts,
@@ -154,15 +140,22 @@ export class ProcessController implements ContextHost {
       triggers: this.triggers,
       inbound: this.inbound,
       publish: () => this.publishRecord(),
-      logger,
+      ...observe,
     });
   }
 
-  /** Starts a process: from its newest committed snapshot when there is one, else fresh. */
+  /**
+   * Starts a process: from its newest committed snapshot when there is one (a `swap-in` span, in
+   * the trace of the request that caused it), else fresh (a `start` span).
+   */
   static async start(deps: ProcessControllerDeps): Promise<ProcessController> {
     const controller = new ProcessController(deps);
-    await controller.snapshotter.swapIn();
-    await controller.goLive();
+    const attributes = processSpanAttributes(deps.app, deps.pid, deps.definition.name);
+    await inSpan('swap-in', { attributes }, async (span) => {
+      if (!(await controller.snapshotter.swapIn(deps.startFrom))) span.updateName('start');
+      span.setAttribute(TRACE_ATTRIBUTES.generation, controller.generation);
+      await controller.goLive();
+    });
     return controller;
   }
 
@@ -178,6 +171,10 @@ export class ProcessController implements ContextHost {
   /** Calls running or waiting for admission. */
   get busy(): number {
     return this.runner.busy;
+  }
+  /** Unread mailbox messages, messages in trigger accumulations, backup-queue entries not yet in a snapshot. */
+  get depths(): { mailbox: number; triggers: number; backupHeld: number } {
+    return { mailbox: this.mailbox.size, triggers: this.triggers.size, backupHeld: this.drainer.held };
   }
   /** The user's object, whose `@State` fields are the process's state (empty once released). */
   get instance(): Record<string, unknown> {
@@ -206,6 +203,9 @@ export class ProcessController implements ContextHost {
   }
   peers(): Promise<PeerInfo[]> {
     return this.api.peers();
+  }
+  peerPage(query?: PeerPageQuery): Promise<PeerPage> {
+    return this.api.peerPage(query);
   }
   watchPeers(listener: (event: PeerEvent) => void): Unsubscribe {
     return this.api.watchPeers(listener);
@@ -236,19 +236,12 @@ export class ProcessController implements ContextHost {
   }
 
   private async publishRecord(): Promise<void> {
-    const status = this.lifeCycle.status;
-    const record: ProcessRecord = {
-      app: this.app,
-      pid: this.pid,
-      processClass: this.definition.name,
-      status,
-      generation: this.snapshotter.generation,
-      ...(this.deps.codeVersion === undefined ? {} : { version: this.deps.codeVersion }),
-      ...(this.deps.incarnation === undefined ? {} : { incarnation: this.deps.incarnation }),
-      updatedAt: Date.now(),
-      ...(status === 'active' || status === 'swapping-out' ? { host: this.deps.hostId } : {}),
-    };
-    await this.deps.registry.putProcess(record);
+    await this.deps.registry.putProcess(processRecord(this.deps, this.lifeCycle.status, this.snapshotter.generation));
+  }
+
+  /** A consistent cut of the state as a snapshot would hold it, not written anywhere (the inspector reads it). */
+  peek(): SnapshotContent {
+    return this.snapshotter.peek();
   }
 
   /**
@@ -257,7 +250,16 @@ export class ProcessController implements ContextHost {
    * On failure the process stays active with its last committed snapshot intact.
    * @returns the committed generation.
    */
-  async swapOut(): Promise<number> {
+  swapOut(): Promise<number> {
+    const attributes = processSpanAttributes(this.app, this.pid, this.definition.name);
+    return inSpan('swap-out', { attributes }, async (span) => {
+      const generation = await this.swapOutNow();
+      span.setAttribute(TRACE_ATTRIBUTES.generation, generation);
+      return generation;
+    });
+  }
+
+  private async swapOutNow(): Promise<number> {
     this.lifeCycle.expect('active');
     this.lifeCycle.to('swapping-out');
     // Queued invocations and function messages stay in the backup queue: work started now could

@@ -1,4 +1,4 @@
-import type { ReplyEnvelope } from '@praas/framework';
+import type { ReplyEnvelope } from '@praas/framework/internal';
 
 /** Options of {@link RecentInvocations}. */
 export interface RecentInvocationsOptions {

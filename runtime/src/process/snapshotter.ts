@@ -3,10 +3,14 @@ import {
   encode,
   encodeParts,
   EncodeError,
+  inSpan,
+  processSpanAttributes,
+  ProcessUnavailableError,
+  TRACE_ATTRIBUTES,
   type Logger,
   type ProcessDefinition,
   type SequencedSender,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import type { Mailbox } from '../mailbox/mailbox';
 import type { SenderSequences } from '../mailbox/sender-sequences';
 import type { KeyedState } from '../state/keyed-state';
@@ -17,13 +21,16 @@ import {
   type RestoredSnapshot,
   type SnapshotContent,
 } from '../state/snapshot';
-import type { SnapshotRepository } from '../state/snapshot-repository';
+import type { KnownGeneration, SnapshotRepository } from '../state/snapshot-repository';
 import type { StateTypeCheck } from '../state/state-type-check';
 import type { PersistedAccumulation, TriggerEngine } from '../triggers/trigger-engine';
 import type { BackupDrainer } from './backup-drainer';
 import type { CallRunner } from './call-runner';
 import type { InboundDispatcher } from './inbound-dispatcher';
 import type { LifeCycle } from './life-cycle';
+import { CheckpointSchedule } from './checkpoint-schedule';
+import { GroupCommit } from './group-commit';
+import type { HostMetrics } from '../metrics/host-metrics';
 
 /** What a {@link Snapshotter} needs: the parts of the process a snapshot holds, and where it goes. */
 export interface SnapshotterDeps {
@@ -45,6 +52,8 @@ export interface SnapshotterDeps {
   /** Writes the process's registry record (with the new generation) after a checkpoint. */
   readonly publish: () => Promise<void>;
   readonly logger: Logger;
+  /** Swap and checkpoint metrics of this host (default: none). */
+  readonly metrics?: HostMetrics;
 }
 
 /**
@@ -58,7 +67,8 @@ export class Snapshotter {
   private committed = 0;
   /** The checkpoint being written, if any. */
   private running: Promise<number> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private schedule: CheckpointSchedule | undefined;
+  private calls: GroupCommit | undefined;
   /** Inbound traffic and backup cursor at the last checkpoint: unchanged means nothing new arrived. */
   private trafficAt = 0;
   private cursorAt = 0;
@@ -70,13 +80,30 @@ export class Snapshotter {
     return this.committed;
   }
 
-  /** Restores the newest committed snapshot, if there is one; false for a fresh process. */
-  async swapIn(): Promise<boolean> {
-    const { app, pid, snapshots } = this.deps;
-    const latest = await snapshots.readLatest(app, pid);
-    if (!latest) return false;
-    this.restore(decodeSnapshot(latest.bytes, `snapshot ${app}/${pid}@${latest.manifest.generation}`));
-    return true;
+  /**
+   * Restores the newest committed snapshot, if there is one; false for a fresh process. `from`:
+   * `'fresh'` reads nothing, a known generation spares listing the store (see KnownGeneration).
+   */
+  async swapIn(from?: 'fresh' | KnownGeneration): Promise<boolean> {
+    if (from === 'fresh') return false;
+    const { app, pid, snapshots, metrics } = this.deps;
+    const started = process.hrtime.bigint();
+    try {
+      const latest = await snapshots.readLatest(app, pid, from);
+      if (!latest) return false;
+      const { generation } = latest.manifest;
+      this.restore(decodeSnapshot(latest.bytes, `snapshot ${app}/${pid}@${generation}`));
+      const seconds = secondsSince(started);
+      metrics?.swaps.inc({ direction: 'in', outcome: 'ok' });
+      metrics?.swapSeconds.observe({ direction: 'in' }, seconds);
+      metrics?.swapBytes.observe({ direction: 'in' }, latest.bytes.byteLength);
+      this.deps.logger.info('swapped in', { generation, bytes: latest.bytes.byteLength, ms: seconds * 1e3 });
+      return true;
+    } catch (err) {
+      metrics?.swaps.inc({ direction: 'in', outcome: 'failed' });
+      this.deps.logger.error('swap-in failed', { err, ms: secondsSince(started) * 1e3 });
+      throw err;
+    }
   }
 
   /**
@@ -85,18 +112,65 @@ export class Snapshotter {
    * @returns the committed generation.
    */
   async swapOut(): Promise<number> {
+    const { metrics, logger } = this.deps;
+    const started = process.hrtime.bigint();
     const generation = this.committed + 1;
-    const content = this.capture(generation, { copy: false });
-    await this.deps.snapshots.commit(content.meta, encodeSnapshot(content), { collect: 'background' });
-    this.committed = generation;
-    return generation;
+    try {
+      const content = this.capture(generation, { copy: false });
+      const parts = encodeSnapshot(content);
+      await this.deps.snapshots.commit(content.meta, parts, { collect: 'background' });
+      this.committed = generation;
+      const seconds = secondsSince(started);
+      const bytes = byteLength(parts);
+      metrics?.swaps.inc({ direction: 'out', outcome: 'ok' });
+      metrics?.swapSeconds.observe({ direction: 'out' }, seconds);
+      metrics?.swapBytes.observe({ direction: 'out' }, bytes);
+      logger.info('swapped out', { generation, bytes, ms: seconds * 1e3 });
+      return generation;
+    } catch (err) {
+      metrics?.swaps.inc({ direction: 'out', outcome: 'failed' });
+      logger.warn('swap-out failed; the process stays active', { err, generation: this.committed });
+      throw err;
+    }
+  }
+
+  /** What a snapshot taken now would hold (large arrays copied), without writing it: for the inspector. */
+  peek(): SnapshotContent {
+    return this.capture(this.committed, { copy: true });
   }
 
   /** Writes a snapshot while the process stays active; returns the committed generation. */
   async checkpoint(): Promise<number> {
     while (this.running) await this.settled();
     this.deps.lifeCycle.expect('active');
-    const running = this.writeCheckpoint();
+    return this.runCheckpoint();
+  }
+
+  /**
+   * `durability: 'call'`: resolves once the state the calls that ended so far produced is
+   * committed (calls ending together share one snapshot). Also while it swaps in and while a
+   * swap-out waits for the calls.
+   */
+  commitCalls(): Promise<void> {
+    this.calls ??= new GroupCommit(async () => {
+      while (this.running) await this.settled();
+      const { lifeCycle, app, pid } = this.deps;
+      // Calls run while it swaps in (queued ones, as the backup queue drains) and while a swap-out waits for them.
+      if (lifeCycle.status === 'swapped' || lifeCycle.status === 'deleted')
+        throw new ProcessUnavailableError(app, pid, lifeCycle.status);
+      return this.runCheckpoint();
+    });
+    return this.calls.request();
+  }
+
+  private async runCheckpoint(): Promise<number> {
+    const { app, pid, definition } = this.deps;
+    const attributes = processSpanAttributes(app, pid, definition.name);
+    const running = inSpan('checkpoint', { attributes }, async (span) => {
+      const generation = await this.writeCheckpoint();
+      span.setAttribute(TRACE_ATTRIBUTES.generation, generation);
+      return generation;
+    });
     this.running = running;
     try {
       return await running;
@@ -110,25 +184,27 @@ export class Snapshotter {
     if (this.running) await Promise.allSettled([this.running]);
   }
 
-  /** With `checkpointEveryMs`, writes a checkpoint at that interval while the process is active. */
+  /**
+   * With `checkpointEveryMs`, writes checkpoints while the process is active, each starting that
+   * long after the previous one started, or at once after a slower upload (see CheckpointSchedule).
+   */
   startCheckpoints(): void {
     const every = this.deps.definition.checkpointEveryMs;
-    if (every === undefined || this.timer) return;
-    this.timer = setInterval(() => {
-      if (!this.due()) return;
-      this.checkpoint().catch((err: unknown) =>
+    if (every === undefined) return;
+    this.schedule ??= new CheckpointSchedule(every, () => {
+      if (!this.due()) return undefined;
+      return this.checkpoint().catch((err: unknown) =>
         this.deps.logger.warn('checkpoint failed; the previous one stays and the next interval tries again', {
           err,
           generation: this.committed,
         }),
       );
-    }, every);
-    this.timer.unref();
+    });
+    this.schedule.start();
   }
 
   stopCheckpoints(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.schedule?.stop();
   }
 
   /**
@@ -148,7 +224,20 @@ export class Snapshotter {
     const content = this.capture(generation, { copy: true });
     const cursor = drainer.cursor;
     const traffic = inbound.traffic;
-    await snapshots.commit(content.meta, encodeSnapshot(content), { collect: 'background' });
+    const started = process.hrtime.bigint();
+    const parts = encodeSnapshot(content);
+    try {
+      await snapshots.commit(content.meta, parts, { collect: 'background' });
+    } catch (err) {
+      this.deps.metrics?.checkpoints.inc({ outcome: 'failed' });
+      throw err;
+    }
+    this.deps.metrics?.checkpoints.inc({ outcome: 'ok' });
+    this.deps.logger.info('checkpoint written', {
+      generation,
+      bytes: byteLength(parts),
+      ms: secondsSince(started) * 1e3,
+    });
     this.committed = Math.max(this.committed, generation);
     this.trafficAt = traffic;
     this.cursorAt = cursor;
@@ -207,4 +296,12 @@ export class Snapshotter {
     const accumulations = decode<PersistedAccumulation[] | null>(content.triggers, 'trigger accumulations');
     if (accumulations) triggers.restore(accumulations);
   }
+}
+
+function secondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function byteLength(parts: readonly Uint8Array[]): number {
+  return parts.reduce((n, p) => n + p.byteLength, 0);
 }

@@ -1,4 +1,4 @@
-import { assertEncodable, validateName, type StateMap } from '@praas/framework';
+import { assertEncodable, validateName, type StateMap } from '@praas/framework/internal';
 
 /**
  * The dynamic keyed state of a process (`ctx.state`). Values are checked to be encodable when set,

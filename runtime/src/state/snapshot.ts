@@ -1,4 +1,4 @@
-import { DecodeError, decodeWire, encodeWire } from '@praas/framework';
+import { DecodeError, decodeWire, encodeWire } from '@praas/framework/internal';
 import type { StoredMessage } from '../mailbox/mailbox';
 
 export const SNAPSHOT_FORMAT = 1;

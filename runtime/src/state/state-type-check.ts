@@ -1,4 +1,9 @@
-import { assertEncodable, decode, type ClassInstanceVisitor, type StateFieldDefinition } from '@praas/framework';
+import {
+  assertEncodable,
+  decode,
+  type ClassInstanceVisitor,
+  type StateFieldDefinition,
+} from '@praas/framework/internal';
 import { warn } from '../log/warn';
 import type { EncodedValue } from './snapshot';
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@praas/framework';
+import { InvalidArgumentError } from '@praas/framework/internal';
 
 /** '.' and '..', also percent-encoded ('%2e', '.%2E', ...): a server that decodes paths sees them as such. */
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;

@@ -1,6 +1,6 @@
-import { InvalidArgumentError, s3ConfigFromEnv } from '@praas/framework';
+import { InvalidArgumentError, s3ConfigFromEnv } from '@praas/framework/internal';
 import { FsSwapStore } from './fs/fs-swap-store';
-import { S3SwapStore } from './s3/s3-swap-store';
+import { S3SwapStore, type S3SwapStoreOptions } from './s3/s3-swap-store';
 import type { SwapStore } from './swap-store';
 
 /** The bucket used when PRAAS_S3_BUCKET is not set. */
@@ -17,9 +17,12 @@ import type { SwapStore } from './swap-store';
  * const host = new RuntimeHost({ app, processes, transport, registry, store: swapStoreFromEnv() });
  * ```
  */
-export function swapStoreFromEnv(env: NodeJS.ProcessEnv = process.env): SwapStore {
+export function swapStoreFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  observer?: S3SwapStoreOptions['observer'],
+): SwapStore {
   const s3 = s3ConfigFromEnv(env);
-  if (s3) return new S3SwapStore(s3);
+  if (s3) return new S3SwapStore({ ...s3, ...(observer ? { observer } : {}) });
   const dir = env['PRAAS_SWAP_DIR'];
   if (dir) return new FsSwapStore(dir);
   throw new InvalidArgumentError(

@@ -8,3 +8,4 @@ export {
   type TriggerContractOptions,
   type TriggerEnvironment,
 } from './trigger.contract';
+export { GatedSwapStore, type HoldOptions } from './gated-swap-store';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chunkKey, InvalidArgumentError, manifestKey, SnapshotCorruptError } from '@praas/framework';
+import { chunkKey, InvalidArgumentError, manifestKey, SnapshotCorruptError } from '@praas/framework/internal';
 import { SNAPSHOT_FORMAT, type SnapshotMeta } from '../state/snapshot';
 import { SnapshotRepository } from '../state/snapshot-repository';
 import type { SwapStore } from '../storage/swap-store';

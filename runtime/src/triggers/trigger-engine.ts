@@ -1,4 +1,4 @@
-import type { FunctionDefinition, ReplyEnvelope } from '@praas/framework';
+import type { FunctionDefinition, ReplyEnvelope } from '@praas/framework/internal';
 
 /** Receives the reply of a call. */
 export type ReplySink = (reply: ReplyEnvelope) => void;

@@ -13,7 +13,7 @@ import {
   Process,
   State,
   type ProcessRecord,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { FsSwapStore, RuntimeHost } from '../../src';
 import { ActivationClaims } from '../../src/host/activation-claim';
 import { CodeVersions } from '../../src/host/code-versions';

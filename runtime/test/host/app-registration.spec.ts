@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MemoryLogger, MemoryRegistry, type AppRecord } from '@praas/framework';
+import { MemoryLogger, MemoryRegistry, type AppRecord } from '@praas/framework/internal';
 import { registerApp } from '../../src/host/app-registration';
 
 /** A registry where another writer changes the application record right before the first write. */

@@ -22,8 +22,16 @@ import {
   UnavailableError,
   unwrapReply,
   type Constructor,
-} from '@praas/framework';
-import { BundleLoader, FsSwapStore, hostNodeModules, RuntimeHost, type CodeSource, type CodeVersion } from '../../src';
+} from '@praas/framework/internal';
+import {
+  BundleLoader,
+  FsSwapStore,
+  hostNodeModules,
+  RuntimeHost,
+  type CodeSource,
+  type CodeVersion,
+  type RuntimeHostOptions,
+} from '../../src';
 import { CodeVersions } from '../../src/host/code-versions';
 
 function counterOf(step: number): Constructor {
@@ -94,6 +102,17 @@ describe('RuntimeHost with deployed code versions', function () {
       bundle: bundleKey('tally', incarnation, version),
     });
 
+  /** A host of application 'tally' on the suite's transport, registry and directory store. */
+  const tallyHost = (options: Partial<RuntimeHostOptions> = {}): RuntimeHost =>
+    new RuntimeHost({
+      app: 'tally',
+      code: new TwoVersions(),
+      transport,
+      registry,
+      store: new FsSwapStore(dir),
+      ...options,
+    });
+
   const add = async (pid: string, n: number): Promise<number> => {
     const client = new DataPlaneClient(transport, registry, 'tally');
     const reply = await client.invoke(pid, { t: 'inv', id: newId(), from: 'client:test', fn: 'add', data: encode(n) });
@@ -101,20 +120,14 @@ describe('RuntimeHost with deployed code versions', function () {
   };
 
   it('refuses to start before the application has a deployed version', async function () {
-    const host = new RuntimeHost({
-      app: 'tally',
-      code: new TwoVersions(),
-      transport,
-      registry,
-      store: new FsSwapStore(dir),
-    });
+    const host = tallyHost();
     await assert.rejects(host.start(), /no deployed code yet; deploy it with praas-framework deploy --gateway/);
   });
 
   it('creates new processes with the newest version; old ones swap back in with theirs', async function () {
     await deploy(1);
     const code = new TwoVersions();
-    const host = new RuntimeHost({ app: 'tally', code, transport, registry, store: new FsSwapStore(dir) });
+    const host = tallyHost({ code });
     hosts.push(host);
     await host.start();
     assert.equal(host.codeVersion, 1);
@@ -174,7 +187,7 @@ describe('RuntimeHost with deployed code versions', function () {
       await registry.deleteApp('tally');
       await deploy(1, 'i2');
 
-      const created = await host.create('fresh', 'Counter', 'i2');
+      const created = await host.create('fresh', 'Counter', { incarnation: 'i2' });
       assert.deepEqual([created.version, host.codeVersion], [1, 1]);
       assert.equal(await add('fresh', 1), 100, 'version 1 of the new application, not version 2 of the old');
       assert.equal((await registry.getProcess('tally', 'fresh'))?.incarnation, 'i2');
@@ -205,7 +218,7 @@ describe('RuntimeHost with deployed code versions', function () {
       const current = new RuntimeHost({ app: 'tally', hostId: 'current', code: freshCode, transport, registry, store });
       hosts.push(current);
       await current.start();
-      await current.create('p', 'Counter', 'i2');
+      await current.create('p', 'Counter', { incarnation: 'i2' });
       assert.equal(await add('p', 1), 100);
       await current.swapOut('p');
 
@@ -216,13 +229,7 @@ describe('RuntimeHost with deployed code versions', function () {
 
     it('refuses a process record left over from a deleted incarnation', async function () {
       await deploy(1, 'i2');
-      const host = new RuntimeHost({
-        app: 'tally',
-        code: new TwoVersions(),
-        transport,
-        registry,
-        store: new FsSwapStore(dir),
-      });
+      const host = tallyHost();
       hosts.push(host);
       await host.start();
       await registry.putProcess({
@@ -285,7 +292,7 @@ describe('RuntimeHost with deployed code versions', function () {
       await deploy(1);
       const code = new TwoVersions();
       code.broken.set(1, new UnavailableError('the object store did not answer'));
-      const host = new RuntimeHost({ app: 'tally', code, transport, registry, store: new FsSwapStore(dir) });
+      const host = tallyHost({ code });
       hosts.push(host);
       await host.start();
       assert.equal(host.codeError?.message, 'the object store did not answer');
@@ -387,6 +394,18 @@ describe('RuntimeHost with a local module', function () {
   });
 });
 
+/** Stores code version 1 of `app` (incarnation i1): a bundle of `files`, its module dist/index.js defining `processClass`. */
+async function putVersion1(
+  store: FsSwapStore,
+  app: string,
+  processClass: string,
+  files: Record<string, string>,
+): Promise<void> {
+  const manifest = { app, version: '1.0.0', module: 'dist/index.js', processes: [{ name: processClass }] };
+  const contents = new Map(Object.entries(files).map(([path, text]): [string, Buffer] => [path, Buffer.from(text)]));
+  await store.put(bundleKey(app, 'i1', 1), packBundle({ manifest, files: contents }));
+}
+
 describe('BundleLoader', function () {
   let dir: string;
 
@@ -405,17 +424,10 @@ describe('BundleLoader', function () {
       "Object.defineProperty(Greeter.prototype, 'hello', Reflect.decorate([Fn()], Greeter.prototype, 'hello', hello));",
       'exports.Greeter = Reflect.decorate([Process()], Greeter);',
     ].join('\n');
-    const manifest = { app: 'greet', version: '1.0.0', module: 'dist/index.js', processes: [{ name: 'Greeter' }] };
-    await store.put(
-      bundleKey('greet', 'i1', 1),
-      packBundle({
-        manifest,
-        files: new Map([
-          ['package.json', Buffer.from('{"name":"greet","version":"1.0.0"}')],
-          ['dist/index.js', Buffer.from(module)],
-        ]),
-      }),
-    );
+    await putVersion1(store, 'greet', 'Greeter', {
+      'package.json': '{"name":"greet","version":"1.0.0"}',
+      'dist/index.js': module,
+    });
     const cacheDir = join(dir, 'cache');
     const loader = new BundleLoader({ app: 'greet', store, cacheDir });
     const [greeter] = await loader.load({ incarnation: 'i1', version: 1 });
@@ -435,6 +447,49 @@ describe('BundleLoader', function () {
     await loader.retain(undefined);
     assert.deepEqual(readdirSync(join(cacheDir, 'greet')), []);
     await assert.rejects(loader.load({ incarnation: 'i1', version: 2 }), /code version 2 of 'greet' is not in/);
+  });
+
+  it('loads code with the dependencies its bundle ships, beside the host’s own packages', async function () {
+    const store = new FsSwapStore(join(dir, 'store'));
+    const module = [
+      "'use strict';",
+      "const { Process } = require('@praas/framework');",
+      "const pad = require('left-pad');",
+      'class Padder { pad() { return pad; } }',
+      'exports.Padder = Reflect.decorate([Process()], Padder);',
+    ].join('\n');
+    await putVersion1(store, 'pad', 'Padder', {
+      'package.json': '{"name":"pad","dependencies":{"left-pad":"1","@praas/framework":"0.1.0"}}',
+      'dist/index.js': module,
+      'node_modules/left-pad/package.json': '{"name":"left-pad","version":"1.3.0"}',
+      'node_modules/left-pad/index.js': "module.exports = 'padded';",
+    });
+    const loader = new BundleLoader({ app: 'pad', store, cacheDir: join(dir, 'cache') });
+    const [padder] = await loader.load({ incarnation: 'i1', version: 1 });
+    assert.ok(isProcessClass(padder), 'the host’s @praas/framework recognises the class');
+    assert.equal(new (padder as new () => { pad(): string })().pad(), 'padded');
+  });
+
+  it('refuses code whose dependencies are neither in its bundle nor on the host, naming them', async function () {
+    const store = new FsSwapStore(join(dir, 'store'));
+    await store.put(
+      bundleKey('bare', 'i1', 1),
+      packBundle({
+        manifest: { app: 'bare', version: '1.0.0', module: 'dist/index.js', processes: [{ name: 'X' }] },
+        files: new Map([
+          [
+            'package.json',
+            Buffer.from('{"name":"bare","dependencies":{"not-on-any-host":"1","@praas/framework":"0.1.0"}}'),
+          ],
+          ['dist/index.js', Buffer.from("require('not-on-any-host');")],
+        ]),
+      }),
+    );
+    const loader = new BundleLoader({ app: 'bare', store, cacheDir: join(dir, 'cache') });
+    await assert.rejects(
+      loader.load({ incarnation: 'i1', version: 1 }),
+      /code version 1 of 'bare' depends on packages that are neither in its bundle nor on this host: not-on-any-host;/,
+    );
   });
 });
 

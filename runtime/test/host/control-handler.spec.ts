@@ -11,8 +11,9 @@ import {
   processSubject,
   type ControlRequest,
   type ProcessInfo,
-} from '@praas/framework';
-import { ControlHandler, type HostOperations } from '../../src/host/control-handler';
+  type ProcessInspection,
+} from '@praas/framework/internal';
+import { ControlHandler, type CreateOptions, type HostOperations } from '../../src/host/control-handler';
 
 const APP = 'ctl';
 
@@ -23,8 +24,8 @@ function info(pid: string): ProcessInfo {
 /** Operations that record their calls and answer with a process's info. */
 class RecordingOperations implements HostOperations {
   readonly calls: unknown[][] = [];
-  create(pid: string, processClass: string, incarnation?: string): Promise<ProcessInfo> {
-    this.calls.push(['create', pid, processClass, incarnation]);
+  create(pid: string, processClass: string, options?: CreateOptions): Promise<ProcessInfo> {
+    this.calls.push(['create', pid, processClass, options]);
     return Promise.resolve(info(pid));
   }
   activate(pid: string, options: { forwarded?: boolean }): Promise<ProcessInfo> {
@@ -46,6 +47,18 @@ class RecordingOperations implements HostOperations {
   describe(): ProcessInfo[] {
     return [info('a'), info('b')];
   }
+  inspect(pid: string, maxChars?: number): Promise<ProcessInspection> {
+    this.calls.push(['inspect', pid, maxChars]);
+    return Promise.resolve({
+      ...info(pid),
+      source: 'live',
+      takenAt: 1,
+      fields: [],
+      keyed: [],
+      mailbox: { depth: 0, head: [] },
+      triggers: [],
+    });
+  }
 }
 
 describe('ControlHandler', function () {
@@ -60,6 +73,7 @@ describe('ControlHandler', function () {
       return reply.data && decodeWire(reply.data, 'reply');
     };
     assert.deepEqual(await answer({ op: 'create', pid: 'p', processClass: 'Tally', incarnation: 'i1' }), info('p'));
+    await answer({ op: 'create', pid: 'g', processClass: 'Tally', generated: true });
     assert.deepEqual(await answer({ op: 'activate', pid: 'p', forwarded: true }), info('p'));
     await answer({ op: 'activate', pid: 'q' });
     await answer({ op: 'swap', pid: 'p' });
@@ -67,7 +81,8 @@ describe('ControlHandler', function () {
     assert.equal(await answer({ op: 'delete', pid: 'p' }), undefined);
     assert.deepEqual(await answer({ op: 'describe', pid: '' }), [info('a'), info('b')]);
     assert.deepEqual(ops.calls, [
-      ['create', 'p', 'Tally', 'i1'],
+      ['create', 'p', 'Tally', { incarnation: 'i1', generated: false }],
+      ['create', 'g', 'Tally', { incarnation: undefined, generated: true }],
       ['activate', 'p', { forwarded: true }],
       ['activate', 'q', { forwarded: false }],
       ['swap', 'p'],

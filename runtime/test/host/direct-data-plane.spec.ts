@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryRegistry, MemoryTransport, parseAddress, type RequestOptions } from '@praas/framework';
+import { MemoryRegistry, MemoryTransport, parseAddress, type RequestOptions } from '@praas/framework/internal';
 import { FsSwapStore, RuntimeHost, type DataPlaneOption } from '../../src';
 import { Worker } from '../fixtures';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MemoryLogger } from '@praas/framework';
+import { MemoryLogger } from '@praas/framework/internal';
 import { Fencing } from '../../src/host/fencing';
 import { ProcessTable } from '../../src/host/process-table';
 import { startTestHost, type TestHost } from '../fixtures';

@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryLogger, MemoryRegistry, MemoryTransport, type HostRecord } from '@praas/framework';
-import { FsSwapStore, RuntimeHost, type ProcessController } from '../../src';
-import { Heartbeat } from '../../src/host/heartbeat';
+import { MemoryLogger, MemoryRegistry, MemoryTransport, type HostRecord } from '@praas/framework/internal';
+import { FsSwapStore, RuntimeHost } from '../../src';
+import { Heartbeat, type HeartbeatOptions } from '../../src/host/heartbeat';
 import { Worker } from '../fixtures';
 
 /** Resolves once `check` holds, looking every few milliseconds; fails after `limitMs`. */
@@ -15,6 +15,11 @@ async function until(what: string, check: () => boolean | Promise<boolean>, limi
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** A heartbeat of host `h1` in application `shop`. */
+function shopHeartbeat(options: Omit<HeartbeatOptions, 'app' | 'hostId'>): Heartbeat {
+  return new Heartbeat({ app: 'shop', hostId: 'h1', ...options });
 }
 
 /** A registry whose next heartbeat write waits at a gate, to put a heartbeat in flight at a chosen moment. */
@@ -116,23 +121,12 @@ describe('RuntimeHost heartbeat', function () {
 });
 
 describe('Heartbeat', function () {
-  const controller = (pid: string, status: string): ProcessController =>
-    ({
-      pid,
-      status,
-      lastActivity: 7,
-      busy: 1,
-      definition: { idleTimeoutMs: 30_000 },
-    }) as unknown as ProcessController;
-
-  it('reports the classes, the code error, the memory budget and the activity of the active processes', async function () {
+  it('reports the classes, the code error, the memory budget and the number of processes, never a list of them', async function () {
     const registry = new MemoryRegistry();
-    const controllers = [controller('a', 'active'), controller('b', 'swapping-out')];
-    const heartbeat = new Heartbeat({
-      app: 'shop',
-      hostId: 'h1',
+    const table = { size: 2 };
+    const heartbeat = shopHeartbeat({
       registry,
-      table: { size: controllers.length, list: () => controllers },
+      table,
       code: {
         refresh: () => Promise.resolve(2),
         processClasses: ['Cart'],
@@ -158,9 +152,13 @@ describe('Heartbeat', function () {
         functions: { Cart: ['add'] },
         memoryBudgetBytes: 1024,
         codeError: { version: 3, message: 'LEDGER_URL is not set' },
-        processes: [{ pid: 'a', lastActivity: 7, busy: 1, idleTimeoutMs: 30_000 }],
       },
     );
+    // Constant size: 100,000 processes cost the record three more digits.
+    const size = (): number => JSON.stringify({ ...heartbeat.record(), heartbeatAt: 0, memoryBytes: 0 }).length;
+    const small = size();
+    table.size = 100_000;
+    assert.equal(size(), small + 'x00000'.length - 1);
     await registry.close();
   });
 
@@ -170,11 +168,9 @@ describe('Heartbeat', function () {
     const lines: string[] = [];
     let fences = 0;
     let fencedWhileFailing = 0;
-    const heartbeat = new Heartbeat({
-      app: 'shop',
-      hostId: 'h1',
+    const heartbeat = shopHeartbeat({
       registry,
-      table: { size: 0, list: () => [] },
+      table: { size: 0 },
       code: {
         refresh: () => Promise.reject(new Error('registry timed out')),
         processClasses: ['Cart'],
@@ -190,6 +186,7 @@ describe('Heartbeat', function () {
         },
       },
       intervalMs: 5,
+      fenceAfterGapMs: 0,
       logger,
       log: (line) => lines.push(line),
     });
@@ -206,6 +203,36 @@ describe('Heartbeat', function () {
     assert.equal(logger.at('warn', 'heartbeat failed').length, 1);
     await heartbeat.stop();
     assert.equal(fencedWhileFailing, 0, 'no fencing after a beat that was not written');
+    await registry.close();
+  });
+
+  it('fences only after a gap in its written beats, in which the others may have taken its processes over', async function () {
+    const registry = new GatedRegistry();
+    let fences = 0;
+    const heartbeat = shopHeartbeat({
+      registry,
+      table: { size: 1 },
+      code: { refresh: () => Promise.resolve(1), processClasses: ['Cart'], functions: {}, codeError: undefined },
+      fencing: { fence: () => Promise.resolve((fences++, [])) },
+      intervalMs: 5,
+      fenceAfterGapMs: 150,
+      logger: new MemoryLogger(),
+    });
+    await heartbeat.start();
+    let beats = 0;
+    const counting = registry.putHost.bind(registry);
+    registry.putHost = (record) => counting(record).then(() => void beats++);
+    await until('ten beats in step', () => beats >= 10);
+    assert.equal(fences, 0, 'no fencing while beats are in step');
+    registry.failure = new Error('cut off from NATS');
+    const failedFrom = Date.now();
+    await until('beats failing for longer than the gap', () => Date.now() - failedFrom > 200);
+    registry.failure = undefined;
+    await until('the first beat after the gap to fence', () => fences > 0);
+    const after = beats;
+    await until('ten more beats in step', () => beats >= after + 10);
+    assert.equal(fences, 1, 'one fencing for one gap');
+    await heartbeat.stop();
     await registry.close();
   });
 });

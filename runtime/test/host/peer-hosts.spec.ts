@@ -9,7 +9,7 @@ import {
   MemoryTransport,
   ProcessNotFoundError,
   processSubject,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { ControlHandler } from '../../src/host/control-handler';
 import { PeerHosts } from '../../src/host/peer-hosts';
 
@@ -47,7 +47,15 @@ describe('PeerHosts', function () {
       return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
     };
     const unused = (): never => assert.fail('only activations are asked of a peer');
-    const ops = { activate, create: unused, swapOut: unused, checkpoint: unused, delete: unused, describe: unused };
+    const ops = {
+      activate,
+      create: unused,
+      swapOut: unused,
+      checkpoint: unused,
+      delete: unused,
+      describe: unused,
+      inspect: unused,
+    };
     await new ControlHandler(APP, id, ops, new MemoryLogger()).serve(transport);
   };
 

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { FsSwapStore } from '../../src';
 import { startTestHost, type TestHost } from '../fixtures';
 
-/** A store that fails every read and listing while `failing` is set. */
+/** A store that fails every read and listing while `failing` is set, and counts its listings. */
 class FailingStore extends FsSwapStore {
   failing = false;
+  lists = 0;
   override list(prefix: string): Promise<string[]> {
+    this.lists++;
     return this.failing ? Promise.reject(new Error('store unavailable')) : super.list(prefix);
   }
   override get(key: string): Promise<Uint8Array | undefined> {
@@ -55,5 +57,17 @@ describe('ProcessLifecycle', function () {
     await assert.rejects(t.host.swapOut('none'), { code: 'PROCESS_NOT_FOUND' });
     await assert.rejects(t.host.checkpoint('p'), { code: 'PROCESS_NOT_FOUND' });
     await assert.rejects(t.host.delete('none'), { code: 'PROCESS_NOT_FOUND' });
+  });
+
+  it('lists no snapshots for a generated pid, nor for a swap-out and swap-in; a named pid drops its predecessor’s', async function () {
+    await t.host.create('named', 'Worker');
+    assert.equal(store.lists, 1, 'a named pid may have had a deleted predecessor');
+    store.lists = 0;
+    await t.host.create('worker-0123456789abcdef', 'Worker', { generated: true });
+    await t.invoke('worker-0123456789abcdef', 'inc', 5);
+    await t.host.swapOut('worker-0123456789abcdef');
+    assert.equal((await t.host.activate('worker-0123456789abcdef')).status, 'active');
+    assert.equal(await t.invoke('worker-0123456789abcdef', 'inc', 1), 6);
+    assert.equal(store.lists, 0);
   });
 });

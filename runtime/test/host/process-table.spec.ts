@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { processSubject } from '@praas/framework';
+import { processInfo, processSubject } from '@praas/framework/internal';
 import type { ProcessController } from '../../src';
-import { ProcessTable, recordInfo } from '../../src/host/process-table';
+import { ProcessTable } from '../../src/host/process-table';
 
 function controller(pid: string, status: string, codeVersion?: number): ProcessController {
   return { pid, status, generation: 3, codeVersion, definition: { name: 'Tally' } } as unknown as ProcessController;
@@ -57,8 +57,8 @@ describe('ProcessTable', function () {
 
   it('gives the info the registry shows for a process held elsewhere', function () {
     const record = { app: 'app', pid: 'p', processClass: 'Tally', generation: 1, updatedAt: 1 } as const;
-    assert.equal(recordInfo({ ...record, status: 'active', host: 'h2' }).host, 'h2');
-    assert.equal(recordInfo({ ...record, status: 'swapped', host: 'h2' }).host, undefined);
-    assert.equal(recordInfo({ ...record, status: 'swapped', version: 4 }).version, 4);
+    assert.equal(processInfo({ ...record, status: 'active', host: 'h2' }).host, 'h2');
+    assert.equal(processInfo({ ...record, status: 'swapped', host: 'h2' }).host, undefined);
+    assert.equal(processInfo({ ...record, status: 'swapped', version: 4 }).version, 4);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MemoryLogger } from '@praas/framework';
+import { MemoryLogger } from '@praas/framework/internal';
 import { warn } from '../../src/log/warn';
 
 describe('warn', function () {

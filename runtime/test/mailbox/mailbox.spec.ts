@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ANY, SELF, TimeoutError } from '@praas/framework';
+import { ANY, SELF, TimeoutError } from '@praas/framework/internal';
 import { Mailbox, type StoredMessage } from '../../src';
 import { DEDUP_WINDOW } from '../../src/mailbox/mailbox';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { MessageEnvelope } from '@praas/framework';
+import type { MessageEnvelope } from '@praas/framework/internal';
 import { SenderSequences } from '../../src/mailbox/sender-sequences';
 
 const msg = (from: string, epoch: string, seq: number): MessageEnvelope => ({

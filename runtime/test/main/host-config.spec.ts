@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, InvalidNameError } from '@praas/framework';
+import { InvalidArgumentError, InvalidNameError } from '@praas/framework/internal';
 import { loadProcessClasses, readHostConfig } from '../../src';
 
 describe('host configuration from the environment', function () {
@@ -10,12 +10,22 @@ describe('host configuration from the environment', function () {
   it('reads the variables, with an optional host id', function () {
     assert.deepEqual(readHostConfig(base), {
       natsUrl: 'nats://127.0.0.1:4222',
+      nats: { servers: ['nats://127.0.0.1:4222'], replicas: 1 },
       app: 'demo',
       modulePath: '/srv/app/index.js',
       codeDir: join(tmpdir(), 'praas-code'),
       dataPlane: { kind: 'direct', port: 0, bindHost: '127.0.0.1' },
     });
     assert.equal(readHostConfig({ ...base, PRAAS_HOST_ID: 'h-1' }).hostId, 'h-1');
+  });
+
+  it('takes the seed URLs of a NATS cluster and the JetStream replicas', function () {
+    const config = readHostConfig({
+      ...base,
+      PRAAS_NATS_URL: 'nats://n1:4222, nats://n2:4222,nats://n3:4222',
+      PRAAS_NATS_REPLICAS: '3',
+    });
+    assert.deepEqual(config.nats, { servers: ['nats://n1:4222', 'nats://n2:4222', 'nats://n3:4222'], replicas: 3 });
   });
 
   it('runs deployed code when PRAAS_MODULE is unset, unpacking it into PRAAS_CODE_DIR', function () {

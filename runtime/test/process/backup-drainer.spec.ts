@@ -7,7 +7,7 @@ import {
   type Envelope,
   type InvokeEnvelope,
   type MessageEnvelope,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { BackupDrainer } from '../../src/process/backup-drainer';
 import { message } from './process-parts';
 

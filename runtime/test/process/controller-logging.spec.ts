@@ -7,7 +7,7 @@ import {
   MemoryRegistry,
   MemoryTransport,
   processDefinitionOf,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { ProcessController, RuntimeHost } from '../../src';
 import { SnapshotRepository } from '../../src/state/snapshot-repository';
 import { StateTypeCheck } from '../../src/state/state-type-check';

@@ -12,7 +12,7 @@ import {
   replySubject,
   type Part,
   type ReplyEnvelope,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { invocation, message, processParts, type ProcessParts } from './process-parts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ProcessUnavailableError, type ProcessStatus } from '@praas/framework';
+import { ProcessUnavailableError, type ProcessStatus } from '@praas/framework/internal';
 import { IllegalTransitionError, LifeCycle } from '../../src/process/life-cycle';
 
 const at = (...path: ProcessStatus[]): LifeCycle => {

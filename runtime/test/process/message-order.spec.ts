@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { decodeEnvelope, encode, processSubject, type MessageEnvelope, type RequestOptions } from '@praas/framework';
+import {
+  decodeEnvelope,
+  encode,
+  processSubject,
+  type MessageEnvelope,
+  type RequestOptions,
+} from '@praas/framework/internal';
 import { RuntimeHost } from '../../src';
 import { startTestHost, Worker, type TestHost } from '../fixtures';
 

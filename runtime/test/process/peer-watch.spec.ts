@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Fn, MemoryLogger, Process, UnavailableError, type Context } from '@praas/framework';
+import { Fn, MemoryLogger, Process, UnavailableError, type Context } from '@praas/framework/internal';
 import { startTestHost, type TestHost } from '../fixtures';
 
 @Process()

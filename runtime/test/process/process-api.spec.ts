@@ -17,7 +17,7 @@ import {
   type MessageEnvelope,
   type ReplyEnvelope,
   silentLogger,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { ProcessApi } from '../../src/process/process-api';
 import { processParts, type ProcessParts } from './process-parts';
 
@@ -162,5 +162,27 @@ describe('ProcessApi', () => {
     await registry.putProcess({ ...record, status: 'active', generation: 1 });
     await new Promise((r) => setTimeout(r, 10));
     assert.equal(events.length, seen, 'no events after release');
+  });
+
+  it('reads peers a page at a time, filtered by status or class', async () => {
+    const a = api(recordingDataPlane(() => ({ ok: true })).dataPlane);
+    for (const [pid, status] of [
+      ['q1', 'active'],
+      ['q2', 'swapped'],
+      ['q3', 'active'],
+    ] as const)
+      await registry.putProcess({ app: p.app, pid, processClass: 'Caller', status, generation: 0, updatedAt: 1 });
+    const first = await a.peerPage({ limit: 2 });
+    assert.deepEqual(
+      first.peers.map((x) => x.pid),
+      ['q1', 'q2'],
+    );
+    const second = await a.peerPage({ limit: 2, cursor: first.cursor! });
+    assert.deepEqual(second, { peers: [{ pid: 'q3', processClass: 'Caller', status: 'active' }] });
+    assert.deepEqual(
+      (await a.peerPage({ status: 'swapped' })).peers.map((x) => x.pid),
+      ['q2'],
+    );
+    await assert.rejects(a.peerPage({ limit: 0 }), InvalidArgumentError);
   });
 });

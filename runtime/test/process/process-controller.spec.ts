@@ -6,7 +6,11 @@ import {
   InvalidNameError,
   ProcessNotFoundError,
   SwapFailedError,
-} from '@praas/framework';
+  TimeoutError,
+  encode,
+  unwrapReply,
+  type InvokeEnvelope,
+} from '@praas/framework/internal';
 import type { SwapStore } from '../../src';
 import { FsSwapStore } from '../../src';
 import { Model, startTestHost, Worker, type TestHost } from '../fixtures';
@@ -314,6 +318,31 @@ describe('ProcessController (through a runtime host on the in-memory transport)'
       }
     });
 
+    it("swaps out past a call abandoned at its caller's timeout, without what it wrote afterwards", async () => {
+      const slowHost = await startTestHost({ controller: { drainTimeoutMs: 500 } });
+      try {
+        await slowHost.host.create('h', 'Worker');
+        const envelope = { t: 'inv', id: 'hang-1', from: 'client:test', fn: 'hang', data: encode(null), timeoutMs: 50 };
+        await assert.rejects(
+          slowHost.client.invoke('h', envelope as InvokeEnvelope, 50).then(unwrapReply),
+          (e: unknown) => e instanceof TimeoutError,
+        );
+        // Before, the call kept its slot and the swap-out failed with SWAP_FAILED after drainTimeoutMs.
+        assert.equal((await slowHost.host.swapOut('h')).status, 'swapped');
+        const d = await slowHost.invoke<{ count: number }>('h', 'describe');
+        assert.equal(d.count, 1, 'the write before the timeout is kept, the one after it is not');
+        assert.equal(
+          (await slowHost
+            .invoke<unknown[]>('h', 'recvFrom', { from: 'ANY', key: 'late', n: 1, timeoutMs: 50 })
+            .catch((e: unknown) => e)) instanceof FunctionError,
+          true,
+          'the send it tried after the timeout was refused',
+        );
+      } finally {
+        await slowHost.close();
+      }
+    });
+
     it('keeps the process active and its last snapshot intact when the store fails', async () => {
       let failing = false;
       const flaky = (dir: string): SwapStore => {
@@ -374,7 +403,7 @@ describe('ProcessController (through a runtime host on the in-memory transport)'
       }),
       /cannot decode argument of 'inc'/,
     );
-    const { encode } = await import('@praas/framework');
+    const { encode } = await import('@praas/framework/internal');
     assert.throws(() => encode({ f: Worker.prototype.inc }, "argument of 'inc'"), EncodeError);
   });
 });

@@ -14,7 +14,7 @@ import {
   type InvokeEnvelope,
   type MessageEnvelope,
   type ProcessDefinition,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { Mailbox } from '../../src/mailbox/mailbox';
 import { SenderSequences } from '../../src/mailbox/sender-sequences';
 import { BackupDrainer } from '../../src/process/backup-drainer';
@@ -91,6 +91,7 @@ export function processParts(
   const runner = new CallRunner({
     pid,
     definition,
+    logger,
     context: (fn) => ({ fn, self: pid, app, state: keyedState }) as never,
   });
   // The closures below run only after `inbound` is set, as in the controller.

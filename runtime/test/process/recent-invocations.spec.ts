@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decode, encode, newId, unwrapReply, type ReplyEnvelope } from '@praas/framework';
+import { decode, encode, newId, unwrapReply, type ReplyEnvelope } from '@praas/framework/internal';
 import { RecentInvocations } from '../../src/process/recent-invocations';
 import { startTestHost, type TestHost } from '../fixtures';
 

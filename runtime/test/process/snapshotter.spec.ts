@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import 'reflect-metadata';
-import { encode, encodeWire, MemoryTransport, ProcessUnavailableError, type MessageEnvelope } from '@praas/framework';
+import {
+  encode,
+  encodeWire,
+  MemoryTransport,
+  ProcessUnavailableError,
+  type MessageEnvelope,
+} from '@praas/framework/internal';
 import { memoryStore, message, Point, processParts, Stateful, type ProcessParts } from './process-parts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ANY, Fn, Process, State, type Context } from '@praas/framework';
+import { ANY, Fn, Process, State, type Context } from '@praas/framework/internal';
 import { startTestHost, type TestHost } from '../fixtures';
 
 /** Indices of the holes of an array. */

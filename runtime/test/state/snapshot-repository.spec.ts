@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chunkKey, MemoryLogger, SnapshotCorruptError } from '@praas/framework';
+import { chunkKey, MemoryLogger, SnapshotCorruptError } from '@praas/framework/internal';
 import { FsSwapStore, SNAPSHOT_FORMAT, SnapshotRepository, type SwapStore } from '../../src';
 
 /** A store with only the required methods, so the repository takes its `get` path. */
@@ -16,6 +16,16 @@ function withoutReadInto(inner: SwapStore): SwapStore {
     describe: () => inner.describe(),
   };
 }
+
+/** The metadata of generation `generation` of process `a/p`. */
+const metaAt = (generation: number) => ({
+  format: SNAPSHOT_FORMAT,
+  app: 'a',
+  pid: 'p',
+  processClass: 'C',
+  generation,
+  createdAt: 0,
+});
 
 describe('SnapshotRepository', () => {
   let dir: string;
@@ -71,14 +81,7 @@ describe('SnapshotRepository.readLatest', () => {
     try {
       const store = new FsSwapStore(dir);
       const repo = new SnapshotRepository(store, { chunkBytes: 16 });
-      const meta = (generation: number) => ({
-        format: SNAPSHOT_FORMAT,
-        app: 'a',
-        pid: 'p',
-        processClass: 'C',
-        generation,
-        createdAt: 0,
-      });
+      const meta = metaAt;
       await repo.commit(meta(1), [Buffer.alloc(40, 1)]);
       // A reader that listed generation 1, then the writer committed 2 and collected 1.
       const stale = (await repo.latestManifest('a', 'p'))!;
@@ -92,5 +95,79 @@ describe('SnapshotRepository.readLatest', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** A file-system store that counts its listings: the request some object stores make costly. */
+class CountingStore extends FsSwapStore {
+  lists = 0;
+  override list(prefix: string): Promise<string[]> {
+    this.lists++;
+    return super.list(prefix);
+  }
+}
+
+describe('SnapshotRepository without listings', () => {
+  let dir: string;
+  let store: CountingStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'praas-repo-keys-'));
+    store = new CountingStore(dir);
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const meta = metaAt;
+
+  it('writes a small snapshot into its manifest, one object, and reads it back checked', async () => {
+    const repo = new SnapshotRepository(store, { inlineBytes: 1024 });
+    const parts = [randomBytes(10), randomBytes(500)];
+    const manifest = await repo.commit(meta(1), parts);
+    assert.deepEqual(await store.list('a/p/'), ['a/p/000000000001/manifest']);
+    assert.equal(manifest.chunks.length, 0);
+    const latest = await repo.readLatest('a', 'p');
+    assert.deepEqual(Buffer.from(latest!.bytes), Buffer.concat(parts));
+    const tampered = { ...manifest, inline: { ...manifest.inline!, bytes: randomBytes(510) } };
+    await assert.rejects(repo.read(tampered), /manifest' holds bytes that do not match its checksum/);
+    // Larger than the inline limit: chunks beside the manifest, as before.
+    await repo.commit(meta(2), [randomBytes(1025)]);
+    assert.deepEqual(await store.list('a/p/'), ['a/p/000000000002/chunk-0000', 'a/p/000000000002/manifest']);
+  });
+
+  it('commits a first generation without listing: nothing lies below it', async () => {
+    const repo = new SnapshotRepository(store);
+    await repo.commit(meta(1), [randomBytes(10)]);
+    assert.equal(store.lists, 0);
+    await repo.commit(meta(2), [randomBytes(10)]);
+    assert.equal(store.lists, 1, 'a later commit lists to remove the generations below it');
+    store.lists = 0;
+    assert.deepEqual(await store.list('a/p/'), ['a/p/000000000002/manifest']);
+  });
+
+  it('finds the newest snapshot by key from the generation the registry names, without listing', async () => {
+    const repo = new SnapshotRepository(store, { chunkBytes: 16 });
+    assert.equal(await repo.readLatest('a', 'p', { generation: 0 }), undefined, 'never committed');
+    await repo.commit(meta(1), [Buffer.alloc(40, 1)]);
+    await repo.commit(meta(2), [Buffer.alloc(40, 2)]);
+    store.lists = 0;
+    // Exact (a finished swap-out), lagging by one (a crash before the record was written), and
+    // a record that names no commit although one was made.
+    for (const known of [{ generation: 2, exact: true }, { generation: 1 }, { generation: 0 }]) {
+      const latest = await repo.readLatest('a', 'p', known);
+      assert.equal(latest?.manifest.generation, 2, JSON.stringify(known));
+      assert.deepEqual(Buffer.from(latest.bytes), Buffer.alloc(40, 2));
+    }
+    assert.equal(store.lists, 0);
+  });
+
+  it('lists when the registry and the store disagree, and reads what the store holds', async () => {
+    const repo = new SnapshotRepository(store);
+    await repo.commit(meta(3), [Buffer.alloc(8, 3)]);
+    store.lists = 0;
+    // A record naming a generation the store does not have (nor the next): only a listing can tell.
+    for (const known of [{ generation: 7 }, { generation: 7, exact: true }, { generation: 1 }]) {
+      assert.equal((await repo.readLatest('a', 'p', known))?.manifest.generation, 3, JSON.stringify(known));
+    }
+    assert.equal(store.lists, 3);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import 'reflect-metadata';
-import { encode, Fn, Process, State, Type, type StateFieldDefinition } from '@praas/framework';
+import { encode, Fn, Process, State, Type, type StateFieldDefinition } from '@praas/framework/internal';
 import { UNTYPED_STATE_WARNING } from '../../src';
 import { StateTypeCheck } from '../../src/state/state-type-check';
 import { startTestHost, type TestHost } from '../fixtures';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { InvalidArgumentError } from '@praas/framework';
+import { InvalidArgumentError } from '@praas/framework/internal';
 import { S3SwapStore, type S3SwapStoreOptions } from '../../src';
 
 const base: S3SwapStoreOptions = { endpoint: 'http://127.0.0.1:9000', accessKey: 'k', secretKey: 's', bucket: 'praas' };

@@ -1,27 +1,23 @@
 import assert from 'node:assert/strict';
-import { InvalidArgumentError } from '@praas/framework';
+import { InvalidArgumentError } from '@praas/framework/internal';
 import { FsSwapStore, S3SwapStore, swapStoreFromEnv } from '../../src';
 
 describe('swapStoreFromEnv', () => {
+  const keys = (endpoint: string) => ({
+    PRAAS_S3_ENDPOINT: endpoint,
+    PRAAS_S3_ACCESS_KEY: 'key',
+    PRAAS_S3_SECRET_KEY: 'secret',
+  });
+
   it('builds an S3 store from PRAAS_S3_*, with the default bucket', () => {
-    const store = swapStoreFromEnv({
-      PRAAS_S3_ENDPOINT: 'http://127.0.0.1:9000',
-      PRAAS_S3_ACCESS_KEY: 'key',
-      PRAAS_S3_SECRET_KEY: 'secret',
-      PRAAS_SWAP_DIR: '/tmp/ignored',
-    });
+    const store = swapStoreFromEnv({ ...keys('http://127.0.0.1:9000'), PRAAS_SWAP_DIR: '/tmp/ignored' });
     assert.ok(store instanceof S3SwapStore);
     assert.equal(store.describe(), "S3 bucket 'praas' at http://127.0.0.1:9000");
     store.close();
   });
 
   it('takes the bucket from PRAAS_S3_BUCKET', () => {
-    const store = swapStoreFromEnv({
-      PRAAS_S3_ENDPOINT: 'https://s3.example.com',
-      PRAAS_S3_ACCESS_KEY: 'key',
-      PRAAS_S3_SECRET_KEY: 'secret',
-      PRAAS_S3_BUCKET: 'swap-space',
-    });
+    const store = swapStoreFromEnv({ ...keys('https://s3.example.com'), PRAAS_S3_BUCKET: 'swap-space' });
     assert.equal(store.describe(), "S3 bucket 'swap-space' at https://s3.example.com:443");
     (store as S3SwapStore).close();
   });

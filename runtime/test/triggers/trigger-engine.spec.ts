@@ -10,7 +10,7 @@ import {
   type FunctionDefinition,
   type Part,
   type ReplyEnvelope,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { TriggerEngine, type Contribution, type PersistedAccumulation } from '../../src/triggers/trigger-engine';
 
 @Process({ name: 'Engine' })

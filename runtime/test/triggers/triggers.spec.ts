@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryRegistry, MemoryTransport } from '@praas/framework';
+import { MemoryRegistry, MemoryTransport } from '@praas/framework/internal';
 import { FsSwapStore } from '../../src';
 import { triggerContract } from '../../src/testing';
 

@@ -1,4 +1,4 @@
-import { gaussian, mixSeed, mulberry32 } from './prng';
+import { gaussian, mixSeed, mulberry32 } from '@praas/samples-shared';
 
 /** The Higgs data set's shape: 28 real-valued features per point. */
 export const HIGGS_FEATURES = 28;

@@ -1,5 +1,5 @@
 import { featuresOf, generateRows, type DatasetSpec } from './dataset';
-import { mixSeed, mulberry32 } from './prng';
+import { mixSeed, mulberry32 } from '@praas/samples-shared';
 
 /*
  * A partial result travels as one Float64Array: [inertia, counts (k), sums (k × d)]. One typed

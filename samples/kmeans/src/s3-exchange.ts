@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerPart } from './kmeans-math';
 import { partBytes, partFromBytes, runKMeansWithExchange, type PartialExchange } from './exchange';
 import type { KMeansOptions, KMeansRun } from './run-kmeans';
-import { S3Bucket, type S3BucketOptions } from './s3-bucket';
+import { S3Bucket, type S3BucketOptions } from '@praas/samples-shared';
 
 /** Options of the S3 exchange. */
 export interface S3ExchangeOptions {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import {
   generateRows,
   initialCentroids,
-  mulberry32,
   partialSums,
   reduceParts,
   referenceKMeans,
@@ -13,22 +12,6 @@ import {
 
 describe('kmeans: data set and math', () => {
   const spec: DatasetSpec = { seed: 7, points: 1_000, blobs: 4 };
-
-  it('mulberry32 repeats its sequence for a seed and differs between seeds', () => {
-    const a = mulberry32(1);
-    const b = mulberry32(1);
-    const c = mulberry32(2);
-    const first = Array.from({ length: 5 }, () => a());
-    assert.deepEqual(
-      first,
-      Array.from({ length: 5 }, () => b()),
-    );
-    assert.notDeepEqual(
-      first,
-      Array.from({ length: 5 }, () => c()),
-    );
-    assert.ok(first.every((x) => x >= 0 && x < 1));
-  });
 
   it('generates the same points whatever the sharding, 28 features each', () => {
     const whole = generateRows(spec, 0, spec.points);

@@ -1,7 +1,7 @@
 /** The collaborative document service of the PraaS case study, stateful and stateless. */
 export { Project, type CompiledOutput, type FetchedOutput, type FileContent, type FileEntry } from './project.process';
 export { StatelessLatex, type LatexBackend } from './stateless-latex';
-export { S3Bucket, type S3BucketOptions } from './s3-bucket';
+export { S3Bucket, type S3BucketOptions } from '@praas/samples-shared';
 export {
   compileIncremental,
   assembleDocument,

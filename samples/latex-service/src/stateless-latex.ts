@@ -8,7 +8,7 @@ import {
   type UpdateFileRequest,
 } from './project-files';
 import type { FetchedOutput, FileContent } from './project.process';
-import { S3Bucket, type S3BucketOptions } from './s3-bucket';
+import { S3Bucket, type S3BucketOptions } from '@praas/samples-shared';
 
 /** The per-project index object: file versions and hashes, and what the last compile used. */
 interface ProjectIndex {

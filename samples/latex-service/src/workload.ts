@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ControlPlaneApi } from '@praas/framework';
+import { mulberry32 } from '@praas/samples-shared';
 import type { CompileReport } from './incremental-compiler';
 import type { FetchedOutput, FileContent } from './project.process';
 import type { LatexBackend } from './stateless-latex';
@@ -14,18 +15,6 @@ export function processBackend(praas: ControlPlaneApi, app: string): LatexBacken
     readFile: (project, name) => praas.invoke<FileContent>(app, 'readFile', name, { pid: project }),
     compile: (project) => praas.invoke<CompileReport>(app, 'compile', null, { pid: project }),
     fetchOutput: (project) => praas.invoke<FetchedOutput>(app, 'fetchOutput', null, { pid: project }),
-  };
-}
-
-/** A small deterministic PRNG (mulberry32), so documents and edits repeat run after run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createEmbedded } from '@praas/embedded';
-import { newId } from '@praas/framework';
+import { randomBytes } from 'node:crypto';
 import { processBackend, Project, runLatexWorkload, StatelessLatex } from '../src';
 import { startS3, type S3Service } from '@praas/test-services';
 
@@ -16,7 +16,7 @@ describe('latex-service: StatelessLatex on S3', function () {
     await s3?.stop();
   });
   beforeEach(() => {
-    latex = new StatelessLatex({ ...s3, bucket: `latex-${newId().slice(0, 8).toLowerCase()}` });
+    latex = new StatelessLatex({ ...s3, bucket: `latex-${randomBytes(4).toString('hex')}` });
   });
   afterEach(() => {
     latex.close();

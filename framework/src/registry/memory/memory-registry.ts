@@ -1,9 +1,12 @@
 import type { Subscription } from '../../transport/transport';
 import { InvalidArgumentError } from '../../errors';
+import { encodeCursor, pageWalk, type PageWalk } from '../process-pages';
 import type {
   AppRecord,
   HostRecord,
   ProcessEvent,
+  ProcessPage,
+  ProcessPageQuery,
   ProcessRecord,
   Registry,
   RegistryWatchOptions,
@@ -121,6 +124,24 @@ export class MemoryRegistry implements Registry {
   }
   listProcesses(app: string): Promise<ProcessRecord[]> {
     return Promise.resolve([...(this.processes.get(app)?.values() ?? [])].map((v) => v.record));
+  }
+  /** See `Registry.listProcessPage`: records in revision order, after the cursor's revision. */
+  async listProcessPage(app: string, query?: ProcessPageQuery): Promise<ProcessPage> {
+    const walk: PageWalk = pageWalk(query);
+    const after = [...(this.processes.get(app)?.values() ?? [])]
+      .filter((v) => v.revision > walk.after)
+      .sort((a, b) => a.revision - b.revision);
+    const processes: ProcessRecord[] = [];
+    let scanned = 0;
+    for (const v of after) {
+      scanned++;
+      if (walk.matches(v.record)) processes.push(v.record);
+      if (processes.length === walk.limit || scanned === walk.scan)
+        return Promise.resolve(
+          scanned < after.length ? { processes, cursor: encodeCursor(v.revision) } : { processes },
+        );
+    }
+    return { processes };
   }
   deleteProcess(app: string, pid: string): Promise<void> {
     const record = this.processes.get(app)?.get(pid)?.record;

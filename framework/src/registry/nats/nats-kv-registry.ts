@@ -1,21 +1,20 @@
-import {
-  ErrorCode,
-  NatsError,
-  StorageType,
-  type KV,
-  type KvEntry,
-  type NatsConnection,
-  type QueuedIterator,
-} from 'nats';
-import { InvalidArgumentError, LoopHealth, PraasError, TimeoutError, UnavailableError } from '../../errors';
+import { StorageType, type JetStreamManager, type NatsConnection } from 'nats';
+import { validateReplicas } from '../../config/nats-config';
+import { InvalidArgumentError, UnavailableError } from '../../errors';
 import { silentLogger, type Logger } from '../../logging/logger';
 import { validateName } from '../../wire/names';
 import type { Subscription } from '../../transport/transport';
-import { connectNats, fromNatsError, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
+import { connectNats, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
+import { ProcessWatch, type ProcessWatchSource } from './process-watch';
+import { pageWalk } from '../process-pages';
+import { readKvPage } from './kv-pages';
+import { RegistryBucket } from './registry-bucket';
 import type {
   AppRecord,
   HostRecord,
   ProcessEvent,
+  ProcessPage,
+  ProcessPageQuery,
   ProcessRecord,
   Registry,
   RegistryWatchOptions,
@@ -32,6 +31,11 @@ export interface NatsKvRegistryOptions {
   /** Timeout of KV operations (default 10 000 ms). */
   readonly timeoutMs?: number;
   /**
+   * JetStream replicas of the buckets it creates (default 1): 3 on a three-node cluster keeps the
+   * registry readable and writable through the loss of any one node. Existing buckets keep theirs.
+   */
+  readonly replicas?: number;
+  /**
    * Where failures nobody waits for are logged (default: nowhere): a process watch that lost its
    * consumer (`warn`, once per outage) and got it back (`info`), or whose listener threw (`error`).
    */
@@ -41,8 +45,6 @@ export interface NatsKvRegistryOptions {
 /** Options of {@link NatsKvRegistry.connect}. */
 export interface NatsKvRegistryConnectOptions extends NatsConnectionOptions, NatsKvRegistryOptions {}
 
-/** JetStream API error: the expected last sequence of a subject did not match (a lost compare-and-set). */
-const WRONG_LAST_SEQUENCE = 10071;
 const BUCKET_PREFIX = /^[A-Za-z0-9_-]*$/;
 
 /*
@@ -56,15 +58,6 @@ const hostKey = (app: string, id: string): string =>
   `${validateName('application', app)}.${validateName('host id', id)}`;
 const keysOf = (app: string): string => `${validateName('application', app)}.>`;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const toBytes = (value: object): Uint8Array => encoder.encode(JSON.stringify(value));
-const fromEntry = <T>(entry: KvEntry): T => JSON.parse(decoder.decode(entry.value)) as T;
-const isValue = (entry: KvEntry | null): entry is KvEntry => entry !== null && entry.operation === 'PUT';
-/** The first wait before a broken watch is re-established, and the longest (doubling in between). */
-const REWATCH_FIRST_MS = 100;
-const REWATCH_MAX_MS = 5_000;
-
 /**
  * The registry in JetStream KV (DESIGN §5): three buckets, for applications, processes and
  * runtime hosts. Host records carry a time-to-live, so a host that died without deregistering
@@ -73,8 +66,8 @@ const REWATCH_MAX_MS = 5_000;
  * @example
  * ```ts
  * const registry = await NatsKvRegistry.connect({ servers: 'nats://127.0.0.1:4222' });
- * await registry.putApp({ name: 'demo', incarnation: newId(), createdAt: Date.now(), processClasses: ['Counter'] });
- * await registry.close();
+ * await putApp({ name: 'demo', incarnation: newId(), createdAt: Date.now(), processClasses: ['Counter'] });
+ * await close();
  * ```
  */
 export class NatsKvRegistry implements Registry {
@@ -84,18 +77,12 @@ export class NatsKvRegistry implements Registry {
   private constructor(
     private readonly nc: NatsConnection,
     private readonly ownsConnection: boolean,
-    private readonly apps: KV,
-    private readonly processes: KV,
-    private readonly hosts: KV,
+    private readonly apps: RegistryBucket,
+    private readonly processes: RegistryBucket,
+    private readonly hosts: RegistryBucket,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
-    private readonly prefix: string,
   ) {}
-
-  /** The bucket's name, for messages. */
-  private bucketOf(kv: KV): string {
-    return `${this.prefix}${kv === this.apps ? 'apps' : kv === this.processes ? 'processes' : 'hosts'}`;
-  }
 
   /** Connects to NATS and opens (creating when missing) the buckets; the registry owns the connection. */
   static async connect(options: NatsKvRegistryConnectOptions): Promise<NatsKvRegistry> {
@@ -132,23 +119,26 @@ export class NatsKvRegistry implements Registry {
       throw new InvalidArgumentError(`hostTtlMs must be an integer of at least 1000, got ${String(hostTtlMs)}`);
     }
     const timeout = options.timeoutMs ?? 10_000;
+    const replicas = validateReplicas(options.replicas ?? 1, 'replicas');
     const js = nc.jetstream({ timeout });
     try {
+      const bucket = async (kind: string, ttl?: number): Promise<RegistryBucket> => {
+        const name = `${prefix}${kind}`;
+        const kv = await js.views.kv(name, {
+          history: 1,
+          storage: StorageType.File,
+          replicas,
+          timeout,
+          ...(ttl === undefined ? {} : { ttl }),
+        });
+        return new RegistryBucket(kv, name, timeout);
+      };
       const [apps, processes, hosts] = await Promise.all([
-        js.views.kv(`${prefix}apps`, { history: 1, storage: StorageType.File, timeout }),
-        js.views.kv(`${prefix}processes`, { history: 1, storage: StorageType.File, timeout }),
-        js.views.kv(`${prefix}hosts`, { history: 1, storage: StorageType.File, ttl: hostTtlMs, timeout }),
+        bucket('apps'),
+        bucket('processes'),
+        bucket('hosts', hostTtlMs),
       ]);
-      return new NatsKvRegistry(
-        nc,
-        ownsConnection,
-        apps,
-        processes,
-        hosts,
-        timeout,
-        options.logger ?? silentLogger,
-        prefix,
-      );
+      return new NatsKvRegistry(nc, ownsConnection, apps, processes, hosts, timeout, options.logger ?? silentLogger);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new UnavailableError(`cannot open the registry buckets '${prefix}*' (is JetStream enabled?): ${reason}`, {
@@ -158,54 +148,69 @@ export class NatsKvRegistry implements Registry {
   }
 
   async putApp(record: AppRecord): Promise<void> {
-    const key = appKey(record.name);
-    await this.call(this.apps, 'write', key, () => this.apps.put(key, toBytes(record)));
+    return this.apps.put(appKey(record.name), record);
   }
   async getApp(name: string): Promise<AppRecord | undefined> {
     return (await this.getAppVersioned(name))?.record;
   }
   async getAppVersioned(name: string): Promise<VersionedAppRecord | undefined> {
-    const key = appKey(name);
-    const entry = await this.call(this.apps, 'read', key, () => this.apps.get(key));
-    return isValue(entry) ? { record: fromEntry<AppRecord>(entry), revision: entry.revision } : undefined;
+    return this.apps.get<AppRecord>(appKey(name));
   }
   updateApp(record: AppRecord, expectedRevision: number): Promise<number | undefined> {
-    return this.compareAndSet(this.apps, appKey(record.name), record, expectedRevision);
+    return this.apps.compareAndSet(appKey(record.name), record, expectedRevision);
   }
   async listApps(): Promise<AppRecord[]> {
-    return (await this.lastValues(this.apps, '>')).map((e) => fromEntry<AppRecord>(e));
+    return this.apps.list<AppRecord>('>');
   }
   /**
    * Removes the application with all its process records (without process events, like the memory
    * registry); host records stay (see `Registry.deleteApp`).
    */
   async deleteApp(name: string): Promise<void> {
-    const key = appKey(name);
-    await this.call(this.apps, 'deletion', key, () => this.apps.delete(key));
-    await this.purgeKeys(this.processes, keysOf(name));
+    await this.apps.delete(appKey(name));
+    await this.processes.purgeKeys(keysOf(name));
   }
 
   async putProcess(record: ProcessRecord): Promise<void> {
-    const key = processKey(record.app, record.pid);
-    await this.call(this.processes, 'write', key, () => this.processes.put(key, toBytes(record)));
+    return this.processes.put(processKey(record.app, record.pid), record);
   }
   async getProcess(app: string, pid: string): Promise<ProcessRecord | undefined> {
     return (await this.getProcessVersioned(app, pid))?.record;
   }
   async getProcessVersioned(app: string, pid: string): Promise<VersionedProcessRecord | undefined> {
-    const key = processKey(app, pid);
-    const entry = await this.call(this.processes, 'read', key, () => this.processes.get(key));
-    return isValue(entry) ? { record: fromEntry<ProcessRecord>(entry), revision: entry.revision } : undefined;
+    return this.processes.get<ProcessRecord>(processKey(app, pid));
   }
   updateProcess(record: ProcessRecord, expectedRevision: number): Promise<number | undefined> {
-    return this.compareAndSet(this.processes, processKey(record.app, record.pid), record, expectedRevision);
+    return this.processes.compareAndSet(processKey(record.app, record.pid), record, expectedRevision);
   }
   async listProcesses(app: string): Promise<ProcessRecord[]> {
-    return (await this.lastValues(this.processes, keysOf(app))).map((e) => fromEntry<ProcessRecord>(e));
+    return this.processes.list<ProcessRecord>(keysOf(app));
+  }
+  /** See `Registry.listProcessPage`; how a page is read: `readKvPage`. */
+  async listProcessPage(app: string, query?: ProcessPageQuery): Promise<ProcessPage> {
+    const walk = pageWalk(query);
+    const filter = keysOf(app);
+    return this.processes.call('page listing', filter, async () =>
+      readKvPage(
+        this.nc.jetstream({ timeout: this.timeoutMs }),
+        await this.manager(),
+        this.processes.name,
+        appKey(app),
+        walk,
+        this.logger,
+      ),
+    );
+  }
+  private jsm: Promise<JetStreamManager> | undefined;
+  private manager(): Promise<JetStreamManager> {
+    this.jsm ??= this.nc.jetstreamManager({ timeout: this.timeoutMs }).catch((e: unknown) => {
+      this.jsm = undefined;
+      throw e;
+    });
+    return this.jsm;
   }
   async deleteProcess(app: string, pid: string): Promise<void> {
-    const key = processKey(app, pid);
-    await this.call(this.processes, 'deletion', key, () => this.processes.delete(key));
+    return this.processes.delete(processKey(app, pid));
   }
 
   /**
@@ -231,137 +236,37 @@ export class NatsKvRegistry implements Registry {
     if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
       throw new InvalidArgumentError(`afterRevision must be a non-negative integer, got ${String(after)}`);
     if (after !== undefined) {
-      const status = await this.call(this.processes, 'status', filter, () => this.processes.status());
+      const status = await this.processes.call('status', filter, () => this.processes.kv.status());
       if (after > status.streamInfo.state.last_seq) after = undefined;
     }
-    const snapshot = replay !== undefined && after === undefined;
-    const known = new Map<string, ProcessRecord>();
-    // The replay ends when the watch is initialized. nats.js reports that either in order with the
-    // entries (after the watch started), or at once when every replayed entry is already queued:
-    // then it ends after as many entries as were received. A watch re-established before the end
-    // of its replay goes on with it, and ends it the same way.
-    let syncAfter: number | undefined;
-    let synced = false;
-    let consumed = 0;
-    const sync = (): void => {
-      if (synced) return;
-      synced = true;
-      options.onSynced?.();
+    const source: ProcessWatchSource = {
+      app,
+      logger: this.logger,
+      watch: (watchOptions) =>
+        this.processes.call('watch', filter, () => this.processes.kv.watch({ key: filter, ...watchOptions })),
+      closed: () => this.closed,
+      connectionClosed: () => this.nc.isClosed(),
     };
-    let lastRevision = after ?? 0;
-    let stopped = false;
-    let wake: (() => void) | undefined;
-    const health = new LoopHealth(`the watch of the processes of '${app}'`, this.logger);
-    // Without a replay the current records are read too, silently: a later deletion then carries
-    // the last record of the process.
-    const open = async (resumeFrom: number | undefined): Promise<QueuedIterator<KvEntry>> => {
-      let started = false;
-      syncAfter = undefined;
-      consumed = 0;
-      const opened = await this.call(this.processes, 'watch', filter, () =>
-        this.processes.watch({
-          key: filter,
-          ...(resumeFrom === undefined ? {} : { resumeFromRevision: resumeFrom }),
-          initializedFn: () => {
-            if (started) sync();
-            else syncAfter = -1;
-          },
-        }),
-      );
-      started = true;
-      if (syncAfter === -1) syncAfter = opened.getReceived();
-      return opened;
-    };
-    const deliver = (entry: KvEntry): void => {
-      consumed++;
-      lastRevision = Math.max(lastRevision, entry.revision);
-      const pid = entry.key.slice(entry.key.indexOf('.') + 1);
-      const replaying = !synced;
-      if (entry.operation === 'PUT') {
-        const record = fromEntry<ProcessRecord>(entry);
-        known.set(pid, record);
-        if (!replaying || replay !== undefined) listener({ type: 'put', record, revision: entry.revision });
-      } else {
-        const last = known.get(pid);
-        known.delete(pid);
-        // A snapshot is what exists: a deletion in it is news to nobody.
-        if (!replaying || (replay !== undefined && !snapshot)) {
-          const updatedAt = entry.created.getTime();
-          const record: ProcessRecord = last
-            ? { ...last, status: 'deleted', updatedAt }
-            : { app, pid, processClass: '', status: 'deleted', generation: 0, updatedAt };
-          listener({ type: 'deleted', record, revision: entry.revision });
-        }
-      }
-      if (syncAfter !== undefined && syncAfter > 0 && consumed >= syncAfter) sync();
-    };
-    let iterator = await open(after === undefined ? undefined : after + 1);
-    const handle = {
-      stop: () => {
-        stopped = true;
-        iterator.stop();
-        wake?.();
-      },
-    };
-    this.watches.add(handle);
-    if (snapshot) options.onSnapshot?.();
-    if (syncAfter === 0) sync();
-    const gone = (): boolean => stopped || this.closed || this.nc.isClosed();
-    void (async () => {
-      for (;;) {
-        try {
-          for await (const entry of iterator) deliver(entry);
-          if (gone()) return;
-          health.failed(new UnavailableError('the watch ended while it was still wanted'));
-        } catch (e) {
-          if (gone()) return;
-          health.failed(e);
-        }
-        // Re-established with backoff until it works or the watch is no longer wanted.
-        for (let wait = REWATCH_FIRST_MS; ; wait = Math.min(wait * 2, REWATCH_MAX_MS)) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, wait).unref();
-          });
-          wake = undefined;
-          if (gone()) return;
-          try {
-            iterator = await open(lastRevision + 1);
-            if (gone()) iterator.stop();
-            break;
-          } catch (e) {
-            health.failed(e);
-          }
-        }
-        if (gone()) return;
-        if (syncAfter === 0) sync();
-        health.succeeded();
-      }
-    })().catch((e: unknown) => {
-      // Only a listener that throws gets here: the watch cannot go on without losing its events.
-      if (!this.closed)
-        this.logger.error('the process watch stopped: its listener threw; it gets no more changes', { app, err: e });
-      handle.stop();
-    });
+    const watch = await ProcessWatch.open(source, listener, options, after);
+    this.watches.add(watch);
+    watch.begin();
     return {
       unsubscribe: () => {
-        this.watches.delete(handle);
-        handle.stop();
+        this.watches.delete(watch);
+        watch.stop();
         return Promise.resolve();
       },
     };
   }
 
   async putHost(record: HostRecord): Promise<void> {
-    const key = hostKey(record.app, record.id);
-    await this.call(this.hosts, 'write', key, () => this.hosts.put(key, toBytes(record)));
+    return this.hosts.put(hostKey(record.app, record.id), record);
   }
   async listHosts(app: string): Promise<HostRecord[]> {
-    return (await this.lastValues(this.hosts, keysOf(app))).map((e) => fromEntry<HostRecord>(e));
+    return this.hosts.list<HostRecord>(keysOf(app));
   }
   async deleteHost(app: string, id: string): Promise<void> {
-    const key = hostKey(app, id);
-    await this.call(this.hosts, 'deletion', key, () => this.hosts.delete(key));
+    return this.hosts.delete(hostKey(app, id));
   }
 
   /** Stops the watches; closes the connection when the registry opened it. */
@@ -371,104 +276,5 @@ export class NatsKvRegistry implements Registry {
     for (const w of this.watches) w.stop();
     this.watches.clear();
     if (this.ownsConnection && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
-  }
-
-  /**
-   * The current value of every key matching `filter`: a watch that stops once it has replayed the
-   * present. Every way it can fail ends in one rejection of the returned promise (never an
-   * unhandled one): the watch cannot be set up, it breaks before it is complete, or it is too slow.
-   */
-  private async lastValues(kv: KV, filter: string): Promise<KvEntry[]> {
-    let settle!: (failure?: PraasError) => void;
-    const done = new Promise<void>((resolve, reject) => {
-      settle = (failure) => (failure === undefined ? resolve() : reject(failure));
-    });
-    const values = new Map<string, KvEntry>();
-    const iterator = await this.call(kv, 'listing', filter, () =>
-      kv.watch({ key: filter, initializedFn: () => settle() }),
-    );
-    const timer = setTimeout(
-      () =>
-        settle(
-          new TimeoutError(`listing '${filter}' of the registry did not complete in ${this.timeoutMs} ms`, {
-            bucket: this.bucketOf(kv),
-            filter,
-          }),
-        ),
-      this.timeoutMs,
-    );
-    const collecting = (async () => {
-      for await (const entry of iterator) {
-        if (entry.operation === 'PUT') values.set(entry.key, entry);
-        else values.delete(entry.key);
-      }
-    })().then(
-      () => settle(new UnavailableError(`listing '${filter}' of the registry ended before it was complete`)),
-      (e: unknown) => settle(this.failure(e, kv, 'listing', filter)),
-    );
-    try {
-      await done;
-    } finally {
-      clearTimeout(timer);
-      iterator.stop();
-      await collecting;
-    }
-    return [...values.values()];
-  }
-
-  /** Writes `value` under `key` only at `expectedRevision` (0: only when the key has no value). */
-  private async compareAndSet(
-    kv: KV,
-    key: string,
-    value: object,
-    expectedRevision: number,
-  ): Promise<number | undefined> {
-    if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
-      throw new InvalidArgumentError(
-        `expectedRevision must be a non-negative integer, got ${String(expectedRevision)}`,
-      );
-    }
-    try {
-      return expectedRevision === 0
-        ? await kv.create(key, toBytes(value))
-        : await kv.update(key, toBytes(value), expectedRevision);
-    } catch (e) {
-      if ((e as { api_error?: { err_code?: number } }).api_error?.err_code === WRONG_LAST_SEQUENCE) return undefined;
-      throw this.failure(e, kv, 'compare-and-set', key);
-    }
-  }
-
-  private async purgeKeys(kv: KV, filter: string): Promise<void> {
-    const keys: string[] = [];
-    await this.call(kv, 'listing', filter, async () => {
-      for await (const key of await kv.keys(filter)) keys.push(key);
-    });
-    for (const key of keys) await this.call(kv, 'purge', key, () => kv.purge(key));
-  }
-
-  /** Runs one KV operation and turns a failure of the nats client into the framework's errors. */
-  private async call<T>(kv: KV, operation: string, key: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (e) {
-      throw this.failure(e, kv, operation, key);
-    }
-  }
-
-  /**
-   * A failed KV operation as a retryable TimeoutError or UnavailableError naming the bucket and
-   * the key, never a raw NatsError (which a gateway could only answer with 500 INTERNAL).
-   */
-  private failure(error: unknown, kv: KV, operation: string, key: string): PraasError {
-    if (error instanceof PraasError) return error;
-    const what = `registry ${operation} of '${key}' in the KV bucket '${this.bucketOf(kv)}'`;
-    if (error instanceof NatsError && (error.code as ErrorCode) === ErrorCode.NoResponders) {
-      // On a KV subject "no responders" means JetStream is not (yet) there: a restarting server.
-      return new UnavailableError(`the ${what} found no JetStream to answer it (is NATS restarting?); try again`, {
-        cause: error,
-        details: { bucket: this.bucketOf(kv), key },
-      });
-    }
-    return fromNatsError(error, { subject: key, what, size: 0, timeoutMs: this.timeoutMs });
   }
 }

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { Packr } from 'msgpackr';
 import { fromWireError, TimeoutError, UnavailableError, type WireError } from '../../errors';
 import { formatAddress, type DirectAddress } from './address';
+import { handshakeProof } from './handshake-proof';
 import { FrameWriter } from './frame-writer';
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -49,6 +50,12 @@ export interface DirectConnectionOptions {
   readonly connectTimeoutMs?: number;
   /** Largest reply frame accepted (default 64 MiB). */
   readonly maxFrameBytes?: number;
+  /**
+   * The application's data-plane secret: the hello waits for the listener's challenge and carries
+   * the proof ({@link handshakeProof}). Without it the hello goes at once, and a listener that
+   * needs proof refuses the connection.
+   */
+  readonly secret?: Uint8Array;
 }
 
 interface Pending {
@@ -144,10 +151,33 @@ export class DirectConnection {
         resolve();
       }),
     );
-    // The hello goes first; requests written before the welcome follow it in order.
-    this.writer.write(
-      encodeFrame(FrameKind.Hello, 0, packr.pack({ v: FRAME_VERSION, app: options.app, from: options.from })),
+    // The hello goes first; requests written before the welcome follow it in order. With a
+    // secret, it answers the listener's challenge, and requests are held until it went.
+    this.app = options.app;
+    this.from = options.from;
+    this.secret = options.secret;
+    if (this.secret === undefined) this.writer.write(this.hello());
+    else this.held = [];
+  }
+
+  private readonly app: string;
+  private readonly from: string;
+  private readonly secret: Uint8Array | undefined;
+  /** Frames written before the hello could go (waiting for the challenge). */
+  private held: Buffer[][] | undefined;
+
+  private hello(nonce?: Uint8Array): Buffer[] {
+    const proof = nonce && this.secret ? handshakeProof(this.secret, nonce, this.app, this.from) : undefined;
+    return encodeFrame(
+      FrameKind.Hello,
+      0,
+      packr.pack({ v: FRAME_VERSION, app: this.app, from: this.from, ...(proof ? { proof } : {}) }),
     );
+  }
+
+  private write(frames: Buffer[]): void {
+    if (this.held) this.held.push(frames);
+    else this.writer.write(frames);
   }
 
   /** False once the connection failed or was closed; a new one must be opened. */
@@ -212,7 +242,7 @@ export class DirectConnection {
       this.pending.set(id, { resolve, reject, size: payload.length, subject, timeoutMs, deadline });
       this.inFlightBytes += payload.length;
       this.sweeper ??= setTimeout(() => this.sweep(), Math.min(SWEEP_MS, timeoutMs));
-      this.writer.write(frames);
+      this.write(frames);
     });
   }
 
@@ -251,6 +281,22 @@ export class DirectConnection {
 
   private onFrame(frame: Frame): void {
     switch (frame.kind) {
+      case FrameKind.Challenge: {
+        const { nonce } = packr.unpack(frame.body) as { nonce?: unknown };
+        if (!(nonce instanceof Uint8Array) || this.held === undefined) {
+          this.fail(
+            this.held === undefined
+              ? 'asks for a proof of the application secret, and this side has none (PRAAS_APP_SECRET)'
+              : 'sent a challenge without a nonce',
+          );
+          return;
+        }
+        const held = this.held;
+        this.held = undefined;
+        this.writer.write(this.hello(nonce));
+        for (const frames of held) this.writer.write(frames);
+        return;
+      }
       case FrameKind.Welcome:
         this.welcomedValue = true;
         clearTimeout(this.welcomeTimer);

@@ -2,7 +2,9 @@ import { parseAddress } from './address';
 import { DirectConnection, type DirectConnectionOptions } from './direct-connection';
 
 /** Options of {@link DirectPeers}. */
-export interface DirectPeersOptions extends Omit<DirectConnectionOptions, 'app'> {
+export interface DirectPeersOptions extends Omit<DirectConnectionOptions, 'app' | 'secret'> {
+  /** The data-plane secret of an application whose hosts need proof (DESIGN §8a); undefined: none. */
+  readonly secretOf?: (app: string) => Uint8Array | undefined;
   /**
    * After a connection to an address failed before the peer welcomed it (refused, not a host, a
    * host of another application), requests for it take the fallback path for this long before it
@@ -46,7 +48,8 @@ export class DirectPeers {
       this.onUnreachable(address);
       return undefined;
     }
-    const connection = new DirectConnection(peer, { ...this.options, app });
+    const secret = this.options.secretOf?.(app);
+    const connection = new DirectConnection(peer, { ...this.options, app, ...(secret ? { secret } : {}) });
     this.connections.set(address, connection);
     connection.onClose(() => {
       if (this.connections.get(address) === connection) this.connections.delete(address);

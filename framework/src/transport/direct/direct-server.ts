@@ -5,6 +5,7 @@ import type { RequestHandler } from '../transport';
 import type { DirectAddress } from './address';
 import { KEEPALIVE_MS } from './direct-connection';
 import { FrameWriter } from './frame-writer';
+import { newNonce, verifyProof } from './handshake-proof';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   decodeRequest,
@@ -21,6 +22,11 @@ export interface DirectServerOptions {
   readonly app: string;
   /** This host's id, told to peers in the welcome. */
   readonly hostId: string;
+  /**
+   * The application's data-plane secret: every connection must prove it knows it by answering a
+   * challenge (HMAC, {@link handshakeProof}); without it, the hello's application name is enough.
+   */
+  readonly secret?: Uint8Array;
   /** Interface to bind (default `127.0.0.1`). */
   readonly bindHost?: string;
   /** TCP port (default 0: a free port). */
@@ -109,7 +115,7 @@ export class DirectServer {
     const onFrame = (frame: Frame): void => {
       if (state === 'refused') return;
       if (state === 'hello') {
-        state = this.greet(frame, writer) ? 'open' : 'refused';
+        state = this.greet(frame, writer, nonce) ? 'open' : 'refused';
         return;
       }
       if (frame.kind !== FrameKind.Request) throw new Error(`unexpected frame of kind ${String(frame.kind)}`);
@@ -134,6 +140,8 @@ export class DirectServer {
       );
       throttle();
     };
+    const nonce = this.options.secret ? newNonce() : undefined;
+    if (nonce) writer.write(encodeFrame(FrameKind.Challenge, 0, packr.pack({ v: FRAME_VERSION, nonce })));
     const reader = new FrameReader(onFrame, this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -148,14 +156,22 @@ export class DirectServer {
   }
 
   /** Checks the first frame: a hello of this framing version for this application; refuses and closes otherwise. */
-  private greet(frame: Frame, writer: FrameWriter): boolean {
+  private greet(frame: Frame, writer: FrameWriter, nonce: Buffer | undefined): boolean {
     const hello =
-      frame.kind === FrameKind.Hello ? (packr.unpack(frame.body) as { v?: unknown; app?: unknown }) : undefined;
+      frame.kind === FrameKind.Hello
+        ? (packr.unpack(frame.body) as { v?: unknown; app?: unknown; from?: unknown; proof?: unknown })
+        : undefined;
     let refusal: string | undefined;
     if (!hello) refusal = 'the first frame of a connection must be a hello';
     else if (hello.v !== FRAME_VERSION) refusal = `framing version ${String(hello.v)} is not ${FRAME_VERSION}`;
     else if (hello.app !== this.options.app)
       refusal = `this host serves application '${this.options.app}', not '${String(hello.app)}'`;
+    else if (
+      nonce &&
+      this.options.secret &&
+      !verifyProof(this.options.secret, nonce, this.options.app, String(hello.from), hello.proof)
+    )
+      refusal = `the hello does not prove the data-plane secret of application '${this.options.app}'`;
     if (refusal === undefined) {
       writer.write(encodeFrame(FrameKind.Welcome, 0, packr.pack({ v: FRAME_VERSION, host: this.options.hostId })));
       return true;

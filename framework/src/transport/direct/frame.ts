@@ -9,7 +9,9 @@ import { DecodeError } from '../../errors';
  *   u32 id       request id; a reply carries the id of its request (0 for hello/welcome)
  *
  * The body depends on the kind:
- *   HELLO     msgpack { v, app, from }   first frame of a connection, from the dialling side
+ *   CHALLENGE msgpack { v, nonce }       first frame from a listener that needs proof (an application secret)
+ *   HELLO     msgpack { v, app, from, proof? }  first frame of a connection, from the dialling side
+ *                                        (after the challenge, with the HMAC proof, when there is one)
  *   WELCOME   msgpack { v, host }        the listener accepts the connection
  *   REQUEST   u16 subject length, subject (UTF-8), payload (an encoded envelope)
  *   REPLY     payload (the handler's reply bytes)
@@ -27,6 +29,7 @@ export enum FrameKind {
   Reply = 4,
   Error = 5,
   NotHere = 6,
+  Challenge = 7,
 }
 
 /** Version of the framing; a hello with another version is refused. */

@@ -7,3 +7,4 @@ export { ConnectionLostError } from './direct-connection';
 export { AnnouncedRoutes, type DirectRoute, type DirectRoutes } from './direct-routes';
 export { DirectTransport, type DirectTransportOptions, type DirectListenOptions } from './direct-transport';
 export { RegistryRoutes, type RegistryRoutesOptions } from './registry-routes';
+export { appDataSecret, handshakeProof } from './handshake-proof';

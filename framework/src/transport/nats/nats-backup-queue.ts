@@ -11,6 +11,7 @@ import {
   type JetStreamManager,
   type NatsConnection,
 } from 'nats';
+import { validateReplicas } from '../../config/nats-config';
 import { InvalidArgumentError } from '../../errors';
 import { silentLogger, type Logger } from '../../logging/logger';
 import { validateName } from '../../wire/names';
@@ -25,10 +26,17 @@ export interface NatsBackupQueueOptions {
   readonly timeoutMs?: number;
   /** Where failures nobody waits for are logged (default: nowhere). */
   readonly logger?: Logger;
+  /**
+   * JetStream replicas of the backup streams it creates (default 1): 3 on a three-node cluster
+   * keeps every queued message through the loss of any one node. An existing stream keeps its own.
+   */
+  readonly replicas?: number;
 }
 
 /** JetStream API error code: the stream does not exist. */
 const STREAM_NOT_FOUND = 10059;
+/** JetStream API error code: no message matches the request. */
+const NO_MESSAGE_FOUND = 10037;
 /** How long an abandoned read consumer survives on the server, should its deletion get lost. */
 const READ_CONSUMER_TTL_MS = 30_000;
 
@@ -46,6 +54,7 @@ export class NatsBackupQueue implements BackupQueue {
   private readonly timeoutMs: number;
   private readonly js: JetStreamClient;
   private readonly logger: Logger;
+  private readonly replicas: number;
   private manager: Promise<JetStreamManager> | undefined;
 
   constructor(
@@ -55,6 +64,7 @@ export class NatsBackupQueue implements BackupQueue {
     this.duplicateWindowMs = options.duplicateWindowMs ?? 10 * 60_000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.logger = options.logger ?? silentLogger;
+    this.replicas = validateReplicas(options.replicas ?? 1, 'replicas');
     this.js = nc.jetstream({ timeout: this.timeoutMs });
   }
 
@@ -100,6 +110,9 @@ export class NatsBackupQueue implements BackupQueue {
     }
     const stream = await this.ensureStream(app);
     const what = `read of the backup queue of '${pid}' of '${app}'`;
+    // Most reads find nothing (a new process, a swap-in without backlog). The subject's last entry
+    // says so in one request; a consumer costs three, and the server work of setting one up.
+    if ((await this.lastSeq(stream, subject, what)) <= afterSeq) return [];
     let consumer: string;
     let pending: number;
     try {
@@ -144,38 +157,37 @@ export class NatsBackupQueue implements BackupQueue {
     }
   }
 
+  /** Sequence number of the last entry of `subject` in the stream, 0 when it has none. */
+  private async lastSeq(stream: string, subject: string, what: string): Promise<number> {
+    try {
+      return (await (await this.jsm()).streams.getMessage(stream, { last_by_subj: subject })).seq;
+    } catch (e) {
+      if (e instanceof NatsError && e.api_error?.err_code === NO_MESSAGE_FOUND) return 0;
+      throw fromNatsError(e, { subject, what, size: 0, timeoutMs: this.timeoutMs });
+    }
+  }
+
   async trim(app: string, pid: string, uptoSeq: number): Promise<void> {
     const subject = backupSubject(app, pid);
     if (!Number.isSafeInteger(uptoSeq) || uptoSeq < 0) {
       throw new InvalidArgumentError(`uptoSeq must be a non-negative integer, got ${String(uptoSeq)}`);
     }
     if (uptoSeq === 0) return;
-    const stream = await this.ensureStream(app);
-    try {
-      // A purge with `seq` keeps `seq` and above, so `uptoSeq + 1` removes up to and including uptoSeq.
-      await (await this.jsm()).streams.purge(stream, { filter: subject, seq: uptoSeq + 1 });
-    } catch (e) {
-      throw fromNatsError(e, {
-        subject,
-        what: `trim of the backup queue of '${pid}'`,
-        size: 0,
-        timeoutMs: this.timeoutMs,
-      });
-    }
+    // A purge with `seq` keeps `seq` and above, so `uptoSeq + 1` removes up to and including uptoSeq.
+    await this.purgeSubject(app, subject, { seq: uptoSeq + 1 }, `trim of the backup queue of '${pid}'`);
   }
 
   async purge(app: string, pid: string): Promise<void> {
-    const subject = backupSubject(app, pid);
+    await this.purgeSubject(app, backupSubject(app, pid), {}, `purge of the backup queue of '${pid}'`);
+  }
+
+  /** Purges the messages of `subject` (below `seq`, when given) from the application's stream. */
+  private async purgeSubject(app: string, subject: string, below: { seq?: number }, what: string): Promise<void> {
     const stream = await this.ensureStream(app);
     try {
-      await (await this.jsm()).streams.purge(stream, { filter: subject });
+      await (await this.jsm()).streams.purge(stream, { filter: subject, ...below });
     } catch (e) {
-      throw fromNatsError(e, {
-        subject,
-        what: `purge of the backup queue of '${pid}'`,
-        size: 0,
-        timeoutMs: this.timeoutMs,
-      });
+      throw fromNatsError(e, { subject, what, size: 0, timeoutMs: this.timeoutMs });
     }
   }
 
@@ -238,7 +250,7 @@ export class NatsBackupQueue implements BackupQueue {
         retention: RetentionPolicy.Limits,
         discard: DiscardPolicy.Old,
         duplicate_window: nanos(this.duplicateWindowMs),
-        num_replicas: 1,
+        num_replicas: this.replicas,
       });
     } catch (e) {
       throw fromNatsError(e, {

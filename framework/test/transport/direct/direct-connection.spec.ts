@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { InvalidArgumentError, PraasError, TimeoutError, type RequestHandler } from '../../../src';
+import { Packr } from 'msgpackr';
+import { InvalidArgumentError, PraasError, TimeoutError, type RequestHandler } from '../../../src/internal';
 import { ConnectionLostError, DirectConnection } from '../../../src/transport/direct/direct-connection';
 import { DirectServer } from '../../../src/transport/direct/direct-server';
+import { appDataSecret, handshakeProof } from '../../../src/transport/direct/handshake-proof';
+import { encodeFrame, FRAME_VERSION, FrameKind } from '../../../src/transport/direct/frame';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -210,5 +213,69 @@ describe('direct data plane: connection and server on loopback sockets', () => {
     assert.deepEqual(reply.kind === 'reply' && text(reply.data), 'next');
     await new Promise((resolve) => setTimeout(resolve, 350));
     assert.equal(c.open, true, 'the late reply did not break the connection');
+  });
+});
+
+describe('direct data plane: the application secret in the handshake', () => {
+  const secret = Buffer.from(appDataSecret('master', 'demo'), 'hex');
+  let server: DirectServer;
+  let port: number;
+  const connections: DirectConnection[] = [];
+  const connect = (options: { app?: string; secret?: Uint8Array } = {}): DirectConnection => {
+    const c = new DirectConnection({ host: '127.0.0.1', port }, { app: 'demo', from: 'test', ...options });
+    connections.push(c);
+    return c;
+  };
+
+  beforeEach(async () => {
+    server = new DirectServer({ app: 'demo', hostId: 'h1', secret }, () => (d) => Promise.resolve(d));
+    port = (await server.listen()).port;
+  });
+  afterEach(async () => {
+    for (const c of connections.splice(0)) await c.close();
+    await server.close();
+  });
+
+  it('serves a dialler that proves the secret, with requests written before the challenge in order', async () => {
+    const c = connect({ secret });
+    const replies = await Promise.all(['1', '2', '3'].map((s) => c.request('s', bytes(s), 5_000)));
+    assert.deepEqual(
+      replies.map((r) => (r.kind === 'reply' ? text(r.data) : r.kind)),
+      ['1', '2', '3'],
+    );
+    assert.equal(c.welcomed, true);
+  });
+
+  it("refuses a dialler without the secret, with another application's secret, or naming the application only", async () => {
+    const otherApp = Buffer.from(appDataSecret('master', 'bank'), 'hex');
+    for (const [label, options] of [
+      ['no secret', {}],
+      ["bank's secret", { secret: otherApp }],
+    ] as const) {
+      const c = connect(options);
+      await assert.rejects(c.request('s', bytes('x'), HOUR), ConnectionLostError, label);
+      assert.equal(c.welcomed, false, label);
+    }
+  });
+
+  it('refuses a hand-made hello that names the application and carries a made-up or replayed proof', async () => {
+    const packr = new Packr({ useRecords: false });
+    // A proof computed for another nonce (as if recorded from an earlier connection) is worthless.
+    const recorded = handshakeProof(secret, Buffer.alloc(16, 7), 'demo', 'intruder');
+    const socket = net.connect(port, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (d: Buffer) => received.push(d));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    for (const b of encodeFrame(
+      FrameKind.Hello,
+      0,
+      packr.pack({ v: FRAME_VERSION, app: 'demo', from: 'intruder', proof: recorded }),
+    ))
+      socket.write(b);
+    await new Promise((resolve) => socket.once('close', resolve));
+    assert.match(
+      Buffer.concat(received).toString('latin1'),
+      /does not prove the data-plane secret of application 'demo'/,
+    );
   });
 });

@@ -7,7 +7,7 @@ import {
   type RequestHandler,
   type RequestOptions,
   type Transport,
-} from '../../../src';
+} from '../../../src/internal';
 import { transportContract } from '../../../src/testing';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -171,21 +171,17 @@ describe('DirectTransport', () => {
   });
 
   it('advertises the given host with the bound port, or the given host:port as it is', async () => {
-    const a = await DirectTransport.create(shared, {
-      from: 'a',
-      routes: table,
-      listen: { app: 'demo', hostId: 'a', advertise: 'node-7.cluster' },
-      ownsInner: false,
-    });
-    opened.push(a);
-    assert.match(a.address!, /^node-7\.cluster:\d+$/);
-    const b = await DirectTransport.create(shared, {
-      from: 'b',
-      routes: table,
-      listen: { app: 'demo', hostId: 'b', advertise: '10.1.2.3:7400' },
-      ownsInner: false,
-    });
-    opened.push(b);
-    assert.equal(b.address, '10.1.2.3:7400');
+    const advertising = async (hostId: string, advertise: string): Promise<DirectTransport> => {
+      const t = await DirectTransport.create(shared, {
+        from: hostId,
+        routes: table,
+        listen: { app: 'demo', hostId, advertise },
+        ownsInner: false,
+      });
+      opened.push(t);
+      return t;
+    };
+    assert.match((await advertising('a', 'node-7.cluster')).address!, /^node-7\.cluster:\d+$/);
+    assert.equal((await advertising('b', '10.1.2.3:7400')).address, '10.1.2.3:7400');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DecodeError } from '../../../src';
+import { DecodeError } from '../../../src/internal';
 import {
   decodeRequest,
   encodeFrame,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MemoryRegistry, processSubject, RegistryRoutes, type ProcessRecord } from '../../../src';
+import { MemoryRegistry, processSubject, RegistryRoutes, type ProcessRecord } from '../../../src/internal';
 
 const APP = 'demo';
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,32 +1,9 @@
-import { InvalidArgumentError } from '@praas/framework';
+import { InvalidArgumentError, parseS3Endpoint, type S3Endpoint } from '@praas/framework/internal';
 import type { S3SwapStoreOptions } from './s3-swap-store';
 
-/** Host, port and scheme of an S3 endpoint, from a URL or from the minio-style fields. */
-export interface Endpoint {
-  readonly host: string;
-  readonly port: number;
-  readonly useSSL: boolean;
-}
-
-export function parseEndpoint(options: S3SwapStoreOptions): Endpoint {
-  if (options.endpoint !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(options.endpoint);
-    } catch {
-      throw new InvalidArgumentError(
-        `S3 endpoint ${JSON.stringify(options.endpoint)} is not a URL; expected e.g. http://127.0.0.1:9000`,
-      );
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new InvalidArgumentError(`S3 endpoint ${options.endpoint} must use http: or https:, not ${url.protocol}`);
-    }
-    if (url.pathname !== '/' && url.pathname !== '') {
-      throw new InvalidArgumentError(`S3 endpoint ${options.endpoint} must not have a path; name the bucket apart`);
-    }
-    const useSSL = url.protocol === 'https:';
-    return { host: url.hostname, port: url.port ? Number(url.port) : useSSL ? 443 : 80, useSSL };
-  }
+/** Host, port and scheme of the store's endpoint, from a URL or from the minio-style fields. */
+export function parseEndpoint(options: S3SwapStoreOptions): S3Endpoint {
+  if (options.endpoint !== undefined) return parseS3Endpoint(options.endpoint);
   if (!options.endPoint) {
     throw new InvalidArgumentError('S3SwapStore needs an endpoint: pass `endpoint` (a URL) or `endPoint` (a host)');
   }

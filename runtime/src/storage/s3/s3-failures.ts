@@ -13,6 +13,8 @@ const TRANSIENT_CONNECTION_CODES = new Set([
   'EPIPE',
   'ECONNABORTED',
 ]);
+/** Every connection failure: the transient ones, a host name that does not resolve, and our own idle timeout. */
+const CONNECTION_CODES = new Set([...TRANSIENT_CONNECTION_CODES, 'ENOTFOUND', 'ERR_SOCKET_TIMEOUT']);
 /** S3 error codes of a server that is overloaded or briefly unwell. */
 const TRANSIENT_S3_CODES = new Set([
   'InternalError',
@@ -22,18 +24,6 @@ const TRANSIENT_S3_CODES = new Set([
   'SlowDownWrite',
   'RequestTimeout',
   'XMinioServerNotInitialized',
-]);
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
-  'ERR_SOCKET_TIMEOUT',
 ]);
 
 /** The error codes of Node's socket layer travel on `code`, sometimes on a nested cause. */

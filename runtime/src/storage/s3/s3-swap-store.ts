@@ -11,7 +11,7 @@ import {
   SwapFailedError,
   UnavailableError,
   type FaultLog,
-} from '@praas/framework';
+} from '@praas/framework/internal';
 import { assertKeyPrefix, assertObjectKey } from '../object-key';
 import type { SwapStore } from '../swap-store';
 import { parseEndpoint } from './s3-endpoint';
@@ -39,6 +39,8 @@ export interface S3SwapStoreOptions {
   readonly retry?: S3RetryOptions;
   /** Where retried failures are reported (default: stderr, `praas S3 swap store:`). */
   readonly log?: FaultLog;
+  /** Told of each retry and each request that failed for good, by operation (the host's metrics). */
+  readonly observer?: { retried(operation: string): void; failed(operation: string): void };
 }
 
 /**
@@ -103,6 +105,7 @@ export class S3SwapStore implements SwapStore {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly log: FaultLog;
+  private readonly observer: S3SwapStoreOptions['observer'];
   /** The HTTP status of the attempt running in this async context: minio's errors do not carry it. */
   private readonly attemptStatus = new AsyncLocalStorage<{ status?: number }>();
 
@@ -121,6 +124,7 @@ export class S3SwapStore implements SwapStore {
       throw new InvalidArgumentError(`requestTimeoutMs must be a positive number, got ${timeoutMs}`);
     }
     const retry = options.retry ?? {};
+    this.observer = options.observer;
     this.attempts = retry.attempts ?? 4;
     this.baseDelayMs = retry.baseDelayMs ?? 100;
     this.maxDelayMs = retry.maxDelayMs ?? 1_000;
@@ -307,7 +311,11 @@ export class S3SwapStore implements SwapStore {
       } catch (e) {
         if (e instanceof PraasError) throw e;
         const transient = transientReason(e, seen.status);
-        if (transient === undefined || attempt >= attempts) throw this.failure(operation, key, e, attempt);
+        if (transient === undefined || attempt >= attempts) {
+          this.observer?.failed(operation);
+          throw this.failure(operation, key, e, attempt);
+        }
+        this.observer?.retried(operation);
         const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
         const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
         this.log(

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { PraasError } from '@praas/framework';
+import { PraasError } from '@praas/framework/internal';
 import type { TriggerHarness } from './trigger-harness';
 import type { TriggerCall } from './trigger-processes';
 
@@ -12,6 +11,23 @@ function expectRefusal(e: unknown): void {
   if (!(e instanceof PraasError)) throw e;
 }
 
+type FastCheck = typeof import('fast-check');
+
+/**
+ * fast-check is an optional peer dependency of @praas/runtime: only this case of the contract needs
+ * it, so it is loaded when the case runs, and its absence is named rather than crashing the import.
+ */
+function loadFastCheck(): FastCheck {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('fast-check') as FastCheck;
+  } catch (e) {
+    throw new Error('the trigger contract property case needs fast-check; install it (npm i -D fast-check@4)', {
+      cause: e,
+    });
+  }
+}
+
 /** The property: every contribution reaches exactly one call of its function, whatever the interleaving. */
 export function propertyCase(t: TriggerHarness, propertyRuns = 25): void {
   const { invoke, send, until } = t;
@@ -20,6 +36,7 @@ export function propertyCase(t: TriggerHarness, propertyRuns = 25): void {
       | { kind: 'send' | 'invoke'; fn: 'gather' | 'gatherSoon' | 'flush' | 'flushSoon'; key: string }
       | { kind: 'swap' }
       | { kind: 'wait'; ms: number };
+    const fc = loadFastCheck();
     const op = fc.oneof(
       {
         weight: 6,

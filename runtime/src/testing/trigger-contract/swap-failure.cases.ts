@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SwapFailedError } from '@praas/framework';
+import { SwapFailedError } from '@praas/framework/internal';
 import type { TriggerHarness } from './trigger-harness';
 import type { TriggerCall } from './trigger-processes';
 
@@ -43,18 +43,18 @@ export function swapFailureCases(t: TriggerHarness): void {
 
     it('delivers what it diverted while the snapshot was written when the commit fails, in order, once', async () => {
       await send('r', 'gather', 'k', 'm1');
-      const stall = t.store.holdNextPut();
+      const stall = t.store.hold('put', { once: true, fail: true });
       const outcome = t.h1.swapOut('r').then(
         () => 'swapped out',
         (e: unknown) => e,
       );
-      await stall.entered;
+      await stall.reached;
       await send('r', 'gather', 'k', 'm2');
       const contributor = invoke<string[]>('r', 'gather', 'i3', 'k');
       const standard = invoke<TriggerCall[]>('r', 'history', null);
       await send('r', 'flushSoon', 'b', 'b1');
       await until(async () => (await backlog('r')) === 4, 'the diverted traffic in the backup queue');
-      stall.fail();
+      stall.release();
       const failure = await outcome;
       assert.ok(
         failure instanceof SwapFailedError && /store unavailable/.test(failure.message),

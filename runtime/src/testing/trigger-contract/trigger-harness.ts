@@ -1,9 +1,17 @@
-import { DataPlaneClient, decode, encode, newId, unwrapReply, type Registry, type Transport } from '@praas/framework';
+import {
+  DataPlaneClient,
+  decode,
+  encode,
+  newId,
+  unwrapReply,
+  type Registry,
+  type Transport,
+} from '@praas/framework/internal';
 import type { DataPlaneKind } from '../../host/host-data-plane';
 import { RuntimeHost } from '../../host/runtime-host';
 import type { ProcessControllerOptions } from '../../process/process-controller';
 import type { SwapStore } from '../../storage/swap-store';
-import { StallingStore } from './stalling-store';
+import { GatedSwapStore } from '../gated-swap-store';
 import { Feeder, Reducer, type TriggerCall } from './trigger-processes';
 
 export interface TriggerEnvironment {
@@ -33,7 +41,7 @@ export interface TriggerHarness {
   readonly h1: RuntimeHost;
   readonly h2: RuntimeHost;
   /** The hosts' store: its next write can be held and failed. */
-  readonly store: StallingStore;
+  readonly store: GatedSwapStore;
   /** Starts another host of the application. */
   host(id: string, controller?: ProcessControllerOptions): Promise<RuntimeHost>;
   invoke<R>(pid: string, fn: string, data: unknown, key?: string, id?: string): Promise<R>;
@@ -59,7 +67,7 @@ export function useTriggerHarness(options: TriggerContractOptions): TriggerHarne
   let h2: RuntimeHost;
   let client: DataPlaneClient;
   let clientTransport: Transport;
-  let store: StallingStore;
+  let store: GatedSwapStore;
   // Like a real sender: one incarnation per test, messages numbered per receiver from 1.
   let clientEpoch = newId();
   let clientSeq = new Map<string, number>();
@@ -83,7 +91,7 @@ export function useTriggerHarness(options: TriggerContractOptions): TriggerHarne
     clientEpoch = newId();
     clientSeq = new Map();
     env = await options.create();
-    store = new StallingStore(env.store);
+    store = new GatedSwapStore(env.store);
     app = `trig${process.pid}x${unique++}`;
     h1 = await host('h1', { drainTimeoutMs: 300 });
     h2 = await host('h2', { drainTimeoutMs: 300 });

@@ -1,4 +1,4 @@
-import { ANY, batch, Fn, multiSource, Process, SELF, State, type Context, type Part } from '@praas/framework';
+import { ANY, batch, Fn, multiSource, Process, SELF, State, type Context, type Part } from '@praas/framework/internal';
 
 /** What one call of a trigger function saw. */
 export interface TriggerCall {

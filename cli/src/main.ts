@@ -1,0 +1,255 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { PraasClient, PraasError } from '@praas/framework/internal';
+import { parseCommandArgs, portOption, positiveIntegerOption } from './args';
+import { build } from './commands/build';
+import {
+  CLIENT_OPTIONS,
+  PS_OPTIONS,
+  deleteCommand,
+  invokeCommand,
+  INVOKE_OPTIONS,
+  psCommand,
+  swapCommand,
+  inspectCommand,
+  INSPECT_OPTIONS,
+  type GatewayClient,
+} from './commands/client-commands';
+import { deploy } from './commands/deploy';
+import { deployToGateway } from './commands/deploy-gateway';
+import { dev, DEV_DEFAULT_PORTS } from './commands/dev';
+import { init } from './commands/init';
+import { gateway, host } from './commands/services';
+import { up } from './commands/up';
+import { cliVersion } from './framework-package';
+import { loadPeer } from './load-module';
+import { gatewayCredentials, gatewayUrl } from './gateway-url';
+import { BUILD_OPTIONS, commandHelp, DEPLOY_OPTIONS, DEV_OPTIONS, INIT_OPTIONS, UP_OPTIONS } from './help';
+import { UsageError } from './usage-error';
+
+const USAGE = `usage: praas-framework <command> [options]
+
+commands:
+  init <dir> [--name NAME]                      write a new project: one @Process class, a test, build scripts
+  build [--project DIR] [--module PATH]         compile; write praas.manifest.json, a typed client
+        [--quiet]                               (praas-client.js/.d.ts) and a Dockerfile to the output dir
+  dev [<module>] [--port N] [--grpc-port N]     serve the project on the embedded stack (REST and gRPC, named
+      [--app NAME] [--no-watch] ...             after package.json); tsc --watch, reload with state kept
+  up [--hosts N] [--project DIR] [--no-auth]    a local stack without Docker: nats-server (PATH), an S3 endpoint,
+     [--port N] [--data-dir DIR] ...            a gateway and N hosts running the built app; Ctrl+C stops all
+  deploy --gateway URL [--project DIR]          pack the build output and upload it to a gateway as the
+                                                application's next version; hosts without --module run it
+  deploy --target kubernetes --out DIR          write Kubernetes manifests for gateways and runtime hosts
+         [--image IMG] [--replicas N] [--app NAME] [--project DIR] [--gateway-image IMG]
+         [--gateway-replicas N] [--host-memory SIZE] [--nats-url URL[,URL...]] [--nats-replicas N]
+         [--s3-endpoint URL] [--s3-bucket NAME] [--with-services [--nats-cluster]]
+         (deploy and build print progress on stderr unless --quiet)
+  gateway [--http-port N] [--grpc-port N]       run the control plane on NATS (PRAAS_NATS_URL; see --help);
+          --tokens-file FILE | --no-auth        callers need a token from FILE, unless --no-auth
+  gateway token create --file FILE --id ID      create a bearer token (printed once) with its scopes
+          --scope SCOPE                         (admin, metrics, app:<name>:<right>); also list, revoke
+  host [--module PATH] [--app NAME]             run a runtime host on NATS (PRAAS_NATS_URL, PRAAS_S3_* ...);
+                                                without --module it runs the code deployed with deploy --gateway
+  invoke <app> <fn> [json] [--pid P] [--key K]  call a function through the gateway and print its result;
+         [--class C]                            without --pid, a process of class C (needed when several have fn)
+  ps <app>                                      list the application's processes
+  swap <app> <pid>                              swap a process out now
+  inspect <app> <pid> [--max-chars N]           show a process's state (a swapped one from its snapshot, not swapped in)
+  delete <app> [<pid>]                          delete a process and its swapped state, or the whole application
+  help                                          show this text
+  --version                                     print the version
+
+praas-framework <command> --help shows a command's options and environment variables.
+invoke, ps, swap, inspect, delete and deploy --gateway take --gateway URL (default: PRAAS_GATEWAY_URL, else
+http://127.0.0.1:8080), --token T (default: PRAAS_TOKEN) and --ca FILE (default: PRAAS_CA_FILE, the CA of
+an https gateway's certificate); invoke, ps, swap, inspect and delete take --json (print JSON instead of text).`;
+
+/** Commands that talk to a gateway: their errors show the gateway's error code. */
+const GATEWAY_COMMANDS = new Set(['deploy', 'invoke', 'ps', 'swap', 'inspect', 'delete']);
+
+const CLIENT_COMMANDS = {
+  invoke: { run: invokeCommand, options: INVOKE_OPTIONS },
+  ps: { run: psCommand, options: PS_OPTIONS },
+  swap: { run: swapCommand, options: CLIENT_OPTIONS },
+  inspect: { run: inspectCommand, options: INSPECT_OPTIONS },
+  delete: { run: deleteCommand, options: CLIENT_OPTIONS },
+} as const;
+
+/** Runs the CLI with the given arguments; returns the exit code (1: the command failed, 2: usage error). */
+export async function run(
+  argv: string[],
+  out = (l: string) => console.log(l),
+  err = (l: string) => console.error(l),
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    out(cliVersion());
+    return 0;
+  }
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    const help = helpOf(command);
+    if (help !== undefined) {
+      out(help);
+      return 0;
+    }
+  }
+  try {
+    switch (command) {
+      case 'init': {
+        const { positional, strings } = parseCommandArgs('init', rest, INIT_OPTIONS);
+        const dir = positional[0];
+        if (!dir || positional.length > 1)
+          throw new UsageError('init needs one directory, e.g. praas-framework init my-app');
+        const name = strings.get('name');
+        init({ dir, ...(name === undefined ? {} : { name }) }, out);
+        return 0;
+      }
+      case 'build': {
+        const { positional, strings, switches } = parseCommandArgs('build', rest, BUILD_OPTIONS);
+        if (positional.length > 0)
+          throw new UsageError(`build takes no arguments, got '${positional.join(' ')}'; use --project DIR`);
+        const project = strings.get('project');
+        const module = strings.get('module');
+        await build(
+          {
+            ...(project === undefined ? {} : { project }),
+            ...(module === undefined ? {} : { module }),
+            quiet: switches.has('quiet'),
+          },
+          out,
+          err,
+        );
+        return 0;
+      }
+      case 'up': {
+        const { positional, strings, switches } = parseCommandArgs('up', rest, UP_OPTIONS);
+        if (positional.length > 0)
+          throw new UsageError(
+            `up takes no arguments, got '${positional.join(' ')}'; use --project DIR or --module PATH`,
+          );
+        const given = (name: 'project' | 'module' | 'app' | 'host'): Record<string, string> => {
+          const value = strings.get(name);
+          return value === undefined ? {} : { [name]: value };
+        };
+        await up(
+          {
+            ...given('project'),
+            ...given('module'),
+            ...given('app'),
+            ...given('host'),
+            ...(strings.has('data-dir') ? { dataDir: strings.get('data-dir')! } : {}),
+            hosts: positiveIntegerOption('hosts', strings.get('hosts'), 2),
+            port: portOption('port', strings.get('port'), DEV_DEFAULT_PORTS.http),
+            grpcPort: portOption('grpc-port', strings.get('grpc-port'), DEV_DEFAULT_PORTS.grpc),
+            natsPort: portOption('nats-port', strings.get('nats-port'), 0),
+            noAuth: switches.has('no-auth'),
+          },
+          out,
+        );
+        return 0;
+      }
+      case 'dev': {
+        const { positional, strings, switches } = parseCommandArgs('dev', rest, DEV_OPTIONS);
+        if (positional.length > 1) throw new UsageError(`dev takes at most one module, got '${positional.join(' ')}'`);
+        const option = (name: keyof typeof DEV_OPTIONS): Record<string, string> => {
+          const value = strings.get(name);
+          return value === undefined ? {} : { [name]: value };
+        };
+        await dev(
+          {
+            ...(positional[0] === undefined ? {} : { module: positional[0] }),
+            ...option('project'),
+            ...option('app'),
+            ...option('host'),
+            ...(strings.has('swap-dir') ? { swapDir: strings.get('swap-dir')! } : {}),
+            port: portOption('port', strings.get('port'), DEV_DEFAULT_PORTS.http),
+            grpcPort: portOption('grpc-port', strings.get('grpc-port'), DEV_DEFAULT_PORTS.grpc),
+            ...(switches.has('no-watch') ? { watch: false } : {}),
+          },
+          out,
+        );
+        return 0;
+      }
+      case 'deploy': {
+        const args = parseCommandArgs('deploy', rest, DEPLOY_OPTIONS);
+        const gateway = args.strings.get('gateway');
+        if (gateway !== undefined) {
+          const kubernetesOnly = [...args.strings.keys(), ...args.switches].filter(
+            (o) => o !== 'gateway' && o !== 'project' && o !== 'token' && o !== 'ca' && o !== 'quiet',
+          );
+          if (kubernetesOnly.length > 0 || args.positional.length > 0)
+            throw new UsageError(
+              `deploy --gateway takes only --project DIR, --token T, --ca FILE and --quiet, not ${[...kubernetesOnly.map((o) => `--${o}`), ...args.positional].join(' ')} (those are for --target kubernetes)`,
+            );
+          const url = gatewayUrl(gateway);
+          const project = args.strings.get('project');
+          await deployToGateway(
+            {
+              gatewayUrl: url,
+              ...(project === undefined ? {} : { project }),
+              ...(args.switches.has('quiet') ? {} : { progress: err }),
+            },
+            new PraasClient({ url, ...gatewayCredentials(args.strings) }),
+            out,
+          );
+          return 0;
+        }
+        await deploy(args, out, args.switches.has('quiet') ? undefined : err);
+        return 0;
+      }
+      case 'invoke':
+      case 'ps':
+      case 'swap':
+      case 'inspect':
+      case 'delete': {
+        const spec = CLIENT_COMMANDS[command];
+        const args = parseCommandArgs(command, rest, spec.options);
+        // The CLI prints JSON: results come in the gateway's JSON mapping, as curl sees them.
+        const client: GatewayClient = new PraasClient({
+          url: gatewayUrl(args.strings.get('gateway')),
+          ...gatewayCredentials(args.strings),
+          gatewayEncoding: 'json',
+        });
+        await spec.run(args, client, out);
+        return 0;
+      }
+      case 'gateway':
+        return await gateway(rest);
+      case 'host':
+        return await host(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        err(`unknown command '${command}'\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`praas-framework ${command}: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof PraasError && command !== undefined && GATEWAY_COMMANDS.has(command)) {
+      err(`praas-framework ${command}: ${e.code}: ${e.message}`);
+      return 1;
+    }
+    err(`praas-framework ${command}: ${e instanceof PraasError || e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
+/** `<command> --help`: the CLI's own commands, and the usage of the gateway and host services. */
+function helpOf(command: string): string | undefined {
+  if (command === 'gateway') return loadPeer<typeof import('@praas/gateway')>('@praas/gateway').GATEWAY_USAGE;
+  if (command === 'host') return loadPeer<typeof import('@praas/runtime')>('@praas/runtime').HOST_USAGE;
+  return commandHelp(command);
+}
+
+if (require.main === module) {
+  void run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

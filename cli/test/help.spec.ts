@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMAND_HELP } from '../src/help';
+import { cli } from './temp-project';
+
+describe('praas-framework --help and --version', () => {
+  it('prints the package version with --version', async () => {
+    const own = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const result = await cli('--version');
+    assert.equal(result.code, 0);
+    assert.deepEqual(result.out, [own.version]);
+  });
+
+  for (const [command, help] of Object.entries(COMMAND_HELP)) {
+    it(`${command} --help exits 0 with every option the command accepts and its environment`, async () => {
+      const result = await cli(command, '--help');
+      assert.equal(result.code, 0, result.err.join('\n'));
+      const text = result.out.join('\n');
+      assert.match(text, new RegExp(`^usage: praas-framework ${command}\\b`));
+      for (const option of Object.keys(help.options)) {
+        assert.match(text, new RegExp(`--${option}\\b`), `--${option} is listed`);
+        assert.ok(help.describe[option], `--${option} of ${command} is described`);
+      }
+      assert.match(text, /environment:/);
+      for (const variable of help.env) assert.ok(text.includes(variable));
+    });
+  }
+
+  it('gateway --help and host --help exit 0 with the services’ flags and environment variables', async function () {
+    this.timeout(20_000); // loads the gateway and runtime packages
+    const gateway = await cli('gateway', '--help');
+    assert.equal(gateway.code, 0, gateway.err.join('\n'));
+    assert.match(gateway.out.join('\n'), /--http-port[\s\S]*PRAAS_HTTP_PORT/);
+    const host = await cli('host', '--help');
+    assert.equal(host.code, 0, host.err.join('\n'));
+    assert.match(host.out.join('\n'), /--module[\s\S]*PRAAS_NATS_URL/);
+  });
+
+  it('answers help for commands that talk to a gateway without reaching one', async () => {
+    const result = await cli('ps', '--help', '--gateway', 'http://127.0.0.1:1');
+    assert.equal(result.code, 0);
+    assert.match(result.out.join('\n'), /PRAAS_GATEWAY_URL/);
+  });
+});

@@ -1,0 +1,14 @@
+/**
+ * @praas/framework/nats — the NATS implementations of the transport, backup queue and registry.
+ *
+ * A separate entry so that only code that talks to NATS loads the `nats` client: it is an optional
+ * peer dependency of @praas/framework, installed by @praas/runtime and @praas/gateway.
+ */
+export { NatsTransport, type NatsTransportOptions } from './transport/nats/nats-transport';
+export { NatsBackupQueue, type NatsBackupQueueOptions } from './transport/nats/nats-backup-queue';
+export { connectNats, type NatsConnectionOptions } from './transport/nats/nats-connection';
+export {
+  NatsKvRegistry,
+  type NatsKvRegistryOptions,
+  type NatsKvRegistryConnectOptions,
+} from './registry/nats/nats-kv-registry';

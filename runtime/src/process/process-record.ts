@@ -1,0 +1,21 @@
+import type { ProcessRecord, ProcessStatus } from '@praas/framework/internal';
+import type { ProcessControllerDeps } from './process-controller';
+
+/** The registry record of a process in `status` at `generation`; it names its host while it is held there. */
+export function processRecord(
+  deps: Pick<ProcessControllerDeps, 'app' | 'pid' | 'definition' | 'hostId' | 'codeVersion' | 'incarnation'>,
+  status: ProcessStatus,
+  generation: number,
+): ProcessRecord {
+  return {
+    app: deps.app,
+    pid: deps.pid,
+    processClass: deps.definition.name,
+    status,
+    generation,
+    ...(deps.codeVersion === undefined ? {} : { version: deps.codeVersion }),
+    ...(deps.incarnation === undefined ? {} : { incarnation: deps.incarnation }),
+    updatedAt: Date.now(),
+    ...(status === 'active' || status === 'swapping-out' ? { host: deps.hostId } : {}),
+  };
+}

@@ -329,6 +329,8 @@ export class ProcessController implements ContextHost {
     if (this.lifeCycle.status === 'deleted') return;
     this.triggers.dispose(unavailable(this.app, this.pid, 'deleted'));
     await this.stopTraffic();
+    // A checkpoint still uploading would otherwise write after the host said it stopped.
+    await this.snapshotter.settled();
     this.release();
     this.lifeCycle.to('deleted');
   }

@@ -126,13 +126,27 @@ export interface RunResult {
   readonly failures: readonly SuiteFailure[];
 }
 
+/**
+ * The nearest-rank quantile `q` (0 < q ≤ 1) of `values`: the smallest value with at least that
+ * share of the values at or below it (`quantile([3, 1, 2], 0.5)` is 2).
+ * @throws Error when there are no values.
+ */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) throw new Error(`no values to take the quantile ${q} of`);
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))]!;
+}
+
 function statistics(durationsNs: readonly number[]): Pick<Measurement, 'medianUs' | 'p99Us' | 'meanUs' | 'iterations'> {
   if (durationsNs.length === 0) throw new Error('no durations to summarize');
-  const sorted = [...durationsNs].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  const mean = sorted.reduce((s, d) => s + d, 0) / sorted.length;
+  const mean = durationsNs.reduce((s, d) => s + d, 0) / durationsNs.length;
   const us = (ns: number): number => Math.round(ns / 10) / 100;
-  return { iterations: sorted.length, medianUs: us(at(0.5)), p99Us: us(at(0.99)), meanUs: us(mean) };
+  return {
+    iterations: durationsNs.length,
+    medianUs: us(quantile(durationsNs, 0.5)),
+    p99Us: us(quantile(durationsNs, 0.99)),
+    meanUs: us(mean),
+  };
 }
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { medianRatio, rateRatio, runSuites, type BenchReport, type RunOptions, type Suite } from '../src/runner';
+import {
+  medianRatio,
+  quantile,
+  rateRatio,
+  runSuites,
+  type BenchReport,
+  type RunOptions,
+  type Suite,
+} from '../src/runner';
 
 /** A suite that records one measurement per name, 1 µs apart, and the ratios given. */
 function suite(name: string, ratios: readonly [key: string, subject: string, baseline: string][] = []): Suite {
@@ -141,6 +149,26 @@ describe('bench runner', () => {
       await runSuites([figures('a', { a_other: 3 }), figures('b', {})], options({ only: ['a'] }));
       assert.deepEqual(read().figures, { b_ms: 2, a_other: 3 });
       assert.deepEqual(read().figureSuites, { b_ms: 'b', a_other: 'a' });
+    });
+  });
+
+  describe('quantile', () => {
+    it('is the nearest-rank value, whatever the order of the values', () => {
+      assert.equal(quantile([3, 1, 2], 0.5), 2);
+      assert.equal(quantile([4, 1, 3, 2], 0.5), 2);
+      assert.equal(quantile([5], 0.5), 5);
+      assert.equal(quantile([10, 20, 30, 40], 1), 40);
+      assert.equal(
+        quantile(
+          Array.from({ length: 100 }, (_, i) => 100 - i),
+          0.99,
+        ),
+        99,
+      );
+    });
+
+    it('refuses no values, saying which quantile was asked for', () => {
+      assert.throws(() => quantile([], 0.5), /no values to take the quantile 0.5 of/);
     });
   });
 

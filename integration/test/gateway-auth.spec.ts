@@ -89,6 +89,12 @@ const REST_CASES: Record<RouteName, RestCase> = {
   listHosts: { method: 'GET', path: `/v1/apps/${APP}/hosts`, ok: 200 },
 };
 
+/**
+ * The operations only an admin token may run; no right on an application covers them, so even the
+ * application's own `app:shop:*` token is refused (403). Inspecting a process's state is one (issue 17).
+ */
+const ADMIN_ONLY: readonly RouteName[] = ['createApp', 'deleteApp', 'inspectProcess'];
+
 /** One request per gRPC method, as {@link REST_CASES}. */
 const GRPC_CASES: Record<GrpcMethod, object> = {
   CreateApp: { name: 'fresh-grpc' },
@@ -211,6 +217,8 @@ describe('gateway authentication and authorization end to end (OS processes, eve
     assert.deepEqual(Object.keys(REST_CASES).sort(), ROUTES.map((r) => r.name).sort());
     assert.deepEqual(Object.keys(GRPC_CASES).sort(), Object.keys(loadGatewayService().service).sort());
     assert.deepEqual(Object.keys(GRPC_METHOD_ROUTES).sort(), Object.keys(GRPC_CASES).sort());
+    const admin = (Object.keys(ROUTE_ACCESS) as RouteName[]).filter((r) => ROUTE_ACCESS[r] === 'admin');
+    assert.deepEqual(admin.sort(), [...ADMIN_ONLY].sort());
   });
 
   it('REST: no token or a forged one → 401, another application’s token → 403, the right one → served (open routes: always)', async () => {
@@ -235,6 +243,13 @@ describe('gateway authentication and authorization end to end (OS processes, eve
         assert.equal(other.status, open ? c.ok : 403, `${route} with bank's token: ${other.status} ${other.text}`);
         if (!open)
           assert.equal((JSON.parse(other.text) as { error: { code: string } }).error.code, 'PERMISSION_DENIED');
+      }
+      if (ADMIN_ONLY.includes(route)) {
+        const own = await rest(c, bearer(shop.token));
+        assert.equal(own.status, 403, `${route} with the shop's own token: ${own.status} ${own.text}`);
+        const { error } = JSON.parse(own.text) as { error: { code: string; message: string } };
+        assert.equal(error.code, 'PERMISSION_DENIED');
+        assert.match(error.message, /needs the scope 'admin'/);
       }
     }
     // Nothing of the refused requests happened.
@@ -262,6 +277,11 @@ describe('gateway authentication and authorization end to end (OS processes, eve
           status.UNAUTHENTICATED,
           `${method} without a token: ${anonymous?.code} ${anonymous?.details}`,
         );
+      if (ADMIN_ONLY.includes(route)) {
+        const own = await grpcCall(method, bearer(shop.token));
+        assert.equal(own?.code, status.PERMISSION_DENIED, `${method} with the shop's own token: ${own?.details}`);
+        assert.match(own?.details ?? '', /needs the scope 'admin'/);
+      }
       const other = await grpcCall(method, bearer(bank.token));
       if (open || route === 'listApps') assert.equal(other, undefined, `${method} with bank's token`);
       else

@@ -265,18 +265,29 @@ describe('gateway authentication and authorization end to end (OS processes, eve
     assert.deepEqual(visible, [DEPLOY_APP, APP], 'a token lists the applications it has a right on');
   });
 
-  it('gRPC: no token → UNAUTHENTICATED, another application’s token → PERMISSION_DENIED, the right one → served', async () => {
+  it('gRPC: no token or a forged one → UNAUTHENTICATED, another application’s token → PERMISSION_DENIED, the right one → served', async () => {
+    // A well-formed token of a real id whose secret is wrong: refused like no token at all.
+    const forged = bearer(`praas_shop.${'A'.repeat(43)}`);
     for (const method of Object.keys(GRPC_CASES) as GrpcMethod[]) {
       const route = GRPC_METHOD_ROUTES[method];
       const open = route === 'health';
-      const anonymous = await grpcCall(method);
-      if (open) assert.equal(anonymous, undefined, `${method} is open`);
-      else
+      for (const [label, authorization] of [
+        ['no token', undefined],
+        ['a forged token', forged],
+      ] as const) {
+        const refused = await grpcCall(method, authorization);
+        if (open) {
+          assert.equal(refused, undefined, `${method} with ${label}: it is open`);
+          continue;
+        }
         assert.equal(
-          anonymous?.code,
+          refused?.code,
           status.UNAUTHENTICATED,
-          `${method} without a token: ${anonymous?.code} ${anonymous?.details}`,
+          `${method} with ${label}: ${refused?.code} ${refused?.details}`,
         );
+        // Refused for the token itself, not for how it was sent.
+        if (authorization === forged) assert.match(refused?.details ?? '', /the token is not valid/);
+      }
       if (ADMIN_ONLY.includes(route)) {
         const own = await grpcCall(method, bearer(shop.token));
         assert.equal(own?.code, status.PERMISSION_DENIED, `${method} with the shop's own token: ${own?.details}`);

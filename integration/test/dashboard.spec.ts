@@ -2,15 +2,18 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { http, type HttpResult } from '@praas/test-services';
+import { newToken } from '@praas/gateway';
 import type { Page } from 'playwright-core';
 import {
   chromiumMissing,
   launchChromium,
+  makeTestTokens,
   OBSERVE_FIXTURE_MODULE,
   startStack,
   type GatewayProcess,
   type HeadlessChromium,
   type Stack,
+  type TestTokens,
 } from '../src';
 
 const REPO = resolve(__dirname, '..', '..', '..');
@@ -23,10 +26,13 @@ describe('the /ui dashboard in headless Chromium (gateway and two hosts as OS pr
   this.timeout(180_000);
   const app = 'shop';
   let stack: Stack;
+  let tokens: TestTokens;
   let gateway: GatewayProcess;
   let browser: HeadlessChromium;
   let page: Page;
   let pid: string;
+  /** Every right on the application, but not admin: it may not inspect state. */
+  const operator = newToken('shop-operator', [`app:${app}:*`]);
 
   /** A REST call with the gateway's admin token. */
   const call = (method: string, path: string, body?: unknown): Promise<HttpResult> =>
@@ -46,11 +52,12 @@ describe('the /ui dashboard in headless Chromium (gateway and two hosts as OS pr
       console.warn(`    dashboard suite skipped: ${missing}`);
       this.skip();
     }
+    tokens = makeTestTokens([operator.entry]);
     stack = await startStack({
       name: 'ui',
       s3: true,
       hosts: ['h1', 'h2'].map((hostId) => ({ app, hostId, modulePath: OBSERVE_FIXTURE_MODULE })),
-      gateways: [{}],
+      gateways: [{ tokens }],
     });
     gateway = stack.gateways[0]!;
     browser = await launchChromium();
@@ -65,7 +72,11 @@ describe('the /ui dashboard in headless Chromium (gateway and two hosts as OS pr
 
   after(async () => {
     await browser?.close();
-    await stack?.stop();
+    try {
+      await stack?.stop();
+    } finally {
+      tokens?.remove();
+    }
   });
 
   it('GET / leads to the page, which asks for a token and then shows the application', async () => {
@@ -119,6 +130,32 @@ describe('the /ui dashboard in headless Chromium (gateway and two hosts as OS pr
     assert.match(await inspector.innerText(), /call me back/);
     assert.match(await inspector.innerText(), /gather/);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-process.png'), fullPage: true });
+  });
+
+  it('tells a token without the admin scope that inspecting state needs one, and signs in again from there', async () => {
+    // A tab of its own: sessionStorage, and so the token, belongs to one tab.
+    const tab = await browser.context.newPage();
+    try {
+      await tab.goto(`${gateway.httpUrl}/ui#/apps/${app}/processes/${pid}`);
+      await tab.locator('form.login input[name="token"]').fill(operator.token);
+      await tab.locator('form.login button[type="submit"]').click();
+      // The token reads the process itself; only its state is refused, and the page says why.
+      await tab.locator('dd[data-fact="class"]', { hasText: 'Cart' }).waitFor();
+      const notice = tab.locator('.inspector [data-needs="admin"]');
+      await notice.waitFor();
+      assert.match(await notice.innerText(), /State inspection needs an admin token/);
+      assert.match(await notice.innerText(), /needs the scope 'admin'/);
+      assert.equal(await tab.locator('.inspector [data-source]').count(), 0);
+      await tab.screenshot({ path: join(ARTIFACTS, 'dashboard-needs-admin.png'), fullPage: true });
+      await notice.locator('button', { hasText: 'Sign in with an admin token' }).click();
+      await tab.locator('form.login .form-error', { hasText: "needs a token with the 'admin' scope" }).waitFor();
+      await tab.locator('form.login input[name="token"]').fill(gateway.token);
+      await tab.locator('form.login button[type="submit"]').click();
+      await tab.locator('.inspector [data-source="live"]').waitFor();
+      assert.match(await tab.locator('.inspector tr[data-field="items"]').innerText(), /"apple",\s*"pear"/);
+    } finally {
+      await tab.close();
+    }
   });
 
   it('charts the traffic from the metrics; the overview is saved as a screenshot', async () => {

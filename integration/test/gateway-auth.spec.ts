@@ -89,6 +89,12 @@ const REST_CASES: Record<RouteName, RestCase> = {
   listHosts: { method: 'GET', path: `/v1/apps/${APP}/hosts`, ok: 200 },
 };
 
+/**
+ * The operations only an admin token may run; no right on an application covers them, so even the
+ * application's own `app:shop:*` token is refused (403). Inspecting a process's state is one (issue 17).
+ */
+const ADMIN_ONLY: readonly RouteName[] = ['createApp', 'deleteApp', 'inspectProcess'];
+
 /** One request per gRPC method, as {@link REST_CASES}. */
 const GRPC_CASES: Record<GrpcMethod, object> = {
   CreateApp: { name: 'fresh-grpc' },
@@ -211,6 +217,8 @@ describe('gateway authentication and authorization end to end (OS processes, eve
     assert.deepEqual(Object.keys(REST_CASES).sort(), ROUTES.map((r) => r.name).sort());
     assert.deepEqual(Object.keys(GRPC_CASES).sort(), Object.keys(loadGatewayService().service).sort());
     assert.deepEqual(Object.keys(GRPC_METHOD_ROUTES).sort(), Object.keys(GRPC_CASES).sort());
+    const admin = (Object.keys(ROUTE_ACCESS) as RouteName[]).filter((r) => ROUTE_ACCESS[r] === 'admin');
+    assert.deepEqual(admin.sort(), [...ADMIN_ONLY].sort());
   });
 
   it('REST: no token or a forged one → 401, another application’s token → 403, the right one → served (open routes: always)', async () => {
@@ -236,6 +244,13 @@ describe('gateway authentication and authorization end to end (OS processes, eve
         if (!open)
           assert.equal((JSON.parse(other.text) as { error: { code: string } }).error.code, 'PERMISSION_DENIED');
       }
+      if (ADMIN_ONLY.includes(route)) {
+        const own = await rest(c, bearer(shop.token));
+        assert.equal(own.status, 403, `${route} with the shop's own token: ${own.status} ${own.text}`);
+        const { error } = JSON.parse(own.text) as { error: { code: string; message: string } };
+        assert.equal(error.code, 'PERMISSION_DENIED');
+        assert.match(error.message, /needs the scope 'admin'/);
+      }
     }
     // Nothing of the refused requests happened.
     const apps = await http(gateway.httpUrl, 'GET', '/v1/apps', { headers: { authorization: gateway.authorization } });
@@ -250,18 +265,34 @@ describe('gateway authentication and authorization end to end (OS processes, eve
     assert.deepEqual(visible, [DEPLOY_APP, APP], 'a token lists the applications it has a right on');
   });
 
-  it('gRPC: no token → UNAUTHENTICATED, another application’s token → PERMISSION_DENIED, the right one → served', async () => {
+  it('gRPC: no token or a forged one → UNAUTHENTICATED, another application’s token → PERMISSION_DENIED, the right one → served', async () => {
+    // A well-formed token of a real id whose secret is wrong: refused like no token at all.
+    const forged = bearer(`praas_shop.${'A'.repeat(43)}`);
     for (const method of Object.keys(GRPC_CASES) as GrpcMethod[]) {
       const route = GRPC_METHOD_ROUTES[method];
       const open = route === 'health';
-      const anonymous = await grpcCall(method);
-      if (open) assert.equal(anonymous, undefined, `${method} is open`);
-      else
+      for (const [label, authorization] of [
+        ['no token', undefined],
+        ['a forged token', forged],
+      ] as const) {
+        const refused = await grpcCall(method, authorization);
+        if (open) {
+          assert.equal(refused, undefined, `${method} with ${label}: it is open`);
+          continue;
+        }
         assert.equal(
-          anonymous?.code,
+          refused?.code,
           status.UNAUTHENTICATED,
-          `${method} without a token: ${anonymous?.code} ${anonymous?.details}`,
+          `${method} with ${label}: ${refused?.code} ${refused?.details}`,
         );
+        // Refused for the token itself, not for how it was sent.
+        if (authorization === forged) assert.match(refused?.details ?? '', /the token is not valid/);
+      }
+      if (ADMIN_ONLY.includes(route)) {
+        const own = await grpcCall(method, bearer(shop.token));
+        assert.equal(own?.code, status.PERMISSION_DENIED, `${method} with the shop's own token: ${own?.details}`);
+        assert.match(own?.details ?? '', /needs the scope 'admin'/);
+      }
       const other = await grpcCall(method, bearer(bank.token));
       if (open || route === 'listApps') assert.equal(other, undefined, `${method} with bank's token`);
       else

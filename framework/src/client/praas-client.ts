@@ -163,7 +163,8 @@ export class PraasClient implements ControlPlaneApi {
   /**
    * A process's state (`GET /v1/apps/{app}/processes/{pid}/state`): @State fields, keyed state,
    * mailbox depth and head, pending trigger accumulations; read from its newest committed
-   * snapshot when it is swapped out, without swapping it in.
+   * snapshot when it is swapped out, without swapping it in. Needs an admin token (403
+   * `PERMISSION_DENIED` for any other).
    */
   inspectProcess(app: string, pid: string, options: InspectOptions = {}): Promise<ProcessInspection> {
     const query = new URLSearchParams(options.maxChars === undefined ? {} : { maxChars: String(options.maxChars) });

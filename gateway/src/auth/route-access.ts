@@ -36,8 +36,9 @@ export const ROUTE_ACCESS: Readonly<Record<RouteName, Access>> = {
   invoke: { app: 'invoke' },
   watchProcesses: { app: 'read' },
   listHosts: { app: 'read' },
-  // The state of a process is the application's data: the right to operate its processes, not only to list them.
-  inspectProcess: { app: 'processes' },
+  // A process's state is the application's data as no other route shows it (fields, keyed state,
+  // unread messages): an operator's view, for admins only (issue 17), not a right of the application's tokens.
+  inspectProcess: 'admin',
 };
 
 /** The gRPC methods of `praas.v1.Gateway` and the REST operation each one is. */
@@ -82,6 +83,8 @@ export function describeOperation(route: RouteName, app: string | undefined): st
     case 'deleteProcess':
     case 'swapProcess':
       return `manage the processes${of}`;
+    case 'inspectProcess':
+      return `inspect the state of the processes${of}`;
     default:
       return `read the application${of}`;
   }

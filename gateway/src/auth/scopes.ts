@@ -3,7 +3,7 @@ import { InvalidArgumentError, isValidName } from '@praas/framework';
 /**
  * What a token may do with one application. `read` is the read-only variant: the application's
  * record, its processes and their watch. `processes` manages processes (create, swap, delete) and
- * includes `read`; `invoke` and `send` call functions and post messages; `deploy` uploads code
+ * includes `read`, but not inspecting their state: that takes `admin`; `invoke` and `send` call functions and post messages; `deploy` uploads code
  * versions of that application. `*` is all of them.
  */
 export const APP_RIGHTS = ['read', 'processes', 'invoke', 'send', 'deploy'] as const;

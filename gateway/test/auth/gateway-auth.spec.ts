@@ -47,6 +47,23 @@ describe('GatewayAuth (bearer tokens and scopes)', () => {
     assert.throws(() => auth.check('deleteApp', bearer('all-shop'), 'shop'), PermissionDeniedError);
   });
 
+  it("inspecting a process's state needs the admin scope: no right of the application's own tokens covers it", () => {
+    assert.equal(auth.check('inspectProcess', bearer('root'), 'shop').id, 'root');
+    for (const id of ['all-shop', 'shop-ops', 'shop-ro'])
+      assert.throws(
+        () => auth.check('inspectProcess', bearer(id), 'shop'),
+        (e: unknown) =>
+          e instanceof PermissionDeniedError &&
+          e.message ===
+            `token '${id}' may not inspect the state of the processes of 'shop'; that needs the scope 'admin'`,
+      );
+    // The same tokens still read and manage the process itself.
+    assert.equal(auth.check('getProcess', bearer('all-shop'), 'shop').id, 'all-shop');
+    assert.equal(auth.check('swapProcess', bearer('shop-ops'), 'shop').id, 'shop-ops');
+    const admin = (Object.entries(ROUTE_ACCESS) as [RouteName, unknown][]).filter(([, a]) => a === 'admin');
+    assert.deepEqual(admin.map(([n]) => n).sort(), ['createApp', 'deleteApp', 'inspectProcess']);
+  });
+
   it('leaves /healthz open, /metrics open unless protected, and lists only the applications a token has a right on', () => {
     assert.equal(auth.check('health', undefined).id, 'anonymous');
     assert.equal(auth.check('metrics', undefined).id, 'anonymous');

@@ -126,7 +126,8 @@ class Dashboard {
         );
       return;
     }
-    if (processes === 'processes' && pid) this.show(new ProcessView(this.api, current.name, pid, this.toast));
+    if (processes === 'processes' && pid)
+      this.show(new ProcessView(this.api, current.name, pid, this.toast, (reason) => this.signIn(reason)));
     else this.show(new AppView(this.api, current, this.poller, this.toast));
   }
 

@@ -23,6 +23,8 @@ export class ProcessView implements View {
     private readonly app: string,
     private readonly pid: string,
     private readonly toast: (text: string, error?: boolean) => void,
+    /** Asks for another token (the sign-in form); offered when this one may not inspect state. */
+    private readonly switchToken: (reason: string) => void,
   ) {
     replace(
       this.element,
@@ -113,12 +115,31 @@ export class ProcessView implements View {
       if (ticket === this.inspecting) this.drawInspection(state);
     } catch (e) {
       if (this.abort.signal.aborted || ticket !== this.inspecting) return;
-      const why =
-        e instanceof ApiError && e.status === 403
-          ? 'this token may not read process state (it needs the processes right)'
-          : (e as Error).message;
-      replace(this.inspector, h('p', { class: 'notice error' }, `State unavailable: ${why}`));
+      if (e instanceof ApiError && e.status === 403) this.drawNeedsAdmin(e);
+      else replace(this.inspector, h('p', { class: 'notice error' }, `State unavailable: ${(e as Error).message}`));
     }
+  }
+
+  /** A 403 is not a failure of the page: inspection is for admin tokens only, and this one is not. */
+  private drawNeedsAdmin(e: ApiError): void {
+    const reason = "Inspecting a process's state needs a token with the 'admin' scope.";
+    replace(
+      this.inspector,
+      h(
+        'div',
+        { class: 'notice needs-admin', 'data-needs': 'admin' },
+        h('p', {}, h('strong', {}, 'State inspection needs an admin token. ')),
+        h(
+          'p',
+          {},
+          "A process's state (its fields, keyed state and unread messages) is shown to tokens with the ",
+          h('code', {}, 'admin'),
+          ' scope only. This token may see the process and operate it, not read its state.',
+        ),
+        h('p', { class: 'muted small' }, `The gateway said: ${e.message}`),
+        h('button', { onclick: () => this.switchToken(reason) }, 'Sign in with an admin token'),
+      ),
+    );
   }
 
   private drawInspection(state: Inspection): void {

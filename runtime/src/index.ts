@@ -41,4 +41,5 @@ export { DEFAULT_S3_BUCKET } from '@praas/framework/internal';
 export { readHostConfig, type HostConfig } from './main/host-config';
 export { loadProcessClasses } from './code/process-classes';
 export { runHost, HOST_USAGE, type RunHostOptions } from './main/run-host';
+export { installHostFaultHandlers } from './main/host-fault-handlers';
 export { HostMetrics, type HostMetricsSource } from './metrics/host-metrics';

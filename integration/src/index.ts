@@ -16,7 +16,13 @@ export {
   type StartNatsOptions,
   type RedisService,
 } from '@praas/test-services';
-export { spawnHost, FAST_FAILURE_ENV, type HostProcess, type SpawnHostOptions } from './services/host-process';
+export {
+  spawnHost,
+  FAST_FAILURE_ENV,
+  type HostEntry,
+  type HostProcess,
+  type SpawnHostOptions,
+} from './services/host-process';
 export { HostControl } from './services/host-control';
 export {
   spawnGateway,

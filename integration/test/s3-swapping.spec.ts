@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ANY, Fn, Process, State, type Context } from '@praas/framework/internal';
+import { ANY, Fn, MemoryLogger, Process, State, type Context } from '@praas/framework/internal';
 import { S3SwapStore, SnapshotRepository, type S3SwapStoreOptions } from '@praas/runtime';
 import { freshBucket, freshStore, removeStore, startS3, startTcpProxy, type S3Service, type TcpProxy } from '../src';
 import { interceptPuts } from './support/slow-store';
@@ -282,12 +282,14 @@ describe('swapping through S3', function () {
       assert.deepEqual(await hosts.call('t3', 'summary'), expectedSummary(0, 32 * 1024));
     });
 
-    /** A store reaching the bucket of `store` through a fresh proxy, retrying quickly; its retries are logged into `retried`. */
-    const retryingThroughProxy = (retried: string[], attempts = 5): Promise<S3SwapStore> =>
-      storeThroughProxy({ retry: { attempts, baseDelayMs: 20 }, log: (line) => retried.push(line) });
+    /** A store reaching the bucket of `store` through a fresh proxy, retrying quickly; its retries are logged to `retried`. */
+    const retryingThroughProxy = (retried: MemoryLogger, attempts = 5): Promise<S3SwapStore> =>
+      storeThroughProxy({ retry: { attempts, baseDelayMs: 20 }, logger: retried });
+    /** The messages of the retries logged to `retried`. */
+    const retries = (retried: MemoryLogger): string[] => retried.at('warn').map((r) => r.msg);
 
     it('retries chunks whose connection is reset during swap-out and swap-in, and the swap succeeds', async () => {
-      const retried: string[] = [];
+      const retried = new MemoryLogger();
       const through = await retryingThroughProxy(retried);
       const cutter = proxy!;
       hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });
@@ -311,13 +313,13 @@ describe('swapping through S3', function () {
       assert.equal(cutter.resets, 5);
       assert.deepEqual(await hosts.call('t5', 'summary'), expectedSummary(7, size));
       assert.ok(
-        retried.some((line) => /failed \((ECONNRESET|EPIPE)\); attempt 2 of 5/.test(line)),
-        retried.join('\n'),
+        retries(retried).some((line) => /failed \((ECONNRESET|EPIPE)\) at attempt 1 of 5; retrying/.test(line)),
+        retries(retried).join('\n'),
       );
     });
 
     it('retries requests the server answers with 503 SlowDown or a bare 500, and the swap-in succeeds', async () => {
-      const retried: string[] = [];
+      const retried = new MemoryLogger();
       const through = await retryingThroughProxy(retried);
       hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });
       await hosts.start();
@@ -345,17 +347,18 @@ describe('swapping through S3', function () {
       assert.equal((await hosts.call<Summary>('t7', 'summary')).epoch, 3);
       assert.ok(
         // The minio client keeps the status of a 5xx answer but drops its body, S3 code included.
-        retried.some((line) => line.includes('failed (HTTP 503)')),
-        retried.join('\n'),
+        retries(retried).some((line) => line.includes('failed (HTTP 503)')),
+        retries(retried).join('\n'),
       );
       assert.ok(
-        retried.some((line) => line.includes('failed (HTTP 500)')),
-        retried.join('\n'),
+        retries(retried).some((line) => line.includes('failed (HTTP 500)')),
+        retries(retried).join('\n'),
       );
     });
 
     it('fails an invocation that needs a swap-in with an UnavailableError naming the endpoint when S3 is down', async () => {
-      const through = await retryingThroughProxy([], 3);
+      const retried = new MemoryLogger();
+      const through = await retryingThroughProxy(retried, 3);
       hosts = new TwoHosts('apps', [Trainer], through, { snapshots: { chunkBytes: 64 * 1024 } });
       await hosts.start();
       await hosts.a.create('t6', 'Trainer');
@@ -373,6 +376,8 @@ describe('swapping through S3', function () {
         assert.match(e.message, /ECONNREFUSED \(3 attempts\)/);
         return true;
       });
+      const [gaveUp] = retried.at('error', 'giving up');
+      assert.equal(gaveUp?.['endpoint'], `http://127.0.0.1:${proxy!.port}`, 'the give-up is logged with the endpoint');
       assert.equal((await hosts.registry.getProcess('apps', 't6'))?.status, 'swapped');
       await proxy!.restore();
       assert.equal((await hosts.call<Summary>('t6', 'summary')).epoch, 5);

@@ -35,10 +35,16 @@ export {
 export { UNTYPED_STATE_WARNING } from './state/state-type-check';
 export type { SwapStore } from './storage/swap-store';
 export { FsSwapStore } from './storage/fs/fs-swap-store';
-export { S3SwapStore, S3_SINGLE_PUT_LIMIT, type S3SwapStoreOptions } from './storage/s3/s3-swap-store';
-export { swapStoreFromEnv } from './storage/swap-store-from-env';
+export {
+  S3SwapStore,
+  S3_SINGLE_PUT_LIMIT,
+  type S3SwapStoreOptions,
+  type S3RetryOptions,
+} from './storage/s3/s3-swap-store';
+export { swapStoreFromEnv, type SwapStoreFromEnvOptions } from './storage/swap-store-from-env';
 export { DEFAULT_S3_BUCKET } from '@praas/framework/internal';
 export { readHostConfig, type HostConfig } from './main/host-config';
 export { loadProcessClasses } from './code/process-classes';
 export { runHost, HOST_USAGE, type RunHostOptions } from './main/run-host';
+export { installHostFaultHandlers } from './main/host-fault-handlers';
 export { HostMetrics, type HostMetricsSource } from './metrics/host-metrics';

@@ -144,6 +144,11 @@ export class Worker {
     this.count = 1_000;
     await ctx.send(SELF, 'late', 'written after the timeout');
   }
+  /** Hangs without ever looking at its signal: its promise never settles. */
+  @Fn() deaf(): Promise<never> {
+    this.count += 1;
+    return new Promise<never>(() => undefined);
+  }
   @Fn() breakField(): void {
     (this as unknown as { received: unknown }).received = [() => 0];
   }

@@ -17,7 +17,8 @@ export function gateway(argv: readonly string[]): Promise<number> {
 
 /** `praas-framework host [--module m]`: a runtime host as an OS process on NATS. */
 export function host(argv: readonly string[]): Promise<number> {
-  const { runHost } = loadPeer<RuntimeModule>('@praas/runtime');
-  installLastResortHandlers(faultLog('host'));
+  const { runHost, installHostFaultHandlers } = loadPeer<RuntimeModule>('@praas/runtime');
+  // The runtime's own installer, as host-main's: a fault of a user's code restarts its process.
+  installHostFaultHandlers();
   return runHost({ argv });
 }

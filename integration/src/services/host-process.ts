@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { encodeWire, hostSubject, NoRespondersError } from '@praas/framework/internal';
 import { NatsTransport } from '@praas/framework/nats';
 import { spawnNodeMain } from './node-child';
@@ -20,9 +21,17 @@ export interface SpawnHostOptions {
    * line), e.g. the line of a host that started but cannot load its application's code.
    */
   readonly ready?: string;
+  /**
+   * How the host starts (default `host-main`): `node runtime/dist/src/main/host-main.js`, or `cli`:
+   * `praas-framework host`, as docker compose, Kubernetes and `praas-framework up` run it.
+   */
+  readonly entry?: HostEntry;
 }
 
-/** A runtime host running as its own OS process (`runtime/dist/src/main/host-main.js`). */
+/** The two entry points of a runtime host OS process. */
+export type HostEntry = 'host-main' | 'cli';
+
+/** A runtime host running as its own OS process (`host-main.js` or `praas-framework host`). */
 export interface HostProcess {
   readonly id: string;
   readonly pid: number;
@@ -47,6 +56,7 @@ export interface HostProcess {
 export const FAST_FAILURE_ENV = { PRAAS_HEARTBEAT_MS: '200', PRAAS_HOST_STALE_MS: '1500' } as const;
 
 const HOST_MAIN = require.resolve('@praas/runtime/host-main');
+const CLI_BIN = join(dirname(require.resolve('praas-framework/package.json')), 'bin', 'praas-framework.js');
 
 /**
  * Starts a runtime host OS process and resolves once it printed its ready line.
@@ -55,7 +65,7 @@ const HOST_MAIN = require.resolve('@praas/runtime/host-main');
 export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess> {
   const ready = options.ready ?? `praas host ${options.hostId} serving ${options.app} on `;
   const child = await spawnNodeMain({
-    main: HOST_MAIN,
+    ...(options.entry === 'cli' ? { main: CLI_BIN, args: ['host'] } : { main: HOST_MAIN }),
     env: {
       ...process.env,
       PRAAS_NATS_URL: options.natsUrl,

@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export interface SpawnNodeMainOptions<T> {
   /** The compiled entry point to run with this Node.js. */
   readonly main: string;
+  /** Arguments after the entry point (default none), e.g. the command of the CLI. */
+  readonly args?: readonly string[];
   /** The child's whole environment. */
   readonly env: NodeJS.ProcessEnv;
   /** Names the child in errors, e.g. `gateway` or `host h1`. */
@@ -43,7 +45,7 @@ export interface NodeChild<T> extends ChildControls {
  * @throws Error with the child's output when it exits or stays silent; the child is killed then.
  */
 export async function spawnNodeMain<T>(options: SpawnNodeMainOptions<T>): Promise<NodeChild<T>> {
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', options.main], {
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', options.main, ...(options.args ?? [])], {
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

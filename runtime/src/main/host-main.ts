@@ -3,11 +3,8 @@
  * See `runHost` for the configuration.
  */
 import 'reflect-metadata';
-import { faultLog, installLastResortHandlers } from '@praas/framework/internal';
-import { claimProcessFault } from '../process/call-scope';
+import { installHostFaultHandlers } from './host-fault-handlers';
 import { runHost } from './run-host';
 
-// A host outlives a forgotten catch: it logs the error and keeps serving its other processes. One
-// raised by a process's code goes to that process, which restarts from its last committed state.
-installLastResortHandlers(faultLog('host'), process, claimProcessFault);
+installHostFaultHandlers();
 void runHost({ argv: process.argv.slice(2) }).then((code) => process.exit(code));

@@ -125,8 +125,11 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     if (healthPort) health = await serveHealth(Number(healthPort), status, metrics);
     const processes = config.modulePath === undefined ? undefined : loadProcessClasses(config.modulePath);
     const store = swapStoreFromEnv(env, {
-      retried: (operation) => metrics.s3Retries.inc({ operation }),
-      failed: (operation) => metrics.s3Errors.inc({ operation }),
+      logger: logger.child({ component: 's3-swap-store' }),
+      observer: {
+        retried: (operation) => metrics.s3Retries.inc({ operation }),
+        failed: (operation) => metrics.s3Errors.inc({ operation }),
+      },
     });
     transport = await NatsTransport.connect({
       servers: config.nats.servers,

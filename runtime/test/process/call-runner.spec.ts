@@ -49,6 +49,11 @@ class Counter {
     await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
     return 'stopped';
   }
+  /** Hangs without ever looking at its signal: its promise never settles. */
+  @Fn() deaf(): Promise<never> {
+    deafCalls.push(1);
+    return new Promise<never>(() => undefined);
+  }
   /** Writes before its timeout and after it. */
   @Fn({ timeoutMs: 20 }) async lateWrite(_: unknown, ctx: Context): Promise<void> {
     this.total = 1;
@@ -65,6 +70,7 @@ class Counter {
 }
 
 const lateWrites: number[] = [];
+const deafCalls: number[] = [];
 const claimedBy: boolean[] = [];
 
 const definition = processDefinitionOf(Counter);
@@ -154,6 +160,21 @@ describe('CallRunner', () => {
     // maxConcurrency is 1: before, every later call waited behind the one that never returns.
     assert.equal(value(await run(runner, 'add', 4)), 4);
     assert.equal(await runner.quiesce(1_000, () => 0), true, 'a swap-out does not wait on the abandoned call');
+  });
+
+  it('frees the slot of a call that ignores its signal and never settles: later calls run, nothing waits on it', async () => {
+    // maxConcurrency is 1: each of these would hold the only slot for ever if the runner waited on the method.
+    for (let i = 1; i <= 2; i++) {
+      const reply = await new Promise<ReplyEnvelope>((resolve) => runner.start(fn('deaf'), () => null, resolve, 30));
+      assert.equal(!reply.ok && reply.error.code, 'TIMEOUT');
+      assert.match(!reply.ok ? reply.error.message : '', /'deaf' of 'c1' ran longer than its caller waits \(30 ms\)/);
+      assert.equal(deafCalls.length, i, 'the method ran (and still hangs)');
+    }
+    assert.equal(runner.gate.active, 0, 'the hanging calls hold no slot');
+    assert.equal(runner.busy, 0);
+    assert.equal(value(await run(runner, 'add', 4)), 4);
+    assert.equal(await runner.quiesce(1_000, () => 0), true, 'a swap-out does not wait on the hanging calls');
+    deafCalls.splice(0);
   });
 
   it('keeps what an abandoned call wrote before its timeout, not what it writes after', async () => {

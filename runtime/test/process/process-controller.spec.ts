@@ -343,6 +343,37 @@ describe('ProcessController (through a runtime host on the in-memory transport)'
       }
     });
 
+    it('frees a process from calls that ignore their signal and never settle: caller timeouts, later calls, swap-out', async () => {
+      const slowHost = await startTestHost({ controller: { drainTimeoutMs: 500 } });
+      try {
+        await slowHost.host.create('d', 'Worker');
+        // maxConcurrency is 3: one more hanging call than slots, each ended by its caller's timeout.
+        for (let i = 0; i < 4; i++) {
+          const envelope = {
+            t: 'inv',
+            id: `deaf-${i}`,
+            from: 'client:test',
+            fn: 'deaf',
+            data: encode(null),
+            timeoutMs: 50,
+          };
+          await assert.rejects(
+            slowHost.client.invoke('d', envelope as InvokeEnvelope, 50).then(unwrapReply),
+            (e: unknown) => e instanceof TimeoutError,
+          );
+        }
+        assert.equal(
+          await slowHost.invoke('d', 'inc', 1),
+          5,
+          'a later call runs (and sees the counts the hung calls wrote)',
+        );
+        assert.equal((await slowHost.host.swapOut('d')).status, 'swapped', 'the swap-out does not wait on them');
+        assert.equal((await slowHost.invoke<{ count: number }>('d', 'describe')).count, 5);
+      } finally {
+        await slowHost.close();
+      }
+    });
+
     it('keeps the process active and its last snapshot intact when the store fails', async () => {
       let failing = false;
       const flaky = (dir: string): SwapStore => {

@@ -4,18 +4,21 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { Client, S3Error } from 'minio';
 import {
-  faultLog,
   InvalidArgumentError,
+  JsonLogger,
   PayloadTooLargeError,
   PraasError,
   SwapFailedError,
   UnavailableError,
-  type FaultLog,
+  type Logger,
 } from '@praas/framework/internal';
 import { assertKeyPrefix, assertObjectKey } from '../object-key';
 import type { SwapStore } from '../swap-store';
 import { parseEndpoint } from './s3-endpoint';
 import { connectionCode, transientReason } from './s3-failures';
+import { S3RetryPolicy, type S3RetryOptions } from './s3-retry';
+
+export type { S3RetryOptions } from './s3-retry';
 
 /** Where an S3SwapStore keeps its objects and how it reaches them. */
 export interface S3SwapStoreOptions {
@@ -37,27 +40,14 @@ export interface S3SwapStoreOptions {
   readonly maxSockets?: number;
   /** How transient failures are retried (see {@link S3RetryOptions}). */
   readonly retry?: S3RetryOptions;
-  /** Where retried failures are reported (default: stderr, `praas S3 swap store:`). */
-  readonly log?: FaultLog;
+  /**
+   * Where retries are logged: a `warn` record per retry, an `error` record when the store gives up
+   * after retrying; both with `endpoint`, `bucket`, `key`, `operation`, `attempt` and `attempts`
+   * (default: JSON lines on stderr, `component: 's3-swap-store'`).
+   */
+  readonly logger?: Logger;
   /** Told of each retry and each request that failed for good, by operation (the host's metrics). */
   readonly observer?: { retried(operation: string): void; failed(operation: string): void };
-}
-
-/**
- * Retries of one S3 request (one chunk, one manifest, one listing) that failed transiently: the
- * connection was refused, reset or broke (ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, socket hang
- * up), or the server answered 5xx, 429 or SlowDown. The wait doubles from `baseDelayMs` up to
- * `maxDelayMs`, with jitter. With the defaults an unreachable endpoint fails after about a second,
- * not after a caller's whole timeout. A request that hit `requestTimeoutMs` is not retried: it
- * already waited that long.
- */
-export interface S3RetryOptions {
-  /** Attempts per request, the first included (default 4; 1 turns retries off). */
-  readonly attempts?: number;
-  /** Wait before the first retry (default 100 ms). */
-  readonly baseDelayMs?: number;
-  /** Longest wait between two attempts (default 1 000 ms). */
-  readonly maxDelayMs?: number;
 }
 
 /** S3 accepts at most this much in one PUT; larger objects would need multipart, which we never use. */
@@ -101,10 +91,8 @@ export class S3SwapStore implements SwapStore {
   private readonly client: Client;
   private readonly agent: http.Agent;
   private bucketReady: Promise<void> | undefined;
-  private readonly attempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly log: FaultLog;
+  private readonly retry: S3RetryPolicy;
+  private readonly logger: Logger;
   private readonly observer: S3SwapStoreOptions['observer'];
   /** The HTTP status of the attempt running in this async context: minio's errors do not carry it. */
   private readonly attemptStatus = new AsyncLocalStorage<{ status?: number }>();
@@ -123,23 +111,9 @@ export class S3SwapStore implements SwapStore {
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
       throw new InvalidArgumentError(`requestTimeoutMs must be a positive number, got ${timeoutMs}`);
     }
-    const retry = options.retry ?? {};
+    this.retry = new S3RetryPolicy(options.retry);
     this.observer = options.observer;
-    this.attempts = retry.attempts ?? 4;
-    this.baseDelayMs = retry.baseDelayMs ?? 100;
-    this.maxDelayMs = retry.maxDelayMs ?? 1_000;
-    if (!(Number.isSafeInteger(this.attempts) && this.attempts >= 1)) {
-      throw new InvalidArgumentError(`retry.attempts must be a whole number of at least 1, got ${this.attempts}`);
-    }
-    for (const [name, value] of [
-      ['retry.baseDelayMs', this.baseDelayMs],
-      ['retry.maxDelayMs', this.maxDelayMs],
-    ] as const) {
-      if (!(Number.isFinite(value) && value >= 0)) {
-        throw new InvalidArgumentError(`${name} must be a number of at least 0, got ${value}`);
-      }
-    }
-    this.log = options.log ?? faultLog('S3 swap store');
+    this.logger = options.logger ?? new JsonLogger({ bindings: { component: 's3-swap-store' } });
     this.bucket = options.bucket;
     this.endpoint = `${useSSL ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const lib = useSSL ? https : http;
@@ -303,7 +277,12 @@ export class S3SwapStore implements SwapStore {
    * request: one chunk, so a reset connection costs that chunk again, not the whole snapshot), and
    * turns its last failure into an error that says where and what.
    */
-  private async call<T>(operation: string, key: string, run: () => Promise<T>, attempts = this.attempts): Promise<T> {
+  private async call<T>(
+    operation: string,
+    key: string,
+    run: () => Promise<T>,
+    attempts = this.retry.attempts,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const seen: { status?: number } = {};
       try {
@@ -311,16 +290,23 @@ export class S3SwapStore implements SwapStore {
       } catch (e) {
         if (e instanceof PraasError) throw e;
         const transient = transientReason(e, seen.status);
+        const fields = { endpoint: this.endpoint, bucket: this.bucket, key, operation, attempt, attempts };
+        const what = `S3 ${operation}${key ? ` of '${key}'` : ''} at ${this.endpoint}`;
         if (transient === undefined || attempt >= attempts) {
           this.observer?.failed(operation);
-          throw this.failure(operation, key, e, attempt);
+          const failure = this.failure(operation, key, e, attempt);
+          // The caller gets the error; the log says the retries did not help (one try is the caller's to report).
+          if (attempt > 1)
+            this.logger.error(`${what} failed after ${attempt} attempts; giving up`, { ...fields, err: failure });
+          throw failure;
         }
         this.observer?.retried(operation);
-        const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-        const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
-        this.log(
-          `S3 ${operation}${key ? ` of '${key}'` : ''} at ${this.endpoint} failed (${transient}); attempt ${attempt + 1} of ${attempts} in ${wait} ms`,
-        );
+        const wait = this.retry.delayAfter(attempt);
+        this.logger.warn(`${what} failed (${transient}) at attempt ${attempt} of ${attempts}; retrying in ${wait} ms`, {
+          ...fields,
+          reason: transient,
+          retryInMs: wait,
+        });
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }

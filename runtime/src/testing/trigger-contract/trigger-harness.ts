@@ -3,6 +3,7 @@ import {
   decode,
   encode,
   newId,
+  SequencedSender,
   unwrapReply,
   type Registry,
   type Transport,
@@ -68,9 +69,8 @@ export function useTriggerHarness(options: TriggerContractOptions): TriggerHarne
   let client: DataPlaneClient;
   let clientTransport: Transport;
   let store: GatedSwapStore;
-  // Like a real sender: one incarnation per test, messages numbered per receiver from 1.
-  let clientEpoch = newId();
-  let clientSeq = new Map<string, number>();
+  // The clients' sending path: one incarnation per test, messages numbered per receiver from 1.
+  let sender = new SequencedSender('client:t');
 
   const host = async (id: string, controller: ProcessControllerOptions = {}): Promise<RuntimeHost> => {
     const h = new RuntimeHost({
@@ -88,8 +88,7 @@ export function useTriggerHarness(options: TriggerContractOptions): TriggerHarne
   };
 
   beforeEach(async () => {
-    clientEpoch = newId();
-    clientSeq = new Map();
+    sender = new SequencedSender('client:t');
     env = await options.create();
     store = new GatedSwapStore(env.store);
     app = `trig${process.pid}x${unique++}`;
@@ -108,40 +107,16 @@ export function useTriggerHarness(options: TriggerContractOptions): TriggerHarne
   });
 
   const invoke = async <R>(pid: string, fn: string, data: unknown, key?: string, id = newId()): Promise<R> => {
-    const reply = await client.invoke(pid, {
-      t: 'inv',
-      id,
-      from: 'client:t',
-      fn,
-      data: encode(data),
-      timeoutMs: 20_000,
-      ...(key === undefined ? {} : { key }),
-    });
+    const options = { id, timeoutMs: 20_000, ...(key === undefined ? {} : { key }) };
+    const reply = await client.invoke(pid, sender.invocation(fn, encode(data), options));
     const bytes = unwrapReply(reply);
     return (bytes === undefined ? undefined : decode(bytes)) as R;
   };
   const send = (pid: string, fn: string, key: string, value: string, id = newId()): Promise<void> =>
-    client.send(pid, {
-      t: 'msg',
-      id,
-      from: 'client:t',
-      epoch: clientEpoch,
-      seq: clientSeq.set(pid, (clientSeq.get(pid) ?? 0) + 1).get(pid)!,
-      key,
-      data: encode(value),
-      fn,
-    });
+    client.send(pid, sender.message(pid, key, encode(value), { id, fn }));
   /** A message to the mailbox (no function). */
   const post = (pid: string, key: string, value: string): Promise<void> =>
-    client.send(pid, {
-      t: 'msg',
-      id: newId(),
-      from: 'client:t',
-      epoch: clientEpoch,
-      seq: clientSeq.set(pid, (clientSeq.get(pid) ?? 0) + 1).get(pid)!,
-      key,
-      data: encode(value),
-    });
+    client.send(pid, sender.message(pid, key, encode(value)));
   const history = (pid = 'r'): Promise<TriggerCall[]> => invoke<TriggerCall[]>(pid, 'history', null);
   const callsOf = async (fn: string, pid = 'r'): Promise<string[][]> =>
     (await history(pid)).filter((c) => c.fn === fn).map((c) => c.values);

@@ -206,6 +206,34 @@ describe('local stack: docker-compose.yml for Compose v2 and pinned images', fun
   });
 });
 
+/** What npm installs with a packed package: its dependencies and its peers that are not optional, as packed. */
+function installedDependencies(tarball: string): string[] {
+  const manifest = JSON.parse(
+    execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }),
+  ) as {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  };
+  const peers = Object.keys(manifest.peerDependencies ?? {}).filter(
+    (peer) => manifest.peerDependenciesMeta?.[peer]?.optional !== true,
+  );
+  return [...Object.keys(manifest.dependencies ?? {}), ...peers];
+}
+
+/**
+ * Whether the workspace's lockfile installs the package from a registry: such an entry carries the
+ * tarball's integrity; a workspace package is a link and has none.
+ */
+function fromRegistry(name: string): boolean {
+  const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { integrity?: string; link?: boolean }>;
+  };
+  return Object.entries(lock.packages).some(
+    ([path, entry]) => path.endsWith(`node_modules/${name}`) && entry.link !== true && entry.integrity !== undefined,
+  );
+}
+
 describe('local stack: root Dockerfile', () => {
   it('builds its images from a multi-stage root Dockerfile that compiles the workspace', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
@@ -249,10 +277,30 @@ describe('local stack: root Dockerfile', () => {
         '@praas/sample-latex-service',
         '@praas/sample-quickstart',
         '@praas/sample-wordcount',
+        '@praas/samples-shared',
         'praas-framework',
       ]);
       assert.deepEqual(pkg.overrides, pkg.dependencies, 'siblings resolve to the tarballs, not to a registry');
-      for (const spec of Object.values(pkg.dependencies)) assert.ok(existsSync(spec.replace(/^file:/, '')), spec);
+      for (const spec of Object.values(pkg.dependencies)) {
+        const tarball = spec.replace(/^file:/, '');
+        assert.ok(existsSync(tarball), spec);
+        const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+        assert.deepEqual(
+          files.filter((f) => /^package\/(dist\/)?test\//.test(f)),
+          [],
+          `${spec} holds no test code`,
+        );
+      }
+      // The image's npm install can only resolve what is packed or published: a workspace package that is
+      // neither (a private one, such as the samples' shared code) would fail the image's build.
+      for (const [name, spec] of Object.entries(pkg.dependencies)) {
+        for (const dependency of installedDependencies(spec.replace(/^file:/, ''))) {
+          assert.ok(
+            dependency in pkg.dependencies || fromRegistry(dependency),
+            `${name} depends on ${dependency}, which is neither packed by tools/pack-image.js nor on the registry`,
+          );
+        }
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -87,7 +87,7 @@ export async function run(
     return 0;
   }
   if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
-    const help = helpOf(command);
+    const help = helpOf(command, rest);
     if (help !== undefined) {
       out(help);
       return 0;
@@ -241,9 +241,12 @@ export async function run(
   }
 }
 
-/** `<command> --help`: the CLI's own commands, and the usage of the gateway and host services. */
-function helpOf(command: string): string | undefined {
-  if (command === 'gateway') return loadPeer<typeof import('@praas/gateway')>('@praas/gateway').GATEWAY_USAGE;
+/** `<command> --help`: the CLI's own commands, and the usage of the gateway (and its token command) and host. */
+function helpOf(command: string, rest: readonly string[]): string | undefined {
+  if (command === 'gateway') {
+    const { GATEWAY_USAGE, TOKEN_USAGE } = loadPeer<typeof import('@praas/gateway')>('@praas/gateway');
+    return rest[0] === 'token' ? TOKEN_USAGE : GATEWAY_USAGE;
+  }
   if (command === 'host') return loadPeer<typeof import('@praas/runtime')>('@praas/runtime').HOST_USAGE;
   return commandHelp(command);
 }

@@ -37,6 +37,22 @@ describe('praas-framework --help and --version', () => {
     assert.match(host.out.join('\n'), /--module[\s\S]*PRAAS_NATS_URL/);
   });
 
+  it('names the services by the command users run: praas-framework gateway, praas-framework host', async function () {
+    this.timeout(20_000);
+    for (const args of [
+      ['gateway', '--help'],
+      ['gateway', 'token', '--help'],
+      ['host', '--help'],
+    ]) {
+      const result = await cli(...args);
+      assert.equal(result.code, 0, result.err.join('\n'));
+      const text = result.out.join('\n');
+      assert.match(text, new RegExp(`^usage: praas-framework ${args.slice(0, -1).join(' ')}\\b`), args.join(' '));
+      // Only praas-framework is installed as a program; no other program name may appear.
+      assert.doesNotMatch(text, /praas-(gateway|host)\b/, args.join(' '));
+    }
+  });
+
   it('answers help for commands that talk to a gateway without reaching one', async () => {
     const result = await cli('ps', '--help', '--gateway', 'http://127.0.0.1:1');
     assert.equal(result.code, 0);

@@ -1,5 +1,5 @@
 import type { OptionSpec } from './args';
-import { CLIENT_OPTIONS, INVOKE_OPTIONS } from './commands/client-commands';
+import { CLIENT_OPTIONS, INSPECT_OPTIONS, INVOKE_OPTIONS } from './commands/client-commands';
 
 /** A command's options as its parser takes them, with what each one means. */
 interface CommandHelp {
@@ -179,6 +179,15 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     summary: 'swap a process out now',
     options: CLIENT_OPTIONS,
     describe: CLIENT_DESCRIBE,
+    env: [GATEWAY_ENV],
+  },
+  inspect: {
+    usage: 'inspect <app> <pid>',
+    summary:
+      "show a process's state: identity, @State fields, keyed state, mailbox and pending triggers " +
+      '(a swapped-out process from its newest snapshot, without swapping it in)',
+    options: INSPECT_OPTIONS,
+    describe: { ...CLIENT_DESCRIBE, 'max-chars': 'cut each value at N characters (default 1024)' },
     env: [GATEWAY_ENV],
   },
   delete: {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMAND_HELP } from '../src/help';
+import { COMMANDS } from '../src/main';
 import { cli } from './temp-project';
 
 describe('praas-framework --help and --version', () => {
@@ -12,12 +13,16 @@ describe('praas-framework --help and --version', () => {
     assert.deepEqual(result.out, [own.version]);
   });
 
-  for (const [command, help] of Object.entries(COMMAND_HELP)) {
-    it(`${command} --help exits 0 with every option the command accepts and its environment`, async () => {
+  // The commands as the CLI dispatches them, so a command without help fails here.
+  for (const command of Object.keys(COMMANDS)) {
+    it(`${command} --help exits 0 with the command's usage`, async function () {
+      this.timeout(20_000); // gateway and host load their packages
       const result = await cli(command, '--help');
       assert.equal(result.code, 0, result.err.join('\n'));
       const text = result.out.join('\n');
       assert.match(text, new RegExp(`^usage: praas-framework ${command}\\b`));
+      const help = COMMAND_HELP[command];
+      if (help === undefined) return; // gateway and host: their packages' usage, checked below
       for (const option of Object.keys(help.options)) {
         assert.match(text, new RegExp(`--${option}\\b`), `--${option} is listed`);
         assert.ok(help.describe[option], `--${option} of ${command} is described`);
@@ -26,6 +31,10 @@ describe('praas-framework --help and --version', () => {
       for (const variable of help.env) assert.ok(text.includes(variable));
     });
   }
+
+  it('has help only for commands the CLI dispatches', () => {
+    for (const command of Object.keys(COMMAND_HELP)) assert.ok(Object.hasOwn(COMMANDS, command), command);
+  });
 
   it('gateway --help and host --help exit 0 with the services’ flags and environment variables', async function () {
     this.timeout(20_000); // loads the gateway and runtime packages

@@ -52,7 +52,8 @@ commands:
                                                 without --module it runs the code deployed with deploy --gateway
   invoke <app> <fn> [json] [--pid P] [--key K]  call a function through the gateway and print its result;
          [--class C]                            without --pid, a process of class C (needed when several have fn)
-  ps <app>                                      list the application's processes
+  ps <app> [--limit N] [--cursor C] [--all]     list the application's processes, a page at a time (--all: every
+     [--status S] [--class C] [--host H]        page); only those in status S, of class C, on host H
   swap <app> <pid>                              swap a process out now
   inspect <app> <pid> [--max-chars N]           show a process's state (a swapped one from its snapshot, not swapped in)
   delete <app> [<pid>]                          delete a process and its swapped state, or the whole application

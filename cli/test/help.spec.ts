@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLIENT_OPTIONS, PS_OPTIONS } from '../src/commands/client-commands';
 import { COMMAND_HELP } from '../src/help';
 import { COMMANDS } from '../src/main';
 import { cli } from './temp-project';
@@ -14,13 +15,17 @@ describe('praas-framework --help and --version', () => {
   });
 
   // The commands as the CLI dispatches them, so a command without help fails here.
-  for (const command of Object.keys(COMMANDS)) {
+  for (const [command, spec] of Object.entries(COMMANDS)) {
     it(`${command} --help exits 0 with the command's usage`, async function () {
       this.timeout(20_000); // gateway and host load their packages
       const result = await cli(command, '--help');
       assert.equal(result.code, 0, result.err.join('\n'));
       const text = result.out.join('\n');
       assert.match(text, new RegExp(`^usage: praas-framework ${command}\\b`));
+      // Every option the command's parser accepts is listed.
+      for (const option of Object.keys(spec.options ?? {})) {
+        assert.match(text, new RegExp(`--${option}\\b`), `${command} --help lists --${option}`);
+      }
       const help = COMMAND_HELP[command];
       if (help === undefined) return; // gateway and host: their packages' usage, checked below
       for (const option of Object.keys(help.options)) {
@@ -31,6 +36,15 @@ describe('praas-framework --help and --version', () => {
       for (const variable of help.env) assert.ok(text.includes(variable));
     });
   }
+
+  it("names ps's paging and filter flags in the usage text", async () => {
+    const result = await cli('help');
+    assert.equal(result.code, 0);
+    const text = result.out.join('\n');
+    const psLines = text.slice(text.indexOf('\n  ps '), text.indexOf('\n  swap '));
+    for (const option of Object.keys(PS_OPTIONS).filter((o) => !(o in CLIENT_OPTIONS)))
+      assert.match(psLines, new RegExp(`--${option}\\b`), `--${option}`);
+  });
 
   it('has help only for commands the CLI dispatches', () => {
     for (const command of Object.keys(COMMAND_HELP)) assert.ok(Object.hasOwn(COMMANDS, command), command);

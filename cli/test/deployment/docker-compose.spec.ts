@@ -195,6 +195,19 @@ describe('local stack: docker-compose.yml for Compose v2 and pinned images', fun
     assert.equal(file.services['minio-init']!.image, SERVICE_IMAGES.mc);
   });
 
+  it('pins the NATS cluster overlay to the same NATS image', () => {
+    // Any image the overlay names is one of the pinned service images: a floating tag such as
+    // nats:2.10-alpine would run one version in node 1 (from the base file) and another in nodes 2 and 3.
+    const file = parse(readFileSync(CLUSTER_FILE, 'utf8'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+    };
+    const pinned: readonly string[] = Object.values(SERVICE_IMAGES);
+    for (const [name, service] of Object.entries(file.services)) {
+      if (service.image !== undefined) assert.ok(pinned.includes(service.image), `${name}: ${service.image} is pinned`);
+    }
+    for (const name of ['nats-2', 'nats-3']) assert.equal(file.services[name]!.image, SERVICE_IMAGES.nats, name);
+  });
+
   it('is valid for docker compose v2 (config -q), where the plugin is installed', async function () {
     if (!hasComposeV2()) {
       // CI installs Compose v1 (Debian's docker-compose) only; v1 checks the file above.

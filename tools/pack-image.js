@@ -19,6 +19,8 @@ const IMAGE_PACKAGES = [
   '@praas/sample-wordcount',
   '@praas/sample-kmeans',
   '@praas/sample-latex-service',
+  // What the samples share: private, never published, so the image installs it from its tarball too.
+  '@praas/samples-shared',
 ];
 
 const out = resolve(process.argv[2] ?? 'packs');

@@ -1,5 +1,5 @@
 import type { OptionSpec } from './args';
-import { CLIENT_OPTIONS, INVOKE_OPTIONS } from './commands/client-commands';
+import { CLIENT_OPTIONS, INSPECT_OPTIONS, INVOKE_OPTIONS, PS_OPTIONS } from './commands/client-commands';
 
 /** A command's options as its parser takes them, with what each one means. */
 interface CommandHelp {
@@ -169,9 +169,20 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   },
   ps: {
     usage: 'ps <app>',
-    summary: "list the application's processes",
-    options: CLIENT_OPTIONS,
-    describe: CLIENT_DESCRIBE,
+    summary:
+      "list the application's processes, one page at a time (the last line gives the next page's command), " +
+      'and the hosts that cannot load its code',
+    options: PS_OPTIONS,
+    describe: {
+      ...CLIENT_DESCRIBE,
+      json: 'print JSON instead of text: every process, or with --limit or --cursor the page and its next cursor',
+      limit: 'processes per page, 1 to 1000 (default 100)',
+      cursor: 'the page after this cursor (printed at the end of the previous page)',
+      status: 'only processes in this status: active, swapping-out, swapped, swapping-in or deleted',
+      class: 'only processes of this class',
+      host: 'only the active processes on this runtime host (its id)',
+      all: 'every page, not only the first',
+    },
     env: [GATEWAY_ENV],
   },
   swap: {
@@ -179,6 +190,15 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     summary: 'swap a process out now',
     options: CLIENT_OPTIONS,
     describe: CLIENT_DESCRIBE,
+    env: [GATEWAY_ENV],
+  },
+  inspect: {
+    usage: 'inspect <app> <pid>',
+    summary:
+      "show a process's state: identity, @State fields, keyed state, mailbox and pending triggers " +
+      '(a swapped-out process from its newest snapshot, without swapping it in)',
+    options: INSPECT_OPTIONS,
+    describe: { ...CLIENT_DESCRIBE, 'max-chars': 'cut each value at N characters (default 1024)' },
     env: [GATEWAY_ENV],
   },
   delete: {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { PraasClient, PraasError } from '@praas/framework/internal';
-import { parseCommandArgs, portOption, positiveIntegerOption } from './args';
+import { parseCommandArgs, portOption, positiveIntegerOption, type OptionSpec } from './args';
 import { build } from './commands/build';
 import {
   CLIENT_OPTIONS,
@@ -52,7 +52,8 @@ commands:
                                                 without --module it runs the code deployed with deploy --gateway
   invoke <app> <fn> [json] [--pid P] [--key K]  call a function through the gateway and print its result;
          [--class C]                            without --pid, a process of class C (needed when several have fn)
-  ps <app>                                      list the application's processes
+  ps <app> [--limit N] [--cursor C] [--all]     list the application's processes, a page at a time (--all: every
+     [--status S] [--class C] [--host H]        page); only those in status S, of class C, on host H
   swap <app> <pid>                              swap a process out now
   inspect <app> <pid> [--max-chars N]           show a process's state (a swapped one from its snapshot, not swapped in)
   delete <app> [<pid>]                          delete a process and its swapped state, or the whole application
@@ -75,164 +76,198 @@ const CLIENT_COMMANDS = {
   delete: { run: deleteCommand, options: CLIENT_OPTIONS },
 } as const;
 
+type Print = (line: string) => void;
+
+/** One command of the CLI: what its parser accepts and how it runs. */
+interface CliCommand {
+  /** The options it parses; absent for the gateway and host services, which parse their own flags. */
+  readonly options?: OptionSpec;
+  /** Runs the command with the arguments after its name; resolves with the exit code. */
+  run(rest: string[], out: Print, err: Print): Promise<number>;
+}
+
+function clientCommand(name: keyof typeof CLIENT_COMMANDS): CliCommand {
+  const spec = CLIENT_COMMANDS[name];
+  return {
+    options: spec.options,
+    async run(rest, out) {
+      const args = parseCommandArgs(name, rest, spec.options);
+      // The CLI prints JSON: results come in the gateway's JSON mapping, as curl sees them.
+      const client: GatewayClient = new PraasClient({
+        url: gatewayUrl(args.strings.get('gateway')),
+        ...gatewayCredentials(args.strings),
+        gatewayEncoding: 'json',
+      });
+      await spec.run(args, client, out);
+      return 0;
+    },
+  };
+}
+
+/** The commands `run` dispatches, by name (help and --version aside). */
+export const COMMANDS: Readonly<Record<string, CliCommand>> = {
+  init: {
+    options: INIT_OPTIONS,
+    async run(rest, out) {
+      const { positional, strings } = parseCommandArgs('init', rest, INIT_OPTIONS);
+      const dir = positional[0];
+      if (!dir || positional.length > 1)
+        throw new UsageError('init needs one directory, e.g. praas-framework init my-app');
+      const name = strings.get('name');
+      init({ dir, ...(name === undefined ? {} : { name }) }, out);
+      return 0;
+    },
+  },
+  build: {
+    options: BUILD_OPTIONS,
+    async run(rest, out, err) {
+      const { positional, strings, switches } = parseCommandArgs('build', rest, BUILD_OPTIONS);
+      if (positional.length > 0)
+        throw new UsageError(`build takes no arguments, got '${positional.join(' ')}'; use --project DIR`);
+      const project = strings.get('project');
+      const module = strings.get('module');
+      await build(
+        {
+          ...(project === undefined ? {} : { project }),
+          ...(module === undefined ? {} : { module }),
+          quiet: switches.has('quiet'),
+        },
+        out,
+        err,
+      );
+      return 0;
+    },
+  },
+  up: {
+    options: UP_OPTIONS,
+    async run(rest, out) {
+      const { positional, strings, switches } = parseCommandArgs('up', rest, UP_OPTIONS);
+      if (positional.length > 0)
+        throw new UsageError(
+          `up takes no arguments, got '${positional.join(' ')}'; use --project DIR or --module PATH`,
+        );
+      const given = (name: 'project' | 'module' | 'app' | 'host'): Record<string, string> => {
+        const value = strings.get(name);
+        return value === undefined ? {} : { [name]: value };
+      };
+      await up(
+        {
+          ...given('project'),
+          ...given('module'),
+          ...given('app'),
+          ...given('host'),
+          ...(strings.has('data-dir') ? { dataDir: strings.get('data-dir')! } : {}),
+          hosts: positiveIntegerOption('hosts', strings.get('hosts'), 2),
+          port: portOption('port', strings.get('port'), DEV_DEFAULT_PORTS.http),
+          grpcPort: portOption('grpc-port', strings.get('grpc-port'), DEV_DEFAULT_PORTS.grpc),
+          natsPort: portOption('nats-port', strings.get('nats-port'), 0),
+          noAuth: switches.has('no-auth'),
+        },
+        out,
+      );
+      return 0;
+    },
+  },
+  dev: {
+    options: DEV_OPTIONS,
+    async run(rest, out) {
+      const { positional, strings, switches } = parseCommandArgs('dev', rest, DEV_OPTIONS);
+      if (positional.length > 1) throw new UsageError(`dev takes at most one module, got '${positional.join(' ')}'`);
+      const option = (name: keyof typeof DEV_OPTIONS): Record<string, string> => {
+        const value = strings.get(name);
+        return value === undefined ? {} : { [name]: value };
+      };
+      await dev(
+        {
+          ...(positional[0] === undefined ? {} : { module: positional[0] }),
+          ...option('project'),
+          ...option('app'),
+          ...option('host'),
+          ...(strings.has('swap-dir') ? { swapDir: strings.get('swap-dir')! } : {}),
+          port: portOption('port', strings.get('port'), DEV_DEFAULT_PORTS.http),
+          grpcPort: portOption('grpc-port', strings.get('grpc-port'), DEV_DEFAULT_PORTS.grpc),
+          ...(switches.has('no-watch') ? { watch: false } : {}),
+        },
+        out,
+      );
+      return 0;
+    },
+  },
+  deploy: {
+    options: DEPLOY_OPTIONS,
+    async run(rest, out, err) {
+      const args = parseCommandArgs('deploy', rest, DEPLOY_OPTIONS);
+      const gateway = args.strings.get('gateway');
+      if (gateway === undefined) {
+        await deploy(args, out, args.switches.has('quiet') ? undefined : err);
+        return 0;
+      }
+      const kubernetesOnly = [...args.strings.keys(), ...args.switches].filter(
+        (o) => o !== 'gateway' && o !== 'project' && o !== 'token' && o !== 'ca' && o !== 'quiet',
+      );
+      if (kubernetesOnly.length > 0 || args.positional.length > 0)
+        throw new UsageError(
+          `deploy --gateway takes only --project DIR, --token T, --ca FILE and --quiet, not ${[...kubernetesOnly.map((o) => `--${o}`), ...args.positional].join(' ')} (those are for --target kubernetes)`,
+        );
+      const url = gatewayUrl(gateway);
+      const project = args.strings.get('project');
+      await deployToGateway(
+        {
+          gatewayUrl: url,
+          ...(project === undefined ? {} : { project }),
+          ...(args.switches.has('quiet') ? {} : { progress: err }),
+        },
+        new PraasClient({ url, ...gatewayCredentials(args.strings) }),
+        out,
+      );
+      return 0;
+    },
+  },
+  invoke: clientCommand('invoke'),
+  ps: clientCommand('ps'),
+  swap: clientCommand('swap'),
+  inspect: clientCommand('inspect'),
+  delete: clientCommand('delete'),
+  gateway: { run: (rest) => gateway(rest) },
+  host: { run: (rest) => host(rest) },
+};
+
 /** Runs the CLI with the given arguments; returns the exit code (1: the command failed, 2: usage error). */
 export async function run(
   argv: string[],
-  out = (l: string) => console.log(l),
-  err = (l: string) => console.error(l),
+  out: Print = (l) => console.log(l),
+  err: Print = (l) => console.error(l),
 ): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--version' || command === '-v' || command === 'version') {
     out(cliVersion());
     return 0;
   }
-  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
-    const help = helpOf(command);
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  // Own properties only: 'constructor' or 'toString' is an unknown command, not Object's.
+  const found = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (found === undefined) {
+    err(`unknown command '${command}'\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const help = helpOf(command, rest);
     if (help !== undefined) {
       out(help);
       return 0;
     }
   }
   try {
-    switch (command) {
-      case 'init': {
-        const { positional, strings } = parseCommandArgs('init', rest, INIT_OPTIONS);
-        const dir = positional[0];
-        if (!dir || positional.length > 1)
-          throw new UsageError('init needs one directory, e.g. praas-framework init my-app');
-        const name = strings.get('name');
-        init({ dir, ...(name === undefined ? {} : { name }) }, out);
-        return 0;
-      }
-      case 'build': {
-        const { positional, strings, switches } = parseCommandArgs('build', rest, BUILD_OPTIONS);
-        if (positional.length > 0)
-          throw new UsageError(`build takes no arguments, got '${positional.join(' ')}'; use --project DIR`);
-        const project = strings.get('project');
-        const module = strings.get('module');
-        await build(
-          {
-            ...(project === undefined ? {} : { project }),
-            ...(module === undefined ? {} : { module }),
-            quiet: switches.has('quiet'),
-          },
-          out,
-          err,
-        );
-        return 0;
-      }
-      case 'up': {
-        const { positional, strings, switches } = parseCommandArgs('up', rest, UP_OPTIONS);
-        if (positional.length > 0)
-          throw new UsageError(
-            `up takes no arguments, got '${positional.join(' ')}'; use --project DIR or --module PATH`,
-          );
-        const given = (name: 'project' | 'module' | 'app' | 'host'): Record<string, string> => {
-          const value = strings.get(name);
-          return value === undefined ? {} : { [name]: value };
-        };
-        await up(
-          {
-            ...given('project'),
-            ...given('module'),
-            ...given('app'),
-            ...given('host'),
-            ...(strings.has('data-dir') ? { dataDir: strings.get('data-dir')! } : {}),
-            hosts: positiveIntegerOption('hosts', strings.get('hosts'), 2),
-            port: portOption('port', strings.get('port'), DEV_DEFAULT_PORTS.http),
-            grpcPort: portOption('grpc-port', strings.get('grpc-port'), DEV_DEFAULT_PORTS.grpc),
-            natsPort: portOption('nats-port', strings.get('nats-port'), 0),
-            noAuth: switches.has('no-auth'),
-          },
-          out,
-        );
-        return 0;
-      }
-      case 'dev': {
-        const { positional, strings, switches } = parseCommandArgs('dev', rest, DEV_OPTIONS);
-        if (positional.length > 1) throw new UsageError(`dev takes at most one module, got '${positional.join(' ')}'`);
-        const option = (name: keyof typeof DEV_OPTIONS): Record<string, string> => {
-          const value = strings.get(name);
-          return value === undefined ? {} : { [name]: value };
-        };
-        await dev(
-          {
-            ...(positional[0] === undefined ? {} : { module: positional[0] }),
-            ...option('project'),
-            ...option('app'),
-            ...option('host'),
-            ...(strings.has('swap-dir') ? { swapDir: strings.get('swap-dir')! } : {}),
-            port: portOption('port', strings.get('port'), DEV_DEFAULT_PORTS.http),
-            grpcPort: portOption('grpc-port', strings.get('grpc-port'), DEV_DEFAULT_PORTS.grpc),
-            ...(switches.has('no-watch') ? { watch: false } : {}),
-          },
-          out,
-        );
-        return 0;
-      }
-      case 'deploy': {
-        const args = parseCommandArgs('deploy', rest, DEPLOY_OPTIONS);
-        const gateway = args.strings.get('gateway');
-        if (gateway !== undefined) {
-          const kubernetesOnly = [...args.strings.keys(), ...args.switches].filter(
-            (o) => o !== 'gateway' && o !== 'project' && o !== 'token' && o !== 'ca' && o !== 'quiet',
-          );
-          if (kubernetesOnly.length > 0 || args.positional.length > 0)
-            throw new UsageError(
-              `deploy --gateway takes only --project DIR, --token T, --ca FILE and --quiet, not ${[...kubernetesOnly.map((o) => `--${o}`), ...args.positional].join(' ')} (those are for --target kubernetes)`,
-            );
-          const url = gatewayUrl(gateway);
-          const project = args.strings.get('project');
-          await deployToGateway(
-            {
-              gatewayUrl: url,
-              ...(project === undefined ? {} : { project }),
-              ...(args.switches.has('quiet') ? {} : { progress: err }),
-            },
-            new PraasClient({ url, ...gatewayCredentials(args.strings) }),
-            out,
-          );
-          return 0;
-        }
-        await deploy(args, out, args.switches.has('quiet') ? undefined : err);
-        return 0;
-      }
-      case 'invoke':
-      case 'ps':
-      case 'swap':
-      case 'inspect':
-      case 'delete': {
-        const spec = CLIENT_COMMANDS[command];
-        const args = parseCommandArgs(command, rest, spec.options);
-        // The CLI prints JSON: results come in the gateway's JSON mapping, as curl sees them.
-        const client: GatewayClient = new PraasClient({
-          url: gatewayUrl(args.strings.get('gateway')),
-          ...gatewayCredentials(args.strings),
-          gatewayEncoding: 'json',
-        });
-        await spec.run(args, client, out);
-        return 0;
-      }
-      case 'gateway':
-        return await gateway(rest);
-      case 'host':
-        return await host(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        out(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        err(`unknown command '${command}'\n${USAGE}`);
-        return 2;
-    }
+    return await found.run(rest, out, err);
   } catch (e) {
     if (e instanceof UsageError) {
       err(`praas-framework ${command}: ${e.message}\n${USAGE}`);
       return 2;
     }
-    if (e instanceof PraasError && command !== undefined && GATEWAY_COMMANDS.has(command)) {
+    if (e instanceof PraasError && GATEWAY_COMMANDS.has(command)) {
       err(`praas-framework ${command}: ${e.code}: ${e.message}`);
       return 1;
     }
@@ -241,9 +276,12 @@ export async function run(
   }
 }
 
-/** `<command> --help`: the CLI's own commands, and the usage of the gateway and host services. */
-function helpOf(command: string): string | undefined {
-  if (command === 'gateway') return loadPeer<typeof import('@praas/gateway')>('@praas/gateway').GATEWAY_USAGE;
+/** `<command> --help`: the CLI's own commands, and the usage of the gateway (and its token command) and host. */
+function helpOf(command: string, rest: readonly string[]): string | undefined {
+  if (command === 'gateway') {
+    const { GATEWAY_USAGE, TOKEN_USAGE } = loadPeer<typeof import('@praas/gateway')>('@praas/gateway');
+    return rest[0] === 'token' ? TOKEN_USAGE : GATEWAY_USAGE;
+  }
   if (command === 'host') return loadPeer<typeof import('@praas/runtime')>('@praas/runtime').HOST_USAGE;
   return commandHelp(command);
 }

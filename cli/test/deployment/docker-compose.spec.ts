@@ -195,6 +195,19 @@ describe('local stack: docker-compose.yml for Compose v2 and pinned images', fun
     assert.equal(file.services['minio-init']!.image, SERVICE_IMAGES.mc);
   });
 
+  it('pins the NATS cluster overlay to the same NATS image', () => {
+    // Any image the overlay names is one of the pinned service images: a floating tag such as
+    // nats:2.10-alpine would run one version in node 1 (from the base file) and another in nodes 2 and 3.
+    const file = parse(readFileSync(CLUSTER_FILE, 'utf8'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+    };
+    const pinned: readonly string[] = Object.values(SERVICE_IMAGES);
+    for (const [name, service] of Object.entries(file.services)) {
+      if (service.image !== undefined) assert.ok(pinned.includes(service.image), `${name}: ${service.image} is pinned`);
+    }
+    for (const name of ['nats-2', 'nats-3']) assert.equal(file.services[name]!.image, SERVICE_IMAGES.nats, name);
+  });
+
   it('is valid for docker compose v2 (config -q), where the plugin is installed', async function () {
     if (!hasComposeV2()) {
       // CI installs Compose v1 (Debian's docker-compose) only; v1 checks the file above.
@@ -205,6 +218,34 @@ describe('local stack: docker-compose.yml for Compose v2 and pinned images', fun
     assert.equal(result.code, 0, result.stderr);
   });
 });
+
+/** What npm installs with a packed package: its dependencies and its peers that are not optional, as packed. */
+function installedDependencies(tarball: string): string[] {
+  const manifest = JSON.parse(
+    execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }),
+  ) as {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  };
+  const peers = Object.keys(manifest.peerDependencies ?? {}).filter(
+    (peer) => manifest.peerDependenciesMeta?.[peer]?.optional !== true,
+  );
+  return [...Object.keys(manifest.dependencies ?? {}), ...peers];
+}
+
+/**
+ * Whether the workspace's lockfile installs the package from a registry: such an entry carries the
+ * tarball's integrity; a workspace package is a link and has none.
+ */
+function fromRegistry(name: string): boolean {
+  const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { integrity?: string; link?: boolean }>;
+  };
+  return Object.entries(lock.packages).some(
+    ([path, entry]) => path.endsWith(`node_modules/${name}`) && entry.link !== true && entry.integrity !== undefined,
+  );
+}
 
 describe('local stack: root Dockerfile', () => {
   it('builds its images from a multi-stage root Dockerfile that compiles the workspace', () => {
@@ -249,10 +290,30 @@ describe('local stack: root Dockerfile', () => {
         '@praas/sample-latex-service',
         '@praas/sample-quickstart',
         '@praas/sample-wordcount',
+        '@praas/samples-shared',
         'praas-framework',
       ]);
       assert.deepEqual(pkg.overrides, pkg.dependencies, 'siblings resolve to the tarballs, not to a registry');
-      for (const spec of Object.values(pkg.dependencies)) assert.ok(existsSync(spec.replace(/^file:/, '')), spec);
+      for (const spec of Object.values(pkg.dependencies)) {
+        const tarball = spec.replace(/^file:/, '');
+        assert.ok(existsSync(tarball), spec);
+        const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+        assert.deepEqual(
+          files.filter((f) => /^package\/(dist\/)?test\//.test(f)),
+          [],
+          `${spec} holds no test code`,
+        );
+      }
+      // The image's npm install can only resolve what is packed or published: a workspace package that is
+      // neither (a private one, such as the samples' shared code) would fail the image's build.
+      for (const [name, spec] of Object.entries(pkg.dependencies)) {
+        for (const dependency of installedDependencies(spec.replace(/^file:/, ''))) {
+          assert.ok(
+            dependency in pkg.dependencies || fromRegistry(dependency),
+            `${name} depends on ${dependency}, which is neither packed by tools/pack-image.js nor on the registry`,
+          );
+        }
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

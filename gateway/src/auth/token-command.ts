@@ -2,10 +2,10 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { appDataSecret, InvalidArgumentError, isValidName } from '@praas/framework/internal';
 import { newToken, parseTokenFile, type TokenEntry } from './token-file';
 
-export const TOKEN_USAGE = `usage: praas-gateway token create --file FILE --id ID --scope SCOPE [--scope SCOPE ...]
-       praas-gateway token list --file FILE
-       praas-gateway token revoke --file FILE --id ID
-       praas-gateway token app-secret --app NAME     (with PRAAS_DATA_SECRET set)
+export const TOKEN_USAGE = `usage: praas-framework gateway token create --file FILE --id ID --scope SCOPE [--scope SCOPE ...]
+       praas-framework gateway token list --file FILE
+       praas-framework gateway token revoke --file FILE --id ID
+       praas-framework gateway token app-secret --app NAME     (with PRAAS_DATA_SECRET set)
   create  adds a token to FILE (created if missing, readable by its owner only) and prints it once
   list    prints the ids, scopes and creation times in FILE (never the tokens: the file has only their hashes)
   revoke  removes the token ID from FILE; a running gateway stops accepting it within seconds
@@ -13,8 +13,7 @@ export const TOKEN_USAGE = `usage: praas-gateway token create --file FILE --id I
           give it to that application's hosts as PRAAS_APP_SECRET (the gateway keeps the master)
 A scope is 'admin' (everything), 'metrics' (GET /metrics), or 'app:<name>:<right>' with right one of
   read (the application and its processes), processes (create, swap, delete; includes read),
-  invoke, send, deploy, or * (all of them).
-(praas-framework gateway token ... runs the same command.)`;
+  invoke, send, deploy, or * (all of them).`;
 
 interface TokenArgs {
   readonly file?: string;
@@ -62,7 +61,7 @@ function writeEntries(file: string, tokens: readonly TokenEntry[]): void {
 }
 
 /**
- * `praas-gateway token create|list|revoke`: manages a token file (DESIGN §8a).
+ * `praas-framework gateway token create|list|revoke|app-secret`: manages a token file (DESIGN §8a).
  * @returns the exit code: 0 done, 2 bad arguments or a file that is not a token file.
  */
 export function runTokenCommand(

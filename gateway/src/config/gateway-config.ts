@@ -27,10 +27,10 @@ export interface GatewayConfig {
 
 type ValueField = 'httpPort' | 'grpcPort' | 'host' | 'bodyLimitBytes' | 'tokensFile' | 'tlsCert' | 'tlsKey';
 
-/** Usage text of the gateway entry. */
-export const GATEWAY_USAGE = `usage: praas-gateway [--http-port N] [--grpc-port N] [--host H] [--body-limit N[KiB|MiB]]
-                    (--tokens-file FILE | --no-auth) [--protect-metrics] [--tls-cert FILE --tls-key FILE]
-       praas-gateway token create|list|revoke --file FILE ...   (see: praas-gateway token --help)
+/** Usage text of the gateway entry, under the name users run it by (`gateway-main.js` takes the same flags). */
+export const GATEWAY_USAGE = `usage: praas-framework gateway [--http-port N] [--grpc-port N] [--host H] [--body-limit N[KiB|MiB]]
+                              (--tokens-file FILE | --no-auth) [--protect-metrics] [--tls-cert FILE --tls-key FILE]
+       praas-framework gateway token create|list|revoke|app-secret ...   (see: praas-framework gateway token --help)
   --http-port        REST port (env PRAAS_HTTP_PORT, default 8080; 0: a free port)
   --grpc-port        gRPC port (env PRAAS_GRPC_PORT, default 50051; 0: a free port)
   --host             interface to bind (env PRAAS_HOST, default 0.0.0.0)

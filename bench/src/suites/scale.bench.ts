@@ -3,18 +3,15 @@ import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
 import { ControlPlane, RegisteredHostProvider } from '@praas/gateway';
 import { spawnHost, startNats, type HostProcess, type NatsService, type S3Service } from '@praas/integration';
 import type { Suite, SuiteContext } from '../runner';
+import { measureRecovery, measureStartup, ns, pool } from './scale.phases';
 import { startS3InChild } from './s3-child';
 
 const FIXTURE_MODULE = require.resolve('../fixtures/bench.processes');
-/** Control-plane requests in flight at once (creates, first calls, swap-outs). */
-const IN_FLIGHT = 64;
 /** Processes brought back by their first call after all were swapped out. */
 const SWAP_IN_1KIB = 1_000;
 const SWAP_IN_1MIB = 50;
 /** Creates before the timed ones (at most 5 % of N): they warm up the JIT, connections and streams. */
 const WARMUP = 500;
-
-const ns = (): number => Number(process.hrtime.bigint());
 
 /** Resident memory of an OS process, in KiB (Linux /proc). */
 function rssKiB(pid: number): number {
@@ -24,21 +21,6 @@ function rssKiB(pid: number): number {
   return Number(line?.split(/\s+/)[1] ?? NaN);
 }
 
-/** Runs `task` for each item, `IN_FLIGHT` at a time; returns each one's completion time (ns). */
-async function pool<T>(items: readonly T[], task: (item: T) => Promise<unknown>): Promise<number[]> {
-  const done: number[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await task(item);
-      done.push(ns());
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  return done.sort((a, b) => a - b);
-}
-
 /** Processes per second between the completions `from` and `to` (indexes into sorted times). */
 const rate = (times: readonly number[], start: number, from: number, to: number): number =>
   (to - from) / (((times[to - 1] ?? start) - (from === 0 ? start : times[from - 1]!)) / 1e9);
@@ -46,8 +28,10 @@ const rate = (times: readonly number[], start: number, from: number, to: number)
 /**
  * DESIGN §6 scale rules, issue 14: an application of N processes (quick 10,000; full 100,000) on
  * two runtime host OS processes with nats-server and s3rver, created one request after another
- * (IN_FLIGHT at a time) through the control plane; each then invoked once, all swapped out, and
- * 1,000 swapped back in by their first call (and 50 with 1 MiB of state). Figures: creates per
+ * (IN_FLIGHT at a time) through the control plane; then a new gateway and a third host start at N
+ * (`measureStartup`), each process is invoked once, the first host is SIGKILLed and up to 5,000 of
+ * its processes are called back from the others (`measureRecovery`), the live ones are swapped
+ * out, and 1,000 swapped back in by their first call (and 50 with 1 MiB of state). Figures: creates per
  * second overall, first and last 10 % (`scale_create_rate_last_vs_first`), host RSS per active
  * process, swap-out and swap-in per second, swap-in + first call latency at 1 KiB and 1 MiB, a
  * 100-row list page at N, the size of a heartbeat record.
@@ -73,11 +57,12 @@ export const scaleSuite: Suite = {
         PRAAS_S3_SECRET_KEY: s3.secretKey,
         PRAAS_S3_BUCKET: s3.bucket ?? `bench-scale-${Date.now().toString(36)}`,
       };
-      for (const id of ['scale-h1', 'scale-h2'])
-        hosts.push(await spawnHost({ natsUrl: nats.url, app, hostId: id, modulePath: FIXTURE_MODULE, env }));
+      const hostOptions = { natsUrl: nats.url, app, modulePath: FIXTURE_MODULE, env };
+      for (const id of ['scale-h1', 'scale-h2']) hosts.push(await spawnHost({ ...hostOptions, hostId: id }));
       transport = await NatsTransport.connect({ servers: nats.url, name: 'bench-scale' });
       registry = await NatsKvRegistry.open(transport.connection);
       const plane = new ControlPlane({ transport, registry, provider: new RegisteredHostProvider(registry) });
+      const stack = { context, natsUrl: nats.url, app, transport, registry, plane, host: hostOptions };
       await plane.createApp(app);
       const rssBefore = hosts.map((h) => rssKiB(h.pid));
 
@@ -112,24 +97,34 @@ export const scaleSuite: Suite = {
       );
       await measurePages(context, plane, app, n);
 
+      const startupStart = ns();
+      hosts.push(await measureStartup(stack, pids[0]!, 'scale-h3'));
+      phase('start-up of a new gateway and host', startupStart);
+
       const invokeStart = ns();
       await pool(pids, (pid) => plane.invoke(app, 'size', undefined, { pid, timeoutMs: 60_000 }));
       phase('first calls', invokeStart);
       context.figure('scale_first_calls_per_s', Math.round(n / ((ns() - invokeStart) / 1e9)));
 
-      const big = pids.slice(0, SWAP_IN_1MIB);
+      const recoveryStart = ns();
+      const lost = await measureRecovery(stack, hosts[0]!);
+      phase('host death and recovery', recoveryStart);
+      // The processes the dead host still holds are left alone from here on.
+      const live = pids.filter((pid) => !lost.has(pid));
+
+      const big = live.slice(0, SWAP_IN_1MIB);
       await pool(big, (pid) => plane.invoke(app, 'fill', 1024 * 1024, { pid, timeoutMs: 60_000 }));
-      await pool(pids.slice(SWAP_IN_1MIB, SWAP_IN_1MIB + SWAP_IN_1KIB), (pid) =>
+      await pool(live.slice(SWAP_IN_1MIB, SWAP_IN_1MIB + SWAP_IN_1KIB), (pid) =>
         plane.invoke(app, 'fill', 1024, { pid, timeoutMs: 60_000 }),
       );
       const outStart = ns();
-      await pool(pids, (pid) => plane.swapProcess(app, pid));
-      phase('swap-out', outStart);
-      context.figure('scale_swap_outs_per_s', Math.round(n / ((ns() - outStart) / 1e9)));
+      await pool(live, (pid) => plane.swapProcess(app, pid));
+      phase(`swap-out (${live.length})`, outStart);
+      context.figure('scale_swap_outs_per_s', Math.round(live.length / ((ns() - outStart) / 1e9)));
 
       // One at a time: the latency of a swap-in plus the first call, as a caller sees it.
       for (const [label, chosen] of [
-        ['1KiB', pids.slice(SWAP_IN_1MIB, SWAP_IN_1MIB + SWAP_IN_1KIB)],
+        ['1KiB', live.slice(SWAP_IN_1MIB, SWAP_IN_1MIB + SWAP_IN_1KIB)],
         ['1MiB', big],
       ] as const) {
         const durations: number[] = [];
@@ -144,7 +139,9 @@ export const scaleSuite: Suite = {
         if (label === '1KiB') context.figure('scale_swap_ins_per_s', Math.round(1e6 / (m.meanUs || 1)));
       }
     } finally {
-      for (const h of hosts) await h.stop();
+      // SIGKILL: nothing after the measurements is measured, and a SIGTERM would have the hosts
+      // swap out every process they hold first (at 100,000, longer than the run itself).
+      for (const h of hosts) await h.kill();
       await registry?.close();
       await transport?.close();
       await s3?.stop();

@@ -286,7 +286,7 @@ export class MigrationFailedError extends PraasError {
     super(
       MigrationFailedError.code,
       `cannot swap in process '${pid}': migrating the state of '${processClass}' from version ${from} to ${to} ` +
-        `failed: ${reason}; its version ${from} snapshot is kept. Fix @Migrate(${from}) of ${processClass} and deploy again`,
+        `failed: ${reason}; its version ${from} snapshot is kept; fix @Migrate(${from}) of ${processClass} and run the fixed code`,
       { details: { processClass, pid, from, to, reason }, ...(cause === undefined ? {} : { cause }) },
     );
   }

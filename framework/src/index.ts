@@ -27,6 +27,7 @@ export {
 } from './decorators/process.decorator';
 export { Fn, type FnOptions } from './decorators/fn.decorator';
 export { State } from './decorators/state.decorator';
+export { Migrate, type MigrationResult, type MigrationState } from './decorators/migrate.decorator';
 /**
  * class-transformer's `@Type(() => C)`: declares the class of a property nested in a `@State` class
  * (one instance, or an array of them), so that a swap-in restores it with its prototype.

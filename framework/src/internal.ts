@@ -13,6 +13,7 @@ export {
   type ProcessDefinition,
   type FunctionDefinition,
   type StateFieldDefinition,
+  type MigrationDefinition,
 } from './metadata/process-definition';
 export * from './errors';
 export { validateName, isValidName, normalizeKey, type NameKind } from './wire/names';

@@ -163,6 +163,8 @@ export interface TestHost {
   readonly dir: string;
   invoke<R = unknown>(pid: string, fn: string, data?: unknown): Promise<R>;
   send(pid: string, key: string, data: unknown): Promise<void>;
+  /** Stops the host without swapping its processes out (once; later calls wait for the first). */
+  stopHost(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -173,12 +175,19 @@ export async function startTestHost(
     controller?: ProcessControllerOptions;
     store?: (dir: string) => SwapStore;
     logger?: Logger;
+    /**
+     * Another test host whose transport, registry and store directory this one shares, as a second
+     * host of one application (default: its own). Closing this one stops only its host.
+     */
+    joining?: TestHost;
+    hostId?: string;
   } = {},
 ): Promise<TestHost> {
   const app = 'test';
-  const transport = new MemoryTransport();
-  const registry = new MemoryRegistry();
-  const dir = await mkdtemp(join(tmpdir(), 'praas-runtime-test-'));
+  const joining = options.joining;
+  const transport = joining?.transport ?? new MemoryTransport();
+  const registry = joining?.registry ?? new MemoryRegistry();
+  const dir = joining?.dir ?? (await mkdtemp(join(tmpdir(), 'praas-runtime-test-')));
   const store = options.store ? options.store(dir) : new FsSwapStore(dir);
   const host = new RuntimeHost({
     app,
@@ -186,7 +195,7 @@ export async function startTestHost(
     transport,
     registry,
     store,
-    hostId: 'h1',
+    hostId: options.hostId ?? 'h1',
     ...(options.controller ? { controller: options.controller } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
@@ -194,6 +203,8 @@ export async function startTestHost(
   const client = new DataPlaneClient(transport, registry, app);
   const epoch = newId();
   const seq = new Map<string, number>();
+  let stopped: Promise<void> | undefined;
+  const stopHost = (): Promise<void> => (stopped ??= host.stop({ swapOut: false }));
   return {
     app,
     host,
@@ -211,8 +222,10 @@ export async function startTestHost(
       seq.set(pid, n);
       await client.send(pid, { t: 'msg', id: newId(), from: 'client:test', epoch, seq: n, key, data: encode(data) });
     },
+    stopHost,
     async close(): Promise<void> {
-      await host.stop({ swapOut: false });
+      await stopHost();
+      if (joining) return;
       await transport.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -22,6 +22,12 @@ export interface ProcessOptions {
    * `checkpointEveryMs`.
    */
   durability?: Durability;
+  /**
+   * Version of the state's shape (default 1). Snapshots record it; raise it when a change to the
+   * `@State` fields or keyed state needs old state converted, and add a static `@Migrate(n)` for
+   * each older version n. A snapshot written by a newer version is refused, never read.
+   */
+  version?: number;
 }
 
 export const DEFAULT_MAX_CONCURRENCY = 64;
@@ -69,12 +75,19 @@ export function Process(options: ProcessOptions = {}): ClassDecorator {
       durability === undefined || durability === 'checkpoint' || durability === 'call',
       `durability must be 'checkpoint' or 'call', got ${JSON.stringify(durability)}`,
     );
+    const version = options.version;
+    check(
+      className,
+      version === undefined || (Number.isInteger(version) && version >= 1),
+      `version must be an integer of at least 1, got ${String(version)}`,
+    );
     recordProcessOptions(target as unknown as Constructor, {
       name,
       maxConcurrency,
       idleTimeoutMs,
       ...(every === undefined ? {} : { checkpointEveryMs: every }),
       ...(durability === undefined ? {} : { durability }),
+      ...(version === undefined ? {} : { version }),
     });
   };
 }

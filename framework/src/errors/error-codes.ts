@@ -33,6 +33,10 @@ export const ERROR_CODES = {
   FUNCTION_FAILED: { retryable: false },
   CODE_LOAD_FAILED: { retryable: false },
   SNAPSHOT_CORRUPT: { retryable: false },
+  // A process's state cannot be moved to the state version of its code: a @Migrate method threw, or
+  // the snapshot was written by newer code (a rollback). Terminal until other code is deployed.
+  MIGRATION_FAILED: { retryable: false },
+  STATE_VERSION_TOO_NEW: { retryable: false },
   // Transient: the same operation may succeed later.
   TIMEOUT: { retryable: true },
   UNAVAILABLE: { retryable: true },

@@ -274,6 +274,42 @@ export class CodeLoadFailedError extends PraasError {
   }
 }
 
+/**
+ * A `@Migrate` method threw (or returned something that is not a state) while a process swapped in.
+ * Terminal: the same migration of the same state fails again. The process stays swapped out with
+ * the snapshot it had, written at version `from`; nothing was overwritten.
+ */
+export class MigrationFailedError extends PraasError {
+  static readonly code = 'MIGRATION_FAILED' satisfies ErrorCode;
+  constructor(where: { processClass: string; pid: string; from: number; to: number }, reason: string, cause?: unknown) {
+    const { processClass, pid, from, to } = where;
+    super(
+      MigrationFailedError.code,
+      `cannot swap in process '${pid}': migrating the state of '${processClass}' from version ${from} to ${to} ` +
+        `failed: ${reason}; its version ${from} snapshot is kept; fix @Migrate(${from}) of ${processClass} and run the fixed code`,
+      { details: { processClass, pid, from, to, reason }, ...(cause === undefined ? {} : { cause }) },
+    );
+  }
+}
+
+/**
+ * A process's snapshot was written by a newer state version of its class than the code swapping it
+ * in declares (`@Process({ version })`), as after a rollback. Refused rather than read: the older
+ * code would drop or misread what the newer one wrote.
+ */
+export class StateVersionTooNewError extends PraasError {
+  static readonly code = 'STATE_VERSION_TOO_NEW' satisfies ErrorCode;
+  constructor(where: { processClass: string; pid: string; snapshotVersion: number; codeVersion: number }) {
+    const { processClass, pid, snapshotVersion, codeVersion } = where;
+    super(
+      StateVersionTooNewError.code,
+      `cannot swap in process '${pid}': its snapshot holds state version ${snapshotVersion} of '${processClass}', ` +
+        `newer than version ${codeVersion} of the code swapping it in; run code of '${processClass}' with version ${snapshotVersion} or later`,
+      { details: { processClass, pid, snapshotVersion, codeVersion } },
+    );
+  }
+}
+
 /** `praas-framework build` could not compile or load the project; the message says where and why. */
 export class BuildFailedError extends PraasError {
   static readonly code = 'BUILD_FAILED' satisfies ErrorCode;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { Trigger } from '../api/triggers';
-import { FUNCTIONS, PROCESS_OPTIONS, STATE_FIELDS } from './keys';
+import { FUNCTIONS, MIGRATIONS, PROCESS_OPTIONS, STATE_FIELDS } from './keys';
 
 /** A class constructor as the framework sees it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,6 +21,8 @@ export interface ProcessOptionsRecord {
   readonly idleTimeoutMs: number;
   readonly checkpointEveryMs?: number;
   readonly durability?: Durability;
+  /** State version (`@Process({ version })`); absent means 1. */
+  readonly version?: number;
 }
 
 export interface FunctionRecord {
@@ -29,6 +31,12 @@ export interface FunctionRecord {
   readonly trigger: Trigger;
   readonly exclusive: boolean;
   readonly timeoutMs?: number;
+}
+
+/** A `@Migrate(from)` static method: turns state of version `from` into version `from + 1`. */
+export interface MigrationRecord {
+  readonly from: number;
+  readonly method: string;
 }
 
 export interface StateFieldRecord {
@@ -78,4 +86,12 @@ export function recordStateField(target: Constructor, record: StateFieldRecord):
 
 export function readStateFields(target: Constructor): readonly StateFieldRecord[] {
   return (Reflect.getMetadata(STATE_FIELDS, target) as StateFieldRecord[] | undefined) ?? [];
+}
+
+export function recordMigration(target: Constructor, record: MigrationRecord): void {
+  upsert(MIGRATIONS, target, record, (m) => m.method === record.method);
+}
+
+export function readMigrations(target: Constructor): readonly MigrationRecord[] {
+  return (Reflect.getMetadata(MIGRATIONS, target) as MigrationRecord[] | undefined) ?? [];
 }

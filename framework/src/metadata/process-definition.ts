@@ -1,11 +1,14 @@
 import type { Trigger } from '../api/triggers';
 import { DecoratorUsageError } from '../errors';
+import type { MigrationResult, MigrationState } from '../decorators/migrate.decorator';
 import {
   readFunctions,
+  readMigrations,
   readProcessOptions,
   readStateFields,
   type Constructor,
   type Durability,
+  type MigrationRecord,
   type TypeThunk,
 } from './metadata-store';
 
@@ -25,6 +28,15 @@ export interface StateFieldDefinition {
   readonly type?: Constructor;
 }
 
+export interface MigrationDefinition {
+  /** Turns state of this version into state of the next. */
+  readonly from: number;
+  /** The static method that does it. */
+  readonly method: string;
+  /** Calls the method on the class. */
+  readonly run: (state: MigrationState) => MigrationResult;
+}
+
 /** Everything the runtime needs to host a process class, validated and frozen. Dispatch reads only this. */
 export interface ProcessDefinition {
   readonly name: string;
@@ -36,6 +48,10 @@ export interface ProcessDefinition {
   readonly durability: Durability;
   readonly functions: ReadonlyMap<string, FunctionDefinition>;
   readonly state: readonly StateFieldDefinition[];
+  /** State version snapshots of this class are written with (`@Process({ version })`, default 1). */
+  readonly version: number;
+  /** One migration per older version, ordered by `from`: 1 .. version-1. */
+  readonly migrations: readonly MigrationDefinition[];
 }
 
 function freezeMap<K, V>(map: Map<K, V>): ReadonlyMap<K, V> {
@@ -64,6 +80,55 @@ function resolveThunk(className: string, field: string, thunk: TypeThunk): Const
     );
   }
   return type as Constructor;
+}
+
+/**
+ * Checks that the class's migrations form one chain from version 1 to its version: one per older
+ * version, none from its version or later.
+ */
+function migrationChain(ctor: Constructor, version: number): MigrationDefinition[] {
+  const byVersion = new Map<number, MigrationRecord>();
+  for (const m of readMigrations(ctor)) {
+    if (m.from >= version) {
+      throw new DecoratorUsageError(
+        'Migrate',
+        ctor.name,
+        m.method,
+        `a migration from version ${m.from} cannot exist in a class at state version ${version}; ` +
+          `migrations go from 1 up to ${version - 1} (raise @Process({ version }) if this one is new)`,
+      );
+    }
+    const other = byVersion.get(m.from);
+    if (other) {
+      throw new DecoratorUsageError(
+        'Migrate',
+        ctor.name,
+        m.method,
+        `version ${m.from} already has a migration, ${other.method}; keep one per version`,
+      );
+    }
+    byVersion.set(m.from, m);
+  }
+  const chain: MigrationDefinition[] = [];
+  for (let from = 1; from < version; from++) {
+    const m = byVersion.get(from);
+    if (!m) {
+      throw new DecoratorUsageError(
+        'Process',
+        ctor.name,
+        undefined,
+        `state version ${version} needs a migration from every older version, and version ${from} has none; ` +
+          `add a static @Migrate(${from}) method that turns version ${from} state into version ${from + 1}`,
+      );
+    }
+    const method = (ctor as unknown as Record<string, unknown>)[m.method];
+    if (typeof method !== 'function')
+      throw new DecoratorUsageError('Migrate', ctor.name, m.method, 'the migration is no longer a static method');
+    const run = (state: MigrationState): MigrationResult =>
+      (method as (s: MigrationState) => MigrationResult).call(ctor, state);
+    chain.push(Object.freeze({ from, method: m.method, run }));
+  }
+  return chain;
 }
 
 /**
@@ -111,6 +176,8 @@ export function processDefinitionOf(ctor: Constructor): ProcessDefinition {
     if (fieldNames.has(f.method))
       throw new DecoratorUsageError('Fn', ctor.name, f.method, 'a member cannot be both state and a function');
   }
+  const version = options.version ?? 1;
+  const migrations = migrationChain(ctor, version);
   const definition: ProcessDefinition = Object.freeze({
     name: options.name,
     ctor,
@@ -120,6 +187,8 @@ export function processDefinitionOf(ctor: Constructor): ProcessDefinition {
     durability: options.durability ?? 'checkpoint',
     functions: freezeMap(functions),
     state: Object.freeze(state),
+    version,
+    migrations: Object.freeze(migrations),
   });
   cache.set(ctor, definition);
   return definition;

@@ -37,6 +37,10 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   // deployed, which is what gRPC's FAILED_PRECONDITION says.
   CODE_LOAD_FAILED: { http: 502, grpc: status.FAILED_PRECONDITION },
   SNAPSHOT_CORRUPT: { http: 500, grpc: status.DATA_LOSS },
+  // State the code cannot take (a migration threw, or newer state than the code): as CODE_LOAD_FAILED,
+  // the code behind the gateway cannot serve the process until other code is deployed.
+  MIGRATION_FAILED: { http: 502, grpc: status.FAILED_PRECONDITION },
+  STATE_VERSION_TOO_NEW: { http: 502, grpc: status.FAILED_PRECONDITION },
   TIMEOUT: { http: 504, grpc: status.DEADLINE_EXCEEDED },
   UNAVAILABLE: { http: 503, grpc: status.UNAVAILABLE },
   PROCESS_UNAVAILABLE: { http: 503, grpc: status.UNAVAILABLE },

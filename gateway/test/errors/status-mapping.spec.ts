@@ -22,6 +22,8 @@ describe('error code → status mapping (only in the gateway)', () => {
     ['NO_RESPONDERS', 503, status.UNAVAILABLE],
     ['FUNCTION_FAILED', 502, status.UNKNOWN],
     ['CODE_LOAD_FAILED', 502, status.FAILED_PRECONDITION],
+    ['MIGRATION_FAILED', 502, status.FAILED_PRECONDITION],
+    ['STATE_VERSION_TOO_NEW', 502, status.FAILED_PRECONDITION],
     ['SNAPSHOT_CORRUPT', 500, status.DATA_LOSS],
     ['INTERNAL', 500, status.INTERNAL],
     ['SOMETHING_NEW', 500, status.INTERNAL],

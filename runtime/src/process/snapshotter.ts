@@ -22,6 +22,7 @@ import {
   type SnapshotContent,
 } from '../state/snapshot';
 import type { KnownGeneration, SnapshotRepository } from '../state/snapshot-repository';
+import { decodeState, type DecodedState } from '../state/state-migration';
 import type { StateTypeCheck } from '../state/state-type-check';
 import type { PersistedAccumulation, TriggerEngine } from '../triggers/trigger-engine';
 import type { BackupDrainer } from './backup-drainer';
@@ -92,7 +93,9 @@ export class Snapshotter {
       const latest = await snapshots.readLatest(app, pid, from);
       if (!latest) return false;
       const { generation } = latest.manifest;
-      this.restore(decodeSnapshot(latest.bytes, `snapshot ${app}/${pid}@${generation}`));
+      const content = decodeSnapshot(latest.bytes, `snapshot ${app}/${pid}@${generation}`);
+      // Decoded (and migrated) before anything is set: a migration that fails leaves the process as it was.
+      this.restore(content, await decodeState(this.deps.definition, content, this.deps.logger));
       const seconds = secondsSince(started);
       metrics?.swaps.inc({ direction: 'in', outcome: 'ok' });
       metrics?.swapSeconds.observe({ direction: 'in' }, seconds);
@@ -266,7 +269,15 @@ export class Snapshotter {
     const keyed = keyedState.entries().map(([k, v]) => [k, encode(v, `state key '${k}'`)] as const);
     const box = mailbox.snapshot();
     return {
-      meta: { format: SNAPSHOT_FORMAT, app, pid, processClass: className, generation, createdAt: Date.now() },
+      meta: {
+        format: SNAPSHOT_FORMAT,
+        app,
+        pid,
+        processClass: className,
+        generation,
+        createdAt: Date.now(),
+        stateVersion: definition.version,
+      },
       fields,
       keyed,
       messages: box.messages,
@@ -278,15 +289,11 @@ export class Snapshotter {
     };
   }
 
-  private restore(content: RestoredSnapshot): void {
-    const { definition, runner, keyedState, mailbox, senders, sender, drainer, triggers } = this.deps;
-    const types = new Map(definition.state.map((f) => [f.field, f.type]));
+  private restore(content: RestoredSnapshot, state: DecodedState): void {
+    const { runner, keyedState, mailbox, senders, sender, drainer, triggers } = this.deps;
     const instance = runner.instance;
-    for (const [field, bytes] of content.fields) {
-      if (!types.has(field)) continue; // A field removed from the class since the snapshot.
-      instance[field] = decode(bytes, `field ${definition.name}.${field}`, types.get(field));
-    }
-    for (const [key, bytes] of content.keyed) keyedState.restore(key, decode(bytes, `state key '${key}'`));
+    for (const [field, value] of state.fields) instance[field] = value;
+    for (const [key, value] of state.keyed) keyedState.restore(key, value);
     mailbox.restore({ messages: [...content.messages], seenIds: [...content.seenIds] });
     senders.restore(content.senders);
     sender.restore(content.outbox);

@@ -10,6 +10,8 @@ export interface SnapshotMeta {
   readonly processClass: string;
   readonly generation: number;
   readonly createdAt: number;
+  /** State version of the class that wrote it (`@Process({ version })`); absent in snapshots from before versions: 1. */
+  readonly stateVersion?: number;
 }
 
 /**

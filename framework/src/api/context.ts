@@ -126,6 +126,11 @@ export interface Context {
    * the application. With a filter a page may be short, even empty, while `cursor` says there is more.
    */
   peerPage(query?: PeerPageQuery): Promise<PeerPage>;
-  /** Listen for peers being created, swapped or deleted; stops at the returned function or at swap-out. */
+  /**
+   * Listen for peers being created, swapped or deleted, from now on (nothing of the present is read,
+   * so it costs the same whatever the size of the application); stops at the returned function or
+   * at swap-out. A `deleted` event of a peer not seen since the watch started may carry only its
+   * pid (`processClass` empty).
+   */
   watchPeers(listener: (event: PeerEvent) => void): Unsubscribe;
 }

@@ -139,7 +139,8 @@ export interface ProcessEvent {
 /** What a process watch delivers before the changes made after it started. */
 export interface RegistryWatchOptions {
   /**
-   * - absent: nothing; only the changes made after the watch is in place;
+   * - absent: nothing; only the changes made after the watch is in place (setting it up reads
+   *   none of the current records, whatever the size of the application);
    * - `'snapshot'`: first every current record of the application (`put` events, in revision order);
    * - `{ afterRevision }`: first what changed after that revision (the newest record of each
    *   process written since, and `deleted` for each one deleted since, in revision order). When the
@@ -149,7 +150,7 @@ export interface RegistryWatchOptions {
   readonly replay?: 'snapshot' | { readonly afterRevision: number };
   /** Called in order with the events, before the records of a snapshot: what the watcher knew is void. */
   readonly onSnapshot?: () => void;
-  /** Called in order with the events, once the replay is delivered: what follows are live changes. */
+  /** Called in order with the events, once the replay is delivered: what follows are live changes (never without a replay). */
   readonly onSynced?: () => void;
 }
 

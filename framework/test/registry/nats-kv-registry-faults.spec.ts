@@ -124,6 +124,12 @@ async function openRegistry(log: string[] = []): Promise<{ registry: NatsKvRegis
   return { registry, kv };
 }
 
+/** Makes the bucket's status answer that its last revision is `seq`. */
+function lastRevision(bucket: FakeKv, seq: number): void {
+  (bucket as unknown as { status: () => Promise<unknown> }).status = () =>
+    Promise.resolve({ streamInfo: { state: { last_seq: seq } } });
+}
+
 /** Polls until `check` holds; the test fails by mocha's timeout if it never does. */
 async function eventually(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 2));
@@ -165,7 +171,7 @@ describe('NatsKvRegistry when NATS fails', () => {
       ['deleteProcess', () => registry.deleteProcess('shop', 'p1'), /registry deletion of 'shop.p1'/],
       ['putHost', () => registry.putHost(host), /registry write of 'shop.h1' in the KV bucket 'praas_hosts'/],
       ['deleteHost', () => registry.deleteHost('shop', 'h1'), /registry deletion of 'shop.h1'/],
-      ['watchProcesses', () => registry.watchProcesses('shop', () => undefined), /registry watch of 'shop.>'/],
+      ['watchProcesses', () => registry.watchProcesses('shop', () => undefined), /registry status of 'shop.>'/],
       [
         'watchProcesses (snapshot)',
         () => registry.watchProcesses('shop', () => undefined, { replay: 'snapshot' }),
@@ -229,19 +235,49 @@ describe('NatsKvRegistry when NATS fails', () => {
     }
   });
 
+  it('starts a watch without a replay after the last revision: it reads none of the current records', async () => {
+    const { registry, kv } = await openRegistry();
+    const processes = kv['processes']!;
+    lastRevision(processes, 40_000);
+    const events: [string, string, string, number][] = [];
+    let synced = 0;
+    const subscription = await registry.watchProcesses(
+      'shop',
+      (e) => events.push([e.type, e.record.pid, e.record.processClass, e.revision]),
+      { onSynced: () => synced++ },
+    );
+    const watch = processes.watches[0]!;
+    assert.equal(watch.options.resumeFromRevision, 40_001);
+    // A change written while the consumer was being created is one of the changes after the watch started.
+    watch.push(entry(40_001, record('p1')), 'initialized', entry(40_002, record('p2')));
+    watch.push(
+      { ...entry(40_003, record('p1')), operation: 'DEL' },
+      { ...entry(40_004, record('old')), operation: 'DEL' },
+    );
+    await eventually(() => events.length === 4);
+    assert.deepEqual(events, [
+      ['put', 'p1', 'Cart', 40_001],
+      ['put', 'p2', 'Cart', 40_002],
+      // The last record seen of p1; of a process not written since the watch started, only its pid.
+      ['deleted', 'p1', 'Cart', 40_003],
+      ['deleted', 'old', '', 40_004],
+    ]);
+    assert.equal(synced, 0);
+    await subscription.unsubscribe();
+    await registry.close();
+  });
+
   it('re-establishes a broken process watch from the revision after the last one seen, and logs the outage once', async () => {
     const log: string[] = [];
     const { registry, kv } = await openRegistry(log);
     const processes = kv['processes']!;
+    lastRevision(processes, 1);
     const events: ProcessEvent[] = [];
-    const watching = registry.watchProcesses('shop', (e) => events.push(e));
-    await eventually(() => processes.watches.length === 1);
+    const subscription = await registry.watchProcesses('shop', (e) => events.push(e));
     const first = processes.watches[0]!;
-    assert.equal(first.options.resumeFromRevision, undefined);
-    // The present is replayed (no events), then a change arrives, then the consumer is lost.
-    first.push(entry(1, record('p1')), 'initialized');
-    const subscription = await watching;
-    first.push(entry(2, record('p2')));
+    assert.equal(first.options.resumeFromRevision, 2);
+    // A change arrives, then the consumer is lost.
+    first.push('initialized', entry(2, record('p2')));
     await eventually(() => events.length === 1);
     // Re-creating it fails once more (NATS still restarting), then works.
     processes.watchFailures.push(natsError(ErrorCode.Timeout));
@@ -269,8 +305,7 @@ describe('NatsKvRegistry when NATS fails', () => {
   it('re-establishes a resumed watch after its replay from the last revision seen, and syncs once', async () => {
     const { registry, kv } = await openRegistry();
     const processes = kv['processes']!;
-    (processes as unknown as { status: () => Promise<unknown> }).status = () =>
-      Promise.resolve({ streamInfo: { state: { last_seq: 10 } } });
+    lastRevision(processes, 10);
     const events: [string, string, number | undefined][] = [];
     let synced = 0;
     const subscription = await registry.watchProcesses('shop', (e) => events.push([e.type, e.record.pid, e.revision]), {
@@ -300,10 +335,9 @@ describe('NatsKvRegistry when NATS fails', () => {
   it('stops re-establishing a watch once it is unsubscribed', async () => {
     const { registry, kv } = await openRegistry();
     const processes = kv['processes']!;
-    const watching = registry.watchProcesses('shop', () => undefined);
-    await eventually(() => processes.watches.length === 1);
+    lastRevision(processes, 0);
+    const subscription = await registry.watchProcesses('shop', () => undefined);
     processes.watches[0]!.push('initialized');
-    const subscription = await watching;
     processes.failure = natsError(ErrorCode.Timeout); // Every re-creation fails.
     processes.watches[0]!.push(natsError(ErrorCode.Timeout));
     await new Promise((resolve) => setTimeout(resolve, 20));

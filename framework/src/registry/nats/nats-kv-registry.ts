@@ -218,8 +218,11 @@ export class NatsKvRegistry implements Registry {
    * `options` asks for (none: the changes from now on). Revisions are the sequence numbers of the
    * processes bucket. A resume replays every key changed after the revision (the bucket keeps each
    * key's newest entry, deletions included); it can only be impossible for a revision the bucket
-   * has not reached (another registry's), which gets a snapshot instead. A deletion carries the last
-   * record the watch knew, with status `deleted` (only app and pid when the watch never saw it).
+   * has not reached (another registry's), which gets a snapshot instead. Without a replay the watch
+   * starts after the bucket's last revision and reads none of the current records, so setting it up
+   * costs the same whatever the size of the application (a host's direct routes start with one). A
+   * deletion carries the last record the watch saw, with status `deleted` (only app and pid when it
+   * saw none: without a replay, a process not written since the watch started).
    * The watch outlives NATS restarts: when its consumer is lost it is re-established with backoff
    * from the revision after the last one seen, so no change in between is missed (a key changed
    * twice meanwhile reports its newest record); the loss and the recovery are logged once each.
@@ -235,9 +238,12 @@ export class NatsKvRegistry implements Registry {
     let after = replay === undefined || replay === 'snapshot' ? undefined : replay.afterRevision;
     if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
       throw new InvalidArgumentError(`afterRevision must be a non-negative integer, got ${String(after)}`);
-    if (after !== undefined) {
+    if (after !== undefined || replay === undefined) {
       const status = await this.processes.call('status', filter, () => this.processes.kv.status());
-      if (after > status.streamInfo.state.last_seq) after = undefined;
+      const last = status.streamInfo.state.last_seq;
+      // No replay: the changes after the last revision, so nothing of the present is read.
+      if (replay === undefined) after = last;
+      else if (after !== undefined && after > last) after = undefined;
     }
     const source: ProcessWatchSource = {
       app,

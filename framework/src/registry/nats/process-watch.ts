@@ -1,5 +1,5 @@
 import type { KvEntry, KvWatchOptions, QueuedIterator } from 'nats';
-import { LoopHealth, UnavailableError } from '../../errors';
+import { InvalidArgumentError, LoopHealth, UnavailableError } from '../../errors';
 import type { Logger } from '../../logging/logger';
 import { fromEntry } from './kv-codec';
 import type { ProcessEvent, ProcessRecord, RegistryWatchOptions } from '../registry';
@@ -34,7 +34,8 @@ export class ProcessWatch {
   // then it ends after as many entries as were received. A watch re-established before the end
   // of its replay goes on with it, and ends it the same way.
   private syncAfter: number | undefined;
-  private synced = false;
+  /** Without a replay there is nothing to sync with: every entry is a change. */
+  private synced: boolean;
   private consumed = 0;
   private lastRevision: number;
   private stopped = false;
@@ -44,8 +45,8 @@ export class ProcessWatch {
   private readonly snapshot: boolean;
 
   /**
-   * @param after the revision to resume after (undefined: no resume; a snapshot when `options`
-   *   asks for a replay, none when it does not).
+   * @param after the revision to resume after: with a replay, undefined for a snapshot; without
+   *   one, the bucket's last revision (the changes after it are delivered, nothing before).
    */
   private constructor(
     private readonly source: ProcessWatchSource,
@@ -53,8 +54,12 @@ export class ProcessWatch {
     private readonly options: RegistryWatchOptions,
     after: number | undefined,
   ) {
+    // Else the watch would start with every current record, each delivered as a change.
+    if (options.replay === undefined && after === undefined)
+      throw new InvalidArgumentError('a process watch without a replay needs the revision its changes start after');
     this.lastRevision = after ?? 0;
     this.snapshot = options.replay !== undefined && after === undefined;
+    this.synced = options.replay === undefined;
     this.health = new LoopHealth(`the watch of the processes of '${source.app}'`, source.logger);
   }
 
@@ -120,10 +125,8 @@ export class ProcessWatch {
     return opened;
   }
 
-  // Without a replay the current records are read too, silently: a later deletion then carries
-  // the last record of the process.
+  // The records seen are kept, so that a later deletion carries the last record of the process.
   private deliver(entry: KvEntry): void {
-    const { replay } = this.options;
     this.consumed++;
     this.lastRevision = Math.max(this.lastRevision, entry.revision);
     const pid = entry.key.slice(entry.key.indexOf('.') + 1);
@@ -131,12 +134,12 @@ export class ProcessWatch {
     if (entry.operation === 'PUT') {
       const record = fromEntry<ProcessRecord>(entry);
       this.known.set(pid, record);
-      if (!replaying || replay !== undefined) this.listener({ type: 'put', record, revision: entry.revision });
+      this.listener({ type: 'put', record, revision: entry.revision });
     } else {
       const last = this.known.get(pid);
       this.known.delete(pid);
       // A snapshot is what exists: a deletion in it is news to nobody.
-      if (!replaying || (replay !== undefined && !this.snapshot)) {
+      if (!replaying || !this.snapshot) {
         const updatedAt = entry.created.getTime();
         const record: ProcessRecord = last
           ? { ...last, status: 'deleted', updatedAt }

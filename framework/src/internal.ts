@@ -78,3 +78,13 @@ export {
   type LogFormat,
   type PinoLoggerOptions,
 } from './logging/pino-logger';
+export {
+  parseSchedule,
+  parseInterval,
+  nextFire,
+  firstFire,
+  type Schedule,
+  type ScheduleSpec,
+  type CatchUp,
+} from './timers/schedule';
+export { parseCron, nextCronFire, type CronFields } from './timers/cron';

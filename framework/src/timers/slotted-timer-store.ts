@@ -123,6 +123,8 @@ export class SlottedTimerStore implements TimerStore {
     if (old === undefined) return false;
     if (expectedRevision !== undefined && old.revision !== expectedRevision) return false;
     if (!(await this.kv.delete(key, old.revision))) return false;
+    // The conditional delete decided; the deletion marker it left goes, so deleted timers leave no trace.
+    await this.kv.forget(key);
     await this.unindex(old.value as StoredTimer);
     return true;
   }
@@ -220,8 +222,9 @@ export class SlottedTimerStore implements TimerStore {
   }
 
   /**
-   * Moves the cursor from `from` to `to` over slots found empty; then lists them again and moves up
-   * what a writer put there before it saw the new cursor.
+   * Moves the cursor from `from` to `to` over slots found empty; then lists them again, moves up
+   * what a writer put there before it saw the new cursor, and forgets the passed slots, so the
+   * deletion markers of fired timers' entries do not pile up in the bucket.
    */
   private async advance(app: string, revision: number, from: number, to: number): Promise<void> {
     if (to <= from) return;
@@ -232,6 +235,7 @@ export class SlottedTimerStore implements TimerStore {
         await this.kv.put(indexKey(app, to, pid, id), entry.value as IndexEntry);
         await this.kv.delete(entry.key);
       }
+      await this.kv.forget(slotFilter(app, slot));
     }
   }
 

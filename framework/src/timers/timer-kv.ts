@@ -20,5 +20,10 @@ export interface TimerKv {
   delete(key: string, expectedRevision?: number): Promise<boolean>;
   /** Every key matching `filter` with its value. */
   entries(filter: string): Promise<TimerKvEntry[]>;
+  /**
+   * Removes the deletion marker a deleted key left (a key with a value stays), or every trace of
+   * the keys matching a filter, values and markers.
+   */
+  forget(keyOrFilter: string): Promise<void>;
   close(): Promise<void>;
 }

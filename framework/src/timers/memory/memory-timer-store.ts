@@ -60,6 +60,14 @@ class MemoryTimerKv implements TimerKv {
     if (start !== undefined) walk(start, prefix);
     return Promise.resolve(out);
   }
+  forget(keyOrFilter: string): Promise<void> {
+    // A deleted key leaves nothing here, and a key with a value stays.
+    if (!keyOrFilter.endsWith('.>')) return Promise.resolve();
+    const tokens = keyOrFilter.split('.').slice(0, -1);
+    const parent = this.node(tokens.slice(0, -1).join('.'), false);
+    parent?.children.delete(tokens[tokens.length - 1]!);
+    return Promise.resolve();
+  }
   close(): Promise<void> {
     return Promise.resolve();
   }

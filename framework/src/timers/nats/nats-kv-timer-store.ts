@@ -1,4 +1,4 @@
-import { StorageType, type NatsConnection } from 'nats';
+import { StorageType, type JetStreamManager, type NatsConnection } from 'nats';
 import { validateReplicas } from '../../config/nats-config';
 import { InvalidArgumentError, UnavailableError } from '../../errors';
 import { RegistryBucket } from '../../registry/nats/registry-bucket';
@@ -25,6 +25,7 @@ const BUCKET_PREFIX = /^[A-Za-z0-9_-]*$/;
 class NatsTimerKv implements TimerKv {
   constructor(
     private readonly bucket: RegistryBucket,
+    private readonly purge: (filter: string, beforeRevision?: number) => Promise<unknown>,
     private readonly closeConnection: () => Promise<void>,
   ) {}
 
@@ -49,6 +50,16 @@ class NatsTimerKv implements TimerKv {
       value: e.record,
       revision: e.revision,
     }));
+  }
+  async forget(keyOrFilter: string): Promise<void> {
+    if (keyOrFilter.endsWith('.>')) {
+      await this.bucket.call('purge', keyOrFilter, () => this.purge(keyOrFilter));
+      return;
+    }
+    const entry = await this.bucket.call('read', keyOrFilter, () => this.bucket.kv.get(keyOrFilter));
+    if (entry === null || entry.operation === 'PUT') return;
+    // Only up to the marker: a value written after it survives.
+    await this.bucket.call('purge', keyOrFilter, () => this.purge(keyOrFilter, entry.revision + 1));
   }
   close(): Promise<void> {
     return this.closeConnection();
@@ -102,11 +113,13 @@ export class NatsKvTimerStore extends SlottedTimerStore {
     const replicas = validateReplicas(options.replicas ?? 1, 'replicas');
     const name = `${prefix}timers`;
     let bucket: RegistryBucket;
+    let jsm: JetStreamManager;
     try {
       const kv = await nc
         .jetstream({ timeout })
         .views.kv(name, { history: 1, storage: StorageType.File, replicas, timeout });
       bucket = new RegistryBucket(kv, name, timeout, 'timer store');
+      jsm = await nc.jetstreamManager({ timeout });
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new UnavailableError(`cannot open the timer bucket '${name}' (is JetStream enabled?): ${reason}`, {
@@ -116,6 +129,12 @@ export class NatsKvTimerStore extends SlottedTimerStore {
     const close = async (): Promise<void> => {
       if (ownsConnection && !nc.isClosed()) await nc.drain();
     };
-    return new NatsKvTimerStore(new NatsTimerKv(bucket, close), options);
+    // A KV bucket is the stream KV_<bucket> with one subject $KV.<bucket>.<key> per key.
+    const purge = (filter: string, beforeRevision?: number): Promise<unknown> =>
+      jsm.streams.purge(`KV_${name}`, {
+        filter: `$KV.${name}.${filter}`,
+        ...(beforeRevision === undefined ? {} : { seq: beforeRevision }),
+      });
+    return new NatsKvTimerStore(new NatsTimerKv(bucket, purge, close), options);
   }
 }

@@ -12,7 +12,7 @@ interface Node {
  * the keys under its prefix (one due slot, one process), as a JetStream subject filter does.
  * Values are kept as JSON text, so a reader never shares an object with a writer.
  */
-class MemoryTimerKv implements TimerKv {
+export class MemoryTimerKv implements TimerKv {
   private readonly root: Node = { children: new Map() };
   private revision = 0;
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import {
+  InvalidNameError,
   parseSchedule,
+  timerIdFor,
   SlottedTimerStore,
   type TimerKv,
   type TimerKvEntry,
@@ -62,6 +64,14 @@ class SpyKv implements TimerKv {
     return this.inner.close();
   }
 }
+
+describe('timerIdFor', () => {
+  it('makes the scheduling key the id, so the same key replaces, and gives keyless timers unique ids', () => {
+    assert.equal(timerIdFor('nightly'), 'nightly');
+    assert.notEqual(timerIdFor(), timerIdFor());
+    assert.throws(() => timerIdFor('a.b'), InvalidNameError);
+  });
+});
 
 describe('SlottedTimerStore: the due index', () => {
   const slot0 = T0 / 5_000;

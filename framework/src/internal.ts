@@ -79,3 +79,17 @@ export {
   type LogFormat,
   type PinoLoggerOptions,
 } from './logging/pino-logger';
+export {
+  parseSchedule,
+  parseInterval,
+  nextFire,
+  firstFire,
+  type Schedule,
+  type ScheduleSpec,
+  type CatchUp,
+} from './timers/schedule';
+export { parseCron, nextCronFire, type CronFields } from './timers/cron';
+export type { TimerStore, TimerRecord, TimerLease, VersionedTimer } from './timers/timer-store';
+export type { TimerKv, TimerKvEntry } from './timers/timer-kv';
+export { SlottedTimerStore, timerIdFor, type TimerStoreOptions } from './timers/slotted-timer-store';
+export { MemoryTimerStore } from './timers/memory/memory-timer-store';

@@ -12,3 +12,8 @@ export {
   type NatsKvRegistryOptions,
   type NatsKvRegistryConnectOptions,
 } from './registry/nats/nats-kv-registry';
+export {
+  NatsKvTimerStore,
+  type NatsKvTimerStoreOptions,
+  type NatsKvTimerStoreConnectOptions,
+} from './timers/nats/nats-kv-timer-store';

@@ -10,7 +10,9 @@ export type NameKind =
   | 'message key'
   | 'state key'
   | 'idempotency key'
-  | 'host id';
+  | 'host id'
+  | 'timer key'
+  | 'timer id';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const MAX_LENGTH = 128;

@@ -148,7 +148,7 @@ export class NatsKvRegistry implements Registry {
   }
 
   async putApp(record: AppRecord): Promise<void> {
-    return this.apps.put(appKey(record.name), record);
+    await this.apps.put(appKey(record.name), record);
   }
   async getApp(name: string): Promise<AppRecord | undefined> {
     return (await this.getAppVersioned(name))?.record;
@@ -172,7 +172,7 @@ export class NatsKvRegistry implements Registry {
   }
 
   async putProcess(record: ProcessRecord): Promise<void> {
-    return this.processes.put(processKey(record.app, record.pid), record);
+    await this.processes.put(processKey(record.app, record.pid), record);
   }
   async getProcess(app: string, pid: string): Promise<ProcessRecord | undefined> {
     return (await this.getProcessVersioned(app, pid))?.record;
@@ -266,7 +266,7 @@ export class NatsKvRegistry implements Registry {
   }
 
   async putHost(record: HostRecord): Promise<void> {
-    return this.hosts.put(hostKey(record.app, record.id), record);
+    await this.hosts.put(hostKey(record.app, record.id), record);
   }
   async listHosts(app: string): Promise<HostRecord[]> {
     return this.hosts.list<HostRecord>(keysOf(app));

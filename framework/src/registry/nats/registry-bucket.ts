@@ -6,8 +6,11 @@ import { fromEntry, isValue, toBytes } from './kv-codec';
 /** JetStream API error: the expected last sequence of a subject did not match (a lost compare-and-set). */
 const WRONG_LAST_SEQUENCE = 10071;
 
+const wrongLastSequence = (e: unknown): boolean =>
+  (e as { api_error?: { err_code?: number } }).api_error?.err_code === WRONG_LAST_SEQUENCE;
+
 /**
- * One KV bucket of the registry, holding JSON records: its reads, writes and listings, with every
+ * One KV bucket of the registry (and of the timer store), holding JSON records: its reads, writes and listings, with every
  * failure of the nats client turned into the framework's retryable errors naming bucket and key.
  */
 export class RegistryBucket {
@@ -16,10 +19,13 @@ export class RegistryBucket {
     /** The bucket's name, for messages. */
     readonly name: string,
     private readonly timeoutMs: number,
+    /** What the bucket belongs to, for messages (default `registry`; the timer store's says `timer store`). */
+    private readonly role = 'registry',
   ) {}
 
-  async put(key: string, record: object): Promise<void> {
-    await this.call('write', key, () => this.kv.put(key, toBytes(record)));
+  /** Writes `record` under `key`; returns the new revision. */
+  async put(key: string, record: object): Promise<number> {
+    return this.call('write', key, () => this.kv.put(key, toBytes(record)));
   }
 
   /** The record under `key` with its revision; undefined when the key has no value. */
@@ -30,6 +36,22 @@ export class RegistryBucket {
 
   async delete(key: string): Promise<void> {
     await this.call('deletion', key, () => this.kv.delete(key));
+  }
+
+  /** Deletes `key` only at `expectedRevision`; false when the key is at another revision. */
+  async deleteAt(key: string, expectedRevision: number): Promise<boolean> {
+    try {
+      await this.kv.delete(key, { previousSeq: expectedRevision });
+      return true;
+    } catch (e) {
+      if (wrongLastSequence(e)) return false;
+      throw this.failure(e, 'deletion', key);
+    }
+  }
+
+  /** The current record of every key matching `filter`, with its key and revision. */
+  async entries<T>(filter: string): Promise<{ key: string; record: T; revision: number }[]> {
+    return (await this.lastValues(filter)).map((e) => ({ key: e.key, record: fromEntry<T>(e), revision: e.revision }));
   }
 
   /** The current record of every key matching `filter`. */
@@ -49,7 +71,7 @@ export class RegistryBucket {
         ? await this.kv.create(key, toBytes(value))
         : await this.kv.update(key, toBytes(value), expectedRevision);
     } catch (e) {
-      if ((e as { api_error?: { err_code?: number } }).api_error?.err_code === WRONG_LAST_SEQUENCE) return undefined;
+      if (wrongLastSequence(e)) return undefined;
       throw this.failure(e, 'compare-and-set', key);
     }
   }
@@ -89,7 +111,7 @@ export class RegistryBucket {
     const timer = setTimeout(
       () =>
         settle(
-          new TimeoutError(`listing '${filter}' of the registry did not complete in ${this.timeoutMs} ms`, {
+          new TimeoutError(`listing '${filter}' of the ${this.role} did not complete in ${this.timeoutMs} ms`, {
             bucket: this.name,
             filter,
           }),
@@ -102,7 +124,7 @@ export class RegistryBucket {
         else values.delete(entry.key);
       }
     })().then(
-      () => settle(new UnavailableError(`listing '${filter}' of the registry ended before it was complete`)),
+      () => settle(new UnavailableError(`listing '${filter}' of the ${this.role} ended before it was complete`)),
       (e: unknown) => settle(this.failure(e, 'listing', filter)),
     );
     try {
@@ -121,7 +143,7 @@ export class RegistryBucket {
    */
   private failure(error: unknown, operation: string, key: string): PraasError {
     if (error instanceof PraasError) return error;
-    const what = `registry ${operation} of '${key}' in the KV bucket '${this.name}'`;
+    const what = `${this.role} ${operation} of '${key}' in the KV bucket '${this.name}'`;
     if (error instanceof NatsError && (error.code as ErrorCode) === ErrorCode.NoResponders) {
       // On a KV subject "no responders" means JetStream is not (yet) there: a restarting server.
       return new UnavailableError(`the ${what} found no JetStream to answer it (is NATS restarting?); try again`, {

@@ -1,0 +1,75 @@
+import type { Schedule } from './schedule';
+
+/** Who holds a claimed timer, and until when (epoch ms); after that another firer may take it. */
+export interface TimerLease {
+  readonly owner: string;
+  readonly until: number;
+}
+
+/** One durable timer of a process: what to call, with what, and when. */
+export interface TimerRecord {
+  readonly app: string;
+  readonly pid: string;
+  /** Unique within the process; the scheduling key when there is one (see {@link timerIdFor}). */
+  readonly id: string;
+  /** The function the firing invokes. */
+  readonly fn: string;
+  /** The invocation's payload, already encoded. */
+  readonly data: Uint8Array;
+  readonly schedule: Schedule;
+  /** When the timer is next due (epoch ms). */
+  readonly dueAt: number;
+  readonly key?: string;
+  /** Failed firings of the current due time so far (0 before the first firing). */
+  readonly attempt: number;
+  readonly createdAt: number;
+  /** Set by {@link TimerStore.claim}: a firer holds this firing. */
+  readonly lease?: TimerLease;
+}
+
+/** A timer with the store's revision of it, for compare-and-set. */
+export interface VersionedTimer {
+  readonly timer: TimerRecord;
+  readonly revision: number;
+}
+
+/**
+ * Where timers live, outside any process or host (issue 19). Records are kept per process; a due
+ * index in time slots lets a firer read the timers due up to a time without reading the others,
+ * and a claim (compare-and-set on the revision) lets exactly one of several firers take a firing.
+ */
+export interface TimerStore {
+  /** Stores the timer, replacing one of the same app, pid and id. Returns its revision. */
+  put(timer: TimerRecord): Promise<number>;
+  get(app: string, pid: string, id: string): Promise<VersionedTimer | undefined>;
+  /**
+   * Writes the timer only while it is at `expectedRevision` (a reschedule after a firing, a retry
+   * with a later `dueAt`). Returns the new revision, or undefined when it changed meanwhile or is gone.
+   */
+  update(timer: TimerRecord, expectedRevision: number): Promise<number | undefined>;
+  /**
+   * Removes the timer; with `expectedRevision` only while it is at that revision. Returns whether
+   * a timer was removed.
+   */
+  delete(app: string, pid: string, id: string, expectedRevision?: number): Promise<boolean>;
+  /** The timers of one process, in no particular order. */
+  list(app: string, pid: string): Promise<TimerRecord[]>;
+  /**
+   * Up to `limit` timers of the application due at or before `until`, earliest first, leaving out
+   * those a firer holds under an unexpired lease. Reads only the index slots up to `until`.
+   */
+  due(app: string, until: number, limit: number): Promise<VersionedTimer[]>;
+  /**
+   * Takes a due timer for `owner` for `leaseMs`: sets the lease and counts the attempt, only while
+   * the timer is at `expectedRevision`. Returns the claimed timer, or undefined when another firer
+   * (or a change) came first.
+   */
+  claim(
+    app: string,
+    pid: string,
+    id: string,
+    expectedRevision: number,
+    lease: { owner: string; leaseMs: number },
+  ): Promise<VersionedTimer | undefined>;
+  close(): Promise<void>;
+}

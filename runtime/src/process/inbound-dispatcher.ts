@@ -129,8 +129,14 @@ export class InboundDispatcher {
 
   /** Takes one envelope from the backup queue. */
   deliverQueued(envelope: Envelope): void {
-    if (envelope.t === 'msg') this.accept(envelope, true);
-    else this.dispatch(envelope, { queued: true });
+    if (envelope.t === 'msg') return this.accept(envelope, true);
+    // An idempotent call queued again by a caller that took the host for dead (its live attempt ran
+    // or runs here) gets that attempt's reply: it does not run twice.
+    const earlier = this.invocations.get(envelope.id);
+    if (earlier === undefined) return this.dispatch(envelope, { queued: true });
+    void earlier.then((reply) => {
+      if (envelope.replyTo !== undefined) this.replyQueued(envelope.replyTo, reply);
+    });
   }
 
   /** A trigger completed: one call with every contribution, in arrival order. */
@@ -244,13 +250,17 @@ export class InboundDispatcher {
     }
     if (fn.trigger.kind === 'standard') {
       // The call runs no longer than its caller waits: after that nobody takes its result.
-      runner.start(
-        fn,
-        () => decode(envelope.data, `argument of '${envelope.fn}'`),
-        sink,
-        envelope.timeoutMs,
-        traceContextOf(envelope.trace),
-      );
+      const run = (reply: ReplySink): void =>
+        runner.start(
+          fn,
+          () => decode(envelope.data, `argument of '${envelope.fn}'`),
+          reply,
+          envelope.timeoutMs,
+          traceContextOf(envelope.trace),
+        );
+      if ('sink' in target) run(sink);
+      // A queued call is tracked like a live one, so a live retry with its id joins it.
+      else void this.invocations.track(envelope.id, new Promise<ReplyEnvelope>((resolve) => run(resolve))).then(sink);
       return;
     }
     if (!triggers.has(envelope.id) && !mailbox.markSeen(envelope.id)) {

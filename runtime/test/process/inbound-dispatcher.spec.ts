@@ -113,6 +113,31 @@ describe('InboundDispatcher', () => {
     assert.equal(b.ok && decode(b.data!), 3);
   });
 
+  it('runs an invocation once when a retry with its id comes through the backup queue, before or after the live one', async () => {
+    await goLive();
+    const replies: ReplyEnvelope[] = [];
+    const subs = await Promise.all(
+      ['i1', 'i2'].map((id) =>
+        p.transport.serve(replySubject(p.app, id), (bytes) => {
+          replies.push(decodeReply(bytes));
+          return Promise.resolve(new Uint8Array(0));
+        }),
+      ),
+    );
+    // A caller that took the host for dead queued its idempotent call again: the live one ran first.
+    const live = await p.inbound.handle(invocation('i1', 'add', 1));
+    p.inbound.deliverQueued(invocation('i1', 'add', 1, { replyTo: replySubject(p.app, 'i1') }));
+    // And the other way round: the queued copy is drained first, the live retry arrives while it runs.
+    p.inbound.deliverQueued(invocation('i2', 'add', 5, { replyTo: replySubject(p.app, 'i2') }));
+    const retried = await p.inbound.handle(invocation('i2', 'add', 5));
+    for (let i = 0; i < 50 && replies.length < 2; i++) await sleep(2);
+    assert.equal(live.ok && decode(live.data!), 2);
+    assert.equal(retried.ok && decode(retried.data!), 6);
+    assert.deepEqual(replies.map((r) => r.ok && decode(r.data!)).sort(), [2, 6]);
+    assert.equal((p.runner.instance as unknown as Inbox).calls, 2, 'each invocation ran once');
+    await Promise.all(subs.map((s) => s.unsubscribe()));
+  });
+
   it('publishes the reply of a queued invocation to its replyTo once the process was announced live', async () => {
     const done = p.lifeCycle.goingLive();
     await goLive();

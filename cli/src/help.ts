@@ -57,6 +57,10 @@ export const UP_OPTIONS = {
   'no-auth': 'boolean',
 } as const;
 
+export const NATS_CONFIG_OPTIONS = { apps: 'string', out: 'string', port: 'string', 'store-dir': 'string' } as const;
+export const NATS_CREDENTIALS_OPTIONS = { app: 'string', gateway: 'boolean', admin: 'boolean' } as const;
+export const NATS_OPTIONS = { ...NATS_CONFIG_OPTIONS, ...NATS_CREDENTIALS_OPTIONS } as const;
+
 const CLIENT_DESCRIBE = {
   gateway: 'gateway URL',
   token: 'bearer token for the gateway (default: PRAAS_TOKEN)',
@@ -127,6 +131,25 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       quiet: 'print no progress (steps and their timings, on standard error)',
     },
     env: [],
+  },
+  nats: {
+    usage: 'nats config | nats credentials',
+    summary:
+      'config: write a nats-server configuration with one user per application (its own subjects, backup stream and ' +
+      'registry keys only), the gateway and an admin; credentials: print what one of them connects with',
+    options: NATS_OPTIONS,
+    describe: {
+      apps: 'config: the applications that get a user, comma-separated',
+      out: 'config: write here (mode 0600: it holds the passwords) instead of printing',
+      port: 'config: client port (default 4222)',
+      'store-dir': "config: JetStream store directory (default: nats-server's)",
+      app: "credentials: the application's hosts' user and password",
+      gateway: "credentials: the gateway's user and password",
+      admin: "credentials: the unrestricted admin's user and password",
+    },
+    env: [
+      'PRAAS_NATS_SECRET: the master secret every password is derived from (at least 16 characters); keep it like a key',
+    ],
   },
   up: {
     usage: 'up',

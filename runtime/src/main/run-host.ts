@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { loggerFromEnv, newId, tracingFromEnv, type TracingHandle } from '@praas/framework/internal';
+import { appInboxPrefix, loggerFromEnv, newId, tracingFromEnv, type TracingHandle } from '@praas/framework/internal';
 import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
 import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
@@ -135,8 +135,11 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
       servers: config.nats.servers,
       replicas: config.nats.replicas,
       name: `praas-host-${config.hostId ?? config.app}`,
+      ...(config.nats.user === undefined ? {} : { user: config.nats.user, password: config.nats.password }),
+      // Its own inboxes: the only ones the application's NATS user may subscribe to.
+      inboxPrefix: appInboxPrefix(config.app),
     });
-    watchNatsStatus(transport.connection, logger, () => metrics.natsReconnects.inc());
+    watchNatsStatus(transport.connection, logger, () => metrics.natsReconnects.inc(), config.nats.user);
     registry = await NatsKvRegistry.open(transport.connection, { replicas: config.nats.replicas });
     if (
       processes === undefined &&

@@ -168,7 +168,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       'nats-port': 'NATS client port (default: a free port, printed)',
       'data-dir':
         'keep NATS, S3 data, the token file and the logs here (default: a temporary directory, removed at exit)',
-      'no-auth': 'serve without bearer tokens (by default a fresh admin token is made and printed)',
+      'no-auth':
+        'serve without bearer tokens and run nats-server without users (by default a fresh admin token is printed, and the hosts get a NATS user of their application only)',
     },
     env: [
       "PATH: where nats-server is found (apt-get install nats-server, brew install nats-server), and MinIO's minio",

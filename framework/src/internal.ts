@@ -58,7 +58,13 @@ export {
   type S3Endpoint,
   type S3ClientSettings,
 } from './config/s3-config';
-export { natsConfigFromEnv, parseNatsServers, validateReplicas, type NatsConfig } from './config/nats-config';
+export {
+  natsConfigFromEnv,
+  natsConfigWithUser,
+  parseNatsServers,
+  validateReplicas,
+  type NatsConfig,
+} from './config/nats-config';
 export {
   ADMIN_NATS_USER,
   appNatsCredentials,

@@ -75,3 +75,20 @@ export function natsConfigFromEnv(env: Readonly<Record<string, string | undefine
   }
   return { servers: parseNatsServers(url), replicas, ...(user && password ? { user, password } : {}) };
 }
+
+/**
+ * The NATS settings of a component with its user: PRAAS_NATS_USER and PRAAS_NATS_PASSWORD when
+ * set, else, given the master secret PRAAS_NATS_SECRET, the credentials `derive` makes of it (what
+ * the compose stack does; a component holding the master could derive any user's password).
+ * @throws InvalidArgumentError naming the variable that is missing or wrong.
+ */
+export function natsConfigWithUser(
+  env: Readonly<Record<string, string | undefined>>,
+  derive: (secret: string) => { user: string; password: string },
+): NatsConfig {
+  const config = natsConfigFromEnv(env);
+  const master = env['PRAAS_NATS_SECRET'];
+  if (config.user !== undefined || !master) return config;
+  const { user, password } = derive(master);
+  return { ...config, user, password };
+}

@@ -9,6 +9,7 @@ import {
   InvalidArgumentError,
   InvalidNameError,
   natsConfigFromEnv,
+  natsConfigWithUser,
   natsServerUsers,
   renderNatsServerConfig,
 } from '../../src/internal';
@@ -110,6 +111,15 @@ describe('nats-server configuration with isolated applications', () => {
       user: 'u',
       password: 'p',
     });
+    // Given the master secret instead, a component derives its own user (what the compose stack does).
+    const derived = natsConfigWithUser({ PRAAS_NATS_URL: url, PRAAS_NATS_SECRET: secret }, (s) =>
+      appNatsCredentials({ secret: s }, 'shop'),
+    );
+    assert.equal(derived.user, 'praas-app-shop');
+    assert.equal(derived.password, appNatsCredentials({ secret }, 'shop').password);
+    const given = { PRAAS_NATS_URL: url, PRAAS_NATS_SECRET: secret, PRAAS_NATS_USER: 'u', PRAAS_NATS_PASSWORD: 'p' };
+    assert.equal(natsConfigWithUser(given, (s) => appNatsCredentials({ secret: s }, 'shop')).user, 'u');
+    assert.equal(natsConfigWithUser({ PRAAS_NATS_URL: url }, () => assert.fail('no secret')).user, undefined);
     assert.throws(
       () => natsConfigFromEnv({ PRAAS_NATS_URL: url, PRAAS_NATS_USER: 'u' }),
       (e: Error) => e instanceof InvalidArgumentError && e.message.includes('PRAAS_NATS_PASSWORD is not set'),

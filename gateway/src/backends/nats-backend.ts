@@ -3,7 +3,8 @@ import {
   DEFAULT_BUCKET_PREFIX,
   DirectTransport,
   InvalidArgumentError,
-  natsConfigFromEnv,
+  natsConfigWithUser,
+  gatewayNatsCredentials,
   registryBucketName,
   RegistryRoutes,
   silentLogger,
@@ -63,7 +64,7 @@ export const natsBackend: GatewayBackendFactory = async (
   env,
   logger = silentLogger,
 ): Promise<GatewayBackend> => {
-  const { servers, replicas, user, password } = natsConfigFromEnv(env);
+  const { servers, replicas, user, password } = natsConfigWithUser(env, (secret) => gatewayNatsCredentials({ secret }));
   const hostWaitMs = positive(env, 'PRAAS_HOST_WAIT_MS', 10_000);
   const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
   const bundles = bundleStoreFromEnv(env, logger.child({ component: 'bundles' }));

@@ -24,7 +24,8 @@ Without a module the host runs the code deployed with praas-framework deploy --g
 waits for the first version, and loads newer ones as they are deployed.
 
 environment: PRAAS_NATS_URL (required; comma-separated seed URLs of a cluster), PRAAS_NATS_REPLICAS (1 | 3 | 5;
-  default 1: JetStream replicas of the registry and backup queues), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR, PRAAS_HOST_ID,
+  default 1: JetStream replicas of the registry and backup queues), PRAAS_NATS_USER + PRAAS_NATS_PASSWORD (the
+  application's NATS user, see praas-framework nats; or PRAAS_NATS_SECRET to derive it), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR, PRAAS_HOST_ID,
   PRAAS_S3_ENDPOINT + PRAAS_S3_ACCESS_KEY + PRAAS_S3_SECRET_KEY [+ PRAAS_S3_BUCKET] or PRAAS_SWAP_DIR,
   PRAAS_HEALTH_PORT (serves GET /healthz: 503 while the deployed code does not load, and GET /metrics), PRAAS_HEARTBEAT_MS,
   PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES, PRAAS_DATA_PLANE (direct | nats; default direct), PRAAS_DATA_PORT,

@@ -59,7 +59,8 @@ export const UP_OPTIONS = {
 
 export const NATS_CONFIG_OPTIONS = { apps: 'string', out: 'string', port: 'string', 'store-dir': 'string' } as const;
 export const NATS_CREDENTIALS_OPTIONS = { app: 'string', gateway: 'boolean', admin: 'boolean' } as const;
-export const NATS_OPTIONS = { ...NATS_CONFIG_OPTIONS, ...NATS_CREDENTIALS_OPTIONS } as const;
+export const NATS_SECRET_OPTIONS = { app: 'string', apps: 'string' } as const;
+export const NATS_OPTIONS = { ...NATS_CONFIG_OPTIONS, ...NATS_CREDENTIALS_OPTIONS, ...NATS_SECRET_OPTIONS } as const;
 
 const CLIENT_DESCRIBE = {
   gateway: 'gateway URL',
@@ -133,17 +134,19 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     env: [],
   },
   nats: {
-    usage: 'nats config | nats credentials',
+    usage: 'nats config | nats credentials | nats secret',
     summary:
       'config: write a nats-server configuration with one user per application (its own subjects, backup stream and ' +
-      'registry keys only), the gateway and an admin; credentials: print what one of them connects with',
+      'registry keys only), the gateway and an admin; credentials: print what one of them connects with; secret: print ' +
+      "the Kubernetes Secret <app>-praas-nats the manifests of deploy --target kubernetes mount (nats.conf, the gateway's " +
+      "and the application hosts' credentials)",
     options: NATS_OPTIONS,
     describe: {
-      apps: 'config: the applications that get a user, comma-separated',
+      apps: 'config, secret: the applications that get a user, comma-separated (secret: default --app)',
       out: 'config: write here (mode 0600: it holds the passwords) instead of printing',
       port: 'config: client port (default 4222)',
       'store-dir': "config: JetStream store directory (default: nats-server's)",
-      app: "credentials: the application's hosts' user and password",
+      app: "credentials, secret: the application whose hosts' user and password it gives",
       gateway: "credentials: the gateway's user and password",
       admin: "credentials: the unrestricted admin's user and password",
     },

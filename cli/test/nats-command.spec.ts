@@ -34,6 +34,21 @@ describe('praas-framework nats', () => {
     assert.deepEqual(lines, [`PRAAS_NATS_USER=${expected.user}`, `PRAAS_NATS_PASSWORD=${expected.password}`]);
   });
 
+  it('prints the Kubernetes Secret the manifests mount: nats.conf and the credentials of gateway and hosts', () => {
+    const lines: string[] = [];
+    natsCommand(['secret', '--app', 'shop', '--apps', 'bank'], (l) => lines.push(l), env);
+    const text = lines.join('\n');
+    assert.match(text, /^kind: Secret$/m);
+    assert.match(text, /^ {2}name: shop-praas-nats$/m);
+    const shop = appNatsCredentials({ secret: env.PRAAS_NATS_SECRET }, 'shop');
+    assert.match(text, new RegExp(`^ {2}host-user: ${shop.user}$`, 'm'));
+    assert.ok(text.includes(`host-password: ${shop.password}`));
+    assert.match(text, /gateway-user: praas-gateway/);
+    // nats.conf has a user for every application sharing the server, the --app one included.
+    assert.match(text, /user: "praas-app-shop"/);
+    assert.match(text, /user: "praas-app-bank"/);
+  });
+
   it('says what is missing: the secret, the applications, one principal', () => {
     const print = (): void => undefined;
     assert.throws(() => natsCommand(['config', '--apps', 'shop'], print, {}), /PRAAS_NATS_SECRET/);

@@ -9,7 +9,10 @@ import {
   type NatsCredentials,
 } from '@praas/framework/internal';
 import { parseCommandArgs, portOption } from '../args';
-import { NATS_CONFIG_OPTIONS, NATS_CREDENTIALS_OPTIONS } from '../help';
+import { NATS_CONFIG_OPTIONS, NATS_CREDENTIALS_OPTIONS, NATS_SECRET_OPTIONS } from '../help';
+import { metadata } from '../kubernetes/kubernetes-objects';
+import { praasNames } from '../kubernetes/praas-names';
+import { toYaml } from '../yaml';
 import { UsageError } from '../usage-error';
 
 /** The master secret every NATS password is derived from. */
@@ -78,7 +81,42 @@ export function natsCommand(rest: string[], out: (line: string) => void, env: No
     out(`PRAAS_NATS_PASSWORD=${credentials.password}`);
     return 0;
   }
+  if (sub === 'secret') {
+    const { positional, strings } = parseCommandArgs('nats secret', args, NATS_SECRET_OPTIONS);
+    const app = strings.get('app');
+    if (positional.length > 0 || app === undefined)
+      throw new UsageError(
+        'nats secret needs --app NAME (and --apps A,B,... when several applications share the NATS)',
+      );
+    validateName('application', app);
+    const apps = strings.has('apps') ? appList(strings.get('apps')) : [app];
+    if (!apps.includes(app)) apps.push(app);
+    out(toYaml([natsSecret(masterSecret(env), app, apps)]));
+    return 0;
+  }
   throw new UsageError(
-    `nats needs a subcommand: config --apps NAME[,NAME...] [--out FILE] [--port N] [--store-dir DIR], or credentials --app NAME | --gateway | --admin; got '${sub ?? ''}'`,
+    `nats needs a subcommand: config --apps NAME[,NAME...] [--out FILE] [--port N] [--store-dir DIR], credentials --app NAME | --gateway | --admin, or secret --app NAME [--apps A,B...]; got '${sub ?? ''}'`,
   );
+}
+
+/**
+ * The Kubernetes Secret `<app>-praas-nats` the manifests reference: `nats.conf` for the bundled
+ * NATS (the users of `apps`), the gateway's credentials and those of the application's hosts.
+ */
+function natsSecret(secret: string, app: string, apps: readonly string[]) {
+  const gateway = gatewayNatsCredentials({ secret });
+  const host = appNatsCredentials({ secret }, app);
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: metadata(praasNames(app).natsUsers, 'nats-users', app),
+    type: 'Opaque',
+    stringData: {
+      'nats.conf': renderNatsServerConfig({ secret, apps }),
+      'gateway-user': gateway.user,
+      'gateway-password': gateway.password,
+      'host-user': host.user,
+      'host-password': host.password,
+    },
+  };
 }

@@ -19,7 +19,7 @@ import {
   type ProcessRecord,
 } from '@praas/framework/internal';
 import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
-import { spawnGateway, STACK_FIXTURE_MODULE, startStack, type GatewayProcess, type Stack } from '../src';
+import { spawnGateway, STACK_FIXTURE_MODULE, startNats, startStack, type GatewayProcess, type Stack } from '../src';
 
 /**
  * Issue 18, item 3: applications isolated on NATS. A real nats-server runs the configuration
@@ -221,6 +221,27 @@ describe('NATS isolation: one user per application on a nats-server with the gen
     const back = await client.getProcess(appB, pidB);
     assert.equal(back.status, 'active');
     assert.equal(await client.invoke(appB, 'get', null, { pid: pidB }), 40);
+  });
+
+  it("tells an application's host that comes before any gateway to start one: it may not create the buckets", async () => {
+    const fresh = await startNats({ config: renderNatsServerConfig({ secret, apps: [appA] }) });
+    try {
+      await assert.rejects(
+        NatsKvRegistry.connect({
+          servers: fresh.url,
+          user: credsA.user,
+          password: credsA.password,
+          inboxPrefix: credsA.inboxPrefix!,
+        }),
+        (e: unknown) =>
+          e instanceof PraasError &&
+          e.code === 'PERMISSION_DENIED' &&
+          e.message.includes('$JS.API.STREAM.CREATE.KV_praas_') &&
+          e.message.includes('start one first'),
+      );
+    } finally {
+      await fresh.stop();
+    }
   });
 
   it('refuses a wrong password, naming the user', async () => {

@@ -1,6 +1,6 @@
-import { StorageType, type JetStreamManager, type NatsConnection } from 'nats';
+import { ErrorCode, NatsError, StorageType, type JetStreamManager, type NatsConnection } from 'nats';
 import { validateReplicas } from '../../config/nats-config';
-import { InvalidArgumentError, UnavailableError } from '../../errors';
+import { InvalidArgumentError, PermissionDeniedError, UnavailableError } from '../../errors';
 import { silentLogger, type Logger } from '../../logging/logger';
 import type { Subscription } from '../../transport/transport';
 import { connectNats, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
@@ -138,6 +138,13 @@ export class NatsKvRegistry implements Registry {
       return new NatsKvRegistry(nc, ownsConnection, apps, processes, hosts, timeout, options.logger ?? silentLogger);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
+      if (cause instanceof NatsError && (cause.code as ErrorCode) === ErrorCode.PermissionsViolation) {
+        // An application's NATS user may open the buckets, not create them.
+        const hint = reason.includes('.STREAM.CREATE.')
+          ? 'a gateway creates them, start one first'
+          : "is the connection's inbox prefix its application's (appInboxPrefix)?";
+        throw new PermissionDeniedError(`cannot open the registry buckets '${prefix}*': ${reason}; ${hint}`, { cause });
+      }
       throw new UnavailableError(`cannot open the registry buckets '${prefix}*' (is JetStream enabled?): ${reason}`, {
         cause,
       });

@@ -133,8 +133,14 @@ export class MemoryTimerKv implements TimerKv {
     parent!.children.delete(tokens[tokens.length - 1]!);
     return Promise.resolve();
   }
+  /**
+   * A page in write order: under a two-token prefix (an application's timers) from its write log,
+   * O(log writes + entries looked at); under a longer one (one process's timers) from the keys
+   * under it, sorted, O(k log k) for its k keys, so it never looks at the rest of the application.
+   */
   page(filter: string, after: number, limit: number, scan: number): Promise<TimerKvPage> {
     if (!filter.endsWith('.>')) throw new InvalidArgumentError(`a filter ends in '.>', got ${JSON.stringify(filter)}`);
+    if (filter.split('.').length > 3) return this.subtreePage(filter, after, limit);
     const log = this.logs.get(logName(filter));
     if (log === undefined) return Promise.resolve({ entries: [], last: after, more: false });
     const { keys, last, more } = log.page(filter.slice(0, -1), after, limit, scan);
@@ -146,6 +152,14 @@ export class MemoryTimerKv implements TimerKv {
   }
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  private async subtreePage(filter: string, after: number, limit: number): Promise<TimerKvPage> {
+    const later = (await this.entries(filter))
+      .filter((e) => e.revision > after)
+      .sort((a, b) => a.revision - b.revision);
+    const entries = later.slice(0, limit);
+    return { entries, last: entries.at(-1)?.revision ?? after, more: later.length > limit };
   }
 
   /** The write log of the key's prefix; undefined for a one-token key (none is paged). */

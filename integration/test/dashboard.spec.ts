@@ -165,6 +165,11 @@ describe('the /ui dashboard in headless Chromium (gateway and two hosts as OS pr
       await panel.locator('[data-timer-count="1"]').waitFor();
       assert.equal(await timers.get(app, pid, 'reminder'), undefined);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-timers.png'), fullPage: true });
+      // The application's page counts its pending timers (from one page of them).
+      await page.goto(`${gateway.httpUrl}/ui#/apps/${app}`);
+      await page.locator('[data-figure="pending timers"] strong', { hasText: /^1$/ }).waitFor();
+      await page.goBack();
+      await panel.locator('tr[data-timer="nightly"]').waitFor();
     } finally {
       await timers.close();
     }

@@ -44,7 +44,6 @@ export type * from './api/control-plane';
 export * from './api/inspection';
 export type { ProcessPageQuery } from './registry/registry';
 export type { TimerInfo, TimerInfoPage, TimerListQuery } from './timers/timer-info';
-export type { Schedule, CatchUp } from './timers/schedule';
 export type { Constructor, Durability, TypeThunk } from './metadata/metadata-store';
 export { ERROR_CODES, type ErrorCode, type ErrorCodeSpec } from './errors/error-codes';
 export { PraasError, type PraasErrorOptions, type WireError } from './errors/praas-error';

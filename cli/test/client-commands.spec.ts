@@ -10,8 +10,8 @@ import type {
   ProcessInfoPage,
   ProcessInspection,
   ProcessPageQuery,
-  TimerInfo,
-  TimerInfoPage,
+  TimerDetails,
+  TimerDetailsPage,
   TimerListQuery,
 } from '@praas/framework/internal';
 import { parseCommandArgs } from '../src/args';
@@ -46,7 +46,7 @@ const proc = (pid: string, extra: Partial<ProcessInfo> = {}): ProcessInfo => ({
 });
 
 const NOW = Date.UTC(2026, 0, 1);
-const timerInfo = (pid: string, id: string, dueAtMs: number, extra: Partial<TimerInfo> = {}): TimerInfo => ({
+const timerDetails = (pid: string, id: string, dueAtMs: number, extra: Partial<TimerDetails> = {}): TimerDetails => ({
   app: 'tally',
   pid,
   id,
@@ -106,9 +106,9 @@ class FakeGateway implements GatewayClient {
     this.calls.push(['deleteApp', app]);
     return Promise.resolve();
   }
-  timers: TimerInfo[] = [];
+  timers: TimerDetails[] = [];
   /** Pages of `timers` in their order, of one pid when asked; the cursor is the index of the next one. */
-  listTimers(app: string, query: TimerListQuery & { pid?: string } = {}): Promise<TimerInfoPage> {
+  listTimers(app: string, query: TimerListQuery & { pid?: string } = {}): Promise<TimerDetailsPage> {
     this.calls.push(['listTimers', app, query]);
     const from = Number(query.cursor ?? 0);
     const to = from + (query.limit ?? 100);
@@ -357,14 +357,14 @@ describe('praas-framework timers', function () {
   it('prints the timers as a table, the next due first, with schedule, attempts, lease and payload size', function () {
     const rows = timerTable(
       [
-        timerInfo('c2', 'later', NOW + 3_600_000),
-        timerInfo('c1', 'nightly', NOW + 90_000, {
+        timerDetails('c2', 'later', NOW + 3_600_000),
+        timerDetails('c1', 'nightly', NOW + 90_000, {
           schedule: { kind: 'cron', cron: '0 3 * * *', tz: 'Europe/Berlin', catchUp: 'skip' },
           key: 'nightly',
           attempt: 2,
           lease: { holder: 'host-a', until: '2026-01-01T00:01:00.000Z', untilMs: NOW + 60_000 },
         }),
-        timerInfo('c1', 'once', NOW - 5_000, { schedule: { kind: 'at', at: NOW - 5_000, catchUp: 'once' } }),
+        timerDetails('c1', 'once', NOW - 5_000, { schedule: { kind: 'at', at: NOW - 5_000, catchUp: 'once' } }),
       ],
       NOW,
     );
@@ -378,7 +378,7 @@ describe('praas-framework timers', function () {
 
   it('lists a page of the application or of one process, names the next page, pages with --all, and as JSON', async function () {
     const gateway = new FakeGateway();
-    gateway.timers = ['t1', 't2', 't3'].map((id, i) => timerInfo(i === 1 ? 'c2' : 'c1', id, NOW + i));
+    gateway.timers = ['t1', 't2', 't3'].map((id, i) => timerDetails(i === 1 ? 'c2' : 'c1', id, NOW + i));
     const page = await timers(gateway, 'tally', '--limit', '2');
     assert.equal(page.length, 4, 'a header, two timers and the next page');
     assert.equal(page[3], 'more: praas-framework timers tally --cursor 2');

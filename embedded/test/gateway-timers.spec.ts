@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { credentials, status, type Client } from '@grpc/grpc-js';
-import { parseSchedule, type TimerInfo, type TimerRecord } from '@praas/framework/internal';
+import { parseSchedule, type TimerDetails, type TimerRecord } from '@praas/framework/internal';
 import { loadGatewayService } from '@praas/gateway';
 import { assertGrpcRejects, grpcUnary } from '@praas/test-services';
 import { http, startGatewayStack, type GatewayStack } from './support/gateway-stack';
@@ -52,13 +52,13 @@ describe('gateway timer routes: list and cancel durable timers (on the embedded 
   });
 
   it('REST: pages through the application’s timers and a process’s, showing each without its payload', async () => {
-    const seen: TimerInfo[] = [];
+    const seen: TimerDetails[] = [];
     let cursor: string | undefined;
     let pages = 0;
     do {
       const r = await http(base, 'GET', `/v1/apps/shop/timers?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       assert.equal(r.status, 200, r.text);
-      const page = r.json as { timers: TimerInfo[]; cursor?: string };
+      const page = r.json as { timers: TimerDetails[]; cursor?: string };
       assert.ok(page.timers.length <= 2);
       seen.push(...page.timers);
       cursor = page.cursor;
@@ -81,7 +81,7 @@ describe('gateway timer routes: list and cancel durable timers (on the embedded 
       lease: { holder: 'host-a', until: '2026-01-01T00:00:30.000Z', untilMs: T0 + 30_000 },
       payloadBytes: 12,
     });
-    const own = (await http(base, 'GET', '/v1/apps/shop/processes/c2/timers')).json as { timers: TimerInfo[] };
+    const own = (await http(base, 'GET', '/v1/apps/shop/processes/c2/timers')).json as { timers: TimerDetails[] };
     assert.deepEqual(
       own.timers.map((t) => t.id),
       ['t3'],
@@ -91,7 +91,7 @@ describe('gateway timer routes: list and cancel durable timers (on the embedded 
   it('REST: cancels a timer (needs it to exist) and answers unknown names and bad queries with the error body', async () => {
     assert.equal((await http(base, 'DELETE', '/v1/apps/shop/processes/c1/timers/t2')).status, 204);
     assert.equal(await stack.praas.timers.get('shop', 'c1', 't2'), undefined);
-    const listed = (await http(base, 'GET', '/v1/apps/shop/processes/c1/timers')).json as { timers: TimerInfo[] };
+    const listed = (await http(base, 'GET', '/v1/apps/shop/processes/c1/timers')).json as { timers: TimerDetails[] };
     assert.deepEqual(
       listed.timers.map((t) => t.id),
       ['nightly'],

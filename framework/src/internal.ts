@@ -102,4 +102,4 @@ export {
   type TimerPageQuery,
   type TimerKvPage,
 } from './timers/timer-pages';
-export { timerInfo, type TimerInfo, type TimerInfoPage, type TimerListQuery } from './timers/timer-info';
+export { timerDetails, type TimerDetails, type TimerDetailsPage, type TimerListQuery } from './timers/timer-details';

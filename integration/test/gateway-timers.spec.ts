@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { credentials, status, type Client } from '@grpc/grpc-js';
-import { parseSchedule, type TimerInfo } from '@praas/framework/internal';
+import { parseSchedule, type TimerDetails } from '@praas/framework/internal';
 import { NatsKvTimerStore } from '@praas/framework/nats';
 import { loadGatewayService } from '@praas/gateway';
 import { assertGrpcRejects, grpcUnary, http } from '@praas/test-services';
@@ -63,10 +63,10 @@ describe('listing and cancelling durable timers through a gateway process on NAT
     await stack?.stop();
   });
 
-  const get = async (path: string): Promise<{ timers: TimerInfo[]; cursor?: string }> => {
+  const get = async (path: string): Promise<{ timers: TimerDetails[]; cursor?: string }> => {
     const r = await http(gateway.httpUrl, 'GET', path, { headers: { authorization: gateway.authorization } });
     assert.equal(r.status, 200, `${path}: ${r.text}`);
-    return JSON.parse(r.text) as { timers: TimerInfo[]; cursor?: string };
+    return JSON.parse(r.text) as { timers: TimerDetails[]; cursor?: string };
   };
 
   it('REST: walks every timer of the application once, 100 a page, and each process’s', async () => {
@@ -122,7 +122,7 @@ describe('listing and cancelling durable timers through a gateway process on NAT
     assert.equal(cancelled.code, 0, cancelled.err);
     const listed = await cli('timers', APP, 'c', '--json', ...flags);
     assert.equal(listed.code, 0, listed.err);
-    const left = JSON.parse(listed.out) as TimerInfo[];
+    const left = JSON.parse(listed.out) as TimerDetails[];
     assert.equal(left.length, Math.floor(COUNT / 3) - 1);
     assert.ok(!left.some((t) => t.id === 't2'));
     const table = await cli('timers', APP, '--limit', '5', ...flags);

@@ -1,4 +1,4 @@
-import { validateName, type TimerInfo, type TimerListQuery } from '@praas/framework/internal';
+import { validateName, type TimerDetails, type TimerListQuery } from '@praas/framework/internal';
 import type { ParsedArgs } from '../args';
 import { formatTable } from '../output/table';
 import { UsageError } from '../usage-error';
@@ -18,7 +18,7 @@ function nameArgument(kind: 'application' | 'pid' | 'timer id', value: string): 
 }
 
 /** How a schedule reads in the table: `at 2026-01-01T03:00:00.000Z`, `every 300000 ms`, `cron 0 3 * * * Europe/Berlin`. */
-function scheduleText(t: TimerInfo): string {
+function scheduleText(t: TimerDetails): string {
   const s = t.schedule;
   const skip = s.catchUp === 'skip' ? ' (skip missed)' : '';
   if (s.kind === 'at') return `at ${new Date(s.at).toISOString()}${skip}`;
@@ -27,7 +27,7 @@ function scheduleText(t: TimerInfo): string {
 }
 
 /** The rows `timers` prints, one per timer, the next due first. */
-export function timerTable(timers: readonly TimerInfo[], now: number = Date.now()): string[] {
+export function timerTable(timers: readonly TimerDetails[], now: number = Date.now()): string[] {
   return formatTable(
     ['PID', 'ID', 'FN', 'NEXT DUE', 'IN', 'SCHEDULE', 'ATTEMPT', 'LEASE', 'PAYLOAD'],
     [...timers]
@@ -93,7 +93,7 @@ export async function timersCommand(args: ParsedArgs, client: GatewayClient, out
   const paged = args.strings.has('limit') || args.strings.has('cursor');
   const asJson = args.switches.has('json');
   const all = args.switches.has('all') || (asJson && !paged);
-  const timers: TimerInfo[] = [];
+  const timers: TimerDetails[] = [];
   let cursor = query.cursor;
   do {
     const page = await client.listTimers(app, {

@@ -11,7 +11,7 @@ import type {
 import type { InspectOptions, ProcessInspection } from '../api/inspection';
 import { MAX_PAGE_LIMIT, type ProcessPageQuery } from '../registry/registry';
 import { DEFAULT_INVOKE_TIMEOUT_MS } from '../transport/data-plane-client';
-import type { TimerInfoPage, TimerListQuery } from '../timers/timer-info';
+import type { TimerDetailsPage, TimerListQuery } from '../timers/timer-details';
 import type { Subscription } from '../transport/transport';
 import { encode } from '../wire/codec';
 import { validateName } from '../wire/names';
@@ -178,13 +178,13 @@ export class PraasClient implements ControlPlaneApi {
    * their last change; `cursor` gives the next page. Each shows its schedule, next due time,
    * attempts and lease, and its payload only by size.
    */
-  listTimers(app: string, query: TimerListQuery & { readonly pid?: string } = {}): Promise<TimerInfoPage> {
+  listTimers(app: string, query: TimerListQuery & { readonly pid?: string } = {}): Promise<TimerDetailsPage> {
     const params = new URLSearchParams();
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     if (query.cursor !== undefined) params.set('cursor', query.cursor);
     const path =
       query.pid === undefined ? ['v1', 'apps', app, 'timers'] : ['v1', 'apps', app, 'processes', query.pid, 'timers'];
-    return this.call<TimerInfoPage>('GET', path, { query: params });
+    return this.call<TimerDetailsPage>('GET', path, { query: params });
   }
 
   /**

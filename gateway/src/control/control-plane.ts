@@ -17,7 +17,7 @@ import {
   type Registry,
   type ScaleDownOutcome,
   type Subscription,
-  type TimerInfoPage,
+  type TimerDetailsPage,
   type TimerStore,
   type Transport,
 } from '@praas/framework/internal';
@@ -184,7 +184,7 @@ export class ControlPlane implements ControlPlaneApi, GatewayOperations {
   }
 
   /** See {@link TimerOperations.listTimers}. */
-  listTimers(app: string, listing?: TimerListing): Promise<TimerInfoPage> {
+  listTimers(app: string, listing?: TimerListing): Promise<TimerDetailsPage> {
     return this.timers.listTimers(app, listing);
   }
 

@@ -7,7 +7,7 @@ import type {
   ProcessWatchOptions,
   Subscription,
   HostInfo,
-  TimerInfoPage,
+  TimerDetailsPage,
 } from '@praas/framework/internal';
 import type { TimerListing } from './timer-operations';
 
@@ -23,7 +23,7 @@ export interface GatewayOperations extends ControlPlaneApi {
   /** The application's live runtime hosts with their process counts and memory (`GET /v1/apps/{app}/hosts`). */
   listHosts(app: string): Promise<HostInfo[]>;
   /** A page of the application's durable timers, or of one process's (`GET /v1/apps/{app}[/processes/{pid}]/timers`). */
-  listTimers(app: string, listing?: TimerListing): Promise<TimerInfoPage>;
+  listTimers(app: string, listing?: TimerListing): Promise<TimerDetailsPage>;
   /** Cancels a durable timer (`DELETE /v1/apps/{app}/processes/{pid}/timers/{id}`). */
   cancelTimer(app: string, pid: string, id: string): Promise<void>;
   /** Membership changes, after a snapshot or from a resume point (REST event stream, gRPC `WatchProcesses`). */

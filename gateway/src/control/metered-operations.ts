@@ -15,7 +15,7 @@ import {
   type ProcessWatchOptions,
   type Subscription,
   type HostInfo,
-  type TimerInfoPage,
+  type TimerDetailsPage,
 } from '@praas/framework/internal';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { GatewayOperations } from './gateway-operations';
@@ -93,7 +93,7 @@ export class MeteredOperations implements GatewayOperations {
     return this.inner.inspectProcess(app, pid, options);
   }
 
-  listTimers(app: string, listing?: TimerListing): Promise<TimerInfoPage> {
+  listTimers(app: string, listing?: TimerListing): Promise<TimerDetailsPage> {
     return this.inner.listTimers(app, listing);
   }
   cancelTimer(app: string, pid: string, id: string): Promise<void> {

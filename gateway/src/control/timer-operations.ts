@@ -1,9 +1,9 @@
 import {
   TimerNotFoundError,
-  timerInfo,
+  timerDetails,
   UnavailableError,
   validateName,
-  type TimerInfoPage,
+  type TimerDetailsPage,
   type TimerListQuery,
   type TimerStore,
 } from '@praas/framework/internal';
@@ -16,7 +16,7 @@ export interface TimerListing extends TimerListQuery {
 
 /**
  * The durable timers as the gateway shows and cancels them (issue 19): pages read from the timer
- * store the hosts fire from, reduced to their public shape (`TimerInfo`, no payload). An unknown
+ * store the hosts fire from, reduced to their public shape (`TimerDetails`, no payload). An unknown
  * application or process is answered as such before the store is read.
  */
 export class TimerOperations {
@@ -29,11 +29,11 @@ export class TimerOperations {
    * One page of the application's timers, or of one process's.
    * @throws ApplicationNotFoundError, ProcessNotFoundError; InvalidArgumentError for a bad limit or cursor.
    */
-  async listTimers(app: string, listing: TimerListing = {}): Promise<TimerInfoPage> {
+  async listTimers(app: string, listing: TimerListing = {}): Promise<TimerDetailsPage> {
     if (listing.pid === undefined) await this.lookups.app(app);
     else await this.lookups.process(app, listing.pid);
     const page = await this.timers().listPage(app, listing);
-    return { timers: page.timers.map(timerInfo), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
+    return { timers: page.timers.map(timerDetails), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type TimerInfo, type TimerListQuery } from '@praas/framework/internal';
+import { InvalidArgumentError, type TimerDetails, type TimerListQuery } from '@praas/framework/internal';
 
 const PARAMETERS = ['limit', 'cursor'] as const;
 
@@ -32,7 +32,7 @@ export function restTimerQuery(query: URLSearchParams): TimerListQuery {
  * A timer as the gRPC message `Timer` (camelCase, as @grpc/proto-loader takes it): the schedule
  * as `TimerSchedule` with the fields of its kind, absent fields as proto3 defaults.
  */
-export function timerMessage(info: TimerInfo): Record<string, unknown> {
+export function timerMessage(info: TimerDetails): Record<string, unknown> {
   const s = info.schedule;
   return {
     app: info.app,

@@ -1,4 +1,4 @@
-import { appPath, type Api, type App, type ProcessInfo, type TimerInfoPage } from './api.mjs';
+import { appPath, type Api, type App, type ProcessInfo, type TimerDetailsPage } from './api.mjs';
 import { h, replace, type View } from './dom.mjs';
 import { formatRate, formatSeconds } from './format.mjs';
 import { HostsPanel } from './hosts-panel.mjs';
@@ -74,7 +74,11 @@ export class AppView implements View {
    */
   private async countTimers(app: string): Promise<void> {
     try {
-      const page = await this.api.json<TimerInfoPage>('GET', `${appPath(app, 'timers')}?limit=100`, this.abort.signal);
+      const page = await this.api.json<TimerDetailsPage>(
+        'GET',
+        `${appPath(app, 'timers')}?limit=100`,
+        this.abort.signal,
+      );
       this.figures.timers.set(page.cursor === undefined ? String(page.timers.length) : `${page.timers.length}+`);
     } catch (e) {
       // The figure says it could not be read; why is on hover.

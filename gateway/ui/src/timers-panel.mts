@@ -1,4 +1,4 @@
-import { appPath, type Api, type TimerInfo, type TimerInfoPage } from './api.mjs';
+import { appPath, type Api, type TimerDetails, type TimerDetailsPage } from './api.mjs';
 import { h, replace } from './dom.mjs';
 import { formatBytes } from './format.mjs';
 
@@ -28,7 +28,7 @@ export class TimersPanel {
   async load(): Promise<void> {
     const ticket = ++this.loading;
     try {
-      const page = await this.api.json<TimerInfoPage>(
+      const page = await this.api.json<TimerDetailsPage>(
         'GET',
         `${appPath(this.app, 'processes', this.pid, 'timers')}?limit=${PAGE_LIMIT}`,
         this.signal,
@@ -54,7 +54,7 @@ export class TimersPanel {
     );
   }
 
-  private draw(page: TimerInfoPage | undefined): void {
+  private draw(page: TimerDetailsPage | undefined): void {
     if (page === undefined) {
       replace(this.element, this.head(undefined), h('p', { class: 'muted' }, 'loading…'));
       return;
@@ -106,7 +106,7 @@ export class TimersPanel {
     );
   }
 
-  private async cancel(t: TimerInfo): Promise<void> {
+  private async cancel(t: TimerDetails): Promise<void> {
     try {
       await this.api.fetch('DELETE', appPath(this.app, 'processes', this.pid, 'timers', t.id), this.signal);
       this.toast(`timer ${t.id} cancelled`);
@@ -139,7 +139,7 @@ function dueText(at: number, now: number): string {
   return `${s >= 0 ? `in ${span}` : `${span} overdue`} (${time(at)})`;
 }
 
-function scheduleText(t: TimerInfo): string {
+function scheduleText(t: TimerDetails): string {
   const s = t.schedule;
   const what =
     s.kind === 'at' ? 'once' : s.kind === 'every' ? `every ${s.everyMs / 1000} s` : `cron ${s.cron} (${s.tz})`;

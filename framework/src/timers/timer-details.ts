@@ -6,7 +6,7 @@ import type { TimerRecord } from './timer-store';
  * plain JSON, times both as ISO text and epoch ms. The payload is never shown, only its size: it is
  * the application's data, which the listing's read scope does not cover.
  */
-export interface TimerInfo {
+export interface TimerDetails {
   readonly app: string;
   readonly pid: string;
   readonly id: string;
@@ -28,9 +28,9 @@ export interface TimerInfo {
   readonly payloadBytes: number;
 }
 
-/** One page of {@link TimerInfo}, with the cursor of the next page (absent when the walk is complete). */
-export interface TimerInfoPage {
-  readonly timers: TimerInfo[];
+/** One page of {@link TimerDetails}, with the cursor of the next page (absent when the walk is complete). */
+export interface TimerDetailsPage {
+  readonly timers: TimerDetails[];
   readonly cursor?: string;
 }
 
@@ -43,7 +43,7 @@ export interface TimerListQuery {
 }
 
 /** The public shape of a stored timer: its payload reduced to a size. */
-export function timerInfo(record: TimerRecord): TimerInfo {
+export function timerDetails(record: TimerRecord): TimerDetails {
   return {
     app: record.app,
     pid: record.pid,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { parseSchedule, timerInfo } from '../../src/internal';
+import { parseSchedule, timerDetails } from '../../src/internal';
 
-describe('timerInfo', () => {
+describe('timerDetails', () => {
   const at = Date.UTC(2026, 0, 1, 3);
   const record = {
     app: 'shop',
@@ -17,7 +17,7 @@ describe('timerInfo', () => {
   };
 
   it('shows times as ISO and ms and the payload only by its size', () => {
-    const info = timerInfo({ ...record, lease: { owner: 'host-a', until: at + 30_000 } });
+    const info = timerDetails({ ...record, lease: { owner: 'host-a', until: at + 30_000 } });
     assert.deepEqual(info, {
       app: 'shop',
       pid: 'cart-1',
@@ -37,7 +37,7 @@ describe('timerInfo', () => {
 
   it('leaves out key and lease when the timer has none', () => {
     const { key: _, ...keyless } = record;
-    const info = timerInfo(keyless);
+    const info = timerDetails(keyless);
     assert.equal('key' in info, false);
     assert.equal('lease' in info, false);
   });

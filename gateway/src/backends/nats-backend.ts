@@ -7,7 +7,7 @@ import {
   silentLogger,
   type Transport,
 } from '@praas/framework/internal';
-import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
+import { NatsKvRegistry, NatsKvTimerStore, NatsTransport } from '@praas/framework/nats';
 import { bundleStoreFromEnv } from '../bundles/s3-bundle-store';
 import { ControlPlane } from '../control/control-plane';
 import type { GatewayBackend, GatewayBackendFactory } from '../main';
@@ -37,7 +37,8 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
  * the runtime hosts) it accepts deployments (`PUT /v1/apps/{app}/versions`) and stores their code bundles there.
  * `PRAAS_DATA_PLANE` (`direct`, the default, or `nats`) chooses how invocations and messages reach
  * the processes: over direct connections to the hosts' data ports (DESIGN §5a), NATS as fallback.
- * Its transport, registry, control plane, policy and bundle store log to `logger`.
+ * The durable timers the hosts fire are listed and cancelled in their JetStream KV store, opened on
+ * the same connection. Its transport, registry, timer store, control plane, policy and bundle store log to `logger`.
  */
 export const natsBackend: GatewayBackendFactory = async (
   _config,
@@ -76,9 +77,14 @@ export const natsBackend: GatewayBackendFactory = async (
         // With a master secret, the gateway proves each application's secret to its hosts (DESIGN §8a).
         ...(dataSecret ? { secretOf: (app: string) => Buffer.from(appDataSecret(dataSecret, app), 'utf8') } : {}),
       });
+    const timers = await NatsKvTimerStore.open(nats.connection, {
+      replicas,
+      logger: logger.child({ component: 'timers' }),
+    });
     const controlPlane = new ControlPlane({
       transport,
       registry,
+      timers,
       provider: new RegisteredHostProvider(registry, hostWaitMs, hostStaleMs),
       hostStaleMs,
       logger: logger.child({ component: 'control-plane' }),
@@ -96,6 +102,7 @@ export const natsBackend: GatewayBackendFactory = async (
       controlPlane,
       close: async () => {
         await policy.stop();
+        await timers.close();
         await registry.close();
         await transport.close();
       },

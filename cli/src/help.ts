@@ -1,5 +1,6 @@
 import type { OptionSpec } from './args';
 import { CLIENT_OPTIONS, INSPECT_OPTIONS, INVOKE_OPTIONS, PS_OPTIONS } from './commands/client-commands';
+import { TIMERS_OPTIONS } from './commands/timer-commands';
 
 /** A command's options as its parser takes them, with what each one means. */
 interface CommandHelp {
@@ -226,6 +227,22 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       '(a swapped-out process from its newest snapshot, without swapping it in)',
     options: INSPECT_OPTIONS,
     describe: { ...CLIENT_DESCRIBE, 'max-chars': 'cut each value at N characters (default 1024)' },
+    env: [GATEWAY_ENV],
+  },
+  timers: {
+    usage: 'timers <app> [<pid>] | timers cancel <app> <pid> <id>',
+    summary:
+      'list the durable timers of the application, or of one process, one page at a time, the next due first ' +
+      "(the last line gives the next page's command): schedule, attempts, the host holding a firing, payload size; " +
+      'or cancel one timer',
+    options: TIMERS_OPTIONS,
+    describe: {
+      ...CLIENT_DESCRIBE,
+      json: 'print JSON instead of text: every timer, or with --limit or --cursor the page and its next cursor',
+      limit: 'timers per page, 1 to 1000 (default 100)',
+      cursor: 'the page after this cursor (printed at the end of the previous page)',
+      all: 'every page, not only the first',
+    },
     env: [GATEWAY_ENV],
   },
   delete: {

@@ -16,6 +16,7 @@ import {
   type GatewayClient,
 } from './commands/client-commands';
 import { deploy } from './commands/deploy';
+import { TIMERS_OPTIONS, timersCommand } from './commands/timer-commands';
 import { deployToGateway } from './commands/deploy-gateway';
 import { dev, DEV_DEFAULT_PORTS } from './commands/dev';
 import { init } from './commands/init';
@@ -68,23 +69,27 @@ commands:
      [--status S] [--class C] [--host H]        page); only those in status S, of class C, on host H
   swap <app> <pid>                              swap a process out now
   inspect <app> <pid> [--max-chars N]           show a process's state (a swapped one from its snapshot, not swapped in)
+  timers <app> [<pid>] [--limit N] [--cursor C] list the durable timers of the application or of one process, a
+         [--all]                                page at a time (--all: every page): next due, schedule, attempts
+  timers cancel <app> <pid> <id>                cancel a durable timer of a process
   delete <app> [<pid>]                          delete a process and its swapped state, or the whole application
   help                                          show this text
   --version                                     print the version
 
 praas-framework <command> --help shows a command's options and environment variables.
-invoke, ps, swap, inspect, delete and deploy --gateway take --gateway URL (default: PRAAS_GATEWAY_URL, else
+invoke, ps, swap, inspect, timers, delete and deploy --gateway take --gateway URL (default: PRAAS_GATEWAY_URL, else
 http://127.0.0.1:8080), --token T (default: PRAAS_TOKEN) and --ca FILE (default: PRAAS_CA_FILE, the CA of
-an https gateway's certificate); invoke, ps, swap, inspect and delete take --json (print JSON instead of text).`;
+an https gateway's certificate); invoke, ps, swap, inspect, timers and delete take --json (print JSON instead of text).`;
 
 /** Commands that talk to a gateway: their errors show the gateway's error code. */
-const GATEWAY_COMMANDS = new Set(['deploy', 'invoke', 'ps', 'swap', 'inspect', 'delete']);
+const GATEWAY_COMMANDS = new Set(['deploy', 'invoke', 'ps', 'swap', 'inspect', 'timers', 'delete']);
 
 const CLIENT_COMMANDS = {
   invoke: { run: invokeCommand, options: INVOKE_OPTIONS },
   ps: { run: psCommand, options: PS_OPTIONS },
   swap: { run: swapCommand, options: CLIENT_OPTIONS },
   inspect: { run: inspectCommand, options: INSPECT_OPTIONS },
+  timers: { run: timersCommand, options: TIMERS_OPTIONS },
   delete: { run: deleteCommand, options: CLIENT_OPTIONS },
 } as const;
 
@@ -239,6 +244,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   ps: clientCommand('ps'),
   swap: clientCommand('swap'),
   inspect: clientCommand('inspect'),
+  timers: clientCommand('timers'),
   delete: clientCommand('delete'),
   nats: { options: NATS_OPTIONS, run: (rest, out) => Promise.resolve(natsCommand(rest, out)) },
   gateway: { run: (rest) => gateway(rest) },

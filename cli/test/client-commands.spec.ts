@@ -10,6 +10,9 @@ import type {
   ProcessInfoPage,
   ProcessInspection,
   ProcessPageQuery,
+  TimerDetails,
+  TimerDetailsPage,
+  TimerListQuery,
 } from '@praas/framework/internal';
 import { parseCommandArgs } from '../src/args';
 import {
@@ -26,6 +29,7 @@ import {
   swapCommand,
   type GatewayClient,
 } from '../src/commands/client-commands';
+import { TIMERS_OPTIONS, timersCommand, timerTable } from '../src/commands/timer-commands';
 import { DEFAULT_GATEWAY_URL, gatewayUrl } from '../src/gateway-url';
 import { run } from '../src/main';
 import { formatTable } from '../src/output/table';
@@ -38,6 +42,21 @@ const proc = (pid: string, extra: Partial<ProcessInfo> = {}): ProcessInfo => ({
   status: 'active',
   address: `praas.tally.p.${pid}`,
   generation: 0,
+  ...extra,
+});
+
+const NOW = Date.UTC(2026, 0, 1);
+const timerDetails = (pid: string, id: string, dueAtMs: number, extra: Partial<TimerDetails> = {}): TimerDetails => ({
+  app: 'tally',
+  pid,
+  id,
+  fn: 'tick',
+  schedule: { kind: 'every', everyMs: 300_000, anchor: NOW, catchUp: 'once' },
+  dueAt: new Date(dueAtMs).toISOString(),
+  dueAtMs,
+  attempt: 0,
+  createdAt: new Date(NOW).toISOString(),
+  payloadBytes: 4,
   ...extra,
 });
 
@@ -85,6 +104,19 @@ class FakeGateway implements GatewayClient {
   }
   deleteApp(app: string): Promise<void> {
     this.calls.push(['deleteApp', app]);
+    return Promise.resolve();
+  }
+  timers: TimerDetails[] = [];
+  /** Pages of `timers` in their order, of one pid when asked; the cursor is the index of the next one. */
+  listTimers(app: string, query: TimerListQuery & { pid?: string } = {}): Promise<TimerDetailsPage> {
+    this.calls.push(['listTimers', app, query]);
+    const from = Number(query.cursor ?? 0);
+    const to = from + (query.limit ?? 100);
+    const timers = this.timers.filter((t) => query.pid === undefined || t.pid === query.pid);
+    return Promise.resolve({ timers: timers.slice(from, to), ...(to < timers.length ? { cursor: String(to) } : {}) });
+  }
+  cancelTimer(app: string, pid: string, id: string): Promise<void> {
+    this.calls.push(['cancelTimer', app, pid, id]);
     return Promise.resolve();
   }
   inspectProcess(app: string, pid: string, options?: InspectOptions): Promise<ProcessInspection> {
@@ -315,5 +347,74 @@ describe('praas-framework invoke, ps, swap, delete', function () {
 
   it('pads table columns to their widest cell', function () {
     assert.deepEqual(formatTable(['A', 'LONG'], [['wide-cell', 'x']]), ['A          LONG', 'wide-cell  x']);
+  });
+});
+
+describe('praas-framework timers', function () {
+  const timers = (gateway: FakeGateway, ...argv: string[]): Promise<string[]> =>
+    capture((out) => timersCommand(parseCommandArgs('timers', argv, TIMERS_OPTIONS), gateway, out));
+
+  it('prints the timers as a table, the next due first, with schedule, attempts, lease and payload size', function () {
+    const rows = timerTable(
+      [
+        timerDetails('c2', 'later', NOW + 3_600_000),
+        timerDetails('c1', 'nightly', NOW + 90_000, {
+          schedule: { kind: 'cron', cron: '0 3 * * *', tz: 'Europe/Berlin', catchUp: 'skip' },
+          key: 'nightly',
+          attempt: 2,
+          lease: { holder: 'host-a', until: '2026-01-01T00:01:00.000Z', untilMs: NOW + 60_000 },
+        }),
+        timerDetails('c1', 'once', NOW - 5_000, { schedule: { kind: 'at', at: NOW - 5_000, catchUp: 'once' } }),
+      ],
+      NOW,
+    );
+    assert.deepEqual(rows, [
+      'PID  ID       FN    NEXT DUE                  IN      SCHEDULE                                    ATTEMPT  LEASE                                  PAYLOAD',
+      'c1   once     tick  2025-12-31T23:59:55.000Z  5s ago  at 2025-12-31T23:59:55.000Z                 0        -                                      4 B',
+      'c1   nightly  tick  2026-01-01T00:01:30.000Z  in 2m   cron 0 3 * * * Europe/Berlin (skip missed)  2        host-a until 2026-01-01T00:01:00.000Z  4 B',
+      'c2   later    tick  2026-01-01T01:00:00.000Z  in 1h   every 300000 ms                             0        -                                      4 B',
+    ]);
+  });
+
+  it('lists a page of the application or of one process, names the next page, pages with --all, and as JSON', async function () {
+    const gateway = new FakeGateway();
+    gateway.timers = ['t1', 't2', 't3'].map((id, i) => timerDetails(i === 1 ? 'c2' : 'c1', id, NOW + i));
+    const page = await timers(gateway, 'tally', '--limit', '2');
+    assert.equal(page.length, 4, 'a header, two timers and the next page');
+    assert.equal(page[3], 'more: praas-framework timers tally --cursor 2');
+    assert.deepEqual(gateway.calls.at(-1), ['listTimers', 'tally', { limit: 2 }]);
+    assert.equal((await timers(gateway, 'tally', '--limit', '1', '--all')).length, 4, 'a header and three timers');
+    const own = await timers(gateway, 'tally', 'c1', '--limit', '1');
+    assert.equal(own.at(-1), 'more: praas-framework timers tally c1 --cursor 1');
+    assert.deepEqual(gateway.calls.at(-1), ['listTimers', 'tally', { limit: 1, pid: 'c1' }]);
+    assert.deepEqual(JSON.parse((await timers(gateway, 'tally', '--json'))[0]!), gateway.timers);
+    assert.deepEqual(JSON.parse((await timers(gateway, 'tally', '--limit', '2', '--json'))[0]!), {
+      timers: gateway.timers.slice(0, 2),
+      cursor: '2',
+    });
+    assert.deepEqual(await timers(gateway, 'tally', 'c3'), ["process c3 of 'tally' has no timers"]);
+    gateway.timers = [];
+    assert.deepEqual(await timers(gateway, 'tally'), ["application 'tally' has no timers"]);
+  });
+
+  it('cancels one timer, and refuses bad arguments as usage errors', async function () {
+    const gateway = new FakeGateway();
+    assert.deepEqual(await timers(gateway, 'cancel', 'tally', 'c1', 'nightly'), [
+      "cancelled timer nightly of process c1 of 'tally'",
+    ]);
+    assert.deepEqual(gateway.calls, [['cancelTimer', 'tally', 'c1', 'nightly']]);
+    assert.deepEqual(JSON.parse((await timers(gateway, 'cancel', 'tally', 'c1', 'x', '--json'))[0]!), {
+      app: 'tally',
+      pid: 'c1',
+      id: 'x',
+      cancelled: true,
+    });
+    await assert.rejects(timers(gateway), UsageError);
+    await assert.rejects(timers(gateway, 'tally', 'c1', 'extra'), /timers takes <app> \[pid\]/);
+    await assert.rejects(timers(gateway, 'tally', '--limit', 'x'), /--limit must be a number from 1 to 1000, got 'x'/);
+    await assert.rejects(timers(gateway, 'cancel', 'tally', 'c1', 'a.b'), /invalid timer id "a.b"/);
+    await assert.rejects(timers(gateway, 'cancel', 'tally', 'c1', 'x', '--all'), /timers cancel takes no --all/);
+    await assert.rejects(timers(gateway, 'bad app'), /invalid application "bad app"/);
+    assert.equal(gateway.calls.length, 2, 'nothing reached the gateway for the refused ones');
   });
 });

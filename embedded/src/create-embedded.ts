@@ -6,11 +6,13 @@ import {
   FsBackupQueue,
   InvalidArgumentError,
   MemoryRegistry,
+  MemoryTimerStore,
   MemoryTransport,
   silentLogger,
   type Constructor,
   type ControlPlaneApi,
   type Logger,
+  type TimerStore,
 } from '@praas/framework/internal';
 import { ControlPlane, DownScalingPolicy } from '@praas/gateway';
 import {
@@ -47,6 +49,11 @@ export interface EmbeddedOptions {
    * processes carry over a restart; it then needs the same `swapDir`. Not closed by `close()`.
    */
   registry?: MemoryRegistry;
+  /**
+   * The durable timers (issue 19): the store the stack's hosts fire from and the control plane lists
+   * and cancels through (default: a new `MemoryTimerStore`). Not closed by `close()` when given.
+   */
+  timers?: TimerStore;
   /** Where the stack's transport, control plane, down-scaling policy and runtime hosts log (default: nowhere). */
   logger?: Logger;
 }
@@ -62,6 +69,8 @@ export interface EmbeddedPraas extends ControlPlaneApi {
   /** The in-memory data plane, e.g. for a `PraasClient` that invokes processes directly. */
   readonly transport: MemoryTransport;
   readonly registry: MemoryRegistry;
+  /** The durable timers the stack's hosts and control plane share. */
+  readonly timers: TimerStore;
   /** Swaps every process out to the swap store and stops. */
   close(): Promise<void>;
 }
@@ -97,6 +106,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
     logger: logger.child({ component: 'transport' }),
   });
   const registry = options.registry ?? new MemoryRegistry();
+  const timers = options.timers ?? new MemoryTimerStore();
   const store = options.store ?? new FsSwapStore(dir);
   let provider: InProcessHostProvider;
   try {
@@ -123,6 +133,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
   const controlPlane = new ControlPlane({
     transport,
     registry,
+    timers,
     provider,
     logger: logger.child({ component: 'control-plane' }),
   });
@@ -143,6 +154,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
     controlPlane,
     transport,
     registry,
+    timers,
     createApp: (name, o) => controlPlane.createApp(name, o),
     listApps: () => controlPlane.listApps(),
     getApp: (name) => controlPlane.getApp(name),
@@ -161,6 +173,7 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
       await policy?.stop();
       await provider.close();
       if (!options.registry) await registry.close();
+      if (!options.timers) await timers.close();
       await transport.close();
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     },

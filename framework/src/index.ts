@@ -43,6 +43,7 @@ export * from './api/triggers';
 export type * from './api/control-plane';
 export * from './api/inspection';
 export type { ProcessPageQuery } from './registry/registry';
+export type { TimerDetails, TimerDetailsPage, TimerListQuery } from './timers/timer-details';
 export type { Constructor, Durability, TypeThunk } from './metadata/metadata-store';
 export { ERROR_CODES, type ErrorCode, type ErrorCodeSpec } from './errors/error-codes';
 export { PraasError, type PraasErrorOptions, type WireError } from './errors/praas-error';

@@ -117,3 +117,13 @@ export type { TimerStore, TimerRecord, TimerLease, VersionedTimer } from './time
 export type { TimerKv, TimerKvEntry } from './timers/timer-kv';
 export { SlottedTimerStore, timerIdFor, type TimerStoreOptions } from './timers/slotted-timer-store';
 export { MemoryTimerStore } from './timers/memory/memory-timer-store';
+export {
+  DEFAULT_TIMER_PAGE_LIMIT,
+  MAX_TIMER_PAGE_LIMIT,
+  TIMER_PAGE_SCAN_LIMIT,
+  timerPageWalk,
+  type TimerPage,
+  type TimerPageQuery,
+  type TimerKvPage,
+} from './timers/timer-pages';
+export { timerDetails, type TimerDetails, type TimerDetailsPage, type TimerListQuery } from './timers/timer-details';

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { http, type HttpResult } from '@praas/test-services';
+import { parseSchedule } from '@praas/framework/internal';
+import { NatsKvTimerStore } from '@praas/framework/nats';
 import { newToken } from '@praas/gateway';
 import type { Page } from 'playwright-core';
 import {
@@ -130,6 +132,47 @@ describe('the /ui dashboard in headless Chromium (gateway and two hosts as OS pr
     assert.match(await inspector.innerText(), /call me back/);
     assert.match(await inspector.innerText(), /gather/);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-process.png'), fullPage: true });
+  });
+
+  it("lists the process's durable timers with next due, schedule and attempts, and cancels one", async () => {
+    // Written to the store the gateway reads, as the hosts' ctx.schedule writes them.
+    const timers = await NatsKvTimerStore.connect({ servers: stack.nats.url });
+    try {
+      const now = Date.now();
+      for (const [id, spec, attempt] of [
+        ['nightly', { cron: '0 3 * * *', tz: 'Europe/Berlin' }, 2],
+        ['reminder', { afterMs: 600_000 }, 0],
+      ] as const)
+        await timers.put({
+          app,
+          pid,
+          id,
+          fn: 'add',
+          data: new Uint8Array(9),
+          schedule: parseSchedule(spec, now),
+          dueAt: now + 600_000,
+          attempt,
+          createdAt: now,
+        });
+      const panel = page.locator('.timers');
+      await panel.locator('button', { hasText: 'Refresh timers' }).click();
+      await panel.locator('[data-timer-count="2"]').waitFor();
+      const nightly = panel.locator('tr[data-timer="nightly"]');
+      assert.match(await nightly.innerText(), /cron 0 3 \* \* \* \(Europe\/Berlin\)/);
+      assert.match(await nightly.innerText(), /in 10 min/);
+      assert.equal(await nightly.locator('[data-attempt]').innerText(), '2');
+      await panel.locator('tr[data-timer="reminder"] button', { hasText: 'Cancel' }).click();
+      await panel.locator('[data-timer-count="1"]').waitFor();
+      assert.equal(await timers.get(app, pid, 'reminder'), undefined);
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-timers.png'), fullPage: true });
+      // The application's page counts its pending timers (from one page of them).
+      await page.goto(`${gateway.httpUrl}/ui#/apps/${app}`);
+      await page.locator('[data-figure="pending timers"] strong', { hasText: /^1$/ }).waitFor();
+      await page.goBack();
+      await panel.locator('tr[data-timer="nightly"]').waitFor();
+    } finally {
+      await timers.close();
+    }
   });
 
   it('tells a token without the admin scope that inspecting state needs one, and signs in again from there', async () => {

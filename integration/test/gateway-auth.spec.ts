@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
-import { appDataSecret, packBundle } from '@praas/framework/internal';
+import { appDataSecret, packBundle, parseSchedule } from '@praas/framework/internal';
+import { NatsKvTimerStore } from '@praas/framework/nats';
 import {
   GRPC_METHOD_ROUTES,
   loadGatewayService,
@@ -87,6 +88,10 @@ const REST_CASES: Record<RouteName, RestCase> = {
   watchProcesses: { method: 'GET', path: `/v1/apps/${APP}/watch`, ok: 200 },
   inspectProcess: { method: 'GET', path: `/v1/apps/${APP}/processes/main/state`, ok: 200 },
   listHosts: { method: 'GET', path: `/v1/apps/${APP}/hosts`, ok: 200 },
+  listTimers: { method: 'GET', path: `/v1/apps/${APP}/timers`, ok: 200 },
+  listProcessTimers: { method: 'GET', path: `/v1/apps/${APP}/processes/main/timers`, ok: 200 },
+  // The timer exists until the right token cancels it: a refused cancel would leave a 404 here.
+  cancelTimer: { method: 'DELETE', path: `/v1/apps/${APP}/processes/main/timers/r-timer`, ok: 204 },
 };
 
 /**
@@ -112,6 +117,8 @@ const GRPC_CASES: Record<GrpcMethod, object> = {
   WatchProcesses: { app: APP },
   InspectProcess: { app: APP, pid: 'main' },
   ListHosts: { app: APP },
+  ListTimers: { app: APP, pid: 'main' },
+  CancelTimer: { app: APP, pid: 'main', id: 'g-timer' },
   Health: {},
 };
 
@@ -201,6 +208,24 @@ describe('gateway authentication and authorization end to end (OS processes, eve
         headers: admin,
       });
       assert.equal(made.status, 201, made.text);
+    }
+    // Timers in the store the gateway reads (as a host's ctx.schedule would write them), for the cancel cases.
+    const timers = await NatsKvTimerStore.connect({ servers: stack.nats.url });
+    try {
+      for (const id of ['r-timer', 'g-timer'])
+        await timers.put({
+          app: APP,
+          pid: 'main',
+          id,
+          fn: 'add',
+          data: new Uint8Array([1]),
+          schedule: parseSchedule({ afterMs: 3_600_000 }),
+          dueAt: Date.now() + 3_600_000,
+          attempt: 0,
+          createdAt: Date.now(),
+        });
+    } finally {
+      await timers.close();
     }
   });
 

@@ -21,6 +21,8 @@ export type GatewayClient = Pick<
   | 'deleteProcess'
   | 'deleteApp'
   | 'inspectProcess'
+  | 'listTimers'
+  | 'cancelTimer'
 >;
 
 type Out = (line: string) => void;

@@ -11,6 +11,7 @@ import type {
 import type { InspectOptions, ProcessInspection } from '../api/inspection';
 import { MAX_PAGE_LIMIT, type ProcessPageQuery } from '../registry/registry';
 import { DEFAULT_INVOKE_TIMEOUT_MS } from '../transport/data-plane-client';
+import type { TimerDetailsPage, TimerListQuery } from '../timers/timer-details';
 import type { Subscription } from '../transport/transport';
 import { encode } from '../wire/codec';
 import { validateName } from '../wire/names';
@@ -169,6 +170,29 @@ export class PraasClient implements ControlPlaneApi {
   inspectProcess(app: string, pid: string, options: InspectOptions = {}): Promise<ProcessInspection> {
     const query = new URLSearchParams(options.maxChars === undefined ? {} : { maxChars: String(options.maxChars) });
     return this.call<ProcessInspection>('GET', ['v1', 'apps', app, 'processes', pid, 'state'], { query });
+  }
+
+  /**
+   * One page of the application's durable timers, or with `pid` of one process's
+   * (`GET /v1/apps/{app}/timers`, `GET /v1/apps/{app}/processes/{pid}/timers`), in the order of
+   * their last change; `cursor` gives the next page. Each shows its schedule, next due time,
+   * attempts and lease, and its payload only by size.
+   */
+  listTimers(app: string, query: TimerListQuery & { readonly pid?: string } = {}): Promise<TimerDetailsPage> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.cursor !== undefined) params.set('cursor', query.cursor);
+    const path =
+      query.pid === undefined ? ['v1', 'apps', app, 'timers'] : ['v1', 'apps', app, 'processes', query.pid, 'timers'];
+    return this.call<TimerDetailsPage>('GET', path, { query: params });
+  }
+
+  /**
+   * Cancels a durable timer of a process (`DELETE /v1/apps/{app}/processes/{pid}/timers/{id}`).
+   * @throws TimerNotFoundError when the process has no such timer (cancelled, or a one-shot that fired).
+   */
+  async cancelTimer(app: string, pid: string, id: string): Promise<void> {
+    await this.call('DELETE', ['v1', 'apps', app, 'processes', pid, 'timers', id]);
   }
 
   async deleteProcess(app: string, pid: string): Promise<void> {

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   PROCESS_NOT_FOUND: { retryable: false },
   PROCESS_CLASS_NOT_FOUND: { retryable: false },
   FUNCTION_NOT_FOUND: { retryable: false },
+  TIMER_NOT_FOUND: { retryable: false },
   ALREADY_EXISTS: { retryable: false },
   DUPLICATE_MESSAGE: { retryable: false },
   // The user's code failed: a function threw (retryable when it threw a RetryableError), or a deployed version does not load.

@@ -74,6 +74,16 @@ export class ProcessClassNotFoundError extends PraasError {
   }
 }
 
+/** A durable timer that does not exist (cancelled, or a one-shot that fired). */
+export class TimerNotFoundError extends PraasError {
+  static readonly code = 'TIMER_NOT_FOUND' satisfies ErrorCode;
+  constructor(app: string, pid: string, id: string) {
+    super(TimerNotFoundError.code, `process '${pid}' of application '${app}' has no timer '${id}'`, {
+      details: { app, pid, id },
+    });
+  }
+}
+
 export class ApplicationNotFoundError extends PraasError {
   static readonly code = 'APPLICATION_NOT_FOUND' satisfies ErrorCode;
   constructor(app: string) {

@@ -158,6 +158,64 @@ export function timerStoreContract(name: string, options: TimerStoreContractOpti
       assert.deepEqual(ids(await stores[1]!.due(app, T0 + 90_000, 10)), ['a']);
     });
 
+    it('pages through the timers of an application or of one process, each once, at most limit a page', async () => {
+      const s = await make();
+      const other = await make();
+      const app = appName();
+      const put: TimerRecord[] = [];
+      for (let i = 0; i < 7; i++) put.push(timer(app, `p${i % 2}`, `t${i}`, T0 + i * 1_000, { key: `t${i}` }));
+      for (const t of put) await s.put(t);
+      await s.put(timer(appName(), 'p0', 'elsewhere', T0));
+      const walk = async (query: { limit: number; pid?: string }): Promise<TimerRecord[][]> => {
+        const pages: TimerRecord[][] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await other.listPage(app, { ...query, ...(cursor === undefined ? {} : { cursor }) });
+          assert.ok(page.timers.length <= query.limit);
+          pages.push(page.timers);
+          cursor = page.cursor;
+        } while (cursor !== undefined && pages.length < 20);
+        return pages;
+      };
+      const pages = await walk({ limit: 3 });
+      assert.ok(pages.length >= 3, `7 timers in pages of 3, got ${pages.length} pages`);
+      const all = pages.flat().sort((x, y) => x.id.localeCompare(y.id));
+      assert.deepEqual(all, put, 'every timer once, payload and all');
+      assert.deepEqual(
+        (await walk({ limit: 2, pid: 'p1' }))
+          .flat()
+          .map((t) => t.id)
+          .sort(),
+        ['t1', 't3', 't5'],
+      );
+      assert.deepEqual(await other.listPage(appName()), { timers: [] });
+      assert.deepEqual(await other.listPage(app, { pid: 'nobody' }), { timers: [] });
+
+      const first = await other.listPage(app, { limit: 3 });
+      assert.ok(first.cursor !== undefined);
+      const seen = new Set(first.timers.map((t) => t.id));
+      const changed = first.timers[0]!;
+      await s.put({ ...changed, dueAt: changed.dueAt + 50_000 });
+      const unseen = put.find((t) => !seen.has(t.id))!;
+      assert.equal(await s.delete(app, unseen.pid, unseen.id), true);
+      const rest = (await walk({ limit: 3 })).flat();
+      const restAfterFirst: TimerRecord[] = [];
+      let cursor: string | undefined = first.cursor;
+      while (cursor !== undefined) {
+        const page = await other.listPage(app, { limit: 3, cursor });
+        restAfterFirst.push(...page.timers);
+        cursor = page.cursor;
+      }
+      assert.ok(!restAfterFirst.some((t) => t.id === unseen.id), 'a timer deleted during the walk is gone');
+      const again = restAfterFirst.filter((t) => t.id === changed.id);
+      assert.deepEqual(
+        again.map((t) => t.dueAt),
+        [changed.dueAt + 50_000],
+        'a timer changed during the walk comes again, new',
+      );
+      assert.equal(rest.length, 6);
+    });
+
     it('rejects bad input naming what is wrong', async () => {
       const s = await make();
       const app = appName();
@@ -172,6 +230,11 @@ export function timerStoreContract(name: string, options: TimerStoreContractOpti
         /leaseMs must be a positive integer/,
       );
       await assert.rejects(s.update(timer(app, 'p1', 'a', T0), 0), /expectedRevision must be a positive integer/);
+      await assert.rejects(s.listPage(app, { limit: 0 }), /limit must be an integer from 1 to 1000, got 0/);
+      await assert.rejects(s.listPage(app, { limit: 1_001 }), /limit must be an integer from 1 to 1000/);
+      await assert.rejects(s.listPage(app, { cursor: 'bogus' }), /cursor "bogus" is not one a page of timers gave/);
+      await assert.rejects(s.listPage(app, { pid: 'p.1' }), /invalid pid "p.1"/);
+      await assert.rejects(s.listPage('a b'), /invalid application "a b"/);
     });
   });
 }

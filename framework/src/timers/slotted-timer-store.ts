@@ -2,6 +2,13 @@ import { InvalidArgumentError } from '../errors';
 import { newId } from '../wire/ids';
 import { validateName } from '../wire/names';
 import type { TimerKv, TimerKvEntry } from './timer-kv';
+import {
+  encodeTimerCursor,
+  TIMER_PAGE_SCAN_LIMIT,
+  timerPageWalk,
+  type TimerPage,
+  type TimerPageQuery,
+} from './timer-pages';
 import type { TimerRecord, TimerStore, VersionedTimer } from './timer-store';
 
 /** Options of the timer stores. */
@@ -44,6 +51,7 @@ const timerKey = (app: string, pid: string, id: string): string =>
   `t.${validateName('application', app)}.${validateName('pid', pid)}.${validateName('timer id', id)}`;
 const timersOf = (app: string, pid: string): string =>
   `t.${validateName('application', app)}.${validateName('pid', pid)}.>`;
+const timersOfApp = (app: string): string => `t.${validateName('application', app)}.>`;
 const indexKey = (app: string, slot: number, pid: string, id: string): string => `d.${app}.${slot}.${pid}.${id}`;
 const slotFilter = (app: string, slot: number): string => `d.${app}.${slot}.>`;
 const cursorKey = (app: string): string => `c.${validateName('application', app)}`;
@@ -131,6 +139,17 @@ export class SlottedTimerStore implements TimerStore {
 
   async list(app: string, pid: string): Promise<TimerRecord[]> {
     return (await this.kv.entries(timersOf(app, pid))).map((e) => fromStored(e.value as StoredTimer));
+  }
+
+  /** See `TimerStore.listPage`: the records' keys in the order of their last writes, as the KV pages them. */
+  async listPage(app: string, query?: TimerPageQuery): Promise<TimerPage> {
+    const walk = timerPageWalk(query);
+    const filter = walk.pid === undefined ? timersOfApp(app) : timersOf(app, walk.pid);
+    const page = await this.kv.page(filter, walk.after, walk.limit, TIMER_PAGE_SCAN_LIMIT);
+    return {
+      timers: page.entries.map((e) => fromStored(e.value as StoredTimer)),
+      ...(page.more ? { cursor: encodeTimerCursor(page.last) } : {}),
+    };
   }
 
   async due(app: string, until: number, limit: number): Promise<VersionedTimer[]> {

@@ -1,3 +1,5 @@
+import type { TimerKvPage } from './timer-pages';
+
 /** One entry of a {@link TimerKv}: a key's current JSON value and revision. */
 export interface TimerKvEntry {
   readonly key: string;
@@ -20,6 +22,12 @@ export interface TimerKv {
   delete(key: string, expectedRevision?: number): Promise<boolean>;
   /** Every key matching `filter` with its value. */
   entries(filter: string): Promise<TimerKvEntry[]>;
+  /**
+   * The keys matching `filter` last written after revision `after`, in the order of their last
+   * writes: up to `limit` of them, looking at no more than `scan` entries (deletion markers count).
+   * Costs O(entries looked at), not O(keys matching): what paging a large listing needs.
+   */
+  page(filter: string, after: number, limit: number, scan: number): Promise<TimerKvPage>;
   /**
    * Removes the deletion marker a deleted key left (a key with a value stays), or every trace of
    * the keys matching a filter, values and markers.

@@ -1,4 +1,5 @@
 import type { Schedule } from './schedule';
+import type { TimerPage, TimerPageQuery } from './timer-pages';
 
 /** Who holds a claimed timer, and until when (epoch ms); after that another firer may take it. */
 export interface TimerLease {
@@ -54,6 +55,15 @@ export interface TimerStore {
   delete(app: string, pid: string, id: string, expectedRevision?: number): Promise<boolean>;
   /** The timers of one process, in no particular order. */
   list(app: string, pid: string): Promise<TimerRecord[]>;
+  /**
+   * One page of the application's timers (or, with `query.pid`, of one process's), in the order of
+   * their last change, with the cursor of the next page. A walk through the pages returns every
+   * timer that stays unchanged during the walk exactly once; one changed meanwhile (claimed,
+   * rescheduled) comes again with its newer content once the walk gets there; one deleted may be
+   * missing. A page costs O(limit) entries read (at most TIMER_PAGE_SCAN_LIMIT), never O(timers).
+   * @throws InvalidArgumentError for a limit out of range or a cursor no page of timers gave.
+   */
+  listPage(app: string, query?: TimerPageQuery): Promise<TimerPage>;
   /**
    * Up to `limit` timers of the application due at or before `until`, earliest first, leaving out
    * those a firer holds under an unexpired lease. Reads only the index slots up to `until`.

@@ -6,6 +6,7 @@ import {
   SlottedTimerStore,
   type TimerKv,
   type TimerKvEntry,
+  type TimerKvPage,
   type TimerRecord,
 } from '../../src/internal';
 import { MemoryTimerKv } from '../../src/timers/memory/memory-timer-store';
@@ -59,6 +60,12 @@ class SpyKv implements TimerKv {
   }
   forget(keyOrFilter: string): Promise<void> {
     return this.inner.forget(keyOrFilter);
+  }
+  readonly paged: { filter: string; limit: number; returned: number }[] = [];
+  async page(filter: string, after: number, limit: number, scan: number): Promise<TimerKvPage> {
+    const page = await this.inner.page(filter, after, limit, scan);
+    this.paged.push({ filter, limit, returned: page.entries.length });
+    return page;
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -143,5 +150,35 @@ describe('SlottedTimerStore: the due index', () => {
     clock = T0 + 61_000;
     assert.deepEqual(await store.due('a', clock, 10), []);
     assert.deepEqual(await kv.inner.entries('d.a.>'), []);
+  });
+});
+
+describe('SlottedTimerStore: pages of timers', () => {
+  it('reads a page through the KV page listing, never listing every timer of the application', async () => {
+    const spy = new SpyKv();
+    const store = new SlottedTimerStore(spy, { now: () => T0 });
+    for (let i = 0; i < 250; i++) await store.put({ ...timer(`t${i}`, T0 + i), pid: `p${i % 5}` });
+    spy.listed.length = 0;
+    const ids = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await store.listPage('a', { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+      page.timers.forEach((t) => ids.add(t.id));
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    assert.equal(ids.size, 250);
+    assert.deepEqual(spy.listed, [], 'no full listing');
+    assert.deepEqual(
+      spy.paged.map((p) => [p.filter, p.limit, p.returned]),
+      [
+        ['t.a.>', 100, 100],
+        ['t.a.>', 100, 100],
+        ['t.a.>', 100, 50],
+      ],
+    );
+    const p3 = await store.listPage('a', { pid: 'p3', limit: 1_000 });
+    assert.equal(p3.timers.length, 50);
+    assert.equal(p3.cursor, undefined);
+    assert.equal(spy.paged.at(-1)?.filter, 't.a.p3.>');
   });
 });

@@ -36,6 +36,10 @@ export const ROUTE_ACCESS: Readonly<Record<RouteName, Access>> = {
   invoke: { app: 'invoke' },
   watchProcesses: { app: 'read' },
   listHosts: { app: 'read' },
+  // A timer's payload is never shown (only its size), so listing is a read; cancelling manages the process.
+  listTimers: { app: 'read' },
+  listProcessTimers: { app: 'read' },
+  cancelTimer: { app: 'processes' },
   // A process's state is the application's data as no other route shows it (fields, keyed state,
   // unread messages): an operator's view, for admins only (issue 17), not a right of the application's tokens.
   inspectProcess: 'admin',
@@ -58,6 +62,8 @@ export const GRPC_METHOD_ROUTES = {
   WatchProcesses: 'watchProcesses',
   InspectProcess: 'inspectProcess',
   ListHosts: 'listHosts',
+  ListTimers: 'listTimers',
+  CancelTimer: 'cancelTimer',
   Health: 'health',
 } as const satisfies Readonly<Record<string, RouteName>>;
 
@@ -83,6 +89,8 @@ export function describeOperation(route: RouteName, app: string | undefined): st
     case 'deleteProcess':
     case 'swapProcess':
       return `manage the processes${of}`;
+    case 'cancelTimer':
+      return `cancel the timers of the processes${of}`;
     case 'inspectProcess':
       return `inspect the state of the processes${of}`;
     default:

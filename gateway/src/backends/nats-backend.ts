@@ -11,7 +11,13 @@ import {
   type Logger,
   type Transport,
 } from '@praas/framework/internal';
-import { denyKvRollups, natsPermissionViolation, NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
+import {
+  denyKvRollups,
+  natsPermissionViolation,
+  NatsKvRegistry,
+  NatsKvTimerStore,
+  NatsTransport,
+} from '@praas/framework/nats';
 
 /** The KV buckets all applications share: a write to one's own key must not be able to purge them. */
 const SHARED_BUCKETS = [
@@ -57,7 +63,8 @@ function logPermissionViolations(nats: NatsTransport, user: string | undefined, 
  * the runtime hosts) it accepts deployments (`PUT /v1/apps/{app}/versions`) and stores their code bundles there.
  * `PRAAS_DATA_PLANE` (`direct`, the default, or `nats`) chooses how invocations and messages reach
  * the processes: over direct connections to the hosts' data ports (DESIGN §5a), NATS as fallback.
- * Its transport, registry, control plane, policy and bundle store log to `logger`.
+ * The durable timers the hosts fire are listed and cancelled in their JetStream KV store, opened on
+ * the same connection. Its transport, registry, timer store, control plane, policy and bundle store log to `logger`.
  */
 export const natsBackend: GatewayBackendFactory = async (
   _config,
@@ -90,8 +97,6 @@ export const natsBackend: GatewayBackendFactory = async (
       replicas,
       logger: logger.child({ component: 'registry' }),
     });
-    const hardened = await denyKvRollups(await nats.connection.jetstreamManager(), SHARED_BUCKETS);
-    if (hardened.length > 0) logger.info('turned rollup headers off on shared KV buckets', { buckets: hardened });
     // The gateway only dials: the hosts' data ports, for the processes the registry places there.
     if (dataPlane === 'direct')
       transport = new DirectTransport(nats, {
@@ -100,9 +105,16 @@ export const natsBackend: GatewayBackendFactory = async (
         // With a master secret, the gateway proves each application's secret to its hosts (DESIGN §8a).
         ...(dataSecret ? { secretOf: (app: string) => Buffer.from(appDataSecret(dataSecret, app), 'utf8') } : {}),
       });
+    const timers = await NatsKvTimerStore.open(nats.connection, {
+      replicas,
+      logger: logger.child({ component: 'timers' }),
+    });
+    const hardened = await denyKvRollups(await nats.connection.jetstreamManager(), SHARED_BUCKETS);
+    if (hardened.length > 0) logger.info('turned rollup headers off on shared KV buckets', { buckets: hardened });
     const controlPlane = new ControlPlane({
       transport,
       registry,
+      timers,
       provider: new RegisteredHostProvider(registry, hostWaitMs, hostStaleMs),
       hostStaleMs,
       logger: logger.child({ component: 'control-plane' }),
@@ -120,6 +132,7 @@ export const natsBackend: GatewayBackendFactory = async (
       controlPlane,
       close: async () => {
         await policy.stop();
+        await timers.close();
         await registry.close();
         await transport.close();
       },

@@ -17,6 +17,8 @@ import {
   type Registry,
   type ScaleDownOutcome,
   type Subscription,
+  type TimerDetailsPage,
+  type TimerStore,
   type Transport,
 } from '@praas/framework/internal';
 import type { BundleStore } from '../bundles/bundle-store';
@@ -33,6 +35,7 @@ import { listHosts } from './host-listing';
 import { ProcessOperations } from './process-operations';
 import { ProcessPicker } from './process-picker';
 import { RegistryLookups } from './registry-lookups';
+import { TimerOperations, type TimerListing } from './timer-operations';
 
 export interface ControlPlaneOptions {
   readonly transport: Transport;
@@ -52,6 +55,12 @@ export interface ControlPlaneOptions {
   readonly logger?: Logger;
   /** Where generated pids come from (default `newPid`: the class and 64 random bits). */
   readonly newPid?: (processClass: string) => string;
+  /**
+   * The durable timers the hosts fire (issue 19), listed and cancelled through the gateway: on NATS
+   * the JetStream KV store, embedded the `MemoryTimerStore` the hosts share. Without it the timer
+   * routes answer UNAVAILABLE. Not closed by the control plane.
+   */
+  readonly timers?: TimerStore;
 }
 
 /**
@@ -72,6 +81,7 @@ export class ControlPlane implements ControlPlaneApi, GatewayOperations {
   private readonly hosts: HostControl;
   private readonly registry: Registry;
   private readonly lookups: RegistryLookups;
+  private readonly timers: TimerOperations;
 
   constructor(options: ControlPlaneOptions) {
     const { transport, registry, provider } = options;
@@ -105,6 +115,7 @@ export class ControlPlane implements ControlPlaneApi, GatewayOperations {
     this.deployment = new CodeDeployment(registry, options.bundles);
     const picker = new ProcessPicker({ registry, provider, lookups, processes: this.processes });
     this.calls = new DataPlaneCalls({ lookups, clients, sender: new GatewaySender(), picker });
+    this.timers = new TimerOperations(lookups, options.timers);
   }
 
   /** See {@link AppOperations.createApp}. */
@@ -170,6 +181,16 @@ export class ControlPlane implements ControlPlaneApi, GatewayOperations {
 
   deleteProcess(app: string, pid: string): Promise<void> {
     return this.processes.deleteProcess(app, pid);
+  }
+
+  /** See {@link TimerOperations.listTimers}. */
+  listTimers(app: string, listing?: TimerListing): Promise<TimerDetailsPage> {
+    return this.timers.listTimers(app, listing);
+  }
+
+  /** See {@link TimerOperations.cancelTimer}. */
+  cancelTimer(app: string, pid: string, id: string): Promise<void> {
+    return this.timers.cancelTimer(app, pid, id);
   }
 
   invoke<R = unknown>(app: string, fn: string, data?: unknown, options?: ClientInvokeOptions): Promise<R> {

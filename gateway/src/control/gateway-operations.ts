@@ -7,7 +7,9 @@ import type {
   ProcessWatchOptions,
   Subscription,
   HostInfo,
+  TimerDetailsPage,
 } from '@praas/framework/internal';
+import type { TimerListing } from './timer-operations';
 
 /**
  * What the gateway's front ends (REST, gRPC) need from the control plane: the operations of
@@ -20,6 +22,10 @@ export interface GatewayOperations extends ControlPlaneApi {
   inspectProcess(app: string, pid: string, options?: InspectOptions): Promise<ProcessInspection>;
   /** The application's live runtime hosts with their process counts and memory (`GET /v1/apps/{app}/hosts`). */
   listHosts(app: string): Promise<HostInfo[]>;
+  /** A page of the application's durable timers, or of one process's (`GET /v1/apps/{app}[/processes/{pid}]/timers`). */
+  listTimers(app: string, listing?: TimerListing): Promise<TimerDetailsPage>;
+  /** Cancels a durable timer (`DELETE /v1/apps/{app}/processes/{pid}/timers/{id}`). */
+  cancelTimer(app: string, pid: string, id: string): Promise<void>;
   /** Membership changes, after a snapshot or from a resume point (REST event stream, gRPC `WatchProcesses`). */
   watchProcesses(
     app: string,

@@ -15,9 +15,11 @@ import {
   type ProcessWatchOptions,
   type Subscription,
   type HostInfo,
+  type TimerDetailsPage,
 } from '@praas/framework/internal';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { GatewayOperations } from './gateway-operations';
+import type { TimerListing } from './timer-operations';
 
 /** The outcome label of a finished operation: `ok`, or the error's code (`INTERNAL` when it has none). */
 export function outcomeOf(error: unknown): string {
@@ -89,6 +91,13 @@ export class MeteredOperations implements GatewayOperations {
   }
   inspectProcess(app: string, pid: string, options?: InspectOptions): Promise<ProcessInspection> {
     return this.inner.inspectProcess(app, pid, options);
+  }
+
+  listTimers(app: string, listing?: TimerListing): Promise<TimerDetailsPage> {
+    return this.inner.listTimers(app, listing);
+  }
+  cancelTimer(app: string, pid: string, id: string): Promise<void> {
+    return this.inner.cancelTimer(app, pid, id);
   }
 
   swapProcess(app: string, pid: string): Promise<ProcessInfo> {

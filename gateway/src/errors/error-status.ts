@@ -26,6 +26,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   PROCESS_NOT_FOUND: { http: 404, grpc: status.NOT_FOUND },
   PROCESS_CLASS_NOT_FOUND: { http: 404, grpc: status.NOT_FOUND },
   FUNCTION_NOT_FOUND: { http: 404, grpc: status.NOT_FOUND },
+  TIMER_NOT_FOUND: { http: 404, grpc: status.NOT_FOUND },
   ALREADY_EXISTS: { http: 409, grpc: status.ALREADY_EXISTS },
   DUPLICATE_MESSAGE: { http: 409, grpc: status.ALREADY_EXISTS },
   // The user's function threw: the gateway worked, the code behind it failed (as API gateways answer

@@ -20,6 +20,17 @@ export interface ProcessRequest {
   app: string;
   pid: string;
 }
+export interface ListTimersRequest {
+  app: string;
+  pid: string;
+  limit: number;
+  cursor: string;
+}
+export interface TimerRequest {
+  app: string;
+  pid: string;
+  id: string;
+}
 export interface CreateAppRequest {
   name: string;
   processClasses: string[];

@@ -35,6 +35,7 @@ import { credentialOf } from './grpc-credentials';
 import { endGrpcSpan, grpcSpanSpec } from './grpc-span';
 import { appMessage, hostMessage, processMessage, watchEventMessage } from '../records/record-fields';
 import { inspectionMessage, inspectOptionsOf } from '../records/inspection-message';
+import { timerMessage, timerQuery } from '../records/timer-fields';
 import type {
   AppRequest,
   ListProcessesRequest,
@@ -42,9 +43,11 @@ import type {
   CreateProcessRequest,
   DeployVersionChunk,
   InvokeRequest,
+  ListTimersRequest,
   ProcessEventMessage,
   ProcessRequest,
   SendMessageRequest,
+  TimerRequest,
   WatchProcessesRequest,
 } from './grpc-messages';
 
@@ -184,6 +187,18 @@ export class GrpcServer {
       ListHosts: this.unary<AppRequest>('ListHosts', async (r) => ({
         hosts: (await ops.listHosts(r.app)).map(hostMessage),
       })),
+      ListTimers: this.unary<ListTimersRequest>('ListTimers', async (r) => {
+        const pid = optional(r.pid);
+        const page = await ops.listTimers(r.app, {
+          ...timerQuery(r.limit === 0 ? undefined : String(r.limit), r.cursor),
+          ...(pid === undefined ? {} : { pid }),
+        });
+        return { timers: page.timers.map(timerMessage), cursor: page.cursor ?? '' };
+      }),
+      CancelTimer: this.unary<TimerRequest>('CancelTimer', async (r) => {
+        await ops.cancelTimer(r.app, r.pid, r.id);
+        return {};
+      }),
       DeleteProcess: this.unary<ProcessRequest>('DeleteProcess', async (r) => {
         await ops.deleteProcess(r.app, r.pid);
         return {};

@@ -4,6 +4,7 @@ import { encode } from '@praas/framework/internal';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { stringifyResult } from '../json/json-mapping';
 import { appJson, hostJson, processJson } from '../records/record-fields';
+import { restTimerQuery } from '../records/timer-fields';
 import { inspectOptionsOf } from '../records/inspection-message';
 import { UnsupportedMediaTypeError } from '../errors/gateway-errors';
 import { isOctetStream, parseJsonBody } from './body-reader';
@@ -91,6 +92,14 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
       return json(200, await ops.inspectProcess(p['app']!, p['pid']!, inspectOptionsOf(query.get('maxChars'))));
     case 'listHosts':
       return json(200, { hosts: (await ops.listHosts(p['app']!)).map(hostJson) });
+    case 'listTimers':
+    case 'listProcessTimers': {
+      const pid = match.name === 'listProcessTimers' ? { pid: p['pid']! } : {};
+      return json(200, await ops.listTimers(p['app']!, { ...restTimerQuery(query), ...pid }));
+    }
+    case 'cancelTimer':
+      await ops.cancelTimer(p['app']!, p['pid']!, p['id']!);
+      return { status: 204 };
     case 'sendMessage': {
       const { key, data } = sendMessageBody(parseJsonBody(body, contentType, 'send message body'));
       await ops.send(p['app']!, p['pid']!, key, data);

@@ -22,7 +22,10 @@ export type RouteName =
   | 'sendMessage'
   | 'invoke'
   | 'watchProcesses'
-  | 'listHosts';
+  | 'listHosts'
+  | 'listTimers'
+  | 'listProcessTimers'
+  | 'cancelTimer';
 
 interface RouteDefinition {
   readonly name: RouteName;
@@ -53,6 +56,9 @@ export const ROUTES: readonly RouteDefinition[] = [
   { name: 'invoke', method: 'POST', template: '/v1/apps/{app}/invoke/{fn}' },
   { name: 'watchProcesses', method: 'GET', template: '/v1/apps/{app}/watch' },
   { name: 'listHosts', method: 'GET', template: '/v1/apps/{app}/hosts' },
+  { name: 'listTimers', method: 'GET', template: '/v1/apps/{app}/timers' },
+  { name: 'listProcessTimers', method: 'GET', template: '/v1/apps/{app}/processes/{pid}/timers' },
+  { name: 'cancelTimer', method: 'DELETE', template: '/v1/apps/{app}/processes/{pid}/timers/{id}' },
 ];
 
 const SPLIT = ROUTES.map((r) => ({ route: r, segments: r.template.split('/') }));

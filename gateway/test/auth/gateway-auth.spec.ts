@@ -185,3 +185,29 @@ describe('GatewayAuth (bearer tokens and scopes)', () => {
     }
   });
 });
+
+describe('GatewayAuth: the timer routes', () => {
+  const { auth, tokens } = authWith(
+    { id: 'shop-ro', scopes: ['app:shop:read'] },
+    { id: 'shop-ops', scopes: ['app:shop:processes'] },
+    { id: 'bank', scopes: ['app:bank:*'] },
+  );
+  const bearer = (id: string): string => tokens.get(id)!;
+
+  it('lets a read token list timers but not cancel them; cancelling needs the processes right on that application', () => {
+    for (const route of ['listTimers', 'listProcessTimers'] as const) {
+      assert.doesNotThrow(() => auth.check(route, bearer('shop-ro'), 'shop'));
+      assert.throws(() => auth.check(route, bearer('bank'), 'shop'), PermissionDeniedError);
+      assert.throws(() => auth.check(route, undefined, 'shop'), UnauthenticatedError);
+    }
+    assert.throws(
+      () => auth.check('cancelTimer', bearer('shop-ro'), 'shop'),
+      (e: Error) =>
+        e instanceof PermissionDeniedError &&
+        /cancel the timers of the processes of 'shop'/.test(e.message) &&
+        /'app:shop:processes'/.test(e.message),
+    );
+    assert.doesNotThrow(() => auth.check('cancelTimer', bearer('shop-ops'), 'shop'));
+    assert.throws(() => auth.check('cancelTimer', bearer('shop-ops'), 'bank'), PermissionDeniedError);
+  });
+});

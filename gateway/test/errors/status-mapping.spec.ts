@@ -14,6 +14,7 @@ describe('error code → status mapping (only in the gateway)', () => {
     ['PROCESS_NOT_FOUND', 404, status.NOT_FOUND],
     ['FUNCTION_NOT_FOUND', 404, status.NOT_FOUND],
     ['PROCESS_CLASS_NOT_FOUND', 404, status.NOT_FOUND],
+    ['TIMER_NOT_FOUND', 404, status.NOT_FOUND],
     ['ALREADY_EXISTS', 409, status.ALREADY_EXISTS],
     ['PAYLOAD_TOO_LARGE', 413, status.RESOURCE_EXHAUSTED],
     ['TIMEOUT', 504, status.DEADLINE_EXCEEDED],

@@ -53,6 +53,9 @@ const GRPC_METHOD_OF: Record<RouteName, string | null> = {
   invoke: 'Invoke',
   watchProcesses: 'WatchProcesses',
   listHosts: 'ListHosts',
+  listTimers: 'ListTimers',
+  listProcessTimers: 'ListTimers',
+  cancelTimer: 'CancelTimer',
 };
 
 describe('one list of record fields for REST and gRPC', function () {

@@ -92,6 +92,8 @@ export type {
   InspectedValue,
   ProcessInfo,
   ProcessInspection as Inspection,
+  TimerDetails,
+  TimerDetailsPage,
 } from '@praas/framework';
 
 /** The path of an application's resource: names are percent-encoded. */

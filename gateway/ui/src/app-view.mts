@@ -1,4 +1,4 @@
-import { appPath, type Api, type App, type ProcessInfo } from './api.mjs';
+import { appPath, type Api, type App, type ProcessInfo, type TimerDetailsPage } from './api.mjs';
 import { h, replace, type View } from './dom.mjs';
 import { formatRate, formatSeconds } from './format.mjs';
 import { HostsPanel } from './hosts-panel.mjs';
@@ -19,7 +19,9 @@ export class AppView implements View {
     hosts: figure('Hosts'),
     rate: figure('Invocations'),
     p95: figure('Latency p95'),
+    timers: figure('Pending timers'),
   };
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly api: Api,
@@ -63,9 +65,29 @@ export class AppView implements View {
       table.element,
       this.hosts.element,
     );
+    void this.countTimers(app.name);
+  }
+
+  /**
+   * The application's pending timers, from one page of them: exact up to a page, `100+` beyond.
+   * A count of all would read every timer; one page costs what a page costs.
+   */
+  private async countTimers(app: string): Promise<void> {
+    try {
+      const page = await this.api.json<TimerDetailsPage>(
+        'GET',
+        `${appPath(app, 'timers')}?limit=100`,
+        this.abort.signal,
+      );
+      this.figures.timers.set(page.cursor === undefined ? String(page.timers.length) : `${page.timers.length}+`);
+    } catch (e) {
+      // The figure says it could not be read; why is on hover.
+      if (!this.abort.signal.aborted) this.figures.timers.set('–', `unavailable: ${(e as Error).message}`);
+    }
   }
 
   dispose(): void {
+    this.abort.abort();
     this.watch.stop();
     this.metrics.dispose();
     this.hosts.dispose();
@@ -94,10 +116,14 @@ export class AppView implements View {
 }
 
 /** One figure card: a label and a value that changes. */
-function figure(label: string): { element: HTMLElement; set(value: string): void } {
+function figure(label: string): { element: HTMLElement; set(value: string, title?: string): void } {
   const value = h('strong', {}, '–');
   return {
-    element: h('div', { class: 'figure' }, h('span', {}, label), value),
-    set: (v) => void (value.textContent = v),
+    element: h('div', { class: 'figure', 'data-figure': label.toLowerCase() }, h('span', {}, label), value),
+    set: (v, title) => {
+      value.textContent = v;
+      if (title === undefined) value.removeAttribute('title');
+      else value.title = title;
+    },
   };
 }

@@ -2,11 +2,13 @@ import { appPath, ApiError, type Api, type Inspection, type InspectedValue, type
 import { appHref, h, replace, statusPill, type View } from './dom.mjs';
 import { formatAgo, formatBytes } from './format.mjs';
 import { ProcessWatch } from './process-watch.mjs';
+import { TimersPanel } from './timers-panel.mjs';
 
 /**
  * The page of one process: its record, live from the watch stream, and the inspector (its @State
  * fields, keyed state, mailbox and pending triggers), read again whenever the process changes
- * status or generation. A swapped-out process is read from its snapshot, not swapped in.
+ * status or generation. A swapped-out process is read from its snapshot, not swapped in. Below
+ * them, its durable timers (`TimersPanel`).
  */
 export class ProcessView implements View {
   readonly element = h('div', { class: 'view process-view' });
@@ -15,6 +17,7 @@ export class ProcessView implements View {
   private readonly inspector = h('section', { class: 'inspector' });
   private readonly watch: ProcessWatch;
   private readonly abort = new AbortController();
+  private readonly timers: TimersPanel;
   private process: ProcessInfo | undefined;
   private inspecting = 0;
 
@@ -39,6 +42,8 @@ export class ProcessView implements View {
       this.facts,
       this.inspector,
     );
+    this.timers = new TimersPanel(api, app, pid, this.abort.signal, toast);
+    this.element.append(this.timers.element);
     this.drawHead();
     this.watch = new ProcessWatch(api, app, {
       reset: () => undefined,

@@ -1,10 +1,13 @@
-import { StorageType, type JetStreamManager, type NatsConnection } from 'nats';
+import { StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import { validateReplicas } from '../../config/nats-config';
 import { InvalidArgumentError, UnavailableError } from '../../errors';
+import { silentLogger, type Logger } from '../../logging/logger';
+import { readKvEntries } from '../../registry/nats/kv-pages';
 import { RegistryBucket } from '../../registry/nats/registry-bucket';
 import { connectNats, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
 import { SlottedTimerStore, type TimerStoreOptions } from '../slotted-timer-store';
 import type { TimerKv, TimerKvEntry } from '../timer-kv';
+import type { TimerKvPage } from '../timer-pages';
 
 /** Options of {@link NatsKvTimerStore}. */
 export interface NatsKvTimerStoreOptions extends TimerStoreOptions {
@@ -14,12 +17,15 @@ export interface NatsKvTimerStoreOptions extends TimerStoreOptions {
   readonly timeoutMs?: number;
   /** JetStream replicas of the bucket when it creates it (default 1). */
   readonly replicas?: number;
+  /** Where the store logs what it only reports, e.g. a page consumer it could not remove (default: nowhere). */
+  readonly logger?: Logger;
 }
 
 /** Options of {@link NatsKvTimerStore.connect}. */
 export interface NatsKvTimerStoreConnectOptions extends NatsConnectionOptions, NatsKvTimerStoreOptions {}
 
 const BUCKET_PREFIX = /^[A-Za-z0-9_-]*$/;
+const decoder = new TextDecoder();
 
 /** {@link TimerKv} over one JetStream KV bucket; timer keys are names and digits joined by '.', valid KV keys as they are. */
 class NatsTimerKv implements TimerKv {
@@ -27,6 +33,7 @@ class NatsTimerKv implements TimerKv {
     private readonly bucket: RegistryBucket,
     private readonly purge: (filter: string, beforeRevision?: number) => Promise<unknown>,
     private readonly closeConnection: () => Promise<void>,
+    private readonly paging: { js: JetStreamClient; jsm: JetStreamManager; logger: Logger },
   ) {}
 
   async get(key: string): Promise<TimerKvEntry | undefined> {
@@ -50,6 +57,22 @@ class NatsTimerKv implements TimerKv {
       value: e.record,
       revision: e.revision,
     }));
+  }
+  /** A page through a short-lived consumer on the filter's subjects: see `readKvEntries` for its cost. */
+  async page(filter: string, after: number, limit: number, scan: number): Promise<TimerKvPage> {
+    const { js, jsm, logger } = this.paging;
+    const page = await this.bucket.call('page listing', filter, () =>
+      readKvEntries(
+        js,
+        jsm,
+        this.bucket.name,
+        filter,
+        { after, limit, scan, filtered: false },
+        (key, data, revision): TimerKvEntry => ({ key, value: JSON.parse(decoder.decode(data)) as unknown, revision }),
+        logger,
+      ),
+    );
+    return { entries: page.items, last: page.last, more: page.more };
   }
   async forget(keyOrFilter: string): Promise<void> {
     if (keyOrFilter.endsWith('.>')) {
@@ -114,10 +137,9 @@ export class NatsKvTimerStore extends SlottedTimerStore {
     const name = `${prefix}timers`;
     let bucket: RegistryBucket;
     let jsm: JetStreamManager;
+    const js = nc.jetstream({ timeout });
     try {
-      const kv = await nc
-        .jetstream({ timeout })
-        .views.kv(name, { history: 1, storage: StorageType.File, replicas, timeout });
+      const kv = await js.views.kv(name, { history: 1, storage: StorageType.File, replicas, timeout });
       bucket = new RegistryBucket(kv, name, timeout, 'timer store');
       jsm = await nc.jetstreamManager({ timeout });
     } catch (cause) {
@@ -135,6 +157,7 @@ export class NatsKvTimerStore extends SlottedTimerStore {
         filter: `$KV.${name}.${filter}`,
         ...(beforeRevision === undefined ? {} : { seq: beforeRevision }),
       });
-    return new NatsKvTimerStore(new NatsTimerKv(bucket, purge, close), options);
+    const paging = { js, jsm, logger: options.logger ?? silentLogger };
+    return new NatsKvTimerStore(new NatsTimerKv(bucket, purge, close, paging), options);
   }
 }

@@ -19,6 +19,7 @@ import {
   type ProcessRecord,
 } from '@praas/framework/internal';
 import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
+import { until } from './support/cli';
 import { spawnGateway, STACK_FIXTURE_MODULE, startNats, startStack, type GatewayProcess, type Stack } from '../src';
 
 /**
@@ -221,6 +222,27 @@ describe('NATS isolation: one user per application on a nats-server with the gen
     const back = await client.getProcess(appB, pidB);
     assert.equal(back.status, 'active');
     assert.equal(await client.invoke(appB, 'get', null, { pid: pidB }), 40);
+  });
+
+  it("keeps A's stack working through a restart of nats-server, reconnecting with its credentials", async () => {
+    const { pid } = await client.createProcess(appA, { processClass: 'Tally' });
+    assert.equal(await client.invoke(appA, 'add', 1, { pid }), 1);
+    await stack.nats.restart();
+    // Until NATS and its JetStream are back, calls fail with a retryable error: try again.
+    await until(
+      'a swap out through the registry after the restart',
+      () =>
+        client.swapProcess(appA, pid).then(
+          (p) => p.status,
+          () => undefined,
+        ),
+      60_000,
+      250,
+    );
+    assert.equal(await client.invoke(appA, 'add', 1, { pid }), 2, 'swapped in with its state');
+    const logs = `${gateway.output()}\n${stack.outputs()}`;
+    assert.match(stack.outputs(), /reconnected to NATS/);
+    assert.ok(!/nats-server refused|Permissions Violation/.test(logs), logs);
   });
 
   it("tells an application's host that comes before any gateway to start one: it may not create the buckets", async () => {

@@ -58,6 +58,11 @@ export const UP_OPTIONS = {
   'no-auth': 'boolean',
 } as const;
 
+export const NATS_CONFIG_OPTIONS = { apps: 'string', out: 'string', port: 'string', 'store-dir': 'string' } as const;
+export const NATS_CREDENTIALS_OPTIONS = { app: 'string', gateway: 'boolean', admin: 'boolean' } as const;
+export const NATS_SECRET_OPTIONS = { app: 'string', apps: 'string' } as const;
+export const NATS_OPTIONS = { ...NATS_CONFIG_OPTIONS, ...NATS_CREDENTIALS_OPTIONS, ...NATS_SECRET_OPTIONS } as const;
+
 const CLIENT_DESCRIBE = {
   gateway: 'gateway URL',
   token: 'bearer token for the gateway (default: PRAAS_TOKEN)',
@@ -129,6 +134,27 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     },
     env: [],
   },
+  nats: {
+    usage: 'nats config | nats credentials | nats secret',
+    summary:
+      'config: write a nats-server configuration with one user per application (its own subjects, backup stream and ' +
+      'registry keys only), the gateway and an admin; credentials: print what one of them connects with; secret: print ' +
+      "the Kubernetes Secret <app>-praas-nats the manifests of deploy --target kubernetes mount (nats.conf, the gateway's " +
+      "and the application hosts' credentials)",
+    options: NATS_OPTIONS,
+    describe: {
+      apps: 'config, secret: the applications that get a user, comma-separated (secret: default --app)',
+      out: 'config: write here (mode 0600: it holds the passwords) instead of printing',
+      port: 'config: client port (default 4222)',
+      'store-dir': "config: JetStream store directory (default: nats-server's)",
+      app: "credentials, secret: the application whose hosts' user and password it gives",
+      gateway: "credentials: the gateway's user and password",
+      admin: "credentials: the unrestricted admin's user and password",
+    },
+    env: [
+      'PRAAS_NATS_SECRET: the master secret every password is derived from (at least 16 characters); keep it like a key',
+    ],
+  },
   up: {
     usage: 'up',
     summary:
@@ -146,7 +172,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       'nats-port': 'NATS client port (default: a free port, printed)',
       'data-dir':
         'keep NATS, S3 data, the token file and the logs here (default: a temporary directory, removed at exit)',
-      'no-auth': 'serve without bearer tokens (by default a fresh admin token is made and printed)',
+      'no-auth':
+        'serve without bearer tokens and run nats-server without users (by default a fresh admin token is printed, and the hosts get a NATS user of their application only)',
     },
     env: [
       "PATH: where nats-server is found (apt-get install nats-server, brew install nats-server), and MinIO's minio",

@@ -21,11 +21,20 @@ import { deployToGateway } from './commands/deploy-gateway';
 import { dev, DEV_DEFAULT_PORTS } from './commands/dev';
 import { init } from './commands/init';
 import { gateway, host } from './commands/services';
+import { natsCommand } from './commands/nats';
 import { up } from './commands/up';
 import { cliVersion } from './framework-package';
 import { loadPeer } from './load-module';
 import { gatewayCredentials, gatewayUrl } from './gateway-url';
-import { BUILD_OPTIONS, commandHelp, DEPLOY_OPTIONS, DEV_OPTIONS, INIT_OPTIONS, UP_OPTIONS } from './help';
+import {
+  BUILD_OPTIONS,
+  commandHelp,
+  DEPLOY_OPTIONS,
+  DEV_OPTIONS,
+  INIT_OPTIONS,
+  NATS_OPTIONS,
+  UP_OPTIONS,
+} from './help';
 import { UsageError } from './usage-error';
 
 const USAGE = `usage: praas-framework <command> [options]
@@ -49,6 +58,9 @@ commands:
           --tokens-file FILE | --no-auth        callers need a token from FILE, unless --no-auth
   gateway token create --file FILE --id ID      create a bearer token (printed once) with its scopes
           --scope SCOPE                         (admin, metrics, app:<name>:<right>); also list, revoke
+  nats config --apps A[,B...] [--out FILE]      write a nats-server configuration: one user per application (only
+              [--port N] [--store-dir DIR]      its subjects, stream, registry keys), the gateway, an admin;
+  nats credentials --app A | --gateway | --admin  passwords derived from PRAAS_NATS_SECRET; credentials prints one
   host [--module PATH] [--app NAME]             run a runtime host on NATS (PRAAS_NATS_URL, PRAAS_S3_* ...);
                                                 without --module it runs the code deployed with deploy --gateway
   invoke <app> <fn> [json] [--pid P] [--key K]  call a function through the gateway and print its result;
@@ -234,6 +246,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   inspect: clientCommand('inspect'),
   timers: clientCommand('timers'),
   delete: clientCommand('delete'),
+  nats: { options: NATS_OPTIONS, run: (rest, out) => Promise.resolve(natsCommand(rest, out)) },
   gateway: { run: (rest) => gateway(rest) },
   host: { run: (rest) => host(rest) },
 };

@@ -116,7 +116,13 @@ describe('praas-framework deploy --target kubernetes', () => {
     );
     assertContainer(gatewayContainer, 'http', 'shop');
     // The gateway reads its tokens from the Secret the user created, mounted as a file.
-    assert.deepEqual(gatewayContainer.env, [{ name: 'PRAAS_TOKENS_FILE', value: '/run/praas/tokens/tokens.json' }]);
+    // Its NATS user comes from the application's NATS Secret (praas-framework nats secret).
+    const fromNatsSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: 'shop-praas-nats', key } } });
+    assert.deepEqual(gatewayContainer.env, [
+      { name: 'PRAAS_TOKENS_FILE', value: '/run/praas/tokens/tokens.json' },
+      { name: 'PRAAS_NATS_USER', ...fromNatsSecret('gateway-user') },
+      { name: 'PRAAS_NATS_PASSWORD', ...fromNatsSecret('gateway-password') },
+    ]);
     const tokensMount = gatewayContainer.volumeMounts!.find((m) => m.name === 'tokens')!;
     assert.deepEqual(tokensMount, { name: 'tokens', mountPath: '/run/praas/tokens', readOnly: true });
     assert.deepEqual(
@@ -177,6 +183,10 @@ describe('praas-framework deploy --target kubernetes', () => {
         result.out.some((l) => l.includes('kubectl create secret generic shop-praas-tokens --from-file=tokens.json')),
       );
       assert.ok(result.out.some((l) => l.includes('praas-framework gateway token create --file tokens.json')));
+      assert.ok(
+        result.out.some((l) => l.includes('praas-framework nats secret --app shop | kubectl apply -f -')),
+        result.out.join('\n'),
+      );
     }
   });
 
@@ -194,6 +204,14 @@ describe('praas-framework deploy --target kubernetes', () => {
       const limit = host.resources.limits.memory;
       assert.equal(limit, flags[1] ?? '1Gi');
       const budget = host.env!.find((e) => e.name === 'PRAAS_MEMORY_BUDGET_BYTES') as { value: string };
+      // The hosts' NATS user is the application's, from the application's NATS Secret.
+      assert.deepEqual(
+        host.env!.find((e) => e.name === 'PRAAS_NATS_PASSWORD'),
+        {
+          name: 'PRAAS_NATS_PASSWORD',
+          valueFrom: { secretKeyRef: { name: 'shop-praas-nats', key: 'host-password' } },
+        },
+      );
       assert.equal(Number(budget.value), Math.floor(limitBytes * 0.8));
       assert.ok(memoryOf(host.resources.requests.memory) <= limitBytes);
     }
@@ -270,6 +288,15 @@ describe('praas-framework deploy --target kubernetes', () => {
     const nats = podSpec(files.get('shop-nats.yaml')![0]!).containers[0]!;
     assert.deepEqual(nats.readinessProbe.httpGet, { path: '/healthz', port: 'monitor' });
     assert.ok((nats as unknown as { args: string[] }).args.includes('-js'));
+    // It runs with the users of the application's NATS Secret, mounted as a file.
+    assert.deepEqual((nats as unknown as { args: string[] }).args.slice(-2), ['-c', '/etc/nats-praas/nats.conf']);
+    assert.deepEqual(
+      podSpec(files.get('shop-nats.yaml')![0]!).volumes!.find((v) => v.name === 'nats-users'),
+      {
+        name: 'nats-users',
+        secret: { secretName: 'shop-praas-nats', items: [{ key: 'nats.conf', path: 'nats.conf' }] },
+      },
+    );
     const minio = podSpec(files.get('shop-minio.yaml')![0]!).containers[0]!;
     assert.deepEqual(minio.env!.slice(0, 2), [
       {

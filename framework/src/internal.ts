@@ -58,7 +58,31 @@ export {
   type S3Endpoint,
   type S3ClientSettings,
 } from './config/s3-config';
-export { natsConfigFromEnv, parseNatsServers, validateReplicas, type NatsConfig } from './config/nats-config';
+export {
+  natsConfigFromEnv,
+  natsConfigWithUser,
+  parseNatsServers,
+  validateReplicas,
+  type NatsConfig,
+} from './config/nats-config';
+export {
+  ADMIN_NATS_USER,
+  appNatsCredentials,
+  appNatsPermissions,
+  appNatsUser,
+  GATEWAY_NATS_USER,
+  gatewayNatsCredentials,
+  gatewayNatsPermissions,
+  natsPassword,
+  natsServerUsers,
+  renderNatsServerConfig,
+  type NatsAuthOptions,
+  type NatsCredentials,
+  type NatsPermissions,
+  type NatsServerConfigOptions,
+  type NatsUser,
+} from './config/nats-server-auth';
+export { DEFAULT_BUCKET_PREFIX, registryBucketName } from './registry/nats/registry-keys';
 export {
   JsonLogger,
   MemoryLogger,

@@ -17,3 +17,5 @@ export {
   type NatsKvTimerStoreOptions,
   type NatsKvTimerStoreConnectOptions,
 } from './timers/nats/nats-kv-timer-store';
+export { natsPermissionViolation } from './transport/nats/nats-permission-status';
+export { denyKvRollups } from './registry/nats/kv-rollups';

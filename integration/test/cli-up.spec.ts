@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { PraasClient, UnauthenticatedError } from '@praas/framework/internal';
+import { connectNats } from '@praas/framework/nats';
 import { until } from './support/cli';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -99,6 +100,11 @@ describe('praas-framework up: a local stack without Docker, as an OS process', f
     const { url, token, out } = await upAndRunning(started);
     assert.match(out, /^ {2}NATS +nats:\/\/127\.0\.0\.1:\d+ \(pid \d+\)$/m);
     assert.match(out, /^ {2}S3 +http:\/\/127\.0\.0\.1:\d+, bucket praas \(s3rver\) \(pid \d+\)$/m);
+    // nats-server runs with users: the hosts' may use only their application's subjects.
+    assert.match(out, /^ {2}NATS auth users praas-gateway and praas-app-quickstart /m);
+    assert.equal(statSync(join(dataDir, 'nats.conf')).mode & 0o777, 0o600);
+    const natsUrl = /^ {2}NATS +(nats:\/\/\S+)/m.exec(out)![1]!;
+    await assert.rejects(connectNats({ servers: natsUrl, connectTimeoutMs: 3_000 }), UnauthenticatedError);
     const pids = [...out.matchAll(/\(pid (\d+)\)$/gm)].map((m) => Number(m[1]));
     assert.equal(pids.length, 5, `nats-server, s3rver, gateway and two hosts:\n${out}`);
     for (const pid of pids) assert.ok(running(pid), `pid ${pid} runs`);

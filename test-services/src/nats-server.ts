@@ -12,6 +12,12 @@ export interface StartNatsOptions {
   readonly maxPayload?: number;
   /** Ignore `PRAAS_NATS_URL` and start a server of our own (needed for `restart`). */
   readonly ownServer?: boolean;
+  /**
+   * More nats-server configuration, e.g. the `authorization` block `renderNatsServerConfig` writes
+   * (its port and store settings are overridden by the ones the server is started with). Implies
+   * `ownServer`: a server given by `PRAAS_NATS_URL` does not have it.
+   */
+  readonly config?: string;
 }
 
 /** A NATS server with JetStream for a test suite or a benchmark. */
@@ -42,7 +48,7 @@ export interface NatsService {
  */
 export async function startNats(options: StartNatsOptions = {}): Promise<NatsService> {
   const external = process.env['PRAAS_NATS_URL'];
-  if (external && !options.ownServer) return externalNats(external);
+  if (external && !options.ownServer && options.config === undefined) return externalNats(external);
   if (dockerAnswers()) return startContainer(options);
   return startBinary(options);
 }
@@ -62,7 +68,7 @@ function dockerAnswers(): boolean {
 }
 
 function configText(options: StartNatsOptions): string {
-  return options.maxPayload === undefined ? '' : `max_payload: ${options.maxPayload}\n`;
+  return (options.maxPayload === undefined ? '' : `max_payload: ${options.maxPayload}\n`) + (options.config ?? '');
 }
 
 async function startContainer(options: StartNatsOptions): Promise<NatsService> {

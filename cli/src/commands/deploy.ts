@@ -146,5 +146,9 @@ function secretCommands(app: string, withServices: boolean, out: (line: string) 
   );
   out(`  praas-framework gateway token create --file tokens.json --id admin --scope admin   (prints the token once)`);
   out(`  kubectl create secret generic ${names.tokens} --from-file=tokens.json && rm tokens.json`);
+  // NATS users: the hosts may use only the application's subjects (keep PRAAS_NATS_SECRET to add applications later).
+  out(
+    `  PRAAS_NATS_SECRET="$(openssl rand -base64 32)" praas-framework nats secret --app ${app} | kubectl apply -f -   (${names.natsUsers})`,
+  );
   if (!withServices) out('the manifests expect NATS at the --nats-url and S3 at the --s3-endpoint');
 }

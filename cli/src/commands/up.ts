@@ -57,8 +57,9 @@ function application(o: UpOptions, projectDir: string): { app: string; modulePat
  * (PRAAS_S3_ENDPOINT, else MinIO's `minio server` from PATH, else s3rver from the project), a
  * gateway and N runtime hosts running the built application, each as an OS process; prints what it
  * started, and on Ctrl+C (SIGINT) or SIGTERM stops the hosts (they swap their processes out), the
- * gateway, S3 and NATS. The gateway checks bearer tokens (a fresh admin token is printed) unless
- * `noAuth`. A service that ends on its own stops the stack with an error naming it.
+ * gateway, S3 and NATS. The gateway checks bearer tokens (a fresh admin token is printed) and
+ * nats-server runs with a user per component (the hosts' may use only their application's
+ * subjects), unless `noAuth`. A service that ends on its own stops the stack with an error naming it.
  */
 export async function up(options: UpOptions, out: (line: string) => void, hooks: UpHooks = {}): Promise<void> {
   const projectDir = resolve(options.project ?? '.');
@@ -114,6 +115,12 @@ function describe(stack: LocalStack, app: string, module: string, out: (line: st
     return service === undefined ? '' : ` (pid ${service.pid})`;
   };
   out(`  NATS      ${stack.natsUrl}${pidOf('nats-server')}`);
+  if (stack.natsConfigFile === undefined)
+    out('  NATS auth off (--no-auth): any client of nats-server may use every subject');
+  else
+    out(
+      `  NATS auth users praas-gateway and praas-app-${app} (only its subjects, stream, registry keys); in ${stack.natsConfigFile}`,
+    );
   out(`  S3        ${stack.s3.endpoint}, bucket ${stack.s3.bucket} (${s3})${pidOf(stack.s3.kind)}`);
   out(`  gateway   REST ${stack.httpUrl}, gRPC ${stack.grpcAddress}${pidOf('gateway')}`);
   for (const host of stack.services.filter((s) => s.label.startsWith('host ')))

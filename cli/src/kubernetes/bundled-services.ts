@@ -18,7 +18,7 @@ function statefulSet(name: string, component: string, app: string, container: Ob
         metadata: { labels: k8s.labels(component, app) },
         spec: {
           securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
-          volumes: [k8s.TMP_VOLUME],
+          volumes: [...(component === 'nats' ? [natsUsersVolume(app)] : []), k8s.TMP_VOLUME],
           // NATS writes only to its store; MinIO keeps its own state under its data directory too.
           containers: [{ ...container, securityContext: k8s.containerSecurity(true) }],
         },
@@ -33,11 +33,21 @@ function statefulSet(name: string, component: string, app: string, container: Ob
   };
 }
 
+/** The `nats.conf` key of the application's NATS Secret, as a volume. */
+function natsUsersVolume(app: string): Obj {
+  return {
+    name: 'nats-users',
+    secret: { secretName: praasNames(app).natsUsers, items: [{ key: 'nats.conf', path: 'nats.conf' }] },
+  };
+}
+
 /** Port of the NATS cluster routes between nodes. */
 const NATS_ROUTE_PORT = 6222;
 /** Nodes of the clustered NATS: JetStream needs a majority, so three survive the loss of one. */
 export const NATS_CLUSTER_SIZE = 3;
 const NATS_JETSTREAM_ARGS = ['-js', '-sd', '/data', '-m', String(PORTS.natsMonitor)];
+/** The users of the application's NATS Secret (`praas-framework nats secret`); flags override its port and store. */
+const NATS_USERS_ARGS = ['-c', `${k8s.NATS_USERS_DIR}/nats.conf`];
 
 function natsContainer(args: string[], extra: Obj = {}): Obj {
   return {
@@ -48,7 +58,11 @@ function natsContainer(args: string[], extra: Obj = {}): Obj {
       { name: 'client', containerPort: PORTS.nats, protocol: 'TCP' },
       { name: 'monitor', containerPort: PORTS.natsMonitor, protocol: 'TCP' },
     ],
-    volumeMounts: [{ name: 'data', mountPath: '/data' }, k8s.TMP_MOUNT],
+    volumeMounts: [
+      { name: 'data', mountPath: '/data' },
+      { name: 'nats-users', mountPath: k8s.NATS_USERS_DIR, readOnly: true },
+      k8s.TMP_MOUNT,
+    ],
     readinessProbe: k8s.httpProbe('/healthz', 'monitor', 2, 5, 3),
     livenessProbe: k8s.httpProbe('/healthz', 'monitor', 10, 10, 3),
     resources: k8s.resources('100m', '128Mi', '1', '1Gi'),
@@ -60,7 +74,7 @@ function natsContainer(args: string[], extra: Obj = {}): Obj {
 export function nats(app: string): Obj[] {
   const name = praasNames(app).nats;
   return [
-    statefulSet(name, 'nats', app, natsContainer(NATS_JETSTREAM_ARGS), '5Gi'),
+    statefulSet(name, 'nats', app, natsContainer([...NATS_JETSTREAM_ARGS, ...NATS_USERS_ARGS]), '5Gi'),
     k8s.service(name, 'nats', app, [
       { name: 'client', port: PORTS.nats },
       { name: 'monitor', port: PORTS.natsMonitor },
@@ -96,6 +110,7 @@ export function natsCluster(app: string): Obj[] {
     `nats://0.0.0.0:${NATS_ROUTE_PORT}`,
     '--routes',
     natsPodUrls(app, NATS_ROUTE_PORT).join(','),
+    ...NATS_USERS_ARGS,
   ];
   const container = natsContainer(args, {
     env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],

@@ -5,6 +5,7 @@ import {
   httpProbe,
   memoryBytes,
   metadata,
+  natsCredentialsEnv,
   podTemplate,
   resources,
   service,
@@ -82,7 +83,11 @@ function gateway(o: KubernetesOptions): Obj[] {
       { name: 'grpc', containerPort: PORTS.grpc, protocol: 'TCP' },
     ],
     // Callers need a token from the mounted file; the gateway rereads it when the Secret changes.
-    env: [{ name: 'PRAAS_TOKENS_FILE', value: `${TOKENS_DIR}/tokens.json` }],
+    env: [
+      { name: 'PRAAS_TOKENS_FILE', value: `${TOKENS_DIR}/tokens.json` },
+      // Its NATS user: every application's subjects, no others (praas-framework nats secret).
+      ...natsCredentialsEnv(names.natsUsers, 'gateway'),
+    ],
     envFrom: envFrom(o.app),
     volumeMounts: [{ name: 'tokens', mountPath: TOKENS_DIR, readOnly: true }, TMP_MOUNT],
     readinessProbe: httpProbe('/healthz', 'http', 2, 5, 3),
@@ -127,6 +132,8 @@ function hosts(o: KubernetesOptions): Obj[] {
       { name: 'PRAAS_ADVERTISE_ADDR', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       // Above this the host swaps its processes out, before the container's limit kills it.
       { name: 'PRAAS_MEMORY_BUDGET_BYTES', value: String(Math.floor(limitBytes * MEMORY_BUDGET_SHARE)) },
+      // The application's NATS user: only its subjects, backup stream and registry keys.
+      ...natsCredentialsEnv(names.natsUsers, 'host'),
     ],
     envFrom: envFrom(o.app),
     // Deployed code is unpacked under /tmp (PRAAS_CODE_DIR's default); the root file system stays read-only.

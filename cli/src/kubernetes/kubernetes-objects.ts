@@ -105,3 +105,17 @@ export function memoryBytes(quantity: string): number | undefined {
   const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2] ?? ''] ?? 1;
   return Number(m[1]) * unit;
 }
+
+/** Where the bundled NATS mounts the configuration of the `natsUsers` Secret. */
+export const NATS_USERS_DIR = '/etc/nats-praas';
+
+/**
+ * PRAAS_NATS_USER and PRAAS_NATS_PASSWORD of a container, from the keys `<role>-user` and
+ * `<role>-password` of the application's NATS Secret (`praas-framework nats secret`).
+ */
+export function natsCredentialsEnv(secret: string, role: 'gateway' | 'host'): Obj[] {
+  return [
+    { name: 'PRAAS_NATS_USER', valueFrom: { secretKeyRef: { name: secret, key: `${role}-user` } } },
+    { name: 'PRAAS_NATS_PASSWORD', valueFrom: { secretKeyRef: { name: secret, key: `${role}-password` } } },
+  ];
+}

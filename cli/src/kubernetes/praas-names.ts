@@ -23,6 +23,11 @@ export function praasNames(app: string) {
     secret: `${app}-praas-secrets`,
     /** Created by the user: the gateway's token file, `tokens.json`. */
     tokens: `${app}-praas-tokens`,
+    /**
+     * Created by the user (`praas-framework nats secret`): the NATS users' configuration (`nats.conf`,
+     * mounted by the bundled NATS) and the gateway's and the hosts' credentials.
+     */
+    natsUsers: `${app}-praas-nats`,
     nats: `${app}-nats`,
     minio: `${app}-minio`,
     bucketJob: `${app}-bucket`,

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AlreadyExistsError, PraasClient } from '@praas/framework/internal';
+import {
+  AlreadyExistsError,
+  appNatsCredentials,
+  gatewayNatsCredentials,
+  PraasClient,
+  renderNatsServerConfig,
+  type NatsCredentials,
+} from '@praas/framework/internal';
 import { loadPeer } from '../load-module';
 import { startChildService, type ChildService } from './child-service';
 import { s3Endpoint, startNatsServer, type S3Endpoint } from './stack-services';
@@ -23,7 +30,7 @@ export interface LocalStackOptions {
   readonly grpcPort: number;
   /** NATS client port (0: a free one). */
   readonly natsPort: number;
-  /** Serve without bearer tokens. */
+  /** Serve without bearer tokens, and run nats-server without users. */
   readonly noAuth: boolean;
 }
 
@@ -36,6 +43,8 @@ export interface LocalStack {
   /** The admin token callers present (none with `noAuth`). */
   readonly token?: string;
   readonly tokensFile?: string;
+  /** The nats-server configuration with the users of the gateway and the application (none with `noAuth`). */
+  readonly natsConfigFile?: string;
   readonly logDir: string;
   /** Every OS process the stack started, in start order. */
   readonly services: readonly ChildService<unknown>[];
@@ -64,7 +73,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     for (const s of started.filter((s) => !hosts.includes(s)).reverse()) await s.stop(SERVICE_STOP_GRACE_MS);
   };
   try {
-    const nats = await startNatsServer(join(o.dataDir, 'nats'), o.natsPort, join(logDir, 'nats-server.log'));
+    const natsUsers = o.noAuth ? undefined : natsAuthorization(o.dataDir, o.app);
+    const nats = await startNatsServer(
+      join(o.dataDir, 'nats'),
+      o.natsPort,
+      join(logDir, 'nats-server.log'),
+      natsUsers?.file,
+    );
     started.push(nats);
     const s3 = await s3Endpoint(process.env, join(o.dataDir, 's3'), o.projectDir, join(logDir, 's3.log'));
     if (s3.service) started.push(s3.service);
@@ -89,6 +104,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         PRAAS_HTTP_PORT: String(o.httpPort),
         PRAAS_GRPC_PORT: String(o.grpcPort),
         ...(credentials === undefined ? {} : { PRAAS_TOKENS_FILE: credentials.file }),
+        ...natsEnv(natsUsers?.gateway),
       },
       logFile: join(logDir, 'gateway.log'),
       ready: (output) => GATEWAY_LISTENING.exec(output) ?? undefined,
@@ -104,7 +120,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           label: `host ${hostId}`,
           command: process.execPath,
           args: [cliMain(), 'host'],
-          env: { ...env, PRAAS_APP: o.app, PRAAS_HOST_ID: hostId, PRAAS_MODULE: o.modulePath },
+          env: {
+            ...env,
+            PRAAS_APP: o.app,
+            PRAAS_HOST_ID: hostId,
+            PRAAS_MODULE: o.modulePath,
+            ...natsEnv(natsUsers?.app),
+          },
           logFile: join(logDir, `${hostId}.log`),
           ready: (output) => (output.includes(`praas host ${hostId} serving ${o.app} on `) ? true : undefined),
           readyTimeoutMs: 60_000,
@@ -121,6 +143,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       httpUrl,
       grpcAddress,
       ...(credentials === undefined ? {} : { token: credentials.token, tokensFile: credentials.file }),
+      ...(natsUsers === undefined ? {} : { natsConfigFile: natsUsers.file }),
       logDir,
       services: started,
       failed,
@@ -135,6 +158,27 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 /** The CLI's own entry, so the gateway and the hosts run the packages this CLI runs with. */
 function cliMain(): string {
   return join(__dirname, '..', 'main.js');
+}
+
+/**
+ * Writes a nats-server configuration (readable by its owner only) with a user for the gateway and
+ * one for the application, whose hosts may then use only its subjects, backup stream and registry
+ * keys; passwords come from a master secret fresh for each stack.
+ */
+function natsAuthorization(
+  dataDir: string,
+  app: string,
+): { file: string; gateway: NatsCredentials; app: NatsCredentials } {
+  const secret = randomBytes(24).toString('base64url');
+  const file = join(dataDir, 'nats.conf');
+  writeFileSync(file, renderNatsServerConfig({ secret, apps: [app], host: '127.0.0.1' }), { mode: 0o600 });
+  return { file, gateway: gatewayNatsCredentials({ secret }), app: appNatsCredentials({ secret }, app) };
+}
+
+function natsEnv(credentials: NatsCredentials | undefined): Record<string, string> {
+  return credentials === undefined
+    ? {}
+    : { PRAAS_NATS_USER: credentials.user, PRAAS_NATS_PASSWORD: credentials.password };
 }
 
 /** Writes a token file with one fresh admin token (readable by its owner only). */

@@ -24,10 +24,16 @@ export function findExecutable(name: string): string | undefined {
 const NATS_LISTENING = /Listening for client connections on (\S+):(\d+)[\s\S]*Server is ready/;
 
 /**
- * nats-server (PRAAS_NATS_SERVER_BIN, else from PATH) with JetStream, storing under `dir`, on loopback (`port` 0: a free one).
+ * nats-server (PRAAS_NATS_SERVER_BIN, else from PATH) with JetStream, storing under `dir`, on loopback (`port` 0: a free one),
+ * with the users of `configFile` when given.
  * @throws InvalidArgumentError saying how to install nats-server when it is not on PATH.
  */
-export async function startNatsServer(dir: string, port: number, logFile: string): Promise<ChildService<string>> {
+export async function startNatsServer(
+  dir: string,
+  port: number,
+  logFile: string,
+  configFile?: string,
+): Promise<ChildService<string>> {
   const binary = process.env['PRAAS_NATS_SERVER_BIN']?.trim() || findExecutable('nats-server');
   if (binary === undefined) {
     throw new InvalidArgumentError(
@@ -42,7 +48,17 @@ export async function startNatsServer(dir: string, port: number, logFile: string
     label: 'nats-server',
     command: binary,
     // -1 lets nats-server pick a free port; it prints the one it took.
-    args: ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', port === 0 ? '-1' : String(port)],
+    // The flags override the configuration's listen address, port and store.
+    args: [
+      ...(configFile === undefined ? [] : ['-c', configFile]),
+      '-js',
+      '-sd',
+      dir,
+      '-a',
+      '127.0.0.1',
+      '-p',
+      port === 0 ? '-1' : String(port),
+    ],
     env: process.env,
     logFile,
     ready: (output) => {

@@ -109,7 +109,14 @@ describe('local stack: docker-compose.yml', function () {
     assert.ok(nats.healthcheck!.test.join(' ').includes('http://127.0.0.1:8222/healthz'));
     assert.match(minio.image!, /^minio\/minio/);
     assert.ok(minio.healthcheck);
-    assert.deepEqual(Object.keys(config.volumes).sort(), ['minio-data', 'nats-data']);
+    assert.deepEqual(Object.keys(config.volumes).sort(), ['minio-data', 'nats-config', 'nats-data']);
+    // nats-server runs with the users nats-config writes, every component with a password derived from one secret.
+    const natsConfig = config.services['nats-config'];
+    assert.ok(natsConfig, 'a nats-config service');
+    assert.deepEqual(natsConfig.command!.slice(0, 3), ['praas-framework', 'nats', 'config']);
+    assert.deepEqual(nats.command!.slice(-2), ['-c', '/etc/nats-praas/nats.conf']);
+    assert.equal(nats.depends_on!['nats-config']!.condition, 'service_completed_successfully');
+    for (const service of [natsConfig, gateway, host]) assert.ok(service.environment!['PRAAS_NATS_SECRET']);
 
     assert.match(init.image!, /^minio\/mc/);
     assert.equal(init.depends_on!['minio']!.condition, 'service_healthy');
@@ -157,6 +164,7 @@ describe('local stack on a NATS cluster: docker-compose.nats-cluster.yml', funct
       assert.ok(node, `service ${name}`);
       const command = node.command!.join(' ');
       assert.match(command, /^-js -sd \/data -m 8222 /);
+      assert.match(command, / -c \/etc\/nats-praas\/nats\.conf$/, `${name} runs with the generated users`);
       assert.match(command, /--cluster_name praas --cluster nats:\/\/0\.0\.0\.0:6222/);
       const routes = node.command![node.command!.indexOf('--routes') + 1]!.split(',');
       assert.deepEqual(

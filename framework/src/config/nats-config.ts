@@ -9,6 +9,9 @@ export interface NatsConfig {
    * With 3 on a cluster of three nodes, losing any one node loses nothing and stops nothing.
    */
   readonly replicas: number;
+  /** `PRAAS_NATS_USER` and `PRAAS_NATS_PASSWORD`: the user this component connects as (none: no authentication). */
+  readonly user?: string;
+  readonly password?: string;
 }
 
 /** Most replicas JetStream allows for a stream. */
@@ -49,7 +52,8 @@ export function validateReplicas(replicas: unknown, what = 'replicas'): number {
 
 /**
  * Reads the NATS settings every component takes from its environment: PRAAS_NATS_URL (required;
- * comma-separated seed URLs of a cluster) and PRAAS_NATS_REPLICAS (default 1).
+ * comma-separated seed URLs of a cluster), PRAAS_NATS_REPLICAS (default 1), PRAAS_NATS_USER and
+ * PRAAS_NATS_PASSWORD (both or neither).
  * @throws InvalidArgumentError naming the variable that is missing or wrong.
  */
 export function natsConfigFromEnv(env: Readonly<Record<string, string | undefined>>): NatsConfig {
@@ -61,5 +65,30 @@ export function natsConfigFromEnv(env: Readonly<Record<string, string | undefine
   }
   const raw = env['PRAAS_NATS_REPLICAS']?.trim();
   const replicas = raw ? validateReplicas(/^\d+$/.test(raw) ? Number(raw) : raw, 'PRAAS_NATS_REPLICAS') : 1;
-  return { servers: parseNatsServers(url), replicas };
+  const user = env['PRAAS_NATS_USER']?.trim() || undefined;
+  const password = env['PRAAS_NATS_PASSWORD'] || undefined;
+  if ((user === undefined) !== (password === undefined)) {
+    const missing = user === undefined ? 'PRAAS_NATS_USER' : 'PRAAS_NATS_PASSWORD';
+    throw new InvalidArgumentError(`PRAAS_NATS_USER and PRAAS_NATS_PASSWORD go together; ${missing} is not set`, {
+      variable: missing,
+    });
+  }
+  return { servers: parseNatsServers(url), replicas, ...(user && password ? { user, password } : {}) };
+}
+
+/**
+ * The NATS settings of a component with its user: PRAAS_NATS_USER and PRAAS_NATS_PASSWORD when
+ * set, else, given the master secret PRAAS_NATS_SECRET, the credentials `derive` makes of it (what
+ * the compose stack does; a component holding the master could derive any user's password).
+ * @throws InvalidArgumentError naming the variable that is missing or wrong.
+ */
+export function natsConfigWithUser(
+  env: Readonly<Record<string, string | undefined>>,
+  derive: (secret: string) => { user: string; password: string },
+): NatsConfig {
+  const config = natsConfigFromEnv(env);
+  const master = env['PRAAS_NATS_SECRET'];
+  if (config.user !== undefined || !master) return config;
+  const { user, password } = derive(master);
+  return { ...config, user, password };
 }

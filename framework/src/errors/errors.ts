@@ -339,11 +339,19 @@ export class UnauthenticatedError extends PraasError {
   }
 }
 
-/** A valid credential whose scopes do not cover the operation; names the scope that would. */
+/**
+ * A valid credential that does not cover the operation: a gateway token out of its scopes
+ * ({@link PermissionDeniedError.forToken}), or a NATS user the server refuses a subject.
+ */
 export class PermissionDeniedError extends PraasError {
   static readonly code = 'PERMISSION_DENIED' satisfies ErrorCode;
-  constructor(tokenId: string, operation: string, needed: string) {
-    super(PermissionDeniedError.code, `token '${tokenId}' may not ${operation}; that needs the scope ${needed}`, {
+  constructor(message: string, options: PraasErrorOptions = {}) {
+    super(PermissionDeniedError.code, message, options);
+  }
+
+  /** A gateway token whose scopes do not cover `operation`; names the scope that would. */
+  static forToken(tokenId: string, operation: string, needed: string): PermissionDeniedError {
+    return new PermissionDeniedError(`token '${tokenId}' may not ${operation}; that needs the scope ${needed}`, {
       details: { tokenId, operation, needed },
     });
   }

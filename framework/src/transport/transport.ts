@@ -36,6 +36,11 @@ export interface BackupQueue {
   purge(app: string, pid: string): Promise<void>;
   /** Calls `onAppend` after each append, so an active process can pick up late arrivals. */
   watch(app: string, pid: string, onAppend: () => void): Promise<Subscription>;
+  /**
+   * Makes sure the application's queues can take appends (on NATS: creates its stream). The
+   * gateway calls it before it places a process; a queue that needs nothing of the kind omits it.
+   */
+  prepare?(app: string): Promise<void>;
 }
 
 /**

@@ -53,3 +53,12 @@ export function backupStreamName(app: string): string {
 export function replySubject(app: string, id: string): string {
   return `${ROOT}.${validateName('application', app)}.reply.${validateName('message key', id)}`;
 }
+
+/**
+ * The inbox prefix of an application's hosts (nats.js `inboxPrefix`): replies to their requests,
+ * JetStream API answers and consumer deliveries come here, so that the NATS user of one
+ * application may subscribe to its own inboxes only.
+ */
+export function appInboxPrefix(app: string): string {
+  return `_INBOX_${validateName('application', app)}`;
+}

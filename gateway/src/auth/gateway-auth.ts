@@ -117,7 +117,7 @@ export class GatewayAuth {
     const principal = this.authenticate(credential);
     const { grants } = principal;
     const deny = (needed: string): never => {
-      throw new PermissionDeniedError(principal.id, describeOperation(route, app), needed);
+      throw PermissionDeniedError.forToken(principal.id, describeOperation(route, app), needed);
     };
     if (access === 'admin' && !grants.admin) deny("'admin'");
     if (access === 'metrics' && !grants.admin && !grants.metrics) deny("'metrics' (or 'admin')");

@@ -1,13 +1,29 @@
 import {
   appDataSecret,
+  DEFAULT_BUCKET_PREFIX,
   DirectTransport,
   InvalidArgumentError,
-  natsConfigFromEnv,
+  natsConfigWithUser,
+  gatewayNatsCredentials,
+  registryBucketName,
   RegistryRoutes,
   silentLogger,
+  type Logger,
   type Transport,
 } from '@praas/framework/internal';
-import { NatsKvRegistry, NatsKvTimerStore, NatsTransport } from '@praas/framework/nats';
+import {
+  denyKvRollups,
+  natsPermissionViolation,
+  NatsKvRegistry,
+  NatsKvTimerStore,
+  NatsTransport,
+} from '@praas/framework/nats';
+
+/** The KV buckets all applications share: a write to one's own key must not be able to purge them. */
+const SHARED_BUCKETS = [
+  ...(['apps', 'processes', 'hosts'] as const).map((kind) => registryBucketName(DEFAULT_BUCKET_PREFIX, kind)),
+  `${DEFAULT_BUCKET_PREFIX}timers`,
+];
 import { bundleStoreFromEnv } from '../bundles/s3-bundle-store';
 import { ControlPlane } from '../control/control-plane';
 import type { GatewayBackend, GatewayBackendFactory } from '../main';
@@ -25,11 +41,21 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return value;
 }
 
+/** Logs what nats-server refuses the gateway's user (reported asynchronously), until the connection closes. */
+function logPermissionViolations(nats: NatsTransport, user: string | undefined, logger: Logger): void {
+  (async () => {
+    for await (const status of nats.connection.status()) {
+      const refused = natsPermissionViolation(status, user);
+      if (refused) logger.error(refused.message, refused.fields);
+    }
+  })().catch((err: unknown) => logger.warn('stopped watching the NATS connection status', { err }));
+}
+
 /**
  * The gateway's backend on NATS (DESIGN §3, §7): the registry in JetStream KV, control requests
  * and FaaS-style invocations over the NATS transport, runtime hosts from the static pool that
  * registers itself, and the down-scaling policy. Reads `PRAAS_NATS_URL` (comma-separated seed URLs of a
- * cluster), `PRAAS_NATS_REPLICAS` (JetStream replicas of the registry buckets, default 1), `PRAAS_HOST_WAIT_MS`
+ * cluster), `PRAAS_NATS_USER` and `PRAAS_NATS_PASSWORD` (its NATS user, see `praas-framework nats`), `PRAAS_NATS_REPLICAS` (JetStream replicas of the registry buckets, default 1), `PRAAS_HOST_WAIT_MS`
  * (how long a new application waits for its first host, default 10 000) and
  * `PRAAS_DOWNSCALE_INTERVAL_MS` (default 1 000), `PRAAS_HOST_STALE_MS` (a host whose heartbeat is
  * older counts as gone and gets no new processes; default 10 000, set it as for the hosts). With
@@ -45,7 +71,7 @@ export const natsBackend: GatewayBackendFactory = async (
   env,
   logger = silentLogger,
 ): Promise<GatewayBackend> => {
-  const { servers, replicas } = natsConfigFromEnv(env);
+  const { servers, replicas, user, password } = natsConfigWithUser(env, (secret) => gatewayNatsCredentials({ secret }));
   const hostWaitMs = positive(env, 'PRAAS_HOST_WAIT_MS', 10_000);
   const intervalMs = positive(env, 'PRAAS_DOWNSCALE_INTERVAL_MS', 1_000);
   const bundles = bundleStoreFromEnv(env, logger.child({ component: 'bundles' }));
@@ -61,7 +87,9 @@ export const natsBackend: GatewayBackendFactory = async (
     replicas,
     name: 'praas-gateway',
     logger: logger.child({ component: 'transport' }),
+    ...(user === undefined ? {} : { user, password }),
   });
+  logPermissionViolations(nats, user, logger);
   let transport: Transport = nats;
   const dataSecret = env['PRAAS_DATA_SECRET']?.trim() || undefined;
   try {
@@ -81,6 +109,8 @@ export const natsBackend: GatewayBackendFactory = async (
       replicas,
       logger: logger.child({ component: 'timers' }),
     });
+    const hardened = await denyKvRollups(await nats.connection.jetstreamManager(), SHARED_BUCKETS);
+    if (hardened.length > 0) logger.info('turned rollup headers off on shared KV buckets', { buckets: hardened });
     const controlPlane = new ControlPlane({
       transport,
       registry,

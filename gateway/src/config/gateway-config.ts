@@ -41,7 +41,8 @@ export const GATEWAY_USAGE = `usage: praas-framework gateway [--http-port N] [--
   --tls-key          the certificate's PEM private key (env PRAAS_TLS_KEY)
   --protect-metrics  GET /metrics needs a token with the 'metrics' or 'admin' scope (env PRAAS_PROTECT_METRICS=true)
 On NATS: PRAAS_NATS_URL (comma-separated seed URLs of a cluster), PRAAS_NATS_REPLICAS (1, 3 or 5; default 1:
-JetStream replicas of the registry buckets and backup streams; 3 on a three-node cluster survives losing a node).
+JetStream replicas of the registry buckets and backup streams; 3 on a three-node cluster survives losing a node),
+PRAAS_NATS_USER + PRAAS_NATS_PASSWORD (the gateway's NATS user, see praas-framework nats; or PRAAS_NATS_SECRET to derive it).
 Logs are JSON lines on standard error at PRAAS_LOG_LEVEL (trace, debug, info, warn, error, fatal, silent; default info).
 Traces: PRAAS_OTEL=1 starts the OpenTelemetry SDK (install @opentelemetry/sdk-node; OTEL_* variables configure it).`;
 

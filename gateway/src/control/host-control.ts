@@ -12,7 +12,9 @@ import {
 /**
  * Control requests to one runtime host (create, swap, delete a process) over the transport: the
  * request on the host's control subject, its answer decoded, a refusal rebuilt as the error the
- * host raised. Which host gets a request is placement's choice (`HostPlacement`).
+ * host raised. Which host gets a request is placement's choice (`HostPlacement`). Before a process
+ * is created or activated, the application's backup stream is made to exist (a gateway may create
+ * streams; the NATS user of an application's hosts may not).
  */
 export class HostControl {
   constructor(
@@ -27,6 +29,8 @@ export class HostControl {
    * @throws NoRespondersError when nobody serves the host's subject; the host's error otherwise.
    */
   async request<T>(host: string, request: ControlRequest): Promise<T> {
+    // The application's backup stream exists before its processes do: its hosts may not create it.
+    if (request.op === 'create' || request.op === 'activate') await this.transport.backup.prepare?.(request.app);
     const reply = decodeReply(
       await this.transport.request(hostSubject(request.app, host), encodeWire(withTrace(request)), {
         timeoutMs: this.timeoutMs,

@@ -4,7 +4,8 @@ import {
   advertisedAddress,
   appDataSecret,
   InvalidArgumentError,
-  natsConfigFromEnv,
+  natsConfigWithUser,
+  appNatsCredentials,
   validateName,
   type NatsConfig,
 } from '@praas/framework/internal';
@@ -67,8 +68,8 @@ function required(env: Env, name: string, meaning: string): string {
  */
 export function readHostConfig(env: Env): HostConfig {
   const natsUrl = required(env, 'PRAAS_NATS_URL', 'the NATS server URL, e.g. nats://127.0.0.1:4222');
-  const nats = natsConfigFromEnv(env);
   const app = validateName('application', required(env, 'PRAAS_APP', 'the application this host serves'));
+  const nats = natsConfigWithUser(env, (secret) => appNatsCredentials({ secret }, app));
   const hostId = env['PRAAS_HOST_ID']?.trim() ? validateName('host id', env['PRAAS_HOST_ID'].trim()) : undefined;
   const module = env['PRAAS_MODULE']?.trim();
   const modulePath = module ? resolve(module) : undefined;

@@ -1,14 +1,15 @@
 import type { Logger } from '@praas/framework/internal';
-import type { NatsTransport } from '@praas/framework/nats';
+import { natsPermissionViolation, type NatsTransport } from '@praas/framework/nats';
 
 /**
- * Logs the NATS connection's changes (disconnect, reconnect, errors) and calls `onReconnect` for
- * each reconnect, until the connection closes.
+ * Logs the NATS connection's changes (disconnect, reconnect, errors: a permissions violation names
+ * `user` and the subject) and calls `onReconnect` for each reconnect, until the connection closes.
  */
 export function watchNatsStatus(
   connection: NatsTransport['connection'],
   logger: Logger,
   onReconnect: () => void,
+  user?: string,
 ): void {
   const watch = async (): Promise<void> => {
     for await (const status of connection.status()) {
@@ -21,9 +22,12 @@ export function watchNatsStatus(
         case 'disconnect':
           logger.warn('lost the connection to NATS; reconnecting', fields);
           break;
-        case 'error':
-          logger.error('NATS connection error', fields);
+        case 'error': {
+          const refused = natsPermissionViolation(status, user);
+          if (refused) logger.error(refused.message, refused.fields);
+          else logger.error('NATS connection error', fields);
           break;
+        }
         default:
           logger.debug('NATS connection status', { type: status.type, ...fields });
       }

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { loggerFromEnv, newId, tracingFromEnv, type TracingHandle } from '@praas/framework/internal';
+import { appInboxPrefix, loggerFromEnv, newId, tracingFromEnv, type TracingHandle } from '@praas/framework/internal';
 import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
 import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
@@ -24,7 +24,8 @@ Without a module the host runs the code deployed with praas-framework deploy --g
 waits for the first version, and loads newer ones as they are deployed.
 
 environment: PRAAS_NATS_URL (required; comma-separated seed URLs of a cluster), PRAAS_NATS_REPLICAS (1 | 3 | 5;
-  default 1: JetStream replicas of the registry and backup queues), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR, PRAAS_HOST_ID,
+  default 1: JetStream replicas of the registry and backup queues), PRAAS_NATS_USER + PRAAS_NATS_PASSWORD (the
+  application's NATS user, see praas-framework nats; or PRAAS_NATS_SECRET to derive it), PRAAS_APP, PRAAS_MODULE, PRAAS_CODE_DIR, PRAAS_HOST_ID,
   PRAAS_S3_ENDPOINT + PRAAS_S3_ACCESS_KEY + PRAAS_S3_SECRET_KEY [+ PRAAS_S3_BUCKET] or PRAAS_SWAP_DIR,
   PRAAS_HEALTH_PORT (serves GET /healthz: 503 while the deployed code does not load, and GET /metrics), PRAAS_HEARTBEAT_MS,
   PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES, PRAAS_DATA_PLANE (direct | nats; default direct), PRAAS_DATA_PORT,
@@ -135,8 +136,11 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
       servers: config.nats.servers,
       replicas: config.nats.replicas,
       name: `praas-host-${config.hostId ?? config.app}`,
+      ...(config.nats.user === undefined ? {} : { user: config.nats.user, password: config.nats.password }),
+      // Its own inboxes: the only ones the application's NATS user may subscribe to.
+      inboxPrefix: appInboxPrefix(config.app),
     });
-    watchNatsStatus(transport.connection, logger, () => metrics.natsReconnects.inc());
+    watchNatsStatus(transport.connection, logger, () => metrics.natsReconnects.inc(), config.nats.user);
     registry = await NatsKvRegistry.open(transport.connection, { replicas: config.nats.replicas });
     if (
       processes === undefined &&

@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JetStreamManager } from 'nats';
+import { AckPolicy, DeliverPolicy, nanos, nuid, type JetStreamClient, type JetStreamManager } from 'nats';
 import type { Logger } from '../../logging/logger';
 import { encodeCursor, type PageWalk } from '../process-pages';
 import type { ProcessPage, ProcessRecord } from '../registry';
@@ -51,6 +51,9 @@ export async function readKvEntries<T>(
   const stream = `KV_${bucket}`;
   const subjectPrefix = `$KV.${bucket}.`;
   const info = await jsm.consumers.add(stream, {
+    // Named, so that nats.js puts the filter into the request subject, where the nats-server
+    // permissions of an application's user can see it (config/nats-server-auth.ts).
+    name: nuid.next(),
     filter_subject: `${subjectPrefix}${keyFilter}`,
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: range.after + 1,

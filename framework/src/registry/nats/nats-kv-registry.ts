@@ -1,14 +1,22 @@
-import { StorageType, type JetStreamManager, type NatsConnection } from 'nats';
+import { ErrorCode, NatsError, StorageType, type JetStreamManager, type NatsConnection } from 'nats';
 import { validateReplicas } from '../../config/nats-config';
-import { InvalidArgumentError, UnavailableError } from '../../errors';
+import { InvalidArgumentError, PermissionDeniedError, UnavailableError } from '../../errors';
 import { silentLogger, type Logger } from '../../logging/logger';
-import { validateName } from '../../wire/names';
 import type { Subscription } from '../../transport/transport';
 import { connectNats, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
 import { ProcessWatch, type ProcessWatchSource } from './process-watch';
 import { pageWalk } from '../process-pages';
 import { readKvPage } from './kv-pages';
 import { RegistryBucket } from './registry-bucket';
+import {
+  appKey,
+  DEFAULT_BUCKET_PREFIX,
+  hostKey,
+  keysOf,
+  processKey,
+  registryBucketName,
+  type RegistryBucketKind,
+} from './registry-keys';
 import type {
   AppRecord,
   HostRecord,
@@ -46,17 +54,6 @@ export interface NatsKvRegistryOptions {
 export interface NatsKvRegistryConnectOptions extends NatsConnectionOptions, NatsKvRegistryOptions {}
 
 const BUCKET_PREFIX = /^[A-Za-z0-9_-]*$/;
-
-/*
- * Every KV key of the registry is built here. Names never contain '.', so '.' separates the
- * application from the process or host, and `<app>.>` selects everything of one application.
- */
-const appKey = (app: string): string => validateName('application', app);
-const processKey = (app: string, pid: string): string =>
-  `${validateName('application', app)}.${validateName('pid', pid)}`;
-const hostKey = (app: string, id: string): string =>
-  `${validateName('application', app)}.${validateName('host id', id)}`;
-const keysOf = (app: string): string => `${validateName('application', app)}.>`;
 
 /**
  * The registry in JetStream KV (DESIGN §5): three buckets, for applications, processes and
@@ -108,7 +105,7 @@ export class NatsKvRegistry implements Registry {
     options: NatsKvRegistryOptions,
     ownsConnection: boolean,
   ): Promise<NatsKvRegistry> {
-    const prefix = options.bucketPrefix ?? 'praas_';
+    const prefix = options.bucketPrefix ?? DEFAULT_BUCKET_PREFIX;
     if (!BUCKET_PREFIX.test(prefix)) {
       throw new InvalidArgumentError(
         `bucket prefix ${JSON.stringify(prefix)} may only contain letters, digits, '_' and '-'`,
@@ -122,8 +119,8 @@ export class NatsKvRegistry implements Registry {
     const replicas = validateReplicas(options.replicas ?? 1, 'replicas');
     const js = nc.jetstream({ timeout });
     try {
-      const bucket = async (kind: string, ttl?: number): Promise<RegistryBucket> => {
-        const name = `${prefix}${kind}`;
+      const bucket = async (kind: RegistryBucketKind, ttl?: number): Promise<RegistryBucket> => {
+        const name = registryBucketName(prefix, kind);
         const kv = await js.views.kv(name, {
           history: 1,
           storage: StorageType.File,
@@ -141,6 +138,13 @@ export class NatsKvRegistry implements Registry {
       return new NatsKvRegistry(nc, ownsConnection, apps, processes, hosts, timeout, options.logger ?? silentLogger);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
+      if (cause instanceof NatsError && (cause.code as ErrorCode) === ErrorCode.PermissionsViolation) {
+        // An application's NATS user may open the buckets, not create them.
+        const hint = reason.includes('.STREAM.CREATE.')
+          ? 'a gateway creates them, start one first'
+          : "is the connection's inbox prefix its application's (appInboxPrefix)?";
+        throw new PermissionDeniedError(`cannot open the registry buckets '${prefix}*': ${reason}; ${hint}`, { cause });
+      }
       throw new UnavailableError(`cannot open the registry buckets '${prefix}*' (is JetStream enabled?): ${reason}`, {
         cause,
       });
@@ -168,7 +172,13 @@ export class NatsKvRegistry implements Registry {
    */
   async deleteApp(name: string): Promise<void> {
     await this.apps.delete(appKey(name));
-    await this.processes.purgeKeys(keysOf(name));
+    // Through the stream API, not a KV purge: the buckets take no rollup headers (see denyKvRollups).
+    const filter = keysOf(name);
+    await this.processes.call('purge', filter, async () =>
+      (await this.manager()).streams.purge(`KV_${this.processes.name}`, {
+        filter: `$KV.${this.processes.name}.${filter}`,
+      }),
+    );
   }
 
   async putProcess(record: ProcessRecord): Promise<void> {

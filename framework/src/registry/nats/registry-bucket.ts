@@ -76,15 +76,6 @@ export class RegistryBucket {
     }
   }
 
-  /** Purges every key matching `filter`. */
-  async purgeKeys(filter: string): Promise<void> {
-    const keys: string[] = [];
-    await this.call('listing', filter, async () => {
-      for await (const key of await this.kv.keys(filter)) keys.push(key);
-    });
-    for (const key of keys) await this.call('purge', key, () => this.kv.purge(key));
-  }
-
   /** Runs one KV operation and turns a failure of the nats client into the framework's errors. */
   async call<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
     try {

@@ -108,7 +108,9 @@ export class NatsBackupQueue implements BackupQueue {
     if (!Number.isSafeInteger(max) || max < 1) {
       throw new InvalidArgumentError(`max must be a positive integer, got ${String(max)}`);
     }
-    const stream = await this.ensureStream(app);
+    // No stream: nothing was ever appended. Reading creates none (an application's NATS user may not).
+    const stream = await this.existingStream(app);
+    if (stream === undefined) return [];
     const what = `read of the backup queue of '${pid}' of '${app}'`;
     // Most reads find nothing (a new process, a swap-in without backlog). The subject's last entry
     // says so in one request; a consumer costs three, and the server work of setting one up.
@@ -183,7 +185,8 @@ export class NatsBackupQueue implements BackupQueue {
 
   /** Purges the messages of `subject` (below `seq`, when given) from the application's stream. */
   private async purgeSubject(app: string, subject: string, below: { seq?: number }, what: string): Promise<void> {
-    const stream = await this.ensureStream(app);
+    const stream = await this.existingStream(app);
+    if (stream === undefined) return;
     try {
       await (await this.jsm()).streams.purge(stream, { filter: subject, ...below });
     } catch (e) {
@@ -197,9 +200,16 @@ export class NatsBackupQueue implements BackupQueue {
    */
   async watch(app: string, pid: string, onAppend: () => void): Promise<Subscription> {
     const subject = backupSubject(app, pid);
-    const sub = this.nc.subscribe(subject, { callback: () => onAppend() });
+    let refused: Error | undefined;
+    const sub = this.nc.subscribe(subject, {
+      callback: (err) => {
+        if (err) refused = err;
+        else onAppend();
+      },
+    });
     try {
       await this.nc.flush();
+      if (refused !== undefined) throw refused;
     } catch (e) {
       sub.unsubscribe();
       throw fromNatsError(e, { subject, what: `watch of the backup queue of '${pid}'`, size: 0 });
@@ -210,6 +220,14 @@ export class NatsBackupQueue implements BackupQueue {
         return Promise.resolve();
       },
     };
+  }
+
+  /**
+   * Makes sure the application's stream exists, so that its hosts, whose NATS user may not create
+   * streams, can append to it. The gateway calls it before it places a process.
+   */
+  async prepare(app: string): Promise<void> {
+    await this.ensureStream(app);
   }
 
   /** The application's stream, created on first use; concurrent callers share one creation. */
@@ -224,21 +242,38 @@ export class NatsBackupQueue implements BackupQueue {
     return created;
   }
 
-  private async createStream(app: string): Promise<string> {
+  /** The application's stream when it exists, without creating it; known streams are remembered. */
+  private async existingStream(app: string): Promise<string | undefined> {
+    const known = this.streams.get(app);
+    if (known) return known;
     const name = backupStreamName(app);
+    if (!(await this.streamExists(app, name))) return undefined;
+    this.streams.set(app, Promise.resolve(name));
+    return name;
+  }
+
+  private async streamExists(app: string, name: string): Promise<boolean> {
     try {
       await (await this.jsm()).streams.info(name);
-      return name;
+      return true;
     } catch (e) {
-      if (!(e instanceof NatsError && e.api_error?.err_code === STREAM_NOT_FOUND)) {
-        throw fromNatsError(e, {
-          subject: backupSubjectsOf(app),
-          what: `lookup of stream ${name}`,
-          size: 0,
-          timeoutMs: this.timeoutMs,
-        });
-      }
+      if (e instanceof NatsError && e.api_error?.err_code === STREAM_NOT_FOUND) return false;
+      throw fromNatsError(e, {
+        subject: backupSubjectsOf(app),
+        what: `lookup of stream ${name}`,
+        size: 0,
+        timeoutMs: this.timeoutMs,
+      });
     }
+  }
+
+  /**
+   * Creates the application's stream unless it exists. A gateway does it before it places a
+   * process ({@link prepare}): the NATS user of an application may not create streams.
+   */
+  private async createStream(app: string): Promise<string> {
+    const name = backupStreamName(app);
+    if (await this.streamExists(app, name)) return name;
     try {
       // Adding a stream with an identical configuration is idempotent, so a racing creator is harmless.
       await (

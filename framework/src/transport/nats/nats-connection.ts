@@ -1,5 +1,13 @@
 import { connect, ErrorCode, NatsError, type NatsConnection } from 'nats';
-import { NoRespondersError, PayloadTooLargeError, PraasError, TimeoutError, UnavailableError } from '../../errors';
+import {
+  NoRespondersError,
+  PayloadTooLargeError,
+  PermissionDeniedError,
+  PraasError,
+  TimeoutError,
+  UnauthenticatedError,
+  UnavailableError,
+} from '../../errors';
 
 /** How to reach a NATS server (or cluster); shared by the NATS transport and the KV registry. */
 export interface NatsConnectionOptions {
@@ -11,6 +19,14 @@ export interface NatsConnectionOptions {
   readonly connectTimeoutMs?: number;
   /** Wait between reconnect attempts; attempts are unlimited so a restarted server is found again (default 250 ms). */
   readonly reconnectWaitMs?: number;
+  /** The user to authenticate as, with its password (a nats-server with `authorization` users). */
+  readonly user?: string;
+  readonly password?: string;
+  /**
+   * Prefix of this connection's inboxes (default `_INBOX`); an application's hosts use
+   * `appInboxPrefix(app)`, the only inboxes their NATS user may subscribe to.
+   */
+  readonly inboxPrefix?: string;
 }
 
 /**
@@ -37,9 +53,18 @@ export async function connectNats(options: NatsConnectionOptions): Promise<NatsC
       reconnectTimeWait: options.reconnectWaitMs ?? 250,
       reconnectJitter: 50,
       noAsyncTraces: true,
+      ...(options.user === undefined ? {} : { user: options.user, pass: options.password ?? '' }),
+      ...(options.inboxPrefix === undefined ? {} : { inboxPrefix: options.inboxPrefix }),
     });
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
+    if (cause instanceof NatsError && (cause.code as ErrorCode) === ErrorCode.AuthorizationViolation) {
+      const who =
+        options.user === undefined
+          ? 'without a user (set PRAAS_NATS_USER and PRAAS_NATS_PASSWORD)'
+          : `as user '${options.user}'`;
+      throw new UnauthenticatedError(`NATS at ${servers.join(', ')} refused the connection ${who}: ${reason}`);
+    }
     throw new UnavailableError(`cannot connect to NATS at ${servers.join(', ')}: ${reason}`, {
       cause,
       details: { servers },
@@ -75,6 +100,11 @@ export function fromNatsError(error: unknown, context: NatsFailureContext): Praa
             : `no reply to the ${context.what} within ${context.timeoutMs} ms`,
           { subject: context.subject, ...(context.timeoutMs === undefined ? {} : { timeoutMs: context.timeoutMs }) },
         );
+      case ErrorCode.PermissionsViolation:
+        return new PermissionDeniedError(`NATS refused the ${context.what}: ${error.message}`, {
+          cause: error,
+          details: { subject: context.subject },
+        });
       case ErrorCode.MaxPayloadExceeded:
         return new PayloadTooLargeError(context.what, context.size, context.maxPayload ?? -1);
       case ErrorCode.ConnectionClosed:

@@ -65,10 +65,15 @@ export class NatsTransport implements Transport {
   /** Resolves once the server knows the subscription, so a request sent afterwards finds it. */
   async serve(subject: string, handler: RequestHandler, options: ServeOptions = {}): Promise<Subscription> {
     this.assertOpen();
+    // A subscription the server refuses (permissions) is closed with the error, reported before the flush completes.
+    let refused: Error | undefined;
     const sub = this.connection.subscribe(subject, {
       ...(options.queue === undefined ? {} : { queue: options.queue }),
       callback: (err, msg) => {
-        if (err) return;
+        if (err) {
+          refused = err;
+          return;
+        }
         let handling: Promise<Uint8Array>;
         try {
           handling = handler(msg.data);
@@ -85,6 +90,7 @@ export class NatsTransport implements Transport {
     this.subscriptions.add(sub);
     try {
       await this.connection.flush();
+      if (refused !== undefined) throw refused;
     } catch (e) {
       sub.unsubscribe();
       this.subscriptions.delete(sub);

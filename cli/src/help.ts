@@ -43,6 +43,8 @@ export const DEPLOY_OPTIONS = {
   's3-bucket': 'string',
   'with-services': 'boolean',
   quiet: 'boolean',
+  upgrade: 'string',
+  wave: 'string',
 } as const;
 export const UP_OPTIONS = {
   project: 'string',
@@ -125,6 +127,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       's3-bucket': 'bucket for swapped state (default praas)',
       'with-services': 'also write a NATS and a MinIO deployment',
       quiet: 'print no progress (steps and their timings, on standard error)',
+      upgrade:
+        'with --gateway: how existing processes move to the new version: none (they keep theirs), idle (at their ' +
+        'next swap-in; the default) or rolling (active ones are swapped out and in again now, in waves)',
+      wave: 'with --upgrade rolling: processes moved at once, at most (default 16)',
     },
     env: [],
   },
@@ -183,6 +189,15 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       host: 'only the active processes on this runtime host (its id)',
       all: 'every page, not only the first',
     },
+    env: [GATEWAY_ENV],
+  },
+  versions: {
+    usage: 'versions <app>',
+    summary:
+      'how many processes run each code version and state version, and the processes an upgrade could not ' +
+      'move (pages through every process)',
+    options: CLIENT_OPTIONS,
+    describe: CLIENT_DESCRIBE,
     env: [GATEWAY_ENV],
   },
   swap: {

@@ -80,6 +80,8 @@ export class CodeVersions {
   private currentIncarnation: string | undefined;
   /** With deployed code: why the application's newest version did not load, until one does. */
   private failure: CodeFailure | undefined;
+  /** With deployed code: the version older processes move to at their next swap-in (`AppRecord.upgradeTo`). */
+  private upgradeToVersion: number | undefined;
   /** Looks at the application record run one after another, each after the call that asked for it. */
   private readonly refreshes = new SerialQueue();
 
@@ -153,6 +155,7 @@ export class CodeVersions {
     const { app: name, hostId, logger, log } = this.options;
     const app = await this.options.registry.getApp(name);
     if (app?.incarnation !== this.currentIncarnation) await this.switchIncarnation(app?.incarnation);
+    this.upgradeToVersion = app?.upgradeTo;
     if (!app || app.version === undefined || app.version <= this.newestVersion) return this.newestVersion;
     if (this.failure?.version === app.version && !this.failure.retry) return this.newestVersion;
     let definitions: Definitions;
@@ -247,6 +250,45 @@ export class CodeVersions {
       return this.definitionsNow;
     }
     return this.definitionsOfVersion(record.version);
+  }
+
+  /**
+   * The code version a process swapping in moves to (DESIGN §6, "Upgrades"): the application's
+   * `upgradeTo` when the process runs an older version of this incarnation, that version is loaded
+   * here, and an earlier try to move the process to it did not fail (a new deploy tries again).
+   */
+  upgradeTarget(record: ProcessRecord): number | undefined {
+    const to = this.upgradeToVersion;
+    if (!this.options.code || to === undefined || record.version === undefined) return undefined;
+    if (record.incarnation !== this.currentIncarnation || record.version >= to || to > this.newestVersion)
+      return undefined;
+    return record.upgradeError?.version === to ? undefined : to;
+  }
+
+  /**
+   * The classes of one deployed version of the current incarnation, loaded once.
+   * @throws CodeLoadFailedError when the code does not load.
+   */
+  definitionsAt(version: number): Promise<Definitions> {
+    return this.definitionsOfVersion(version);
+  }
+
+  /**
+   * Before an upgrade to `version` asked for by the control plane: a host that has not loaded it yet
+   * looks at the application record first.
+   * @throws CodeLoadFailedError when the version does not load here (or the record names no such version).
+   */
+  async expectVersion(version: number): Promise<void> {
+    if (!this.options.code) return;
+    if (this.newestVersion < version || (this.upgradeToVersion ?? 0) < version) await this.refresh();
+    if (this.newestVersion >= version) return;
+    const { app, hostId } = this.options;
+    throw new CodeLoadFailedError(
+      app,
+      version,
+      this.failure?.version === version ? this.failure.message : `version ${version} is not deployed`,
+      hostId,
+    );
   }
 
   /** The code fields to record for a process that runs `record`'s code (its own, or the newest when it has none). */

@@ -1,14 +1,18 @@
 import {
   CodeLoadFailedError,
+  PraasError,
   ProcessClassNotFoundError,
   ProcessNotFoundError,
   processInfo,
   silentLogger,
   validateName,
+  type ErrorCode,
   type ProcessDefinition,
   type ProcessInfo,
   type ProcessInspection,
+  type ProcessRecord,
   type Registry,
+  type UpgradeError,
   type Logger,
   type Transport,
 } from '@praas/framework/internal';
@@ -40,6 +44,15 @@ export interface ProcessLifecycleOptions {
   readonly peers: PeerHosts;
   readonly controllers: SharedControllerDeps;
 }
+
+/** Why new code may refuse a process for good (until another deploy): it stays on its own version then. */
+const UPGRADE_REFUSALS: ReadonlySet<string> = new Set([
+  'MIGRATION_FAILED',
+  'STATE_VERSION_TOO_NEW',
+  'CODE_LOAD_FAILED',
+  'PROCESS_CLASS_NOT_FOUND',
+  'DECODE_FAILED',
+] satisfies ErrorCode[]);
 
 /**
  * The life-cycle operations on the processes of one host (DESIGN §6): create, activate (swap in),
@@ -114,21 +127,91 @@ export class ProcessLifecycle implements HostOperations {
       throw e;
     }
     if (!claim.won) return claim.holder;
-    const definition = (await code.definitionsFor(claim.previous)).get(claim.previous.processClass)!;
-    const { host, status, generation } = claim.previous;
+    const previous = claim.previous;
+    const { host, status, generation } = previous;
     try {
       // The record names the generation it last committed: the newest snapshot is looked up by key.
       const known = { generation, exact: status === 'swapped' };
-      const controller = await this.startController(pid, definition, code.codeOf(claim.previous), known);
+      const upgraded = await this.startUpgraded(pid, previous, known);
+      let controller = upgraded.controller;
+      if (!controller) {
+        const definition = (await code.definitionsFor(previous)).get(previous.processClass)!;
+        const upgradeError = upgraded.error ?? previous.upgradeError;
+        controller = await this.startController(pid, definition, code.codeOf(previous), known, upgradeError);
+      }
       // A record still held by another host means that host died: the process restarted from its last snapshot.
       const takeover = host !== undefined && host !== this.options.controllers.hostId && status !== 'swapped';
       if (takeover) this.logger?.warn('took over a process from a dead host', { pid, from: host, generation });
-      this.logger?.info('activated process', { pid, class: definition.name, generation: controller.generation });
+      this.logger?.info('activated process', {
+        pid,
+        class: controller.definition.name,
+        generation: controller.generation,
+      });
       return table.info(controller);
     } catch (e) {
       await claims.release(claim);
       throw e;
     }
+  }
+
+  /**
+   * Upgrades (DESIGN §6): starts a swapping-in process on the newer code version its application
+   * moves processes to, migrating its state. When that fails for a reason that will not pass by
+   * itself (a migration threw, the snapshot is newer than that code, the code does not load or
+   * lacks the class), nothing was restored: the error is returned for the record, and the process
+   * starts on its own version from the same snapshot.
+   */
+  private async startUpgraded(
+    pid: string,
+    previous: ProcessRecord,
+    known: KnownGeneration,
+  ): Promise<{ controller?: ProcessController; error?: UpgradeError }> {
+    const { code, app } = this.options;
+    const version = code.upgradeTarget(previous);
+    if (version === undefined) return {};
+    try {
+      const definitions = await code.definitionsAt(version);
+      const definition = definitions.get(previous.processClass);
+      if (!definition) throw new ProcessClassNotFoundError(app, previous.processClass, [...definitions.keys()]);
+      const controller = await this.startController(pid, definition, { ...code.codeOf(previous), version }, known);
+      this.logger?.info('upgraded process', { pid, from: previous.version, to: version });
+      return { controller };
+    } catch (e) {
+      if (!(e instanceof PraasError) || !UPGRADE_REFUSALS.has(e.code)) throw e;
+      this.logger?.warn('process stays on its code version: the upgrade failed', {
+        pid,
+        version: previous.version,
+        to: version,
+        err: e,
+      });
+      return { error: { version, code: e.code, message: e.message } };
+    }
+  }
+
+  /**
+   * Moves an active process hosted here to code `version` (a rolling upgrade): swaps it out, once
+   * its running calls finished (what arrives meanwhile waits in its backup queue), and in again at
+   * once on the new code. A process not active here, or on that version already, is left as it is.
+   * @returns its info afterwards, with `upgradeError` when it stayed on its old version.
+   * @throws CodeLoadFailedError when `version` does not load here (the process is not touched).
+   */
+  async upgrade(pid: string, version: number): Promise<ProcessInfo> {
+    validateName('pid', pid);
+    const { table, code, registry, app } = this.options;
+    await code.expectVersion(version);
+    return table.locked(pid, async () => {
+      const controller = table.local(pid);
+      if (!controller) {
+        const record = await registry.getProcess(app, pid);
+        if (!record) throw new ProcessNotFoundError(app, pid);
+        return processInfo(record);
+      }
+      if (controller.status !== 'active' || (controller.codeVersion ?? version) >= version)
+        return table.info(controller);
+      await controller.swapOut();
+      table.remove(controller);
+      return this.claimAndStart(pid, {});
+    });
   }
 
   /**
@@ -179,6 +262,11 @@ export class ProcessLifecycle implements HostOperations {
       table.remove(controller);
       return table.info(controller);
     });
+  }
+
+  /** Looks for newer code in the application record now. */
+  async refreshCode(): Promise<void> {
+    await this.options.code.refresh();
   }
 
   /** Writes a checkpoint of a process hosted here. */
@@ -248,6 +336,7 @@ export class ProcessLifecycle implements HostOperations {
     definition: ProcessDefinition,
     code: ProcessCode,
     startFrom: 'fresh' | KnownGeneration,
+    upgradeError?: UpgradeError,
   ): Promise<ProcessController> {
     const { logger } = this.options.controllers;
     const controller = await ProcessController.start({
@@ -261,6 +350,7 @@ export class ProcessLifecycle implements HostOperations {
       onFault: (controller, error, origin) => this.recycle(controller, error, origin),
       ...(code.version === undefined ? {} : { codeVersion: code.version }),
       ...(code.incarnation === undefined ? {} : { incarnation: code.incarnation }),
+      ...(upgradeError === undefined ? {} : { upgradeError }),
     });
     this.options.table.add(controller);
     return controller;

@@ -276,6 +276,11 @@ export class RuntimeHost implements ProcessDirectory {
     return this.lifecycle.swapOut(pid);
   }
 
+  /** Moves an active process hosted here to code `version` (a rolling upgrade's step); see ProcessLifecycle.upgrade. */
+  upgrade(pid: string, version: number): Promise<ProcessInfo> {
+    return this.lifecycle.upgrade(pid, version);
+  }
+
   /** Writes a checkpoint of a process hosted here. */
   checkpoint(pid: string): Promise<ProcessInfo> {
     return this.lifecycle.checkpoint(pid);

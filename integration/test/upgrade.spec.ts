@@ -2,64 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packBundle, PraasClient, type ProcessInfo } from '@praas/framework/internal';
-import { startStack, type GatewayProcess, type Stack } from '../src';
+import { PraasClient, type ProcessInfo } from '@praas/framework/internal';
+import { accountBundle, startStack, type GatewayProcess, type Stack } from '../src';
 import { cli } from './support/cli';
-
-/**
- * The compiled module of an application with one class, `Account`, as `tsc` emits it for the
- * decorators. Version 1 keeps `total`; version 2 (state version 2) renames it `balance` and adds
- * `doubled`, computed from it by `@Migrate(1)`, which refuses a total of 13. Both keep `seqs`, the
- * sequence numbers `record` got, in order.
- */
-function accountModule(stateVersion: 1 | 2): string {
-  const v1 = [
-    'class Account {',
-    '  constructor() { this.total = 0; this.seqs = []; }',
-    '  add(n) { this.total += n; return this.total; }',
-    '  record(seq) { this.seqs.push(seq); return this.seqs.length; }',
-    "  get() { return { code: 'v1', total: this.total, seqs: this.seqs }; }",
-    '}',
-    "for (const field of ['total', 'seqs']) Reflect.decorate([State()], Account.prototype, field);",
-  ];
-  const v2 = [
-    'class Account {',
-    '  constructor() { this.balance = 0; this.doubled = 0; this.seqs = []; }',
-    '  static split({ fields }) {',
-    "    if (fields.total === 13) throw new Error('total 13 cannot be split');",
-    '    fields.balance = fields.total;',
-    '    fields.doubled = fields.total * 2;',
-    '    delete fields.total;',
-    '  }',
-    '  add(n) { this.balance += n; this.doubled += 2 * n; return this.balance; }',
-    '  record(seq) { this.seqs.push(seq); return this.seqs.length; }',
-    "  get() { return { code: 'v2', balance: this.balance, doubled: this.doubled, seqs: this.seqs }; }",
-    '}',
-    "for (const field of ['balance', 'doubled', 'seqs']) Reflect.decorate([State()], Account.prototype, field);",
-    "Reflect.decorate([Migrate(1)], Account, 'split', Object.getOwnPropertyDescriptor(Account, 'split'));",
-  ];
-  return [
-    "'use strict';",
-    "const { Process, Fn, State, Migrate } = require('@praas/framework');",
-    ...(stateVersion === 1 ? v1 : v2),
-    "for (const name of ['add', 'record', 'get']) {",
-    '  const d = Object.getOwnPropertyDescriptor(Account.prototype, name);',
-    '  Object.defineProperty(Account.prototype, name, Reflect.decorate([Fn()], Account.prototype, name, d));',
-    '}',
-    `exports.Account = Reflect.decorate([Process({ version: ${stateVersion} })], Account);`,
-  ].join('\n');
-}
-
-/** A code bundle of 'bank' as `praas-framework deploy` uploads it. */
-function bundle(stateVersion: 1 | 2): Uint8Array {
-  return packBundle({
-    manifest: { app: 'bank', version: '1.0.0', module: 'dist/index.js', processes: [{ name: 'Account' }] },
-    files: new Map([
-      ['package.json', Buffer.from(JSON.stringify({ name: 'bank', version: '1.0.0' }))],
-      ['dist/index.js', Buffer.from(accountModule(stateVersion))],
-    ]),
-  });
-}
 
 interface AccountState {
   code: string;
@@ -86,7 +31,7 @@ describe('upgrades: deployed code moves running and swapped processes (issue 20)
     stack = await startStack({ name: 'upgrade', s3: true, gateways: [{ s3: true }], killHosts: true });
     [gateway] = stack.gateways as [GatewayProcess];
     rest = new PraasClient({ url: gateway.httpUrl, token: gateway.token });
-    assert.equal((await rest.deployVersion('bank', bundle(1))).version, 1);
+    assert.equal((await rest.deployVersion('bank', accountBundle('bank', 1))).version, 1);
     await Promise.all(
       ['bank-a', 'bank-b'].map((hostId) =>
         stack.spawnHost({
@@ -130,7 +75,7 @@ describe('upgrades: deployed code moves running and swapped processes (issue 20)
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    const deployed = await rest.deployVersion('bank', bundle(2), { upgrade: 'rolling', wave: 8 });
+    const deployed = await rest.deployVersion('bank', accountBundle('bank', 2), { upgrade: 'rolling', wave: 8 });
     streaming = false;
     await Promise.all(senders);
     assert.equal(deployed.version, 2);
@@ -187,7 +132,7 @@ describe('upgrades: deployed code moves running and swapped processes (issue 20)
 
   it('refuses a rollback to version 1 code per process whose snapshot is of version 2, and reports each', async function () {
     this.timeout(240_000);
-    const rollback = await rest.deployVersion('bank', bundle(1), { upgrade: 'rolling', wave: 16 });
+    const rollback = await rest.deployVersion('bank', accountBundle('bank', 1), { upgrade: 'rolling', wave: 16 });
     assert.equal(rollback.version, 3);
     const report = rollback.upgrade!;
     assert.equal(report.failed.length, 99);
@@ -207,7 +152,7 @@ describe('upgrades: deployed code moves running and swapped processes (issue 20)
 
   it('moves a process only at its next swap-in with --upgrade idle', async function () {
     this.timeout(120_000);
-    const idle = await rest.deployVersion('bank', bundle(2), { upgrade: 'idle' });
+    const idle = await rest.deployVersion('bank', accountBundle('bank', 2), { upgrade: 'idle' });
     assert.deepEqual([idle.version, idle.upgrade?.policy, idle.upgrade?.moved], [4, 'idle', 0]);
     const pid = pids[4]!;
     await rest.invoke('bank', 'add', 1, { pid });

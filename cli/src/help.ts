@@ -13,7 +13,12 @@ interface CommandHelp {
 const GATEWAY_ENV = 'PRAAS_GATEWAY_URL: the gateway when --gateway is not given (default http://127.0.0.1:8080)';
 
 export const INIT_OPTIONS = { name: 'string' } as const;
-export const BUILD_OPTIONS = { project: 'string', module: 'string', quiet: 'boolean' } as const;
+export const BUILD_OPTIONS = {
+  project: 'string',
+  module: 'string',
+  quiet: 'boolean',
+  'allow-state-change': 'boolean',
+} as const;
 export const DEV_OPTIONS = {
   project: 'string',
   app: 'string',
@@ -83,6 +88,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       project: 'project directory (default: the working directory)',
       module: 'compiled entry, relative to the project (default: package.json "main")',
       quiet: 'print no progress (steps and their timings, on standard error)',
+      'allow-state-change':
+        "build even when a class removed or retyped a @State field, or lowered its state version, against the previous build without raising @Process({ version }) (deployed processes' state in those fields is lost)",
     },
     env: [],
   },

@@ -33,7 +33,9 @@ const USAGE = `usage: praas-framework <command> [options]
 commands:
   init <dir> [--name NAME]                      write a new project: one @Process class, a test, build scripts
   build [--project DIR] [--module PATH]         compile; write praas.manifest.json, a typed client
-        [--quiet]                               (praas-client.js/.d.ts) and a Dockerfile to the output dir
+        [--quiet] [--allow-state-change]        (praas-client.js/.d.ts) and a Dockerfile to the output dir;
+                                                fails when @State changed against the last build without a
+                                                state version bump (unless --allow-state-change)
   dev [<module>] [--port N] [--grpc-port N]     serve the project on the embedded stack (REST and gRPC, named
       [--app NAME] [--no-watch] ...             after package.json); tsc --watch, reload with state kept
   up [--hosts N] [--project DIR] [--no-auth]    a local stack without Docker: nats-server (PATH), an S3 endpoint,
@@ -139,6 +141,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
           ...(project === undefined ? {} : { project }),
           ...(module === undefined ? {} : { module }),
           quiet: switches.has('quiet'),
+          allowStateChange: switches.has('allow-state-change'),
         },
         out,
         err,

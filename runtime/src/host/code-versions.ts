@@ -4,20 +4,18 @@ import {
   InvalidArgumentError,
   PraasError,
   ProcessNotFoundError,
-  processDefinitionOf,
   UnavailableError,
   type Constructor,
   type HostCodeError,
   type Logger,
-  type ProcessDefinition,
   type ProcessRecord,
   type Registry,
 } from '@praas/framework/internal';
 import type { CodeSource } from '../code/code-source';
+import { definitionsOf, firstLine, type Definitions } from './code-definitions';
 import { SerialQueue } from './serial-queue';
 
-/** Process classes by name, as one code version defines them. */
-export type Definitions = ReadonlyMap<string, ProcessDefinition>;
+export { definitionsOf, type Definitions } from './code-definitions';
 
 /** The code fields of a process record: which deployed version and incarnation it runs (none for a local module). */
 export interface ProcessCode {
@@ -45,22 +43,6 @@ interface CodeFailure extends HostCodeError {
 
 /** The version key of a local module's classes (deployed versions start at 1). */
 export const LOCAL_CODE = 0;
-
-/** The process classes of a module, by name. */
-export function definitionsOf(processes: readonly Constructor[]): Definitions {
-  const definitions = new Map<string, ProcessDefinition>();
-  for (const ctor of processes) {
-    const definition = processDefinitionOf(ctor);
-    definitions.set(definition.name, definition);
-  }
-  return definitions;
-}
-
-/** The first line of an error's message: Node's module errors append a require stack of local paths. */
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n', 1)[0]!.trim();
-}
 
 /**
  * The code a host runs (DESIGN §7, "Upgrades"): a local module's classes, or the deployed versions
@@ -250,6 +232,30 @@ export class CodeVersions {
       return this.definitionsNow;
     }
     return this.definitionsOfVersion(record.version);
+  }
+
+  /**
+   * Unloads the deployed versions loaded here that no process in `inUse` runs, except the newest
+   * and the one older processes move to (issue 20): they are loaded again if a process of theirs
+   * swaps in later. Runs between looks at the application record.
+   * @returns the versions unloaded.
+   */
+  unloadUnused(inUse: ReadonlySet<number>): Promise<number[]> {
+    const { code } = this.options;
+    if (!code) return Promise.resolve([]);
+    return this.refreshes.run(async () => {
+      const incarnation = this.currentIncarnation;
+      const unused = [...this.versions.keys()].filter(
+        (v) => v !== this.newestVersion && v !== this.upgradeToVersion && !inUse.has(v),
+      );
+      for (const version of unused) {
+        this.versions.delete(version);
+        if (incarnation !== undefined) await code.unload?.({ incarnation, version });
+      }
+      if (unused.length > 0)
+        this.options.logger.info('unloaded code versions no process here runs', { versions: unused });
+      return unused;
+    });
   }
 
   /**

@@ -1,16 +1,13 @@
 import {
   CodeLoadFailedError,
-  PraasError,
   ProcessClassNotFoundError,
   ProcessNotFoundError,
   processInfo,
   silentLogger,
   validateName,
-  type ErrorCode,
   type ProcessDefinition,
   type ProcessInfo,
   type ProcessInspection,
-  type ProcessRecord,
   type Registry,
   type UpgradeError,
   type Logger,
@@ -25,6 +22,7 @@ import type { CreateOptions, HostOperations } from './control-handler';
 import type { PeerHosts } from './peer-hosts';
 import type { ProcessInspector } from './process-inspector';
 import type { ProcessTable } from './process-table';
+import { startUpgraded } from './process-upgrade';
 
 /** What every controller of the host shares; the life cycle adds the pid, definition and code. */
 export type SharedControllerDeps = Omit<
@@ -44,15 +42,6 @@ export interface ProcessLifecycleOptions {
   readonly peers: PeerHosts;
   readonly controllers: SharedControllerDeps;
 }
-
-/** Why new code may refuse a process for good (until another deploy): it stays on its own version then. */
-const UPGRADE_REFUSALS: ReadonlySet<string> = new Set([
-  'MIGRATION_FAILED',
-  'STATE_VERSION_TOO_NEW',
-  'CODE_LOAD_FAILED',
-  'PROCESS_CLASS_NOT_FOUND',
-  'DECODE_FAILED',
-] satisfies ErrorCode[]);
 
 /**
  * The life-cycle operations on the processes of one host (DESIGN §6): create, activate (swap in),
@@ -132,7 +121,13 @@ export class ProcessLifecycle implements HostOperations {
     try {
       // The record names the generation it last committed: the newest snapshot is looked up by key.
       const known = { generation, exact: status === 'swapped' };
-      const upgraded = await this.startUpgraded(pid, previous, known);
+      const upgraded = await startUpgraded({
+        app: this.options.app,
+        code,
+        previous,
+        start: (definition, processCode) => this.startController(pid, definition, processCode, known),
+        logger: this.logger,
+      });
       let controller = upgraded.controller;
       if (!controller) {
         const definition = (await code.definitionsFor(previous)).get(previous.processClass)!;
@@ -151,40 +146,6 @@ export class ProcessLifecycle implements HostOperations {
     } catch (e) {
       await claims.release(claim);
       throw e;
-    }
-  }
-
-  /**
-   * Upgrades (DESIGN §6): starts a swapping-in process on the newer code version its application
-   * moves processes to, migrating its state. When that fails for a reason that will not pass by
-   * itself (a migration threw, the snapshot is newer than that code, the code does not load or
-   * lacks the class), nothing was restored: the error is returned for the record, and the process
-   * starts on its own version from the same snapshot.
-   */
-  private async startUpgraded(
-    pid: string,
-    previous: ProcessRecord,
-    known: KnownGeneration,
-  ): Promise<{ controller?: ProcessController; error?: UpgradeError }> {
-    const { code, app } = this.options;
-    const version = code.upgradeTarget(previous);
-    if (version === undefined) return {};
-    try {
-      const definitions = await code.definitionsAt(version);
-      const definition = definitions.get(previous.processClass);
-      if (!definition) throw new ProcessClassNotFoundError(app, previous.processClass, [...definitions.keys()]);
-      const controller = await this.startController(pid, definition, { ...code.codeOf(previous), version }, known);
-      this.logger?.info('upgraded process', { pid, from: previous.version, to: version });
-      return { controller };
-    } catch (e) {
-      if (!(e instanceof PraasError) || !UPGRADE_REFUSALS.has(e.code)) throw e;
-      this.logger?.warn('process stays on its code version: the upgrade failed', {
-        pid,
-        version: previous.version,
-        to: version,
-        err: e,
-      });
-      return { error: { version, code: e.code, message: e.message } };
     }
   }
 

@@ -129,6 +129,7 @@ export class RuntimeHost implements ProcessDirectory {
       registry,
       table,
       code: this.code,
+      unloadUnused: () => this.code.unloadUnused(codeVersionsIn(table)),
       fencing: this.fencing,
       logger,
       log,
@@ -304,4 +305,11 @@ export class RuntimeHost implements ProcessDirectory {
   fence(): Promise<string[]> {
     return this.fencing.fence();
   }
+}
+
+/** The code versions the processes of `table` run. */
+function codeVersionsIn(table: ProcessTable): Set<number> {
+  const versions = new Set<number>();
+  for (const controller of table.list()) if (controller.codeVersion !== undefined) versions.add(controller.codeVersion);
+  return versions;
 }

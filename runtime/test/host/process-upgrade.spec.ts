@@ -57,8 +57,15 @@ function counterV2(): Constructor {
 
 /** Versions 1 and 2 as above; version 3 is version 1's code again (a rollback). */
 class UpgradeCode implements CodeSource {
+  readonly loads: number[] = [];
+  readonly unloads: number[] = [];
   load({ version }: CodeVersion): Promise<readonly Constructor[]> {
+    this.loads.push(version);
     return Promise.resolve([version === 2 ? counterV2() : counterV1()]);
+  }
+  unload({ version }: CodeVersion): Promise<void> {
+    this.unloads.push(version);
+    return Promise.resolve();
   }
 }
 
@@ -92,14 +99,14 @@ describe('upgrades: processes move to new code at swap-in or in a rolling upgrad
   });
 
   /** Records version `version` as the newest; `upgradeTo` as a deploy with idle or rolling would. */
-  function deploy(version: number, upgradeTo?: number): Promise<void> {
+  function deploy(version: number, upgradeTo?: number, app = 'tally'): Promise<void> {
     return registry.putApp({
-      name: 'tally',
+      name: app,
       incarnation: 'i1',
       createdAt: 1,
       processClasses: ['Counter'],
       version,
-      bundle: bundleKey('tally', 'i1', version),
+      bundle: bundleKey(app, 'i1', version),
       ...(upgradeTo === undefined ? {} : { upgradeTo }),
     });
   }
@@ -200,5 +207,47 @@ describe('upgrades: processes move to new code at swap-in or in a rolling upgrad
     await assert.rejects(host.upgrade('p', 9), /CODE_LOAD_FAILED|version 9 is not deployed/);
     assert.deepEqual(await versions('p'), { version: 1, stateVersion: 1, upgradeError: undefined });
     assert.equal((await registry.getProcess('tally', 'p'))?.status, 'active');
+  });
+
+  it('unloads a code version once no process here runs it, and loads it again when one swaps in', async function () {
+    await deploy(1, undefined, 'ledger');
+    const code = new UpgradeCode();
+    const beating = new RuntimeHost({
+      app: 'ledger',
+      code,
+      transport,
+      registry,
+      store: new FsSwapStore(dir),
+      heartbeatMs: 10,
+    });
+    await beating.start();
+    try {
+      const client = new DataPlaneClient(transport, registry, 'ledger');
+      const call = async (pid: string, n: number): Promise<unknown> =>
+        decode(
+          unwrapReply(
+            await client.invoke(pid, { t: 'inv', id: newId(), from: 'client:test', fn: 'add', data: encode(n) }),
+          )!,
+        );
+      await beating.create('a', 'Counter');
+      await beating.create('b', 'Counter');
+      await call('a', 1);
+      await deploy(2, 2, 'ledger');
+      await beating.refreshCode();
+      await beating.upgrade('a', 2);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(code.unloads, [], 'b still runs version 1');
+      await beating.swapOut('b');
+      await deploy(2, undefined, 'ledger'); // upgradeTo gone: b would swap in on version 1
+      for (const end = Date.now() + 5_000; code.unloads.length === 0 && Date.now() < end;)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(code.unloads, [1]);
+      const loadsBefore = code.loads.filter((v) => v === 1).length;
+      await beating.activate('b');
+      assert.deepEqual(await call('b', 2), { total: 2 }, 'version 1 loaded again for b');
+      assert.equal(code.loads.filter((v) => v === 1).length, loadsBefore + 1);
+    } finally {
+      await beating.stop({ swapOut: false });
+    }
   });
 });

@@ -41,6 +41,8 @@ export interface ProcessLifecycleOptions {
   readonly claims: ActivationClaims;
   readonly peers: PeerHosts;
   readonly controllers: SharedControllerDeps;
+  /** After a look for newer code asked for by the control plane: writes the host's record (its code error) now. */
+  readonly codeRefreshed?: () => Promise<void>;
 }
 
 /**
@@ -228,6 +230,7 @@ export class ProcessLifecycle implements HostOperations {
   /** Looks for newer code in the application record now. */
   async refreshCode(): Promise<void> {
     await this.options.code.refresh();
+    await this.options.codeRefreshed?.();
   }
 
   /** Writes a checkpoint of a process hosted here. */

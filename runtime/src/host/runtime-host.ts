@@ -109,6 +109,8 @@ export class RuntimeHost implements ProcessDirectory {
       code: this.code,
       claims,
       peers,
+      // The deploy's request to load a version: the record says at once whether it loads here.
+      codeRefreshed: () => this.heartbeat.beat(),
       controllers: {
         app,
         hostId,

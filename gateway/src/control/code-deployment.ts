@@ -15,6 +15,7 @@ import {
   type UpgradeReport,
 } from '@praas/framework/internal';
 import type { BundleStore } from '../bundles/bundle-store';
+import { HOST_STALE_MS } from '../placement/least-loaded';
 import type { HostControl } from './host-control';
 import { DEFAULT_UPGRADE_WAVE, RollingUpgrade } from './rolling-upgrade';
 import { functionsOf } from './invoke-routing';
@@ -108,7 +109,8 @@ export class CodeDeployment {
 
   /** Asks the application's hosts to load `version` now; one that does not answer loads it at its next heartbeat. */
   private async refreshHosts(app: string, version: number): Promise<void> {
-    const hosts = await this.registry.listHosts(app);
+    // A host whose heartbeat is stale is dead or cut off: asking it would only wait out the timeout.
+    const hosts = (await this.registry.listHosts(app)).filter((h) => Date.now() - h.heartbeatAt <= HOST_STALE_MS);
     await Promise.all(
       hosts.map(async (host) => {
         try {

@@ -147,6 +147,10 @@ describe('rolling upgrades and the versions census, through the control plane', 
   });
 
   it('moves nobody now with idle or none; none keeps the earlier target, idle sets its own', async function () {
+    // A host whose heartbeat is stale is not asked to load the version.
+    const stale = new FakeHost(registry, 'h2');
+    await stale.serve(transport);
+    await registry.putHost({ id: 'h2', app: 'tally', startedAt: 1, heartbeatAt: 1, activeProcesses: 0 });
     const idle = await plane.deployVersion('tally', bundle);
     assert.deepEqual([idle.version, idle.upgradeTo, idle.upgrade?.policy], [2, 2, 'idle']);
     const pinned = await plane.deployVersion('tally', bundle, { upgrade: 'none' });
@@ -158,6 +162,7 @@ describe('rolling upgrades and the versions census, through the control plane', 
         ['refresh-code', 3],
       ],
     );
+    assert.deepEqual(stale.requests, []);
   });
 
   it('refuses an unknown policy or a wave out of range, before anything is stored', async function () {

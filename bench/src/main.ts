@@ -13,8 +13,17 @@ import { samplesSuite } from './suites/samples.bench';
 import { scaleSuite } from './suites/scale.bench';
 import { swapSuite } from './suites/swap.suite';
 import { durabilitySuite } from './suites/durability.suite';
+import { upgradeSuite } from './suites/upgrade.bench';
 
-const SUITES: readonly Suite[] = [dataPlaneSuite, gatewaySuite, swapSuite, samplesSuite, scaleSuite, durabilitySuite];
+const SUITES: readonly Suite[] = [
+  dataPlaneSuite,
+  gatewaySuite,
+  swapSuite,
+  samplesSuite,
+  scaleSuite,
+  durabilitySuite,
+  upgradeSuite,
+];
 
 interface Args {
   quick: boolean;

@@ -14,7 +14,12 @@ interface CommandHelp {
 const GATEWAY_ENV = 'PRAAS_GATEWAY_URL: the gateway when --gateway is not given (default http://127.0.0.1:8080)';
 
 export const INIT_OPTIONS = { name: 'string' } as const;
-export const BUILD_OPTIONS = { project: 'string', module: 'string', quiet: 'boolean' } as const;
+export const BUILD_OPTIONS = {
+  project: 'string',
+  module: 'string',
+  quiet: 'boolean',
+  'allow-state-change': 'boolean',
+} as const;
 export const DEV_OPTIONS = {
   project: 'string',
   app: 'string',
@@ -44,6 +49,8 @@ export const DEPLOY_OPTIONS = {
   's3-bucket': 'string',
   'with-services': 'boolean',
   quiet: 'boolean',
+  upgrade: 'string',
+  wave: 'string',
 } as const;
 export const UP_OPTIONS = {
   project: 'string',
@@ -87,6 +94,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       project: 'project directory (default: the working directory)',
       module: 'compiled entry, relative to the project (default: package.json "main")',
       quiet: 'print no progress (steps and their timings, on standard error)',
+      'allow-state-change':
+        "build even when a class removed or retyped a @State field, or lowered its state version, against the previous build without raising @Process({ version }) (deployed processes' state in those fields is lost)",
     },
     env: [],
   },
@@ -131,6 +140,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       's3-bucket': 'bucket for swapped state (default praas)',
       'with-services': 'also write a NATS and a MinIO deployment',
       quiet: 'print no progress (steps and their timings, on standard error)',
+      upgrade:
+        'with --gateway: how existing processes move to the new version: none (they keep theirs), idle (at their ' +
+        'next swap-in; the default) or rolling (active ones are swapped out and in again now, in waves)',
+      wave: 'with --upgrade rolling: processes moved at once, at most (default 16)',
     },
     env: [],
   },
@@ -211,6 +224,15 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       host: 'only the active processes on this runtime host (its id)',
       all: 'every page, not only the first',
     },
+    env: [GATEWAY_ENV],
+  },
+  versions: {
+    usage: 'versions <app>',
+    summary:
+      'how many processes run each code version and state version, and the processes an upgrade could not ' +
+      'move (pages through every process)',
+    options: CLIENT_OPTIONS,
+    describe: CLIENT_DESCRIBE,
     env: [GATEWAY_ENV],
   },
   swap: {

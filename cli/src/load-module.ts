@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { InvalidArgumentError, isProcessClass, processDefinitionOf, type Constructor } from '@praas/framework/internal';
 
 export interface LoadedModule {
@@ -7,6 +7,13 @@ export interface LoadedModule {
   readonly exports: Record<string, unknown>;
   /** Exported `@Process` classes, validated. */
   readonly processes: Constructor[];
+}
+
+/** Drops the modules loaded from `dir` (not its node_modules) from Node's cache, so the next load sees new code. */
+export function forgetModules(dir: string): void {
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
+  for (const key of Object.keys(require.cache))
+    if (key.startsWith(prefix) && !key.includes(`${sep}node_modules${sep}`)) delete require.cache[key];
 }
 
 /** Loads a compiled module of the user's and finds its `@Process` classes. */

@@ -10,6 +10,7 @@ import {
   invokeCommand,
   INVOKE_OPTIONS,
   psCommand,
+  versionsCommand,
   swapCommand,
   inspectCommand,
   INSPECT_OPTIONS,
@@ -17,7 +18,7 @@ import {
 } from './commands/client-commands';
 import { deploy } from './commands/deploy';
 import { TIMERS_OPTIONS, timersCommand } from './commands/timer-commands';
-import { deployToGateway } from './commands/deploy-gateway';
+import { deployToGateway, deployUpgradeOptions } from './commands/deploy-gateway';
 import { dev, DEV_DEFAULT_PORTS } from './commands/dev';
 import { init } from './commands/init';
 import { gateway, host } from './commands/services';
@@ -42,13 +43,17 @@ const USAGE = `usage: praas-framework <command> [options]
 commands:
   init <dir> [--name NAME]                      write a new project: one @Process class, a test, build scripts
   build [--project DIR] [--module PATH]         compile; write praas.manifest.json, a typed client
-        [--quiet]                               (praas-client.js/.d.ts) and a Dockerfile to the output dir
+        [--quiet] [--allow-state-change]        (praas-client.js/.d.ts) and a Dockerfile to the output dir;
+                                                fails when @State changed against the last build without a
+                                                state version bump (unless --allow-state-change)
   dev [<module>] [--port N] [--grpc-port N]     serve the project on the embedded stack (REST and gRPC, named
       [--app NAME] [--no-watch] ...             after package.json); tsc --watch, reload with state kept
   up [--hosts N] [--project DIR] [--no-auth]    a local stack without Docker: nats-server (PATH), an S3 endpoint,
      [--port N] [--data-dir DIR] ...            a gateway and N hosts running the built app; Ctrl+C stops all
   deploy --gateway URL [--project DIR]          pack the build output and upload it to a gateway as the
-                                                application's next version; hosts without --module run it
+         [--upgrade none|idle|rolling]          application's next version; hosts without --module run it;
+         [--wave N]                             existing processes move to it at their next swap-in (idle,
+                                                the default), now in waves of N (rolling), or never (none)
   deploy --target kubernetes --out DIR          write Kubernetes manifests for gateways and runtime hosts
          [--image IMG] [--replicas N] [--app NAME] [--project DIR] [--gateway-image IMG]
          [--gateway-replicas N] [--host-memory SIZE] [--nats-url URL[,URL...]] [--nats-replicas N]
@@ -65,6 +70,7 @@ commands:
                                                 without --module it runs the code deployed with deploy --gateway
   invoke <app> <fn> [json] [--pid P] [--key K]  call a function through the gateway and print its result;
          [--class C]                            without --pid, a process of class C (needed when several have fn)
+  versions <app>                                how many processes run each code and state version; failed upgrades
   ps <app> [--limit N] [--cursor C] [--all]     list the application's processes, a page at a time (--all: every
      [--status S] [--class C] [--host H]        page); only those in status S, of class C, on host H
   swap <app> <pid>                              swap a process out now
@@ -77,16 +83,20 @@ commands:
   --version                                     print the version
 
 praas-framework <command> --help shows a command's options and environment variables.
-invoke, ps, swap, inspect, timers, delete and deploy --gateway take --gateway URL (default: PRAAS_GATEWAY_URL, else
+invoke, ps, versions, swap, inspect, timers, delete and deploy --gateway take --gateway URL (default: PRAAS_GATEWAY_URL, else
 http://127.0.0.1:8080), --token T (default: PRAAS_TOKEN) and --ca FILE (default: PRAAS_CA_FILE, the CA of
-an https gateway's certificate); invoke, ps, swap, inspect, timers and delete take --json (print JSON instead of text).`;
+an https gateway's certificate); invoke, ps, versions, swap, inspect, timers and delete take --json (print JSON instead of text).`;
 
 /** Commands that talk to a gateway: their errors show the gateway's error code. */
-const GATEWAY_COMMANDS = new Set(['deploy', 'invoke', 'ps', 'swap', 'inspect', 'timers', 'delete']);
+const GATEWAY_COMMANDS = new Set(['deploy', 'invoke', 'ps', 'versions', 'swap', 'inspect', 'timers', 'delete']);
+
+/** The options `deploy --gateway` takes (the others are for --target kubernetes). */
+const GATEWAY_DEPLOY_OPTIONS = new Set(['gateway', 'project', 'token', 'ca', 'quiet', 'upgrade', 'wave']);
 
 const CLIENT_COMMANDS = {
   invoke: { run: invokeCommand, options: INVOKE_OPTIONS },
   ps: { run: psCommand, options: PS_OPTIONS },
+  versions: { run: versionsCommand, options: CLIENT_OPTIONS },
   swap: { run: swapCommand, options: CLIENT_OPTIONS },
   inspect: { run: inspectCommand, options: INSPECT_OPTIONS },
   timers: { run: timersCommand, options: TIMERS_OPTIONS },
@@ -148,6 +158,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
           ...(project === undefined ? {} : { project }),
           ...(module === undefined ? {} : { module }),
           quiet: switches.has('quiet'),
+          allowStateChange: switches.has('allow-state-change'),
         },
         out,
         err,
@@ -219,12 +230,10 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
         await deploy(args, out, args.switches.has('quiet') ? undefined : err);
         return 0;
       }
-      const kubernetesOnly = [...args.strings.keys(), ...args.switches].filter(
-        (o) => o !== 'gateway' && o !== 'project' && o !== 'token' && o !== 'ca' && o !== 'quiet',
-      );
+      const kubernetesOnly = [...args.strings.keys(), ...args.switches].filter((o) => !GATEWAY_DEPLOY_OPTIONS.has(o));
       if (kubernetesOnly.length > 0 || args.positional.length > 0)
         throw new UsageError(
-          `deploy --gateway takes only --project DIR, --token T, --ca FILE and --quiet, not ${[...kubernetesOnly.map((o) => `--${o}`), ...args.positional].join(' ')} (those are for --target kubernetes)`,
+          `deploy --gateway takes only --project DIR, --upgrade none|idle|rolling, --wave N, --token T, --ca FILE and --quiet, not ${[...kubernetesOnly.map((o) => `--${o}`), ...args.positional].join(' ')} (those are for --target kubernetes)`,
         );
       const url = gatewayUrl(gateway);
       const project = args.strings.get('project');
@@ -232,6 +241,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
         {
           gatewayUrl: url,
           ...(project === undefined ? {} : { project }),
+          ...deployUpgradeOptions(args.strings),
           ...(args.switches.has('quiet') ? {} : { progress: err }),
         },
         new PraasClient({ url, ...gatewayCredentials(args.strings) }),
@@ -241,6 +251,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
     },
   },
   invoke: clientCommand('invoke'),
+  versions: clientCommand('versions'),
   ps: clientCommand('ps'),
   swap: clientCommand('swap'),
   inspect: clientCommand('inspect'),

@@ -169,6 +169,8 @@ describe('praas-framework build', function () {
             maxConcurrency: 3,
             idleTimeoutMs: 5000,
             checkpointEveryMs: 1000,
+            stateVersion: 1,
+            migrations: [],
             functions: [
               { name: 'step', method: 'step', trigger: { kind: 'standard' }, exclusive: true, timeoutMs: 2000 },
               {
@@ -275,6 +277,53 @@ export class Counter {
       result.err.join('\n'),
     );
     assert.match(result.err.at(-1)!, /praas-framework build: TypeScript reported 2 errors .*fix them and build again/);
+  });
+
+  it('fails a rebuild whose class removed a @State field without a state version bump, unless allowed', async () => {
+    const counter = (
+      fields: string,
+      version = '',
+    ) => `import { Fn, Migrate, Process, State, type MigrationState } from '@praas/framework';
+
+@Process(${version})
+export class Counter {
+${fields}
+  @Fn() add(n: number): number {
+    return n;
+  }
+}
+`;
+    const project = projectWith(counter('  @State() total = 0;'));
+    try {
+      const first = await cli('build', '--project', project.dir);
+      assert.equal(first.code, 0, first.err.join('\n'));
+      project.write('src/index.ts', counter('  @State() balance = 0;'));
+      const refused = await cli('build', '--project', project.dir);
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.err.at(-1)!,
+        /^praas-framework build: the state of deployed processes would not carry over: 'Counter' removed total but kept state version 1: raise it, @Process\(\{ version: 2 \}\), and add @Migrate\(1\).*--allow-state-change/,
+      );
+      const allowed = await cli('build', '--project', project.dir, '--allow-state-change', '--quiet');
+      assert.equal(allowed.code, 0, allowed.err.join('\n'));
+      assert.ok(allowed.err.some((l) => /^warning: 'Counter' removed total .*built anyway/.test(l)));
+      // The migration the message asks for: builds, and the manifest records the state version and migrations.
+      project.write(
+        'src/index.ts',
+        counter(
+          '  @State() count = 0;\n  @Migrate(1) static up(state: MigrationState): void {\n    state.fields.count = state.fields.balance;\n  }',
+          '{ version: 2 }',
+        ),
+      );
+      const migrated = await cli('build', '--project', project.dir, '--quiet');
+      assert.equal(migrated.code, 0, migrated.err.join('\n'));
+      const built = JSON.parse(
+        readFileSync(project.path('dist', 'praas.manifest.json'), 'utf8'),
+      ) as ApplicationManifest;
+      assert.deepEqual([built.processes[0]?.stateVersion, built.processes[0]?.migrations], [2, [1]]);
+    } finally {
+      project.remove();
+    }
   });
 
   it('reports a decorator misused when the module loads, with the DecoratorUsageError text', async () => {

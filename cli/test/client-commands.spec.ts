@@ -13,6 +13,7 @@ import type {
   TimerDetails,
   TimerDetailsPage,
   TimerListQuery,
+  VersionsReport,
 } from '@praas/framework/internal';
 import { parseCommandArgs } from '../src/args';
 import {
@@ -27,6 +28,7 @@ import {
   processTable,
   psCommand,
   swapCommand,
+  versionsCommand,
   type GatewayClient,
 } from '../src/commands/client-commands';
 import { TIMERS_OPTIONS, timersCommand, timerTable } from '../src/commands/timer-commands';
@@ -93,6 +95,11 @@ class FakeGateway implements GatewayClient {
       processes: processes.slice(from, to),
       ...(to < processes.length ? { cursor: String(to) } : {}),
     });
+  }
+  versions: VersionsReport = { app: 'tally', counts: [], failed: [], failedTotal: 0 };
+  listVersions(app: string): Promise<VersionsReport> {
+    this.calls.push(['listVersions', app]);
+    return Promise.resolve(this.versions);
   }
   swapProcess(app: string, pid: string): Promise<ProcessInfo> {
     this.calls.push(['swapProcess', app, pid]);
@@ -207,13 +214,19 @@ describe('praas-framework invoke, ps, swap, delete', function () {
   it('ps prints a table sorted by pid, or the processes as JSON', async function () {
     const gateway = new FakeGateway();
     gateway.processes = [
-      proc('b-2', { status: 'swapped', generation: 4, version: 2 }),
-      proc('a-1', { host: 'host-1', version: 1 }),
+      proc('b-2', { status: 'swapped', generation: 4, version: 2, stateVersion: 3 }),
+      proc('a-1', {
+        host: 'host-1',
+        version: 1,
+        stateVersion: 1,
+        upgradeError: { version: 2, code: 'MIGRATION_FAILED', message: 'Counter.up1 threw bad total' },
+      }),
     ];
     assert.deepEqual(await capture((out) => psCommand(args('ps', ['tally']), gateway, out)), [
-      'PID  CLASS    STATUS   VERSION  GENERATION  HOST',
-      'a-1  Counter  active   1        0           host-1',
-      'b-2  Counter  swapped  2        4           -',
+      'PID  CLASS    STATUS   VERSION  STATE  GENERATION  HOST',
+      'a-1  Counter  active   1        1      0           host-1',
+      'b-2  Counter  swapped  2        3      4           -',
+      'a-1 stays on version 1: upgrade to 2 failed: MIGRATION_FAILED: Counter.up1 threw bad total',
     ]);
     const [json] = await capture((out) => psCommand(args('ps', ['tally', '--json']), gateway, out));
     assert.deepEqual(JSON.parse(json!), gateway.processes);
@@ -221,7 +234,42 @@ describe('praas-framework invoke, ps, swap, delete', function () {
     assert.deepEqual(await capture((out) => psCommand(args('ps', ['tally']), gateway, out)), [
       "application 'tally' has no processes",
     ]);
-    assert.deepEqual(processTable([proc('x')])[1], 'x    Counter  active  -        0           -');
+    assert.deepEqual(processTable([proc('x')])[1], 'x    Counter  active  -        -      0           -');
+  });
+
+  it('versions prints the processes per code and state version and the failed upgrades, or JSON', async function () {
+    const gateway = new FakeGateway();
+    gateway.versions = {
+      app: 'tally',
+      newest: 3,
+      upgradeTo: 3,
+      counts: [
+        { version: 1, stateVersion: 1, processes: 2, active: 1 },
+        { version: 3, stateVersion: 2, processes: 40, active: 12 },
+      ],
+      failed: [{ pid: 'c7', version: 3, code: 'STATE_VERSION_TOO_NEW', message: 'snapshot is version 2' }],
+      failedTotal: 2,
+    };
+    assert.deepEqual(await capture((out) => versionsCommand(args('versions', ['tally']), gateway, out)), [
+      "application 'tally': newest code version 3; older processes move to 3 at their next swap-in",
+      'VERSION  STATE  PROCESSES  ACTIVE',
+      '1        1      2          1',
+      '3        2      40         12',
+      '2 process(es) an upgrade could not move:',
+      '  c7: version 3: STATE_VERSION_TOO_NEW: snapshot is version 2',
+      '  ... and 1 more',
+    ]);
+    const [json] = await capture((out) => versionsCommand(args('versions', ['tally', '--json']), gateway, out));
+    assert.deepEqual(JSON.parse(json!), gateway.versions);
+    gateway.versions = { app: 'tally', counts: [], failed: [], failedTotal: 0 };
+    assert.deepEqual(await capture((out) => versionsCommand(args('versions', ['tally']), gateway, out)), [
+      "application 'tally': newest code version -",
+      'no processes',
+    ]);
+    await assert.rejects(
+      capture((out) => versionsCommand(args('versions', []), gateway, out)),
+      /versions takes <app>, e.g. praas-framework versions my-app/,
+    );
   });
 
   it('ps pages: one page with the command for the next, --all pages, filters, and a page as JSON', async function () {
@@ -230,14 +278,16 @@ describe('praas-framework invoke, ps, swap, delete', function () {
     const ps = (...argv: string[]): Promise<string[]> =>
       capture((out) => psCommand(parseCommandArgs('ps', ['tally', ...argv], PS_OPTIONS), gateway, out));
     assert.deepEqual(await ps('--limit', '2'), [
-      'PID  CLASS    STATUS   VERSION  GENERATION  HOST',
-      'p1   Counter  active   -        0           -',
-      'p2   Counter  swapped  -        0           -',
+      'PID  CLASS    STATUS   VERSION  STATE  GENERATION  HOST',
+      'p1   Counter  active   -        -      0           -',
+      'p2   Counter  swapped  -        -      0           -',
       'more: praas-framework ps tally --cursor 2',
     ]);
     assert.equal((await ps('--limit', '2', '--cursor', '2')).length, 2, 'the last page: a header and p3');
     assert.equal((await ps('--limit', '1', '--all')).length, 4, 'a header and three processes');
-    assert.deepEqual((await ps('--status', 'swapped')).slice(1), ['p2   Counter  swapped  -        0           -']);
+    assert.deepEqual((await ps('--status', 'swapped')).slice(1), [
+      'p2   Counter  swapped  -        -      0           -',
+    ]);
     assert.deepEqual(JSON.parse((await ps('--limit', '2', '--json'))[0]!), {
       processes: gateway.processes.slice(0, 2),
       cursor: '2',

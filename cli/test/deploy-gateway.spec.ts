@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
-import type { AppInfo } from '@praas/framework/internal';
+import type { AppInfo, DeployOptions } from '@praas/framework/internal';
 import { unpackBundle } from '@praas/framework/internal';
-import { deployToGateway, packProject, type DeployClient } from '../src/commands/deploy-gateway';
+import {
+  deployToGateway,
+  deployUpgradeOptions,
+  packProject,
+  upgradeLines,
+  type DeployClient,
+} from '../src/commands/deploy-gateway';
+import { UsageError } from '../src/usage-error';
 import { cli, TempProject } from './temp-project';
 
 const MANIFEST = {
@@ -25,9 +32,9 @@ function builtProject(): TempProject {
 }
 
 class RecordingGateway implements DeployClient {
-  readonly uploads: { app: string; bundle: Uint8Array }[] = [];
-  deployVersion(app: string, bundle: Uint8Array): Promise<AppInfo> {
-    this.uploads.push({ app, bundle });
+  readonly uploads: { app: string; bundle: Uint8Array; options?: DeployOptions }[] = [];
+  deployVersion(app: string, bundle: Uint8Array, options?: DeployOptions): Promise<AppInfo> {
+    this.uploads.push({ app, bundle, ...(options === undefined ? {} : { options }) });
     return Promise.resolve({ name: app, processClasses: ['Counter'], createdAt: 1, version: this.uploads.length });
   }
 }
@@ -71,6 +78,59 @@ describe('praas-framework deploy --gateway', function () {
     assert.equal(lines[3], `uploading ${size} bytes to http://gw:8080`);
     assert.equal(lines[4], "registered application 'tally' version 1 (package 0.3.0): Counter");
     assert.ok(lines.includes("registered application 'tally' version 2 (package 0.3.0): Counter"));
+    await deployToGateway(
+      { project: project.dir, gatewayUrl: 'http://gw:8080', upgrade: 'rolling', wave: 4 },
+      gateway,
+      say,
+    );
+    assert.deepEqual(
+      gateway.uploads.map((u) => u.options),
+      [{}, {}, { upgrade: 'rolling', wave: 4 }],
+    );
+  });
+
+  it('takes --upgrade none|idle|rolling and --wave N with rolling only, and prints what the upgrade did', function () {
+    const options = (entries: [string, string][]) => deployUpgradeOptions(new Map(entries));
+    assert.deepEqual(options([]), {});
+    assert.deepEqual(options([['upgrade', 'none']]), { upgrade: 'none' });
+    assert.deepEqual(
+      options([
+        ['upgrade', 'rolling'],
+        ['wave', '8'],
+      ]),
+      { upgrade: 'rolling', wave: 8 },
+    );
+    assert.throws(() => options([['upgrade', 'eager']]), UsageError);
+    assert.throws(() => options([['upgrade', 'eager']]), /--upgrade must be one of none, idle, rolling, got 'eager'/);
+    assert.throws(() => options([['wave', '8']]), /add --upgrade rolling/);
+    assert.throws(
+      () =>
+        options([
+          ['upgrade', 'rolling'],
+          ['wave', '0'],
+        ]),
+      /--wave must be a whole number of at least 1/,
+    );
+    const app: AppInfo = { name: 'tally', processClasses: ['Counter'], createdAt: 1, version: 3 };
+    assert.deepEqual(upgradeLines(app), []);
+    assert.deepEqual(upgradeLines({ ...app, upgrade: { policy: 'idle', moved: 0, failed: [], skipped: 0 } }), [
+      'existing processes move to version 3 the next time they swap in (--upgrade idle)',
+    ]);
+    assert.deepEqual(
+      upgradeLines({
+        ...app,
+        upgrade: {
+          policy: 'rolling',
+          moved: 7,
+          skipped: 1,
+          failed: [{ pid: 'c2', version: 3, code: 'MIGRATION_FAILED', message: 'Counter.up2 threw no' }],
+        },
+      }),
+      [
+        'rolling upgrade: 7 active process(es) moved to version 3, 1 failed, 1 no longer active (they move at their next swap-in); swapped-out processes move at their next swap-in',
+        '  c2 stays on its version: MIGRATION_FAILED: Counter.up2 threw no',
+      ],
+    );
   });
 
   it('packs the production dependencies, transitively, but neither dev dependencies nor what hosts provide', function () {
@@ -129,7 +189,7 @@ describe('praas-framework deploy --gateway', function () {
     assert.equal(mixed.code, 2);
     assert.match(
       mixed.err[0]!,
-      /deploy --gateway takes only --project DIR, --token T, --ca FILE and --quiet, not --out/,
+      /deploy --gateway takes only --project DIR, --upgrade none\|idle\|rolling, --wave N, --token T, --ca FILE and --quiet, not --out/,
     );
     const badUrl = await cli('deploy', '--gateway', 'gateway:8080');
     assert.equal(badUrl.code, 2);

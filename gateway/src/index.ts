@@ -37,6 +37,13 @@ export {
   PROCESS_PAGE_QUERY_FIELDS,
   PROCESS_PAGE_PARAMETERS,
   HOST_FIELDS,
+  VERSIONS_FIELDS,
+  VERSION_COUNT_FIELDS,
+  UPGRADE_ERROR_FIELDS,
+  UPGRADE_FAILURE_FIELDS,
+  UPGRADE_REPORT_FIELDS,
+  versionsJson,
+  versionsMessage,
   appJson,
   processJson,
   hostJson,
@@ -51,6 +58,7 @@ export {
   type FieldKind,
   type FieldTable,
   type RecordListKind,
+  type RecordKind,
   type ScalarKind,
 } from './records/record-fields';
 export { GatewayMetrics, DEFAULT_SECONDS_BUCKETS, type GatewayMetricsOptions } from './metrics/gateway-metrics';

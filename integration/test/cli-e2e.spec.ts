@@ -67,8 +67,8 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
     const pid = listed[0]!.pid;
     assert.deepEqual([listed[0]!.status, listed[0]!.version, listed[0]!.host], ['active', 1, 'tally-host-1']);
     const table = (await ok('ps', 'tally', '--gateway', url, '--token', gateway!.token)).split('\n');
-    assert.match(table[0]!, /^PID\s+CLASS\s+STATUS\s+VERSION\s+GENERATION\s+HOST$/);
-    assert.match(table[1]!, new RegExp(`^${pid}\\s+Counter\\s+active\\s+1\\s+0\\s+tally-host-1$`));
+    assert.match(table[0]!, /^PID\s+CLASS\s+STATUS\s+VERSION\s+STATE\s+GENERATION\s+HOST$/);
+    assert.match(table[1]!, new RegExp(`^${pid}\\s+Counter\\s+active\\s+1\\s+1\\s+0\\s+tally-host-1$`));
 
     assert.match(
       await ok('swap', 'tally', pid, '--gateway', url, '--token', gateway!.token),
@@ -94,7 +94,7 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
     );
   });
 
-  it('runs new processes on a redeployed version, while existing ones keep the version they were created with', async function () {
+  it('runs new processes on a redeployed version; an existing one keeps its version while active and moves at its next swap-in (--upgrade idle, the default)', async function () {
     this.timeout(180_000);
     const url = gateway!.httpUrl;
     const [old] = JSON.parse(
@@ -103,10 +103,9 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
     const source = join(project, 'src', 'index.ts');
     writeFileSync(source, readFileSync(source, 'utf8').replace('this.total += amount;', 'this.total += amount * 10;'));
     await ok('build', '--project', project);
-    assert.match(
-      await ok('deploy', '--gateway', url, '--token', gateway!.token, '--project', project),
-      /^registered application 'tally' version 2 /m,
-    );
+    const deployed = await ok('deploy', '--gateway', url, '--token', gateway!.token, '--project', project);
+    assert.match(deployed, /^registered application 'tally' version 2 /m);
+    assert.match(deployed, /^existing processes move to version 2 the next time they swap in \(--upgrade idle\)$/m);
     await until('the host to load version 2', () =>
       Promise.resolve(host!.output().includes('loaded code version 2') || undefined),
     );
@@ -130,11 +129,16 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
       ),
       '20',
     );
-    // The old process still runs version 1, also after a swap out and in.
-    await ok('swap', 'tally', old!.pid, '--gateway', url, '--token', gateway!.token);
+    // The old process runs version 1 while it stays active; swapped out and in, version 2, with its total.
     assert.equal(
       await ok('invoke', 'tally', 'add', '1', '--pid', old!.pid, '--gateway', url, '--token', gateway!.token, '--json'),
       '9',
+    );
+    assert.equal((await client.getProcess('tally', old!.pid)).version, 1);
+    await ok('swap', 'tally', old!.pid, '--gateway', url, '--token', gateway!.token);
+    assert.equal(
+      await ok('invoke', 'tally', 'add', '1', '--pid', old!.pid, '--gateway', url, '--token', gateway!.token, '--json'),
+      '19',
     );
     const versions = (
       JSON.parse(await ok('ps', 'tally', '--gateway', url, '--token', gateway!.token, '--json')) as ProcessInfo[]
@@ -144,7 +148,7 @@ describe('praas-framework as a new user runs it: init, build, deploy to a gatewa
     assert.deepEqual(
       versions,
       [
-        [old!.pid, 1],
+        [old!.pid, 2],
         [fresh.pid, 2],
       ].sort(),
     );

@@ -27,6 +27,10 @@ export interface ManifestProcess {
   readonly maxConcurrency: number;
   readonly idleTimeoutMs: number;
   readonly checkpointEveryMs: number | null;
+  /** The state version (`@Process({ version })`); absent in manifests written before it was recorded (version 1). */
+  readonly stateVersion?: number;
+  /** The versions the class has a `@Migrate` from, in order. */
+  readonly migrations?: readonly number[];
   readonly functions: readonly ManifestFunction[];
   readonly state: readonly ManifestStateField[];
 }
@@ -73,6 +77,8 @@ export function applicationManifest(input: ManifestInput): ApplicationManifest {
       maxConcurrency: d.maxConcurrency,
       idleTimeoutMs: d.idleTimeoutMs,
       checkpointEveryMs: d.checkpointEveryMs ?? null,
+      stateVersion: d.version,
+      migrations: d.migrations.map((m) => m.from),
       functions: [...d.functions.values()].map((f) => ({
         name: f.name,
         method: f.method,

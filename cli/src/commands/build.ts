@@ -1,12 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { BuildFailedError, PraasError, processDefinitionOf, validateName } from '@praas/framework/internal';
-import { applicationManifest, appNameFromPackage, type ExportedProcess } from '../build/application-manifest';
+import {
+  applicationManifest,
+  appNameFromPackage,
+  type ApplicationManifest,
+  type ExportedProcess,
+} from '../build/application-manifest';
+import { stateChangeProblems } from '../build/state-change-check';
 import { dockerfile } from '../build/dockerfile';
 import { typedClient } from '../build/typed-client';
 import { resolveTypeScript, runTsc } from '../build/typescript-compiler';
 import { frameworkVersion } from '../framework-package';
-import { loadProcessModule } from '../load-module';
+import { forgetModules, loadProcessModule } from '../load-module';
 import { Progress } from '../output/progress';
 
 export interface BuildOptions {
@@ -16,6 +22,11 @@ export interface BuildOptions {
   module?: string;
   /** Print no progress (steps and their timings) to standard error. */
   quiet?: boolean;
+  /**
+   * Build even when a class's state changed against the previous build without a state version
+   * bump (`--allow-state-change`): the problems are printed as warnings instead.
+   */
+  allowStateChange?: boolean;
 }
 
 /** What a build wrote. */
@@ -78,6 +89,8 @@ export async function build(
   const entry = options.module ?? pkg.main ?? posix(join(relative(projectDir, outDir), 'index.js'));
   const entryPath = resolve(projectDir, entry);
   const loaded = await progress.step(`load ${entry}`, () => {
+    // What an earlier build in this process loaded is stale: the compiler just wrote the output anew.
+    forgetModules(outDir);
     try {
       return loadProcessModule(entryPath);
     } catch (cause) {
@@ -107,6 +120,15 @@ export async function build(
     frameworkVersion: frameworkVersion(),
     processes,
   });
+
+  const previous = readPreviousManifest(join(outDir, 'praas.manifest.json'), err);
+  const problems = previous ? stateChangeProblems(previous, manifest) : [];
+  if (problems.length > 0 && options.allowStateChange !== true)
+    throw new BuildFailedError(
+      `the state of deployed processes would not carry over: ${problems.join('; ')} ` +
+        '(or build with --allow-state-change if their state may be lost)',
+    );
+  for (const problem of problems) err(`warning: ${problem} (built anyway: --allow-state-change)`);
 
   const entryDeclarations = loaded.path.replace(/\.js$/, '.d.ts');
   if (!existsSync(entryDeclarations)) {
@@ -147,4 +169,21 @@ export async function build(
   }
   progress.done();
   return { app, outDir, files: [...files.keys()] };
+}
+
+/**
+ * The manifest the previous build wrote, to compare the state of its classes with; undefined for
+ * the first build. One that cannot be read (a hand-edited file) is said so in a warning, and the
+ * check is skipped.
+ */
+function readPreviousManifest(path: string, err: (line: string) => void): ApplicationManifest | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Partial<ApplicationManifest>;
+    if (Array.isArray(manifest.processes)) return manifest as ApplicationManifest;
+    err(`warning: ${path} lists no processes; the state of this build is not compared with it`);
+  } catch (e) {
+    err(`warning: cannot read ${path} (${String(e)}); the state of this build is not compared with it`);
+  }
+  return undefined;
 }

@@ -23,6 +23,7 @@ export type GatewayClient = Pick<
   | 'inspectProcess'
   | 'listTimers'
   | 'cancelTimer'
+  | 'listVersions'
 >;
 
 type Out = (line: string) => void;
@@ -113,7 +114,7 @@ export async function invokeCommand(args: ParsedArgs, client: GatewayClient, out
 /** The rows `ps` prints, one per process. */
 export function processTable(processes: readonly ProcessInfo[]): string[] {
   return formatTable(
-    ['PID', 'CLASS', 'STATUS', 'VERSION', 'GENERATION', 'HOST'],
+    ['PID', 'CLASS', 'STATUS', 'VERSION', 'STATE', 'GENERATION', 'HOST'],
     [...processes]
       .sort((a, b) => (a.pid < b.pid ? -1 : a.pid > b.pid ? 1 : 0))
       .map((p) => [
@@ -121,6 +122,7 @@ export function processTable(processes: readonly ProcessInfo[]): string[] {
         p.processClass,
         p.status,
         p.version === undefined ? '-' : String(p.version),
+        p.stateVersion === undefined ? '-' : String(p.stateVersion),
         String(p.generation),
         p.host ?? '-',
       ]),
@@ -156,6 +158,11 @@ export async function psCommand(args: ParsedArgs, client: GatewayClient, out: Ou
   if (processes.length === 0)
     out(cursor === undefined ? `application '${app}' has no processes` : '(none on this page)');
   else processTable(processes).forEach((line) => out(line));
+  for (const p of processes)
+    if (p.upgradeError)
+      out(
+        `${p.pid} stays on version ${p.version ?? '?'}: upgrade to ${p.upgradeError.version} failed: ${p.upgradeError.code}: ${p.upgradeError.message}`,
+      );
   if (cursor !== undefined) out(`more: praas-framework ps ${app} --cursor ${cursor}`);
   for (const e of (await client.getApp(app!)).codeErrors ?? [])
     out(`host ${e.host} cannot load code version ${e.version}: ${e.message}`);
@@ -241,4 +248,36 @@ export async function deleteCommand(args: ParsedArgs, client: GatewayClient, out
   else await client.deleteProcess(app!, nameArgument('pid', pid));
   if (args.switches.has('json')) out(json({ app, ...(pid === undefined ? {} : { pid }), deleted: true }));
   else out(pid === undefined ? `deleted application '${app}' and its processes` : `deleted process ${pid} of '${app}'`);
+}
+
+/**
+ * `praas-framework versions <app>`: how many processes run each code version with each state
+ * version (all, and active), the version processes move to at their next swap-in, and the processes
+ * an upgrade could not move, with the reason.
+ */
+export async function versionsCommand(args: ParsedArgs, client: GatewayClient, out: Out): Promise<void> {
+  const [app] = positionals(args, 'versions', ['app'], [], 'my-app');
+  const report = await client.listVersions(nameArgument('application', app!));
+  if (args.switches.has('json')) {
+    out(json(report));
+    return;
+  }
+  out(
+    `application '${report.app}': newest code version ${report.newest ?? '-'}` +
+      (report.upgradeTo === undefined ? '' : `; older processes move to ${report.upgradeTo} at their next swap-in`),
+  );
+  if (report.counts.length === 0) out('no processes');
+  else
+    formatTable(
+      ['VERSION', 'STATE', 'PROCESSES', 'ACTIVE'],
+      report.counts.map((c) => [
+        c.version === undefined ? '-' : String(c.version),
+        c.stateVersion === undefined ? '-' : String(c.stateVersion),
+        String(c.processes),
+        String(c.active),
+      ]),
+    ).forEach((line) => out(line));
+  if (report.failedTotal > 0) out(`${report.failedTotal} process(es) an upgrade could not move:`);
+  for (const f of report.failed) out(`  ${f.pid}: version ${f.version}: ${f.code}: ${f.message}`);
+  if (report.failedTotal > report.failed.length) out(`  ... and ${report.failedTotal - report.failed.length} more`);
 }

@@ -1,6 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { type AppInfo, InvalidArgumentError, packBundle } from '@praas/framework/internal';
+import {
+  type AppInfo,
+  type DeployOptions,
+  InvalidArgumentError,
+  packBundle,
+  UPGRADE_POLICIES,
+  type UpgradePolicy,
+} from '@praas/framework/internal';
+import { positiveIntegerOption } from '../args';
+import { UsageError } from '../usage-error';
 import type { ApplicationManifest } from '../build/application-manifest';
 import { HOST_PROVIDED_PACKAGES, productionDependencies } from '../build/production-dependencies';
 import { Progress } from '../output/progress';
@@ -8,7 +17,24 @@ import { buildOutputDir, readBuiltManifest } from './deploy';
 
 /** What deploying needs of a gateway; `PraasClient` in the CLI. */
 export interface DeployClient {
-  deployVersion(app: string, bundle: Uint8Array): Promise<AppInfo>;
+  deployVersion(app: string, bundle: Uint8Array, options?: DeployOptions): Promise<AppInfo>;
+}
+
+/**
+ * `--upgrade` and `--wave` of `deploy --gateway`, checked.
+ * @throws UsageError for a policy that is not none, idle or rolling, or a wave without rolling.
+ */
+export function deployUpgradeOptions(strings: ReadonlyMap<string, string>): DeployOptions {
+  const upgrade = strings.get('upgrade');
+  const wave = strings.get('wave');
+  if (upgrade !== undefined && !(UPGRADE_POLICIES as readonly string[]).includes(upgrade))
+    throw new UsageError(`--upgrade must be one of ${UPGRADE_POLICIES.join(', ')}, got '${upgrade}'`);
+  if (wave !== undefined && upgrade !== 'rolling')
+    throw new UsageError('--wave sets the size of the waves of --upgrade rolling: add --upgrade rolling');
+  return {
+    ...(upgrade === undefined ? {} : { upgrade: upgrade as UpgradePolicy }),
+    ...(wave === undefined ? {} : { wave: positiveIntegerOption('wave', wave, 16) }),
+  };
 }
 
 export interface DeployToGatewayOptions {
@@ -16,6 +42,10 @@ export interface DeployToGatewayOptions {
   readonly project?: string;
   /** The gateway's URL, for messages. */
   readonly gatewayUrl: string;
+  /** How existing processes move to the new version (default: the gateway's, `idle`). */
+  readonly upgrade?: UpgradePolicy;
+  /** `rolling`: processes moved at once, at most. */
+  readonly wave?: number;
   /** Where progress (steps and their timings) goes: standard error in the CLI; none with `--quiet`. */
   readonly progress?: (line: string) => void;
 }
@@ -107,12 +137,35 @@ export async function deployToGateway(
   out(`  ${packed.fileCount} files, ${packed.unpackedBytes} bytes; bundle ${packed.bundle.byteLength} bytes (gzip)`);
   out(`uploading ${packed.bundle.byteLength} bytes to ${options.gatewayUrl}`);
   const app = await progress.step(`upload to ${options.gatewayUrl}`, () =>
-    client.deployVersion(manifest.app, packed.bundle),
+    client.deployVersion(manifest.app, packed.bundle, {
+      ...(options.upgrade === undefined ? {} : { upgrade: options.upgrade }),
+      ...(options.wave === undefined ? {} : { wave: options.wave }),
+    }),
   );
   progress.done();
   out(
     `registered application '${app.name}' version ${app.version ?? '?'} (package ${manifest.version}): ${app.processClasses.join(', ')}`,
   );
   out(`runtime hosts started with --app ${app.name} and no --module load it; new processes run it`);
+  upgradeLines(app).forEach((line) => out(line));
   return app;
+}
+
+/** What a deploy's answer says of the existing processes, as lines. */
+export function upgradeLines(app: AppInfo): string[] {
+  const upgrade = app.upgrade;
+  if (!upgrade) return [];
+  switch (upgrade.policy) {
+    case 'none':
+      return ['existing processes keep their code version (--upgrade none)'];
+    case 'idle':
+      return [`existing processes move to version ${app.version ?? '?'} the next time they swap in (--upgrade idle)`];
+    case 'rolling':
+      return [
+        `rolling upgrade: ${upgrade.moved} active process(es) moved to version ${app.version ?? '?'}, ` +
+          `${upgrade.failed.length} failed, ${upgrade.skipped} no longer active (they move at their next swap-in); ` +
+          'swapped-out processes move at their next swap-in',
+        ...upgrade.failed.map((f) => `  ${f.pid} stays on its version: ${f.code}: ${f.message}`),
+      ];
+  }
 }

@@ -56,6 +56,11 @@ export async function deploy(
       'deploy needs --gateway URL (register the application with a running gateway) or --target kubernetes --out DIR',
     );
   }
+  for (const option of ['upgrade', 'wave'])
+    if (args.strings.has(option))
+      throw new UsageError(
+        `--${option} moves the processes of a running application: use it with deploy --gateway URL`,
+      );
   if (target !== 'kubernetes')
     throw new UsageError(`unknown deploy target '${target}'; the supported target is kubernetes`);
   if (args.positional.length > 0) throw new UsageError(`deploy takes no arguments, got '${args.positional.join(' ')}'`);

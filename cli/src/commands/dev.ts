@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, watch } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   type ControlPlaneApi,
   AlreadyExistsError,
@@ -12,7 +12,7 @@ import {
 } from '@praas/framework/internal';
 import { appNameFromPackage } from '../build/application-manifest';
 import { resolveTypeScript, watchTsc, type TscWatch } from '../build/typescript-compiler';
-import { loadPeer, loadProcessModule } from '../load-module';
+import { forgetModules, loadPeer, loadProcessModule } from '../load-module';
 import { UsageError } from '../usage-error';
 
 type EmbeddedModule = typeof import('@praas/embedded');
@@ -44,13 +44,6 @@ export interface DevHooks {
   ready?(praas: ControlPlaneApi, app: string): void | Promise<void>;
   /** Resolves when dev should stop; SIGINT and SIGTERM stop it too. */
   stop?: Promise<void>;
-}
-
-/** Drops the module and everything loaded from its directory from Node's cache, so a reload sees new code. */
-function forgetModules(dir: string): void {
-  const prefix = dir.endsWith(sep) ? dir : dir + sep;
-  for (const key of Object.keys(require.cache))
-    if (key.startsWith(prefix) && !key.includes(`${sep}node_modules${sep}`)) delete require.cache[key];
 }
 
 /** Resolves at the first change in `dir` (debounced), or when `stopped` resolves: true for a change. */

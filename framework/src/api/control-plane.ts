@@ -9,6 +9,82 @@ export interface AppInfo {
   readonly version?: number;
   /** Live runtime hosts that cannot load the application's code, with the reason; absent when there are none. */
   readonly codeErrors?: readonly CodeLoadFailure[];
+  /**
+   * The code version processes on older versions move to the next time they swap in (set by a
+   * deploy with `--upgrade idle` or `rolling`); absent when every deploy pinned its processes.
+   */
+  readonly upgradeTo?: number;
+  /** In the answer to a deploy: what it did to the application's processes. */
+  readonly upgrade?: UpgradeReport;
+}
+
+/**
+ * How a deploy moves existing processes to its code (DESIGN §6, "Upgrades"):
+ * - `none`: processes keep the version they run (new processes get the new one);
+ * - `idle`: each process moves the next time it swaps in;
+ * - `rolling`: active processes are swapped out in waves and swapped in again at once on the new
+ *   code; swapped-out ones move at their next swap-in.
+ */
+export type UpgradePolicy = 'none' | 'idle' | 'rolling';
+
+/** The upgrade policies, in the order `--upgrade` lists them. */
+export const UPGRADE_POLICIES: readonly UpgradePolicy[] = ['none', 'idle', 'rolling'];
+
+/** Options of a deploy. */
+export interface DeployOptions {
+  /** Default `idle`. */
+  readonly upgrade?: UpgradePolicy;
+  /** `rolling`: how many processes are swapped out and in at once, at most (default 16). */
+  readonly wave?: number;
+}
+
+/** Why a process stays on its old code version after an upgrade tried to move it. */
+export interface UpgradeError {
+  /** The code version it did not move to. */
+  readonly version: number;
+  /** `MIGRATION_FAILED`, `STATE_VERSION_TOO_NEW`, `CODE_LOAD_FAILED`, ... */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** A process a rolling upgrade could not move. */
+export interface UpgradeFailure extends UpgradeError {
+  readonly pid: string;
+}
+
+/** What a deploy did to existing processes. */
+export interface UpgradeReport {
+  readonly policy: UpgradePolicy;
+  /** `rolling`: active processes swapped in again on the new code. */
+  readonly moved: number;
+  /** `rolling`: processes that stay on their old version, and why. */
+  readonly failed: readonly UpgradeFailure[];
+  /** `rolling`: processes that were no longer active when their turn came (they move at their next swap-in). */
+  readonly skipped: number;
+}
+
+/** How many processes run one code version with one state version (`versions`). */
+export interface VersionCount {
+  /** Deployed code version; absent for processes of a local module. */
+  readonly version?: number;
+  /** State version of the process's class at that code version; absent in records from before it was recorded. */
+  readonly stateVersion?: number;
+  readonly processes: number;
+  readonly active: number;
+}
+
+/** Which processes of an application run which code and state version (`praas-framework versions`). */
+export interface VersionsReport {
+  readonly app: string;
+  /** The application's newest code version. */
+  readonly newest?: number;
+  readonly upgradeTo?: number;
+  /** Ordered by code version, then state version. */
+  readonly counts: readonly VersionCount[];
+  /** Processes whose last upgrade failed (at most 100). */
+  readonly failed: readonly UpgradeFailure[];
+  /** Processes whose last upgrade failed, in all. */
+  readonly failedTotal: number;
 }
 
 /** A runtime host that cannot load a deployed code version of its application. */
@@ -31,6 +107,10 @@ export interface ProcessInfo {
   readonly generation: number;
   /** Deployed code version the process runs; absent when its host loaded a local module. */
   readonly version?: number;
+  /** The state version (`@Process({ version })`) of its class at that code version. */
+  readonly stateVersion?: number;
+  /** Set when an upgrade could not move the process: it runs `version` still, and this says why. */
+  readonly upgradeError?: UpgradeError;
 }
 
 /**

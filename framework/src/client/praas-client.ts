@@ -4,9 +4,11 @@ import type {
   ControlPlaneApi,
   CreateAppOptions,
   CreateProcessOptions,
+  DeployOptions,
   ProcessInfo,
   ProcessInfoPage,
   ProcessWatchEvent,
+  VersionsReport,
 } from '../api/control-plane';
 import type { InspectOptions, ProcessInspection } from '../api/inspection';
 import { MAX_PAGE_LIMIT, type ProcessPageQuery } from '../registry/registry';
@@ -56,6 +58,9 @@ export interface PraasClientOptions {
    */
   readonly gatewayEncoding?: 'msgpack' | 'json';
 }
+
+/** How long a rolling deploy (or a versions census) may take before the client gives up. */
+const ROLLING_DEPLOY_TIMEOUT_MS = 30 * 60_000;
 
 /** Time the client grants the gateway on top of an invocation's own timeout. */
 const GATEWAY_MARGIN_MS = 10_000;
@@ -110,13 +115,26 @@ export class PraasClient implements ControlPlaneApi {
   /**
    * Uploads a code bundle (`packBundle`) as the application's next version; the gateway creates
    * the application when it is missing. Runtime hosts started without a module pick it up.
-   * @returns the application with its new `version`.
+   * `options.upgrade` says how existing processes move to it (default `idle`); a `rolling` deploy
+   * answers once every process it moved is back (the request may take minutes: no client timeout
+   * short of 30 minutes applies to it).
+   * @returns the application with its new `version`, and `upgrade`: what happened to the processes.
    */
-  deployVersion(app: string, bundle: Uint8Array): Promise<AppInfo> {
+  deployVersion(app: string, bundle: Uint8Array, options: DeployOptions = {}): Promise<AppInfo> {
+    const query = new URLSearchParams();
+    if (options.upgrade !== undefined) query.set('upgrade', options.upgrade);
+    if (options.wave !== undefined) query.set('wave', String(options.wave));
     return this.call<AppInfo>('PUT', ['v1', 'apps', app, 'versions'], {
       bytes: bundle,
       contentType: 'application/octet-stream',
+      query,
+      ...(options.upgrade === 'rolling' ? { timeoutMs: ROLLING_DEPLOY_TIMEOUT_MS } : {}),
     });
+  }
+
+  /** Which processes run which code and state version (the gateway pages through every process record). */
+  listVersions(app: string): Promise<VersionsReport> {
+    return this.call<VersionsReport>('GET', ['v1', 'apps', app, 'versions'], { timeoutMs: ROLLING_DEPLOY_TIMEOUT_MS });
   }
 
   createProcess(app: string, options: CreateProcessOptions = {}): Promise<ProcessInfo> {

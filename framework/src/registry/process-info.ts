@@ -17,5 +17,7 @@ export function processInfo(record: ProcessRecord): ProcessInfo {
     generation: record.generation,
     ...(record.status === 'active' && record.host !== undefined ? { host: record.host } : {}),
     ...(record.version === undefined ? {} : { version: record.version }),
+    ...(record.stateVersion === undefined ? {} : { stateVersion: record.stateVersion }),
+    ...(record.upgradeError === undefined ? {} : { upgradeError: record.upgradeError }),
   };
 }

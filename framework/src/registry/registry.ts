@@ -1,4 +1,5 @@
 import type { ProcessStatus } from '../api/context';
+import type { UpgradeError } from '../api/control-plane';
 import type { Subscription } from '../transport/transport';
 
 export interface AppRecord {
@@ -27,6 +28,11 @@ export interface AppRecord {
    * incarnation, instead of answering that it exists. Gone once created or deployed explicitly.
    */
   readonly createdByHost?: string;
+  /**
+   * Processes on an older code version move to this one the next time they swap in (a deploy with
+   * `--upgrade idle` or `rolling` sets it to its version; one with `none` leaves it).
+   */
+  readonly upgradeTo?: number;
 }
 
 export interface ProcessRecord {
@@ -42,6 +48,10 @@ export interface ProcessRecord {
   readonly version?: number;
   /** The application incarnation (`AppRecord.incarnation`) whose code `version` is; absent for local modules. */
   readonly incarnation?: string;
+  /** The state version of the process's class in the code it runs (`@Process({ version })`). */
+  readonly stateVersion?: number;
+  /** Set when an upgrade to a newer code version failed: the process stays on `version`, and this says why. */
+  readonly upgradeError?: UpgradeError;
   readonly updatedAt: number;
 }
 

@@ -48,7 +48,17 @@ export type ReplyEnvelope =
 /** Control-plane request to a runtime host. */
 /** `ping` answers with nothing: a host that answers is alive (see HostWatch). */
 export type ControlOp =
-  'create' | 'activate' | 'swap' | 'delete' | 'describe' | 'checkpoint' | 'scale-down' | 'ping' | 'inspect';
+  | 'create'
+  | 'activate'
+  | 'swap'
+  | 'delete'
+  | 'describe'
+  | 'checkpoint'
+  | 'scale-down'
+  | 'ping'
+  | 'inspect'
+  | 'upgrade'
+  | 'refresh-code';
 
 /**
  * What a host did for one process at a `scale-down` request (its answer is a list of them): it
@@ -85,6 +95,11 @@ export interface ControlRequest {
    * request is never passed on again.
    */
   readonly forwarded?: boolean;
+  /**
+   * `upgrade`: the code version the process is to move to (the host loads it first when it has not
+   * seen it yet); `refresh-code`: the version the host is to load.
+   */
+  readonly version?: number;
   /** `inspect`: longest text per value. */
   readonly maxChars?: number;
   /** The requester's trace context (a swap-in shows in the trace of the invocation that caused it). */

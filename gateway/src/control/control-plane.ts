@@ -5,6 +5,8 @@ import {
   type ControlPlaneApi,
   type CreateAppOptions,
   type CreateProcessOptions,
+  type DeployOptions,
+  type VersionsReport,
   type HostInfo,
   type Logger,
   type InspectOptions,
@@ -36,6 +38,7 @@ import { ProcessOperations } from './process-operations';
 import { ProcessPicker } from './process-picker';
 import { RegistryLookups } from './registry-lookups';
 import { TimerOperations, type TimerListing } from './timer-operations';
+import { versionCensus } from './version-census';
 
 export interface ControlPlaneOptions {
   readonly transport: Transport;
@@ -112,7 +115,7 @@ export class ControlPlane implements ControlPlaneApi, GatewayOperations {
       clients,
       ...(options.bundles ? { bundles: options.bundles } : {}),
     });
-    this.deployment = new CodeDeployment(registry, options.bundles);
+    this.deployment = new CodeDeployment(registry, options.bundles, hosts, options.logger ?? silentLogger);
     const picker = new ProcessPicker({ registry, provider, lookups, processes: this.processes });
     this.calls = new DataPlaneCalls({ lookups, clients, sender: new GatewaySender(), picker });
     this.timers = new TimerOperations(lookups, options.timers);
@@ -124,8 +127,13 @@ export class ControlPlane implements ControlPlaneApi, GatewayOperations {
   }
 
   /** See {@link CodeDeployment.deployVersion}. */
-  deployVersion(name: string, bundle: Uint8Array): Promise<AppInfo> {
-    return this.deployment.deployVersion(name, bundle);
+  deployVersion(name: string, bundle: Uint8Array, options?: DeployOptions): Promise<AppInfo> {
+    return this.deployment.deployVersion(name, bundle, options);
+  }
+
+  /** See {@link versionCensus}. */
+  listVersions(app: string): Promise<VersionsReport> {
+    return versionCensus(this.registry, this.lookups, app);
   }
 
   listApps(): Promise<AppInfo[]> {

@@ -8,6 +8,8 @@ import type {
   Subscription,
   HostInfo,
   TimerDetailsPage,
+  DeployOptions,
+  VersionsReport,
 } from '@praas/framework/internal';
 import type { TimerListing } from './timer-operations';
 
@@ -17,7 +19,9 @@ import type { TimerListing } from './timer-operations';
  */
 export interface GatewayOperations extends ControlPlaneApi {
   /** Stores a code bundle as the application's next version (`PUT /v1/apps/{app}/versions`). */
-  deployVersion(app: string, bundle: Uint8Array): Promise<AppInfo>;
+  deployVersion(app: string, bundle: Uint8Array, options?: DeployOptions): Promise<AppInfo>;
+  /** Which processes run which code and state version (`GET /v1/apps/{app}/versions`). */
+  listVersions(app: string): Promise<VersionsReport>;
   /** A process's state, live or from its newest committed snapshot (`GET /v1/apps/{app}/processes/{pid}/state`). */
   inspectProcess(app: string, pid: string, options?: InspectOptions): Promise<ProcessInspection>;
   /** The application's live runtime hosts with their process counts and memory (`GET /v1/apps/{app}/hosts`). */

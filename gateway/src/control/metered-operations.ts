@@ -16,6 +16,8 @@ import {
   type Subscription,
   type HostInfo,
   type TimerDetailsPage,
+  type DeployOptions,
+  type VersionsReport,
 } from '@praas/framework/internal';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { GatewayOperations } from './gateway-operations';
@@ -45,8 +47,11 @@ export class MeteredOperations implements GatewayOperations {
   createApp(name: string, options?: CreateAppOptions): Promise<AppInfo> {
     return this.inner.createApp(name, options);
   }
-  deployVersion(app: string, bundle: Uint8Array): Promise<AppInfo> {
-    return this.inner.deployVersion(app, bundle);
+  deployVersion(app: string, bundle: Uint8Array, options?: DeployOptions): Promise<AppInfo> {
+    return this.inner.deployVersion(app, bundle, options);
+  }
+  listVersions(app: string): Promise<VersionsReport> {
+    return this.inner.listVersions(app);
   }
   listApps(): Promise<AppInfo[]> {
     return this.inner.listApps();

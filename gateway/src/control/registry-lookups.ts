@@ -17,6 +17,7 @@ export function appInfo(record: AppRecord, codeErrors: readonly CodeLoadFailure[
     createdAt: record.createdAt,
     ...(record.version === undefined ? {} : { version: record.version }),
     ...(codeErrors.length === 0 ? {} : { codeErrors: [...codeErrors] }),
+    ...(record.upgradeTo === undefined ? {} : { upgradeTo: record.upgradeTo }),
   };
 }
 

@@ -4,6 +4,8 @@ import {
   PayloadTooLargeError,
   PermissionDeniedError,
   type AppInfo,
+  type DeployOptions,
+  type UpgradePolicy,
 } from '@praas/framework/internal';
 import type { GatewayAuth } from '../auth/gateway-auth';
 import { appMessage } from '../records/record-fields';
@@ -15,7 +17,7 @@ export interface DeployDeps {
   /** Bundles larger than this fail at once, without reading on. */
   readonly limitBytes: number;
   readonly auth: GatewayAuth;
-  readonly deployVersion: (app: string, bundle: Buffer) => Promise<AppInfo>;
+  readonly deployVersion: (app: string, bundle: Buffer, options: DeployOptions) => Promise<AppInfo>;
   /** The gRPC status an error answers with. */
   readonly failure: (error: unknown) => StatusObject;
   /** Counts an answered call by its status code. */
@@ -35,6 +37,7 @@ export function receiveDeploy(
   const chunks: Buffer[] = [];
   let size = 0;
   let app: string | undefined;
+  let options: DeployOptions = {};
   let settled = false;
   const credential = credentialOf(call.metadata);
   const fail = (error: unknown): void => {
@@ -58,6 +61,10 @@ export function receiveDeploy(
     if (settled) return;
     if (app === undefined) {
       app = chunk.app;
+      options = {
+        ...(chunk.upgrade ? { upgrade: chunk.upgrade as UpgradePolicy } : {}),
+        ...(chunk.wave ? { wave: chunk.wave } : {}),
+      };
       try {
         deps.auth.check('deployVersion', credential, app);
       } catch (e) {
@@ -81,7 +88,7 @@ export function receiveDeploy(
       fail(e);
       return;
     }
-    deps.deployVersion(app ?? '', Buffer.concat(chunks, size)).then((info) => {
+    deps.deployVersion(app ?? '', Buffer.concat(chunks, size), options).then((info) => {
       settled = true;
       deps.count(status.OK);
       callback(null, appMessage(info));

@@ -69,4 +69,8 @@ export interface ProcessEventMessage {
 export interface DeployVersionChunk {
   app: string;
   data: Buffer;
+  /** First chunk: the upgrade policy; '' for the default. */
+  upgrade: string;
+  /** First chunk: the rolling wave; 0 for the default. */
+  wave: number;
 }

@@ -33,7 +33,7 @@ import { loadGatewayService } from './gateway-proto';
 import { receiveDeploy } from './grpc-deploy';
 import { credentialOf } from './grpc-credentials';
 import { endGrpcSpan, grpcSpanSpec } from './grpc-span';
-import { appMessage, hostMessage, processMessage, watchEventMessage } from '../records/record-fields';
+import { appMessage, hostMessage, processMessage, versionsMessage, watchEventMessage } from '../records/record-fields';
 import { inspectionMessage, inspectOptionsOf } from '../records/inspection-message';
 import { timerMessage, timerQuery } from '../records/timer-fields';
 import type {
@@ -154,7 +154,7 @@ export class GrpcServer {
         receiveDeploy(call, callback, {
           limitBytes: this.options.bundleLimitBytes ?? DEFAULT_BUNDLE_LIMIT_BYTES,
           auth: this.auth,
-          deployVersion: (app, bundle) => this.options.operations.deployVersion(app, bundle),
+          deployVersion: (app, bundle, options) => this.options.operations.deployVersion(app, bundle, options),
           failure: (error) => this.statusOf('DeployVersion', error),
           count: (code) => this.count('DeployVersion', code),
         }),
@@ -184,6 +184,7 @@ export class GrpcServer {
       InspectProcess: this.unary<ProcessRequest & { maxChars?: number | string }>('InspectProcess', async (r) =>
         inspectionMessage(await ops.inspectProcess(r.app, r.pid, inspectOptionsOf(r.maxChars))),
       ),
+      ListVersions: this.unary<AppRequest>('ListVersions', async (r) => versionsMessage(await ops.listVersions(r.app))),
       ListHosts: this.unary<AppRequest>('ListHosts', async (r) => ({
         hosts: (await ops.listHosts(r.app)).map(hostMessage),
       })),

@@ -5,6 +5,11 @@ import type {
   ProcessPageQuery,
   ProcessWatchEvent,
   HostInfo,
+  UpgradeError,
+  UpgradeFailure,
+  UpgradeReport,
+  VersionCount,
+  VersionsReport,
 } from '@praas/framework/internal';
 
 /**
@@ -23,15 +28,33 @@ export interface RecordListKind<E> {
   readonly fields: FieldTable<E>;
 }
 
-/** How a record field travels: a scalar kind, or a list of records with their own table. */
-export type FieldKind = ScalarKind | { readonly message: string; readonly fields: Readonly<Record<string, FieldKind>> };
+/**
+ * An optional record: a field of the proto message `message` over gRPC (absent when absent), left
+ * out of REST when absent.
+ */
+export interface RecordKind<E> {
+  readonly message: string;
+  readonly fields: FieldTable<E>;
+  readonly single: true;
+}
 
-type RequiredKind = 'string' | 'strings' | 'int';
+/** How a record field travels: a scalar kind, or a record or list of records with their own table. */
+export type FieldKind =
+  | ScalarKind
+  | { readonly message: string; readonly fields: Readonly<Record<string, FieldKind>>; readonly single?: true };
+
+type RequiredKind<V> = V extends readonly (infer E)[]
+  ? E extends object
+    ? RecordListKind<E>
+    : 'strings'
+  : 'string' | 'int';
 type OptionalKind<V> = V extends readonly (infer E)[]
   ? E extends object
     ? RecordListKind<E>
     : never
-  : 'optional-string' | 'optional-int';
+  : V extends object
+    ? RecordKind<V>
+    : 'optional-string' | 'optional-int';
 
 /**
  * Every field of `T`, each once, with a kind that matches its optionality: a field added to
@@ -39,7 +62,7 @@ type OptionalKind<V> = V extends readonly (infer E)[]
  * against these tables by a test, so REST and gRPC cannot drift apart.
  */
 export type FieldTable<T> = {
-  readonly [K in keyof T]-?: undefined extends T[K] ? OptionalKind<NonNullable<T[K]>> : RequiredKind;
+  readonly [K in keyof T]-?: undefined extends T[K] ? OptionalKind<NonNullable<T[K]>> : RequiredKind<T[K]>;
 };
 
 /** The fields of a host that cannot load the application's code, in `App.codeErrors` (gRPC message `CodeLoadFailure`). */
@@ -49,6 +72,29 @@ export const CODE_LOAD_FAILURE_FIELDS = {
   message: 'string',
 } as const satisfies FieldTable<CodeLoadFailure>;
 
+/** A process an upgrade could not move (gRPC message `UpgradeFailure`). */
+export const UPGRADE_FAILURE_FIELDS = {
+  pid: 'string',
+  version: 'int',
+  code: 'string',
+  message: 'string',
+} as const satisfies FieldTable<UpgradeFailure>;
+
+/** What a deploy did to the processes, in its answer (gRPC message `UpgradeReport`). */
+export const UPGRADE_REPORT_FIELDS = {
+  policy: 'string',
+  moved: 'int',
+  failed: { message: 'UpgradeFailure', fields: UPGRADE_FAILURE_FIELDS },
+  skipped: 'int',
+} as const satisfies FieldTable<UpgradeReport>;
+
+/** Why an upgrade left a process on its version (gRPC message `UpgradeError`). */
+export const UPGRADE_ERROR_FIELDS = {
+  version: 'int',
+  code: 'string',
+  message: 'string',
+} as const satisfies FieldTable<UpgradeError>;
+
 /** The fields of an application, in REST bodies and in the gRPC message `App`. */
 export const APP_FIELDS = {
   name: 'string',
@@ -56,6 +102,8 @@ export const APP_FIELDS = {
   createdAt: 'int',
   version: 'optional-int',
   codeErrors: { message: 'CodeLoadFailure', fields: CODE_LOAD_FAILURE_FIELDS },
+  upgradeTo: 'optional-int',
+  upgrade: { message: 'UpgradeReport', fields: UPGRADE_REPORT_FIELDS, single: true },
 } as const satisfies FieldTable<AppInfo>;
 
 /** The fields of a process, in REST bodies, the watch stream and the gRPC message `Process`. */
@@ -68,7 +116,27 @@ export const PROCESS_FIELDS = {
   host: 'optional-string',
   generation: 'int',
   version: 'optional-int',
+  stateVersion: 'optional-int',
+  upgradeError: { message: 'UpgradeError', fields: UPGRADE_ERROR_FIELDS, single: true },
 } as const satisfies FieldTable<ProcessInfo>;
+
+/** Processes of one code and state version (gRPC message `VersionCount`). */
+export const VERSION_COUNT_FIELDS = {
+  version: 'optional-int',
+  stateVersion: 'optional-int',
+  processes: 'int',
+  active: 'int',
+} as const satisfies FieldTable<VersionCount>;
+
+/** Which processes run which version: `GET /v1/apps/{app}/versions`, gRPC `ListVersions` (message `Versions`). */
+export const VERSIONS_FIELDS = {
+  app: 'string',
+  newest: 'optional-int',
+  upgradeTo: 'optional-int',
+  counts: { message: 'VersionCount', fields: VERSION_COUNT_FIELDS },
+  failed: { message: 'UpgradeFailure', fields: UPGRADE_FAILURE_FIELDS },
+  failedTotal: 'int',
+} as const satisfies FieldTable<VersionsReport>;
 
 /** The fields of a runtime host, in `GET /v1/apps/{app}/hosts` and the gRPC message `Host`. */
 export const HOST_FIELDS = {
@@ -110,7 +178,10 @@ export function restRecord<T extends object>(table: FieldTable<T>, value: T): Re
   for (const [field, kind] of Object.entries(table) as [keyof T & string, FieldKind][]) {
     const v = value[field];
     if (v === undefined) continue;
-    if (typeof kind === 'object') out[field] = (v as readonly object[]).map((e) => restRecord<object>(kind.fields, e));
+    if (typeof kind === 'object')
+      out[field] = kind.single
+        ? restRecord<object>(kind.fields, v as object)
+        : (v as readonly object[]).map((e) => restRecord<object>(kind.fields, e));
     else out[field] = kind === 'strings' ? [...(v as readonly string[])] : v;
   }
   return out;
@@ -121,7 +192,9 @@ export function grpcRecord<T extends object>(table: FieldTable<T>, value: T): Re
   const out: Record<string, unknown> = {};
   for (const [field, kind] of Object.entries(table) as [keyof T & string, FieldKind][]) {
     const v = value[field];
-    if (typeof kind === 'object')
+    if (typeof kind === 'object' && kind.single)
+      out[field] = v === undefined ? null : grpcRecord<object>(kind.fields, v as object);
+    else if (typeof kind === 'object')
       out[field] = ((v as readonly object[] | undefined) ?? []).map((e) => grpcRecord<object>(kind.fields, e));
     else if (kind === 'strings') out[field] = [...((v as readonly string[] | undefined) ?? [])];
     else if (v !== undefined) out[field] = v;
@@ -136,6 +209,10 @@ export const appJson = (info: AppInfo): Record<string, unknown> => restRecord(AP
 export const processJson = (info: ProcessInfo): Record<string, unknown> => restRecord(PROCESS_FIELDS, info);
 /** A runtime host as REST answers it. */
 export const hostJson = (info: HostInfo): Record<string, unknown> => restRecord(HOST_FIELDS, info);
+/** Which processes run which version, as REST answers it. */
+export const versionsJson = (report: VersionsReport): Record<string, unknown> => restRecord(VERSIONS_FIELDS, report);
+/** Which processes run which version, as the gRPC message `Versions`. */
+export const versionsMessage = (report: VersionsReport): Record<string, unknown> => grpcRecord(VERSIONS_FIELDS, report);
 /** A runtime host as the gRPC message `Host`. */
 export const hostMessage = (info: HostInfo): Record<string, unknown> => grpcRecord(HOST_FIELDS, info);
 /** An application as the gRPC message `App`. */

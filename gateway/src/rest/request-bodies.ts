@@ -3,6 +3,8 @@ import {
   validateName,
   type ClientInvokeOptions,
   type CreateProcessOptions,
+  type DeployOptions,
+  type UpgradePolicy,
 } from '@praas/framework/internal';
 
 /** Longest invocation timeout a client may ask for: 15 minutes. */
@@ -136,4 +138,30 @@ export function lastEventId(header: string | string[] | undefined): number | und
       { lastEventId: header },
     );
   return n;
+}
+
+const DEPLOY_PARAMETERS = ['upgrade', 'wave'];
+
+/**
+ * The options of a deploy from its query (`?upgrade=rolling&wave=16`); the control plane checks
+ * their values.
+ * @throws InvalidArgumentError for an unknown or repeated parameter, or a wave that is not a number.
+ */
+export function deployOptions(query: URLSearchParams): DeployOptions {
+  for (const name of query.keys())
+    if (!DEPLOY_PARAMETERS.includes(name))
+      throw new InvalidArgumentError(
+        `unknown query parameter '${name}'; deploy takes ${DEPLOY_PARAMETERS.join(', ')}`,
+        { parameter: name },
+      );
+  for (const name of DEPLOY_PARAMETERS)
+    if (query.getAll(name).length > 1) throw new InvalidArgumentError(`query parameter '${name}' is given twice`);
+  const upgrade = query.get('upgrade');
+  const wave = query.get('wave');
+  if (wave !== null && !/^\d+$/.test(wave))
+    throw new InvalidArgumentError(`query parameter 'wave' must be a whole number, got '${wave}'`, { wave });
+  return {
+    ...(upgrade === null ? {} : { upgrade: upgrade as UpgradePolicy }),
+    ...(wave === null ? {} : { wave: Number(wave) }),
+  };
 }

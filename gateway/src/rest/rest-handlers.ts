@@ -3,13 +3,13 @@ import { restPageQuery } from '../records/page-query';
 import { encode } from '@praas/framework/internal';
 import type { GatewayOperations } from '../control/gateway-operations';
 import { stringifyResult } from '../json/json-mapping';
-import { appJson, hostJson, processJson } from '../records/record-fields';
+import { appJson, hostJson, processJson, versionsJson } from '../records/record-fields';
 import { restTimerQuery } from '../records/timer-fields';
 import { inspectOptionsOf } from '../records/inspection-message';
 import { UnsupportedMediaTypeError } from '../errors/gateway-errors';
 import { isOctetStream, parseJsonBody } from './body-reader';
 import { isMsgpackContentType, MSGPACK_TYPE, parseMsgpackBody, prefersMsgpack } from './content-negotiation';
-import { createAppBody, createProcessBody, invokeOptions, sendMessageBody } from './request-bodies';
+import { createAppBody, createProcessBody, deployOptions, invokeOptions, sendMessageBody } from './request-bodies';
 import type { RouteMatch } from './routes';
 
 /** What a handler answers: a status, and a body (JSON unless `contentType` says otherwise) or nothing. */
@@ -57,9 +57,11 @@ export async function handleOperation(ops: GatewayOperations, request: RestReque
     }
     case 'deployVersion': {
       if (!isOctetStream(contentType)) throw new UnsupportedMediaTypeError(contentType, 'application/octet-stream');
-      const app = await ops.deployVersion(p['app']!, body);
+      const app = await ops.deployVersion(p['app']!, body, deployOptions(query));
       return json(201, appJson(app), { Location: location('v1', 'apps', app.name) });
     }
+    case 'listVersions':
+      return json(200, versionsJson(await ops.listVersions(p['app']!)));
     case 'listApps':
       return json(200, {
         apps: (await ops.listApps()).filter((a) => request.sees?.(a.name) ?? true).map(appJson),

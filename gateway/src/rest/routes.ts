@@ -13,6 +13,7 @@ export type RouteName =
   | 'getApp'
   | 'deleteApp'
   | 'deployVersion'
+  | 'listVersions'
   | 'createProcess'
   | 'listProcesses'
   | 'getProcess'
@@ -46,6 +47,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { name: 'getApp', method: 'GET', template: '/v1/apps/{app}' },
   { name: 'deleteApp', method: 'DELETE', template: '/v1/apps/{app}' },
   { name: 'deployVersion', method: 'PUT', template: '/v1/apps/{app}/versions' },
+  { name: 'listVersions', method: 'GET', template: '/v1/apps/{app}/versions' },
   { name: 'createProcess', method: 'POST', template: '/v1/apps/{app}/processes' },
   { name: 'listProcesses', method: 'GET', template: '/v1/apps/{app}/processes' },
   { name: 'getProcess', method: 'GET', template: '/v1/apps/{app}/processes/{pid}' },

@@ -171,17 +171,22 @@ describe('deploying code through the gateway', function () {
     });
 
     /** Streams `chunks` to DeployVersion; resolves with the App or rejects with the status error. */
-    const deploy = (chunks: { app?: string; data: Uint8Array }[]) =>
-      new Promise<{ name: string; version: number; processClasses: string[] }>((resolve, reject) => {
+    const deploy = (chunks: { app?: string; data: Uint8Array; upgrade?: string; wave?: number }[]) =>
+      new Promise<{
+        name: string;
+        version: number;
+        processClasses: string[];
+        upgradeTo: number;
+        upgrade: { policy: string } | null;
+      }>((resolve, reject) => {
         const call = (
           client as unknown as Record<
             string,
             (cb: (e: ServiceError | null, r: unknown) => void) => ClientWritableStream<unknown>
           >
-        )['DeployVersion']!.call(client, (e, r) =>
-          e ? reject(e) : resolve(r as { name: string; version: number; processClasses: string[] }),
-        );
-        for (const c of chunks) call.write({ app: c.app ?? '', data: Buffer.from(c.data) });
+        )['DeployVersion']!.call(client, (e, r) => (e ? reject(e) : resolve(r as Awaited<ReturnType<typeof deploy>>)));
+        for (const c of chunks)
+          call.write({ app: c.app ?? '', data: Buffer.from(c.data), upgrade: c.upgrade ?? '', wave: c.wave ?? 0 });
         call.end();
       });
     const inChunks = (bytes: Uint8Array, size: number, app = 'tally') =>
@@ -247,6 +252,21 @@ describe('deploying code through the gateway', function () {
       assert.equal(await registry.getApp('tally'), undefined);
     });
 
+    it('takes the upgrade policy in the first chunk, answers what the upgrade did, and refuses a wrong one', async function () {
+      const first = await deploy([{ app: 'tally', data: bundleOf('tally') }]);
+      assert.deepEqual([first.upgradeTo, first.upgrade?.policy], [1, 'idle']);
+      const pinned = await deploy([{ app: 'tally', data: bundleOf('tally'), upgrade: 'none' }]);
+      assert.deepEqual([pinned.version, pinned.upgradeTo, pinned.upgrade?.policy], [2, 1, 'none']);
+      const rolled = await deploy([{ app: 'tally', data: bundleOf('tally'), upgrade: 'rolling', wave: 3 }]);
+      assert.deepEqual([rolled.version, rolled.upgradeTo, rolled.upgrade?.policy], [3, 3, 'rolling']);
+      await failsWith(
+        deploy([{ app: 'tally', data: bundleOf('tally'), upgrade: 'later' }]),
+        status.INVALID_ARGUMENT,
+        'INVALID_ARGUMENT',
+      );
+      assert.equal((await registry.getApp('tally'))?.version, 3);
+    });
+
     it('gives GetApp the version over gRPC, as REST does', async function () {
       await deploy([{ app: 'tally', data: bundleOf('tally') }]);
       const got = await new Promise<{ version: number }>((resolve, reject) =>
@@ -289,6 +309,33 @@ describe('deploying code through the gateway', function () {
       assert.equal(response.status, 201);
       assert.equal(response.headers.get('location'), '/v1/apps/tally');
       assert.equal(((await response.json()) as { version: number }).version, 1);
+    });
+
+    it('takes ?upgrade= and ?wave=, answers what the upgrade did, and refuses wrong ones with 400', async function () {
+      const pinned = await fetch(`${url}?upgrade=none`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: bundleOf('tally'),
+      });
+      assert.equal(pinned.status, 201);
+      const body = (await pinned.json()) as { version: number; upgradeTo?: number; upgrade: { policy: string } };
+      assert.deepEqual([body.version, body.upgradeTo, body.upgrade.policy], [1, undefined, 'none']);
+      for (const [query, message] of [
+        ['upgrade=soon', /upgrade policy 'soon' is not one of none, idle, rolling/],
+        ['upgrade=rolling&wave=x', /query parameter 'wave' must be a whole number, got 'x'/],
+        ['upgrade=rolling&wave=5000', /from 1 to 1000, got 5000/],
+        ['wave=1&wave=2', /query parameter 'wave' is given twice/],
+        ['fast=1', /unknown query parameter 'fast'; deploy takes upgrade, wave/],
+      ] as const) {
+        const refused = await fetch(`${url}?${query}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream' },
+          body: bundleOf('tally'),
+        });
+        assert.equal(refused.status, 400, query);
+        assert.match(((await refused.json()) as { error: { message: string } }).error.message, message);
+      }
+      assert.equal((await registry.getApp('tally'))?.version, 1);
     });
 
     it('answers 415 for another media type and 413 over the bundle limit', async function () {

@@ -7,6 +7,9 @@ import {
   appMessage,
   GATEWAY_PROTO_PATH,
   HOST_FIELDS,
+  VERSIONS_FIELDS,
+  versionsJson,
+  versionsMessage,
   PROCESS_FIELDS,
   PROCESS_PAGE_QUERY_FIELDS,
   processJson,
@@ -43,6 +46,7 @@ const GRPC_METHOD_OF: Record<RouteName, string | null> = {
   getApp: 'GetApp',
   deleteApp: 'DeleteApp',
   deployVersion: 'DeployVersion',
+  listVersions: 'ListVersions',
   createProcess: 'CreateProcess',
   listProcesses: 'ListProcesses',
   getProcess: 'GetProcess',
@@ -73,7 +77,7 @@ describe('one list of record fields for REST and gRPC', function () {
     const fields = Object.entries(table).map(([field, kind]): ProtoField => {
       if (typeof kind === 'string') return [snake(field), ...PROTO_OF[kind], ''];
       nested.push([kind.message, kind]);
-      return [snake(field), 'LABEL_REPEATED', 'TYPE_MESSAGE', kind.message];
+      return [snake(field), kind.single ? 'LABEL_OPTIONAL' : 'LABEL_REPEATED', 'TYPE_MESSAGE', kind.message];
     });
     return [fields.sort(), nested];
   };
@@ -82,6 +86,7 @@ describe('one list of record fields for REST and gRPC', function () {
     ['App', APP_FIELDS],
     ['Process', PROCESS_FIELDS],
     ['Host', HOST_FIELDS],
+    ['Versions', VERSIONS_FIELDS],
   ] as const) {
     it(`praas.proto's ${message} has exactly the fields of the table, with matching types`, function () {
       const [fields, nested] = expected(table);
@@ -120,6 +125,8 @@ describe('one list of record fields for REST and gRPC', function () {
       createdAt: 5,
       version: 0,
       codeErrors: [],
+      upgradeTo: 0,
+      upgrade: null,
     });
     assert.deepEqual(appJson({ ...app, version: 3 }), { ...app, version: 3 });
     const broken: AppInfo = {
@@ -128,7 +135,20 @@ describe('one list of record fields for REST and gRPC', function () {
       codeErrors: [{ host: 'h1', version: 3, message: "Cannot find module 'left-pad'" }],
     };
     assert.deepEqual(appJson(broken), broken);
-    assert.deepEqual(appMessage(broken), broken);
+    assert.deepEqual(appMessage(broken), { ...broken, upgradeTo: 0, upgrade: null });
+    const deployed: AppInfo = {
+      ...app,
+      version: 4,
+      upgradeTo: 4,
+      upgrade: {
+        policy: 'rolling',
+        moved: 9,
+        failed: [{ pid: 'c2', version: 4, code: 'MIGRATION_FAILED', message: 'no' }],
+        skipped: 1,
+      },
+    };
+    assert.deepEqual(appJson(deployed), deployed);
+    assert.deepEqual(appMessage(deployed), { ...deployed, codeErrors: [] });
     const leaky = { ...broken, codeErrors: [{ ...broken.codeErrors![0]!, stack: 'at ...' }] } as unknown as AppInfo;
     assert.deepEqual(appJson(leaky), broken, 'only the listed fields of a code error leave the gateway');
     const process: ProcessInfo = {
@@ -140,11 +160,47 @@ describe('one list of record fields for REST and gRPC', function () {
       generation: 2,
     };
     assert.deepEqual(processJson(process), process);
-    assert.deepEqual(processMessage(process), { ...process, host: '', version: 0 });
+    assert.deepEqual(processMessage(process), {
+      ...process,
+      host: '',
+      version: 0,
+      stateVersion: 0,
+      upgradeError: null,
+    });
+    const stuck: ProcessInfo = {
+      ...process,
+      version: 1,
+      stateVersion: 1,
+      upgradeError: { version: 2, code: 'STATE_VERSION_TOO_NEW', message: 'newer' },
+    };
+    assert.deepEqual(processJson(stuck), stuck);
+    assert.deepEqual(processMessage(stuck), { ...stuck, host: '' });
     const active: ProcessInfo = { ...process, status: 'active', host: 'h1', version: 4 };
     assert.deepEqual(processJson(active), active);
-    assert.deepEqual(processMessage(active), active);
+    assert.deepEqual(processMessage(active), { ...active, stateVersion: 0, upgradeError: null });
     const extra = { ...active, internal: 'not for clients' } as ProcessInfo;
     assert.deepEqual(processJson(extra), active, 'only the listed fields leave the gateway');
+  });
+
+  it('sends a versions report with its counts and failures over REST and gRPC alike', function () {
+    const report = {
+      app: 'shop',
+      newest: 2,
+      upgradeTo: 2,
+      counts: [
+        { version: 1, stateVersion: 1, processes: 3, active: 1 },
+        { version: 2, stateVersion: 2, processes: 5, active: 5 },
+      ],
+      failed: [{ pid: 'c1', version: 2, code: 'MIGRATION_FAILED', message: 'no' }],
+      failedTotal: 1,
+    };
+    assert.deepEqual(versionsJson(report), report);
+    assert.deepEqual(versionsMessage(report), report);
+    assert.deepEqual(versionsJson({ app: 'shop', counts: [{ processes: 2, active: 0 }], failed: [], failedTotal: 0 }), {
+      app: 'shop',
+      counts: [{ processes: 2, active: 0 }],
+      failed: [],
+      failedTotal: 0,
+    });
   });
 });

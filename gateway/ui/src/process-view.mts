@@ -104,7 +104,18 @@ export class ProcessView implements View {
       fact('Status', p.status),
       fact('Host', p.host ?? '– (not active)', true),
       fact('Generation', String(p.generation)),
-      fact('Version', p.version === undefined ? 'local module' : `v${p.version}`),
+      fact(
+        'Version',
+        p.version === undefined
+          ? 'local module'
+          : `v${p.version}${p.stateVersion === undefined ? '' : ` (state version ${p.stateVersion})`}`,
+      ),
+      ...(p.upgradeError
+        ? fact(
+            'Upgrade',
+            `stays on v${p.version ?? '?'}: upgrade to v${p.upgradeError.version} failed: ${p.upgradeError.code}: ${p.upgradeError.message}`,
+          )
+        : []),
       fact('Address', p.address, true),
     );
   }

@@ -153,7 +153,17 @@ export class ProcessesTable {
       h('td', { class: 'status' }, statusPill(p.status)),
       h('td', { class: 'mono muted' }, p.host ?? '–'),
       h('td', { class: 'num' }, String(p.generation)),
-      h('td', { class: 'num' }, p.version === undefined ? '–' : `v${p.version}`),
+      p.upgradeError
+        ? h(
+            'td',
+            {
+              class: 'num error',
+              'data-upgrade-error': p.upgradeError.code,
+              title: `stays on v${p.version ?? '?'}: upgrade to v${p.upgradeError.version} failed: ${p.upgradeError.code}: ${p.upgradeError.message}`,
+            },
+            `v${p.version ?? '?'} ⚠`,
+          )
+        : h('td', { class: 'num' }, p.version === undefined ? '–' : `v${p.version}`),
       h(
         'td',
         { class: 'actions' },

@@ -119,6 +119,16 @@ export class BundleLoader implements CodeSource {
   }
 
   /**
+   * Forgets the modules loaded from the unpacked directories of one version (its files stay, for a
+   * later load), so they can be collected once no process holds its classes.
+   */
+  unload({ incarnation, version }: CodeVersion): Promise<void> {
+    const prefix = join(this.options.cacheDir, this.app, incarnation, `${version}-`);
+    for (const loaded of Object.keys(require.cache)) if (loaded.startsWith(prefix)) delete require.cache[loaded];
+    return Promise.resolve();
+  }
+
+  /**
    * Removes the unpacked code of every incarnation of the application but `keep` (all when
    * undefined), and forgets the modules loaded from there, so they can be collected.
    */

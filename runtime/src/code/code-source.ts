@@ -18,4 +18,9 @@ export interface CodeSource {
    * unpacked files; called when the host sees that the application was deleted or created anew.
    */
   retain?(keep: string | undefined): Promise<void>;
+  /**
+   * Optional: forgets what loading `code` kept in memory (its modules), so it can be collected; the
+   * host calls it once no process it holds runs that version. A later `load` loads it afresh.
+   */
+  unload?(code: CodeVersion): Promise<void>;
 }

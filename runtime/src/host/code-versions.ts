@@ -4,20 +4,18 @@ import {
   InvalidArgumentError,
   PraasError,
   ProcessNotFoundError,
-  processDefinitionOf,
   UnavailableError,
   type Constructor,
   type HostCodeError,
   type Logger,
-  type ProcessDefinition,
   type ProcessRecord,
   type Registry,
 } from '@praas/framework/internal';
 import type { CodeSource } from '../code/code-source';
+import { definitionsOf, firstLine, type Definitions } from './code-definitions';
 import { SerialQueue } from './serial-queue';
 
-/** Process classes by name, as one code version defines them. */
-export type Definitions = ReadonlyMap<string, ProcessDefinition>;
+export { definitionsOf, type Definitions } from './code-definitions';
 
 /** The code fields of a process record: which deployed version and incarnation it runs (none for a local module). */
 export interface ProcessCode {
@@ -46,22 +44,6 @@ interface CodeFailure extends HostCodeError {
 /** The version key of a local module's classes (deployed versions start at 1). */
 export const LOCAL_CODE = 0;
 
-/** The process classes of a module, by name. */
-export function definitionsOf(processes: readonly Constructor[]): Definitions {
-  const definitions = new Map<string, ProcessDefinition>();
-  for (const ctor of processes) {
-    const definition = processDefinitionOf(ctor);
-    definitions.set(definition.name, definition);
-  }
-  return definitions;
-}
-
-/** The first line of an error's message: Node's module errors append a require stack of local paths. */
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n', 1)[0]!.trim();
-}
-
 /**
  * The code a host runs (DESIGN §7, "Upgrades"): a local module's classes, or the deployed versions
  * of the application's current incarnation, loaded side by side. New processes get the newest
@@ -80,6 +62,8 @@ export class CodeVersions {
   private currentIncarnation: string | undefined;
   /** With deployed code: why the application's newest version did not load, until one does. */
   private failure: CodeFailure | undefined;
+  /** With deployed code: the version older processes move to at their next swap-in (`AppRecord.upgradeTo`). */
+  private upgradeToVersion: number | undefined;
   /** Looks at the application record run one after another, each after the call that asked for it. */
   private readonly refreshes = new SerialQueue();
 
@@ -153,6 +137,7 @@ export class CodeVersions {
     const { app: name, hostId, logger, log } = this.options;
     const app = await this.options.registry.getApp(name);
     if (app?.incarnation !== this.currentIncarnation) await this.switchIncarnation(app?.incarnation);
+    this.upgradeToVersion = app?.upgradeTo;
     if (!app || app.version === undefined || app.version <= this.newestVersion) return this.newestVersion;
     if (this.failure?.version === app.version && !this.failure.retry) return this.newestVersion;
     let definitions: Definitions;
@@ -247,6 +232,69 @@ export class CodeVersions {
       return this.definitionsNow;
     }
     return this.definitionsOfVersion(record.version);
+  }
+
+  /**
+   * Unloads the deployed versions loaded here that no process in `inUse` runs, except the newest
+   * and the one older processes move to (issue 20): they are loaded again if a process of theirs
+   * swaps in later. Runs between looks at the application record.
+   * @returns the versions unloaded.
+   */
+  unloadUnused(inUse: ReadonlySet<number>): Promise<number[]> {
+    const { code } = this.options;
+    if (!code) return Promise.resolve([]);
+    return this.refreshes.run(async () => {
+      const incarnation = this.currentIncarnation;
+      const unused = [...this.versions.keys()].filter(
+        (v) => v !== this.newestVersion && v !== this.upgradeToVersion && !inUse.has(v),
+      );
+      for (const version of unused) {
+        this.versions.delete(version);
+        if (incarnation !== undefined) await code.unload?.({ incarnation, version });
+      }
+      if (unused.length > 0)
+        this.options.logger.info('unloaded code versions no process here runs', { versions: unused });
+      return unused;
+    });
+  }
+
+  /**
+   * The code version a process swapping in moves to (DESIGN §6, "Upgrades"): the application's
+   * `upgradeTo` when the process runs an older version of this incarnation, that version is loaded
+   * here, and an earlier try to move the process to it did not fail (a new deploy tries again).
+   */
+  upgradeTarget(record: ProcessRecord): number | undefined {
+    const to = this.upgradeToVersion;
+    if (!this.options.code || to === undefined || record.version === undefined) return undefined;
+    if (record.incarnation !== this.currentIncarnation || record.version >= to || to > this.newestVersion)
+      return undefined;
+    return record.upgradeError?.version === to ? undefined : to;
+  }
+
+  /**
+   * The classes of one deployed version of the current incarnation, loaded once.
+   * @throws CodeLoadFailedError when the code does not load.
+   */
+  definitionsAt(version: number): Promise<Definitions> {
+    return this.definitionsOfVersion(version);
+  }
+
+  /**
+   * Before an upgrade to `version` asked for by the control plane: a host that has not loaded it yet
+   * looks at the application record first.
+   * @throws CodeLoadFailedError when the version does not load here (or the record names no such version).
+   */
+  async expectVersion(version: number): Promise<void> {
+    if (!this.options.code) return;
+    if (this.newestVersion < version || (this.upgradeToVersion ?? 0) < version) await this.refresh();
+    if (this.newestVersion >= version) return;
+    const { app, hostId } = this.options;
+    throw new CodeLoadFailedError(
+      app,
+      version,
+      this.failure?.version === version ? this.failure.message : `version ${version} is not deployed`,
+      hostId,
+    );
   }
 
   /** The code fields to record for a process that runs `record`'s code (its own, or the newest when it has none). */

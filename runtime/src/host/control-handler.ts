@@ -4,6 +4,7 @@ import {
   decodeControl,
   encodeWire,
   hostSubject,
+  InvalidArgumentError,
   toWireError,
   withTraceOf,
   type ControlRequest,
@@ -32,6 +33,10 @@ export interface HostOperations {
   create(pid: string, processClass: string, options?: CreateOptions): Promise<ProcessInfo>;
   activate(pid: string, options: { forwarded?: boolean }): Promise<ProcessInfo>;
   swapOut(pid: string): Promise<ProcessInfo>;
+  /** Moves an active process to code `version`: swapped out and in again on it (a rolling upgrade). */
+  upgrade(pid: string, version: number): Promise<ProcessInfo>;
+  /** Looks for newer code in the application record now, rather than at the next heartbeat. */
+  refreshCode(): Promise<void>;
   checkpoint(pid: string): Promise<ProcessInfo>;
   delete(pid: string): Promise<void>;
   /** The processes hosted here. */
@@ -105,6 +110,11 @@ export class ControlHandler {
         return ops.activate(request.pid, { forwarded: request.forwarded === true });
       case 'swap':
         return ops.swapOut(request.pid);
+      case 'upgrade':
+        if (request.version === undefined) throw new InvalidArgumentError('an upgrade request needs the version');
+        return ops.upgrade(request.pid, request.version);
+      case 'refresh-code':
+        return ops.refreshCode().then(() => undefined);
       case 'checkpoint':
         return ops.checkpoint(request.pid);
       case 'delete':

@@ -11,6 +11,8 @@ export interface HeartbeatOptions {
   readonly table: Pick<ProcessTable, 'size'>;
   /** Looked at before each periodic beat; its classes and code error go into the record. */
   readonly code: Pick<CodeVersions, 'refresh' | 'processClasses' | 'functions' | 'codeError'>;
+  /** Run after each look for newer code: unloads code versions no process here runs any more. */
+  readonly unloadUnused?: () => Promise<unknown>;
   /** Run after each periodic beat that was written. */
   readonly fencing: Pick<Fencing, 'fence'>;
   /** Interval of heartbeats (default 2 000 ms). */
@@ -119,6 +121,11 @@ export class Heartbeat {
     } catch (e) {
       log?.(`praas host ${hostId}: cannot load the newest code: ${e instanceof Error ? e.message : String(e)}`);
       logger.warn('cannot look for newer code; the next heartbeat looks again', { err: e });
+    }
+    try {
+      await this.options.unloadUnused?.();
+    } catch (e) {
+      logger.warn('cannot unload unused code versions; the next heartbeat tries again', { err: e });
     }
     const previous = this.writtenAt;
     try {

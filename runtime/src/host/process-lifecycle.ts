@@ -9,6 +9,7 @@ import {
   type ProcessInfo,
   type ProcessInspection,
   type Registry,
+  type UpgradeError,
   type Logger,
   type Transport,
 } from '@praas/framework/internal';
@@ -21,6 +22,7 @@ import type { CreateOptions, HostOperations } from './control-handler';
 import type { PeerHosts } from './peer-hosts';
 import type { ProcessInspector } from './process-inspector';
 import type { ProcessTable } from './process-table';
+import { startUpgraded } from './process-upgrade';
 
 /** What every controller of the host shares; the life cycle adds the pid, definition and code. */
 export type SharedControllerDeps = Omit<
@@ -39,6 +41,8 @@ export interface ProcessLifecycleOptions {
   readonly claims: ActivationClaims;
   readonly peers: PeerHosts;
   readonly controllers: SharedControllerDeps;
+  /** After a look for newer code asked for by the control plane: writes the host's record (its code error) now. */
+  readonly codeRefreshed?: () => Promise<void>;
 }
 
 /**
@@ -114,21 +118,63 @@ export class ProcessLifecycle implements HostOperations {
       throw e;
     }
     if (!claim.won) return claim.holder;
-    const definition = (await code.definitionsFor(claim.previous)).get(claim.previous.processClass)!;
-    const { host, status, generation } = claim.previous;
+    const previous = claim.previous;
+    const { host, status, generation } = previous;
     try {
       // The record names the generation it last committed: the newest snapshot is looked up by key.
       const known = { generation, exact: status === 'swapped' };
-      const controller = await this.startController(pid, definition, code.codeOf(claim.previous), known);
+      const upgraded = await startUpgraded({
+        app: this.options.app,
+        code,
+        previous,
+        start: (definition, processCode) => this.startController(pid, definition, processCode, known),
+        logger: this.logger,
+      });
+      let controller = upgraded.controller;
+      if (!controller) {
+        const definition = (await code.definitionsFor(previous)).get(previous.processClass)!;
+        const upgradeError = upgraded.error ?? previous.upgradeError;
+        controller = await this.startController(pid, definition, code.codeOf(previous), known, upgradeError);
+      }
       // A record still held by another host means that host died: the process restarted from its last snapshot.
       const takeover = host !== undefined && host !== this.options.controllers.hostId && status !== 'swapped';
       if (takeover) this.logger?.warn('took over a process from a dead host', { pid, from: host, generation });
-      this.logger?.info('activated process', { pid, class: definition.name, generation: controller.generation });
+      this.logger?.info('activated process', {
+        pid,
+        class: controller.definition.name,
+        generation: controller.generation,
+      });
       return table.info(controller);
     } catch (e) {
       await claims.release(claim);
       throw e;
     }
+  }
+
+  /**
+   * Moves an active process hosted here to code `version` (a rolling upgrade): swaps it out, once
+   * its running calls finished (what arrives meanwhile waits in its backup queue), and in again at
+   * once on the new code. A process not active here, or on that version already, is left as it is.
+   * @returns its info afterwards, with `upgradeError` when it stayed on its old version.
+   * @throws CodeLoadFailedError when `version` does not load here (the process is not touched).
+   */
+  async upgrade(pid: string, version: number): Promise<ProcessInfo> {
+    validateName('pid', pid);
+    const { table, code, registry, app } = this.options;
+    await code.expectVersion(version);
+    return table.locked(pid, async () => {
+      const controller = table.local(pid);
+      if (!controller) {
+        const record = await registry.getProcess(app, pid);
+        if (!record) throw new ProcessNotFoundError(app, pid);
+        return processInfo(record);
+      }
+      if (controller.status !== 'active' || (controller.codeVersion ?? version) >= version)
+        return table.info(controller);
+      await controller.swapOut();
+      table.remove(controller);
+      return this.claimAndStart(pid, {});
+    });
   }
 
   /**
@@ -179,6 +225,12 @@ export class ProcessLifecycle implements HostOperations {
       table.remove(controller);
       return table.info(controller);
     });
+  }
+
+  /** Looks for newer code in the application record now. */
+  async refreshCode(): Promise<void> {
+    await this.options.code.refresh();
+    await this.options.codeRefreshed?.();
   }
 
   /** Writes a checkpoint of a process hosted here. */
@@ -248,6 +300,7 @@ export class ProcessLifecycle implements HostOperations {
     definition: ProcessDefinition,
     code: ProcessCode,
     startFrom: 'fresh' | KnownGeneration,
+    upgradeError?: UpgradeError,
   ): Promise<ProcessController> {
     const { logger } = this.options.controllers;
     const controller = await ProcessController.start({
@@ -261,6 +314,7 @@ export class ProcessLifecycle implements HostOperations {
       onFault: (controller, error, origin) => this.recycle(controller, error, origin),
       ...(code.version === undefined ? {} : { codeVersion: code.version }),
       ...(code.incarnation === undefined ? {} : { incarnation: code.incarnation }),
+      ...(upgradeError === undefined ? {} : { upgradeError }),
     });
     this.options.table.add(controller);
     return controller;

@@ -61,7 +61,10 @@ export class ProcessTable implements ProcessDirectory {
       address: processSubject(this.app, controller.pid),
       generation: controller.generation,
       ...(controller.status === 'active' ? { host: this.hostId } : {}),
-      ...(controller.codeVersion === undefined ? {} : { version: controller.codeVersion }),
+      ...(controller.codeVersion === undefined
+        ? {}
+        : { version: controller.codeVersion, stateVersion: controller.definition.version }),
+      ...(controller.upgradeError === undefined ? {} : { upgradeError: controller.upgradeError }),
     };
   }
 }

@@ -109,6 +109,8 @@ export class RuntimeHost implements ProcessDirectory {
       code: this.code,
       claims,
       peers,
+      // The deploy's request to load a version: the record says at once whether it loads here.
+      codeRefreshed: () => this.heartbeat.beat(),
       controllers: {
         app,
         hostId,
@@ -129,6 +131,7 @@ export class RuntimeHost implements ProcessDirectory {
       registry,
       table,
       code: this.code,
+      unloadUnused: () => this.code.unloadUnused(codeVersionsIn(table)),
       fencing: this.fencing,
       logger,
       log,
@@ -276,6 +279,11 @@ export class RuntimeHost implements ProcessDirectory {
     return this.lifecycle.swapOut(pid);
   }
 
+  /** Moves an active process hosted here to code `version` (a rolling upgrade's step); see ProcessLifecycle.upgrade. */
+  upgrade(pid: string, version: number): Promise<ProcessInfo> {
+    return this.lifecycle.upgrade(pid, version);
+  }
+
   /** Writes a checkpoint of a process hosted here. */
   checkpoint(pid: string): Promise<ProcessInfo> {
     return this.lifecycle.checkpoint(pid);
@@ -299,4 +307,11 @@ export class RuntimeHost implements ProcessDirectory {
   fence(): Promise<string[]> {
     return this.fencing.fence();
   }
+}
+
+/** The code versions the processes of `table` run. */
+function codeVersionsIn(table: ProcessTable): Set<number> {
+  const versions = new Set<number>();
+  for (const controller of table.list()) if (controller.codeVersion !== undefined) versions.add(controller.codeVersion);
+  return versions;
 }

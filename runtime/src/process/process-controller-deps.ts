@@ -1,4 +1,11 @@
-import type { DataPlaneClient, Logger, ProcessDefinition, Registry, Transport } from '@praas/framework/internal';
+import type {
+  DataPlaneClient,
+  Logger,
+  ProcessDefinition,
+  Registry,
+  Transport,
+  UpgradeError,
+} from '@praas/framework/internal';
 import type { HostMetrics } from '../metrics/host-metrics';
 import type { KnownGeneration, SnapshotRepository } from '../state/snapshot-repository';
 import type { StateTypeCheck } from '../state/state-type-check';
@@ -30,6 +37,8 @@ export interface ProcessControllerDeps {
   readonly codeVersion?: number;
   /** The application incarnation of `codeVersion`; recorded beside it. */
   readonly incarnation?: string;
+  /** Why an upgrade could not move the process to newer code; recorded beside `codeVersion`. */
+  readonly upgradeError?: UpgradeError;
   /** Where the process logs what an operator should see (failed checkpoints, trims); default: nowhere. */
   readonly logger?: Logger;
   /** Its code raised an error nobody handled (see claimProcessFault); default: logged. */

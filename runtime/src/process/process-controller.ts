@@ -23,6 +23,7 @@ import {
   type SendOptions,
   type Source,
   type Unsubscribe,
+  type UpgradeError,
 } from '@praas/framework/internal';
 import { Mailbox } from '../mailbox/mailbox';
 import { SenderSequences } from '../mailbox/sender-sequences';
@@ -183,6 +184,10 @@ export class ProcessController implements ContextHost {
   /** Deployed code version this process runs; undefined when its host loaded a local module. */
   get codeVersion(): number | undefined {
     return this.deps.codeVersion;
+  }
+  /** Why an upgrade left this process on `codeVersion`; undefined when none failed. */
+  get upgradeError(): UpgradeError | undefined {
+    return this.deps.upgradeError;
   }
 
   /** Handles one request from the transport or from a process on the same host. */

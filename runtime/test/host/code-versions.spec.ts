@@ -438,7 +438,16 @@ describe('BundleLoader', function () {
     assert.match(unpacked!, /^1-[0-9a-f]{16}$/);
     assert.equal(readlinkSync(join(cacheDir, 'greet', 'i1', unpacked!, 'node_modules')), hostNodeModules());
     // Loading again reuses the unpacked directory.
-    await loader.load({ incarnation: 'i1', version: 1 });
+    const [same] = await loader.load({ incarnation: 'i1', version: 1 });
+    assert.equal(same, greeter, 'the module stays loaded');
+    assert.deepEqual(readdirSync(join(cacheDir, 'greet', 'i1')), [unpacked]);
+    // Unloaded (no process runs it any more): its modules leave Node's cache, its files stay; a later load is fresh.
+    const entry = join(cacheDir, 'greet', 'i1', unpacked!, 'dist', 'index.js');
+    assert.ok(require.cache[entry] !== undefined);
+    await loader.unload({ incarnation: 'i1', version: 1 });
+    assert.equal(require.cache[entry], undefined);
+    const [fresh] = await loader.load({ incarnation: 'i1', version: 1 });
+    assert.notEqual(fresh, greeter);
     assert.deepEqual(readdirSync(join(cacheDir, 'greet', 'i1')), [unpacked]);
     // The application was deleted and created anew: only the new incarnation's code stays.
     mkdirSync(join(cacheDir, 'greet', 'i2'));

@@ -36,6 +36,14 @@ class RecordingOperations implements HostOperations {
     this.calls.push(['swap', pid]);
     return Promise.resolve(info(pid));
   }
+  upgrade(pid: string, version: number): Promise<ProcessInfo> {
+    this.calls.push(['upgrade', pid, version]);
+    return Promise.resolve(info(pid));
+  }
+  refreshCode(): Promise<void> {
+    this.calls.push(['refresh-code']);
+    return Promise.resolve();
+  }
   checkpoint(pid: string): Promise<ProcessInfo> {
     this.calls.push(['checkpoint', pid]);
     return Promise.resolve(info(pid));
@@ -78,6 +86,8 @@ describe('ControlHandler', function () {
     await answer({ op: 'activate', pid: 'q' });
     await answer({ op: 'swap', pid: 'p' });
     await answer({ op: 'checkpoint', pid: 'p' });
+    assert.deepEqual(await answer({ op: 'upgrade', pid: 'p', version: 3 }), info('p'));
+    assert.equal(await answer({ op: 'refresh-code', pid: '' }), undefined);
     assert.equal(await answer({ op: 'delete', pid: 'p' }), undefined);
     assert.deepEqual(await answer({ op: 'describe', pid: '' }), [info('a'), info('b')]);
     assert.deepEqual(ops.calls, [
@@ -87,6 +97,8 @@ describe('ControlHandler', function () {
       ['activate', 'q', { forwarded: false }],
       ['swap', 'p'],
       ['checkpoint', 'p'],
+      ['upgrade', 'p', 3],
+      ['refresh-code'],
       ['delete', 'p'],
     ]);
   });
@@ -101,6 +113,9 @@ describe('ControlHandler', function () {
       logger.at('debug', 'control request failed').map((r) => [r['op'], r['pid']]),
       [['delete', 'missing']],
     );
+    const noVersion = decodeReply(await handler.handle(request({ op: 'upgrade', pid: 'p' })));
+    assert.ok(!noVersion.ok);
+    assert.equal(noVersion.error.code, 'INVALID_ARGUMENT');
     const garbled = decodeReply(await handler.handle(new Uint8Array([1, 2, 3])));
     assert.equal(garbled.ok, false);
   });

@@ -51,6 +51,8 @@ describe('PeerHosts', function () {
       activate,
       create: unused,
       swapOut: unused,
+      upgrade: unused,
+      refreshCode: unused,
       checkpoint: unused,
       delete: unused,
       describe: unused,

@@ -3,8 +3,15 @@ import { processInfo, processSubject } from '@praas/framework/internal';
 import type { ProcessController } from '../../src';
 import { ProcessTable } from '../../src/host/process-table';
 
-function controller(pid: string, status: string, codeVersion?: number): ProcessController {
-  return { pid, status, generation: 3, codeVersion, definition: { name: 'Tally' } } as unknown as ProcessController;
+function controller(pid: string, status: string, codeVersion?: number, upgradeError?: unknown): ProcessController {
+  return {
+    pid,
+    status,
+    generation: 3,
+    codeVersion,
+    upgradeError,
+    definition: { name: 'Tally', version: 4 },
+  } as unknown as ProcessController;
 }
 
 describe('ProcessTable', function () {
@@ -21,7 +28,7 @@ describe('ProcessTable', function () {
     assert.deepEqual([table.size, table.pids(), table.list()], [0, [], []]);
   });
 
-  it('names this host in the info of an active process only, with its code version', function () {
+  it('names this host in the info of an active process only, with its code and state version', function () {
     const table = new ProcessTable('app', 'h1');
     assert.deepEqual(table.info(controller('p', 'active', 2)), {
       app: 'app',
@@ -32,9 +39,13 @@ describe('ProcessTable', function () {
       generation: 3,
       host: 'h1',
       version: 2,
+      stateVersion: 4,
     });
     assert.equal(table.info(controller('p', 'swapped')).host, undefined);
     assert.equal('version' in table.info(controller('p', 'swapped')), false);
+    assert.equal('stateVersion' in table.info(controller('p', 'swapped')), false, 'a local module records no versions');
+    const failed = { version: 3, code: 'MIGRATION_FAILED', message: 'no' };
+    assert.deepEqual(table.info(controller('p', 'active', 2, failed)).upgradeError, failed);
   });
 
   it('runs the operations on one pid one after another', async function () {

@@ -13,8 +13,17 @@ import { samplesSuite } from './suites/samples.bench';
 import { scaleSuite } from './suites/scale.bench';
 import { swapSuite } from './suites/swap.suite';
 import { durabilitySuite } from './suites/durability.suite';
+import { timersSuite } from './suites/timers.bench';
 
-const SUITES: readonly Suite[] = [dataPlaneSuite, gatewaySuite, swapSuite, samplesSuite, scaleSuite, durabilitySuite];
+const SUITES: readonly Suite[] = [
+  dataPlaneSuite,
+  gatewaySuite,
+  swapSuite,
+  samplesSuite,
+  scaleSuite,
+  durabilitySuite,
+  timersSuite,
+];
 
 interface Args {
   quick: boolean;

@@ -1,4 +1,10 @@
-import { MemoryTimerStore, type DataPlaneClient, type Logger, type TimerStore } from '@praas/framework/internal';
+import {
+  MemoryTimerStore,
+  type DataPlaneClient,
+  type Logger,
+  type TimerStore,
+  type VersionedTimer,
+} from '@praas/framework/internal';
 import type { HostMetrics } from '../metrics/host-metrics';
 import type { HostTimers } from './process-timers';
 import { TimerFirer, type TimerFirerOptions } from './timer-firer';
@@ -41,7 +47,7 @@ export class HostTimerService implements HostTimers {
     });
   }
 
-  readonly wake = (dueAt: number): void => this.firer.wake(dueAt);
+  readonly wake = (timer: VersionedTimer): void => this.firer.wake(timer);
 
   start(): void {
     this.firer.start();

@@ -11,6 +11,7 @@ import {
   type TimerInfo,
   type TimerRecord,
   type TimerStore,
+  type VersionedTimer,
 } from '@praas/framework/internal';
 import { findFunction } from '../process/call-runner';
 
@@ -19,8 +20,8 @@ export interface HostTimers {
   readonly store: TimerStore;
   /** The clock timers are scheduled and fired by (epoch ms). */
   readonly now: () => number;
-  /** A timer due at `dueAt` was scheduled here: the firer wakes up for it if it sleeps longer. */
-  readonly wake: (dueAt: number) => void;
+  /** A timer was written here, at this revision: the firer wakes up for it if it is due before it looks again. */
+  readonly wake: (timer: VersionedTimer) => void;
 }
 
 /** What `ctx.schedule`, `ctx.cancel` and `ctx.timers` do, for one process. */
@@ -66,8 +67,7 @@ export class ProcessTimers implements TimerApi {
       attempt: 0,
       createdAt: now,
     };
-    await this.host.store.put(timer);
-    this.host.wake(timer.dueAt);
+    this.host.wake({ timer, revision: await this.host.store.put(timer) });
     return timer.id;
   }
 
@@ -121,8 +121,7 @@ export async function createDeclaredSchedules(
       attempt: 0,
       createdAt: now,
     };
-    await host.store.put(timer);
-    host.wake(timer.dueAt);
+    host.wake({ timer, revision: await host.store.put(timer) });
   }
 }
 

@@ -20,6 +20,8 @@ import {
   type TimerChange,
 } from './firing-plan';
 
+const keyOf = (v: VersionedTimer): string => `${v.timer.pid}.${v.timer.id}`;
+
 /** Tuning of a {@link TimerFirer}; every field has a default. */
 export interface TimerFirerOptions {
   /** The longest sleep between two looks at the due index (default 1 000 ms). */
@@ -55,10 +57,11 @@ export interface TimerFirerDeps {
 
 /**
  * Fires the application's due timers from this host (issue 19). Every host of the application
- * runs one over the shared store: it reads the due index up to the next poll, sleeps until the
- * earliest timer it saw (or the next poll, or a nearer timer scheduled here), then claims each due
- * timer with a compare-and-set lease, so one host fires each firing, and delivers it as an
- * invocation through the data plane. A host that dies holding a claim leaves it to expire; another
+ * runs one over the shared store: once a poll interval it reads the due index up to the next look,
+ * keeps those timers (and the ones written here meanwhile), sleeps until the earliest, then claims
+ * it with a compare-and-set lease, so one host fires each firing, and delivers it as an invocation
+ * through the data plane. A look costs a listing of the index (on JetStream a filtered watch,
+ * which grows with the bucket), so it is not repeated per firing. A host that dies holding a claim leaves it to expire; another
  * host then fires again with the same firing id, which the process runs at most once.
  */
 export class TimerFirer {
@@ -74,8 +77,12 @@ export class TimerFirer {
   private sleeper: NodeJS.Timeout | undefined;
   private wakeAt = Number.POSITIVE_INFINITY;
   private awake: (() => void) | undefined;
-  /** A nearer timer was scheduled while the firer was looking: it looks again before sleeping. */
-  private lookAgain = false;
+  /** When the firer next reads the due index. */
+  private nextLookAt = Number.NEGATIVE_INFINITY;
+  /** Timers due before the next look ends, as last read or written here, by `pid.id`. */
+  private known = new Map<string, VersionedTimer>();
+  /** Timers this host is firing now, by `pid.id`: not claimed twice. */
+  private readonly firing = new Set<string>();
   private loop: Promise<void> | undefined;
 
   constructor(private readonly deps: TimerFirerDeps) {
@@ -111,17 +118,22 @@ export class TimerFirer {
     clearTimeout(timer);
   }
 
-  /** A timer due at `dueAt` was scheduled on this host: wake up for it if the firer sleeps longer. */
-  wake(dueAt: number): void {
-    if (this.awake === undefined) this.lookAgain = true;
-    else if (dueAt < this.wakeAt) this.awake();
+  /**
+   * A timer was written on this host (scheduled, rescheduled after a firing, or retried): the firer
+   * keeps it among the timers it knows when it is due before its next look ends, and wakes up for it
+   * if it sleeps longer. So a timer due soon is claimed at its time, without a look at the index.
+   */
+  wake(timer: VersionedTimer): void {
+    if (timer.timer.dueAt > this.nextLookAt + this.pollMs) return;
+    this.known.set(keyOf(timer), timer);
+    if (timer.timer.dueAt < this.wakeAt) this.awake?.();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       let sleepUntil: number;
       try {
-        sleepUntil = await this.look();
+        sleepUntil = await this.step();
       } catch (e) {
         this.deps.logger.warn('the timer store could not be read; trying again', { err: e });
         sleepUntil = this.deps.now() + this.pollMs;
@@ -131,36 +143,49 @@ export class TimerFirer {
   }
 
   /**
-   * One look at the due index: fires what is due, and returns when to look again: at once when a
-   * full batch was due, else at the earliest timer seen or after a poll interval.
+   * Fires the known timers that are due, looks at the due index when its time came (once a poll
+   * interval, at once after a full batch), and returns when to wake: at the earliest known timer or
+   * the next look.
    */
-  private async look(): Promise<number> {
+  private async step(): Promise<number> {
     const now = this.deps.now();
-    const horizon = now + this.pollMs;
-    const found = await this.deps.store.due(this.deps.app, horizon, this.batch);
+    let full = false;
+    if (now >= this.nextLookAt) {
+      const found = await this.deps.store.due(this.deps.app, now + this.pollMs, this.batch);
+      full = found.length === this.batch;
+      // The index's revisions win. A known timer it lacks was written after the listing began, or is
+      // gone: it is kept, and a stale one only costs a claim that finds another revision.
+      const known = this.known;
+      this.known = new Map(found.map((v) => [keyOf(v), v]));
+      for (const [key, v] of known) if (!this.known.has(key)) this.known.set(key, v);
+      this.nextLookAt = full ? now : now + this.pollMs;
+    }
     let dueNow = 0;
-    let next = horizon;
-    for (const v of found) {
-      if (v.timer.dueAt > now) {
+    let next = this.nextLookAt;
+    for (const [key, v] of [...this.known]) {
+      if (v.timer.dueAt > this.deps.now()) {
         next = Math.min(next, v.timer.dueAt);
         continue;
       }
+      this.known.delete(key);
+      if (this.firing.has(key)) continue;
       dueNow++;
       while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
       if (!this.running) break;
-      const firing = this.fire(v);
+      this.firing.add(key);
+      const firing = this.fire(v).finally(() => {
+        this.firing.delete(key);
+        this.inFlight.delete(firing);
+      });
       this.inFlight.add(firing);
-      void firing.finally(() => this.inFlight.delete(firing));
     }
     this.deps.metrics?.timersDue.set(dueNow);
-    return dueNow === this.batch ? now : next;
+    return full ? now : next;
   }
 
   private sleep(until: number): Promise<void> {
     const ms = until - this.deps.now();
-    const again = this.lookAgain;
-    this.lookAgain = false;
-    if (ms <= 0 || again) return Promise.resolve();
+    if (ms <= 0) return Promise.resolve();
     this.wakeAt = until;
     return new Promise<void>((resolve) => {
       this.awake = () => {
@@ -235,10 +260,16 @@ export class TimerFirer {
   private async commit(claimed: VersionedTimer, change: TimerChange): Promise<void> {
     const { store } = this.deps;
     const { app, pid, id } = claimed.timer;
-    const done = change.remove
-      ? await store.delete(app, pid, id, claimed.revision)
-      : (await store.update(change.timer, claimed.revision)) !== undefined;
-    if (!done) this.deps.logger.debug('a timer changed while it fired; the change stands', { pid, timer: id });
-    else if (!change.remove) this.wake(change.timer.dueAt);
+    if (change.remove) {
+      if (!(await store.delete(app, pid, id, claimed.revision))) this.changedMeanwhile(pid, id);
+      return;
+    }
+    const revision = await store.update(change.timer, claimed.revision);
+    if (revision === undefined) this.changedMeanwhile(pid, id);
+    else this.wake({ timer: change.timer, revision });
+  }
+
+  private changedMeanwhile(pid: string, id: string): void {
+    this.deps.logger.debug('a timer changed while it fired; the change stands', { pid, timer: id });
   }
 }

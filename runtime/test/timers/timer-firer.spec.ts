@@ -161,4 +161,31 @@ describe('timers on a runtime host', () => {
     assert.equal(seen.length, 200);
     assert.equal(new Set(seen).size, 200);
   });
+
+  describe('with a look at the index once a minute', () => {
+    let slow: TestHost;
+    beforeEach(async () => {
+      slow = await startTestHost({ processes: [Alarms], hostId: 'slow', timers: { firer: { pollMs: 60_000 } } });
+    });
+    afterEach(() => slow.close());
+
+    it('fires a timer scheduled on the host at its time, from what it wrote, without another look', async () => {
+      await slow.host.create('a1', 'alarms');
+      const store = slow.timerStore;
+      const due = store.due.bind(store);
+      let looks = 0;
+      store.due = (...args) => {
+        looks++;
+        return due(...args);
+      };
+      await slow.invoke('a1', 'plan', { fn: 'ring', options: { afterMs: 100 } });
+      // Within 5 s, while the next look is a minute away.
+      await until('the firing', () => firings.length === 1, 5_000);
+      assert.equal(looks, 0);
+      // The retry of a failed firing and the next time of a recurring one are known the same way.
+      await slow.invoke('a1', 'plan', { fn: 'ring', options: { every: '150ms', key: 'often' } });
+      await until('three more firings', () => firings.length === 4, 5_000);
+      assert.equal(looks, 0);
+    });
+  });
 });

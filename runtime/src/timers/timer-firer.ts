@@ -20,11 +20,18 @@ import {
   type TimerChange,
 } from './firing-plan';
 
+/** The longest interval of looks, however slow the index lists. */
+const MAX_INTERVAL_MS = 30_000;
+
 const keyOf = (v: VersionedTimer): string => `${v.timer.pid}.${v.timer.id}`;
 
 /** Tuning of a {@link TimerFirer}; every field has a default. */
 export interface TimerFirerOptions {
-  /** The longest sleep between two looks at the due index (default 1 000 ms). */
+  /**
+   * Interval of looks at the due index (default 1 000 ms), stretched to ten times the last look's
+   * duration when the index is slow to list (a large JetStream bucket), so looking costs the store
+   * at most a tenth of the time. A look reads the timers due within two intervals.
+   */
   readonly pollMs?: number;
   /** Timers read from the index per look (default 256). */
   readonly batch?: number;
@@ -79,6 +86,8 @@ export class TimerFirer {
   private awake: (() => void) | undefined;
   /** When the firer next reads the due index. */
   private nextLookAt = Number.NEGATIVE_INFINITY;
+  /** The current interval of looks: `pollMs`, or ten times the last look's duration when longer. */
+  private interval: number;
   /** Timers due before the next look ends, as last read or written here, by `pid.id`. */
   private known = new Map<string, VersionedTimer>();
   /** Timers this host is firing now, by `pid.id`: not claimed twice. */
@@ -88,6 +97,7 @@ export class TimerFirer {
   constructor(private readonly deps: TimerFirerDeps) {
     const o = deps.options ?? {};
     this.pollMs = o.pollMs ?? 1_000;
+    this.interval = this.pollMs;
     this.batch = o.batch ?? 256;
     this.maxInFlight = o.maxInFlight ?? 512;
     this.firingTimeoutMs = o.firingTimeoutMs ?? 60_000;
@@ -124,7 +134,7 @@ export class TimerFirer {
    * if it sleeps longer. So a timer due soon is claimed at its time, without a look at the index.
    */
   wake(timer: VersionedTimer): void {
-    if (timer.timer.dueAt > this.nextLookAt + this.pollMs) return;
+    if (timer.timer.dueAt > this.nextLookAt + 2 * this.interval) return;
     this.known.set(keyOf(timer), timer);
     if (timer.timer.dueAt < this.wakeAt) this.awake?.();
   }
@@ -143,7 +153,7 @@ export class TimerFirer {
   }
 
   /**
-   * Fires the known timers that are due, looks at the due index when its time came (once a poll
+   * Fires the known timers that are due, looks at the due index when its time came (once an
    * interval, at once after a full batch), and returns when to wake: at the earliest known timer or
    * the next look.
    */
@@ -151,14 +161,17 @@ export class TimerFirer {
     const now = this.deps.now();
     let full = false;
     if (now >= this.nextLookAt) {
-      const found = await this.deps.store.due(this.deps.app, now + this.pollMs, this.batch);
+      // Two intervals ahead: a timer is known a whole interval before it is due, however long a look takes.
+      const found = await this.deps.store.due(this.deps.app, now + 2 * this.interval, this.batch);
+      const took = this.deps.now() - now;
+      this.interval = Math.max(this.pollMs, Math.min(MAX_INTERVAL_MS, 10 * took));
       full = found.length === this.batch;
       // The index's revisions win. A known timer it lacks was written after the listing began, or is
       // gone: it is kept, and a stale one only costs a claim that finds another revision.
       const known = this.known;
       this.known = new Map(found.map((v) => [keyOf(v), v]));
       for (const [key, v] of known) if (!this.known.has(key)) this.known.set(key, v);
-      this.nextLookAt = full ? now : now + this.pollMs;
+      this.nextLookAt = full ? now : now + this.interval;
     }
     let dueNow = 0;
     let next = this.nextLookAt;

@@ -88,6 +88,9 @@ export class TimerFirer {
   private nextLookAt = Number.NEGATIVE_INFINITY;
   /** The current interval of looks: `pollMs`, or ten times the last look's duration when longer. */
   private interval: number;
+  /** Up to when the current or last look read the index: the known timers are complete up to there. */
+  private horizon = Number.NEGATIVE_INFINITY;
+  private looking: Promise<void> | undefined;
   /** Timers due before the next look ends, as last read or written here, by `pid.id`. */
   private known = new Map<string, VersionedTimer>();
   /** Timers this host is firing now, by `pid.id`: not claimed twice. */
@@ -122,6 +125,7 @@ export class TimerFirer {
     this.running = false;
     this.awake?.();
     await this.loop;
+    await this.looking;
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.stopGraceMs)));
     await Promise.race([Promise.all(this.inFlight), grace]);
@@ -130,49 +134,31 @@ export class TimerFirer {
 
   /**
    * A timer was written on this host (scheduled, rescheduled after a firing, or retried): the firer
-   * keeps it among the timers it knows when it is due before its next look ends, and wakes up for it
-   * if it sleeps longer. So a timer due soon is claimed at its time, without a look at the index.
+   * keeps it among the timers it knows when it is due within what the current or last look read
+   * (a later one is read by a later look in time), and wakes up for it if it sleeps longer. So a
+   * timer due soon is claimed at its time, without a look at the index.
    */
   wake(timer: VersionedTimer): void {
-    if (timer.timer.dueAt > this.nextLookAt + 2 * this.interval) return;
+    if (timer.timer.dueAt > this.horizon) return;
     this.known.set(keyOf(timer), timer);
     if (timer.timer.dueAt < this.wakeAt) this.awake?.();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      let sleepUntil: number;
-      try {
-        sleepUntil = await this.step();
-      } catch (e) {
-        this.deps.logger.warn('the timer store could not be read; trying again', { err: e });
-        sleepUntil = this.deps.now() + this.pollMs;
-      }
+      const sleepUntil = await this.step();
       if (this.running) await this.sleep(sleepUntil);
     }
   }
 
   /**
-   * Fires the known timers that are due, looks at the due index when its time came (once an
-   * interval, at once after a full batch), and returns when to wake: at the earliest known timer or
-   * the next look.
+   * Starts a look at the due index when its time came (once an interval, at once after a full
+   * batch), fires the known timers that are due (a look in progress does not hold them up), and
+   * returns when to wake: at the earliest known timer or the next look.
    */
   private async step(): Promise<number> {
     const now = this.deps.now();
-    let full = false;
-    if (now >= this.nextLookAt) {
-      // Two intervals ahead: a timer is known a whole interval before it is due, however long a look takes.
-      const found = await this.deps.store.due(this.deps.app, now + 2 * this.interval, this.batch);
-      const took = this.deps.now() - now;
-      this.interval = Math.max(this.pollMs, Math.min(MAX_INTERVAL_MS, 10 * took));
-      full = found.length === this.batch;
-      // The index's revisions win. A known timer it lacks was written after the listing began, or is
-      // gone: it is kept, and a stale one only costs a claim that finds another revision.
-      const known = this.known;
-      this.known = new Map(found.map((v) => [keyOf(v), v]));
-      for (const [key, v] of known) if (!this.known.has(key)) this.known.set(key, v);
-      this.nextLookAt = full ? now : now + this.interval;
-    }
+    if (now >= this.nextLookAt) this.startLook(now);
     let dueNow = 0;
     let next = this.nextLookAt;
     for (const [key, v] of [...this.known]) {
@@ -193,7 +179,41 @@ export class TimerFirer {
       this.inFlight.add(firing);
     }
     this.deps.metrics?.timersDue.set(dueNow);
-    return full ? now : next;
+    return next;
+  }
+
+  /** Reads the index two intervals ahead in the background; wakes the loop when done. */
+  private startLook(now: number): void {
+    this.nextLookAt = Number.POSITIVE_INFINITY; // Until this look ends.
+    this.horizon = Math.max(this.horizon, now + 2 * this.interval);
+    const look = this.look(now).then(
+      (full) => {
+        this.nextLookAt = full ? this.deps.now() : now + this.interval;
+      },
+      (e: unknown) => {
+        this.deps.logger.warn('the timer store could not be read; trying again', { err: e });
+        this.nextLookAt = this.deps.now() + this.pollMs;
+      },
+    );
+    this.looking = look.finally(() => {
+      this.looking = undefined;
+      this.awake?.();
+    });
+  }
+
+  /** One look: the timers due up to the horizon become the known ones. True when the batch was full. */
+  private async look(now: number): Promise<boolean> {
+    const found = await this.deps.store.due(this.deps.app, this.horizon, this.batch);
+    this.interval = Math.max(this.pollMs, Math.min(MAX_INTERVAL_MS, 10 * (this.deps.now() - now)));
+    // The index's revisions win. A known timer it lacks was written after the listing began, or is
+    // gone: it is kept, and a stale one only costs a claim that finds another revision.
+    const known = this.known;
+    this.known = new Map(found.map((v) => [keyOf(v), v]));
+    for (const [key, v] of known) if (!this.known.has(key)) this.known.set(key, v);
+    const full = found.length === this.batch;
+    // A full batch read only the earliest timers: later ones are left to the next look.
+    if (full) this.horizon = Math.min(this.horizon, found[found.length - 1]!.timer.dueAt);
+    return full;
   }
 
   private sleep(until: number): Promise<void> {

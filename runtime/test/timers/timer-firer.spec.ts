@@ -188,4 +188,28 @@ describe('timers on a runtime host', () => {
       assert.equal(looks, 0);
     });
   });
+
+  describe('with a slow index', function () {
+    // Stopping the host waits for the look in progress.
+    this.timeout(10_000);
+    let slow: TestHost;
+    beforeEach(async () => {
+      slow = await startTestHost({ processes: [Alarms], hostId: 'slow-index', timers: { firer: { pollMs: 200 } } });
+    });
+    afterEach(() => slow.close());
+
+    it('fires a known timer while a look at the index is still running', async () => {
+      await slow.host.create('a1', 'alarms');
+      const store = slow.timerStore;
+      const due = store.due.bind(store);
+      store.due = async (...args) => {
+        await new Promise((r) => setTimeout(r, 3_000));
+        return due(...args);
+      };
+      // The first slow look starts within a poll interval.
+      await new Promise((r) => setTimeout(r, 300));
+      await slow.invoke('a1', 'plan', { fn: 'ring', options: { afterMs: 100 } });
+      await until('the firing, before the look ends', () => firings.length === 1, 1_500);
+    });
+  });
 });

@@ -191,7 +191,7 @@ describe('timers on a runtime host', () => {
 
   describe('with a slow index', function () {
     // Stopping the host waits for the look in progress.
-    this.timeout(10_000);
+    this.timeout(20_000);
     let slow: TestHost;
     beforeEach(async () => {
       slow = await startTestHost({ processes: [Alarms], hostId: 'slow-index', timers: { firer: { pollMs: 200 } } });
@@ -203,13 +203,13 @@ describe('timers on a runtime host', () => {
       const store = slow.timerStore;
       const due = store.due.bind(store);
       store.due = async (...args) => {
-        await new Promise((r) => setTimeout(r, 3_000));
+        await new Promise((r) => setTimeout(r, 8_000));
         return due(...args);
       };
       // The first slow look starts within a poll interval.
       await new Promise((r) => setTimeout(r, 300));
       await slow.invoke('a1', 'plan', { fn: 'ring', options: { afterMs: 100 } });
-      await until('the firing, before the look ends', () => firings.length === 1, 1_500);
+      await until('the firing, before the look ends', () => firings.length === 1, 4_000);
     });
   });
 });

@@ -36,6 +36,9 @@ describe('timers on a runtime host', () => {
     await until('the timer removed', async () => (await t.invoke<TimerInfo[]>('a1', 'list')).length === 0);
     assert.equal(firings.length, 1);
     assert.equal(await t.invoke('a1', 'count'), 1);
+    const metrics = await t.host.metrics.render();
+    assert.match(metrics, /^praas_host_timers_fired_total\{[^}]*outcome="ok"[^}]*\} 1$/m);
+    assert.match(metrics, /^praas_host_timer_lateness_ms_count\{[^}]*\} 1$/m);
   });
 
   it('leaves ctx.timer undefined for a call that is no firing', async () => {
@@ -56,6 +59,10 @@ describe('timers on a runtime host', () => {
       [1, 2, 3, 4],
     );
     assert.equal(new Set(firings.map((f) => f.timer!.scheduledAt)).size, 1, 'every retry carries the scheduled time');
+    const metrics = await t.host.metrics.render();
+    assert.match(metrics, /^praas_host_timer_retries_total\{[^}]*\} 3$/m);
+    assert.match(metrics, /^praas_host_timers_fired_total\{[^}]*outcome="failed"[^}]*\} 3$/m);
+    assert.match(metrics, /^praas_host_timer_lateness_ms_count\{[^}]*\} 1$/m, 'lateness counts first attempts');
   });
 
   it('never fires a timer cancelled before it is due', async () => {

@@ -14,6 +14,7 @@ import { scaleSuite } from './suites/scale.bench';
 import { swapSuite } from './suites/swap.suite';
 import { durabilitySuite } from './suites/durability.suite';
 import { upgradeSuite } from './suites/upgrade.bench';
+import { timersSuite } from './suites/timers.bench';
 
 const SUITES: readonly Suite[] = [
   dataPlaneSuite,
@@ -23,6 +24,7 @@ const SUITES: readonly Suite[] = [
   scaleSuite,
   durabilitySuite,
   upgradeSuite,
+  timersSuite,
 ];
 
 interface Args {

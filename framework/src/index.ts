@@ -40,6 +40,7 @@ export { Migrate, type MigrationResult, type MigrationState } from './decorators
 export { Type } from 'class-transformer';
 export * from './api/context';
 export * from './api/triggers';
+export type { Schedule, ScheduleSpec, CatchUp } from './timers/schedule';
 export type * from './api/control-plane';
 export * from './api/inspection';
 export type { ProcessPageQuery } from './registry/registry';

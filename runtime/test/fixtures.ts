@@ -9,6 +9,7 @@ import {
   encode,
   Fn,
   MemoryRegistry,
+  MemoryTimerStore,
   MemoryTransport,
   newId,
   Process,
@@ -18,8 +19,10 @@ import {
   type Constructor,
   type Context,
   type Logger,
+  type TimerStore,
 } from '@praas/framework/internal';
 import { FsSwapStore, RuntimeHost, type ProcessControllerOptions, type SwapStore } from '../src';
+import type { HostTimerOptions } from '../src/timers/host-timer-service';
 
 export class Model {
   layers: number[] = [1, 2];
@@ -161,6 +164,8 @@ export interface TestHost {
   readonly registry: MemoryRegistry;
   readonly client: DataPlaneClient;
   readonly dir: string;
+  /** The timer store of the application, shared with the hosts joining this one. */
+  readonly timerStore: TimerStore;
   invoke<R = unknown>(pid: string, fn: string, data?: unknown): Promise<R>;
   send(pid: string, key: string, data: unknown): Promise<void>;
   /** Stops the host without swapping its processes out (once; later calls wait for the first). */
@@ -181,6 +186,8 @@ export async function startTestHost(
      */
     joining?: TestHost;
     hostId?: string;
+    /** The timers' clock and firer tuning; the store is the joined host's, or a new one. */
+    timers?: Omit<HostTimerOptions, 'store'>;
   } = {},
 ): Promise<TestHost> {
   const app = 'test';
@@ -189,6 +196,8 @@ export async function startTestHost(
   const registry = joining?.registry ?? new MemoryRegistry();
   const dir = joining?.dir ?? (await mkdtemp(join(tmpdir(), 'praas-runtime-test-')));
   const store = options.store ? options.store(dir) : new FsSwapStore(dir);
+  const timerStore =
+    joining?.timerStore ?? new MemoryTimerStore(options.timers?.now ? { now: options.timers.now } : {});
   const host = new RuntimeHost({
     app,
     processes: options.processes ?? [Worker],
@@ -198,6 +207,7 @@ export async function startTestHost(
     hostId: options.hostId ?? 'h1',
     ...(options.controller ? { controller: options.controller } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    timers: { ...options.timers, store: timerStore },
   });
   await host.start();
   const client = new DataPlaneClient(transport, registry, app);
@@ -212,6 +222,7 @@ export async function startTestHost(
     registry,
     client,
     dir,
+    timerStore,
     async invoke<R>(pid: string, fn: string, data?: unknown): Promise<R> {
       const reply = await client.invoke(pid, { t: 'inv', id: newId(), from: 'client:test', fn, data: encode(data) });
       const bytes = unwrapReply(reply);
@@ -226,6 +237,7 @@ export async function startTestHost(
     async close(): Promise<void> {
       await stopHost();
       if (joining) return;
+      await timerStore.close();
       await transport.close();
       await rm(dir, { recursive: true, force: true });
     },

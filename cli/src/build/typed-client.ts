@@ -43,6 +43,7 @@ function triggerText(f: FunctionDefinition): string {
   if (t.kind === 'multiSource')
     return `multi-source trigger: fires when ${t.count} contributions with the same key arrived`;
   if (t.kind === 'batch') return `batch trigger: fires with ${t.size} contributions of any key`;
+  if (t.kind === 'schedule') return 'schedule trigger: also fires on its schedule for every process';
   return 'standard trigger';
 }
 

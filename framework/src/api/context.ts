@@ -1,3 +1,5 @@
+import type { Schedule, ScheduleSpec } from '../timers/schedule';
+
 /** Addresses the calling process itself, in `send`, `recv` and `invoke`. */
 export const SELF: unique symbol = Symbol.for('praas.SELF');
 /** Matches a message from any sender, in `recv`. */
@@ -89,6 +91,36 @@ export interface InvokeOptions {
 export type Unsubscribe = () => void;
 
 /**
+ * When `ctx.schedule` fires: exactly one of `at` (a Date or ISO string), `afterMs`, `every`
+ * (`'30s'`, `'5m'`, or ms) or `cron` (5 fields, in `tz`, default UTC); `key` makes it idempotent
+ * (the same key replaces the earlier timer); `catchUp: 'skip'` drops firings missed while
+ * everything was down instead of firing once on recovery.
+ */
+export type ScheduleOptions = ScheduleSpec;
+
+/** A timer of the process, as `ctx.timers()` lists it (without its payload). */
+export interface TimerInfo {
+  readonly id: string;
+  /** The function it invokes. */
+  readonly fn: string;
+  readonly schedule: Schedule;
+  /** When it is next due (epoch ms); a failed firing's retry time while it is retried. */
+  readonly dueAt: number;
+  readonly key?: string;
+  /** Failed or running firings of the current due time (0 before the first). */
+  readonly attempt: number;
+}
+
+/** Which firing of a timer the current call is (`ctx.timer`). */
+export interface TimerFiring {
+  readonly id: string;
+  /** 1 for the first delivery of this due time, then one more per retry. */
+  readonly attempt: number;
+  /** The time the firing was scheduled for (epoch ms), also when it is late or retried. */
+  readonly scheduledAt: number;
+}
+
+/**
  * The process API handed to every function as its last argument (PraaS Listing 1).
  * All calls are safe to use concurrently from several running functions of the same process.
  */
@@ -133,4 +165,23 @@ export interface Context {
    * pid (`processClass` empty).
    */
   watchPeers(listener: (event: PeerEvent) => void): Unsubscribe;
+  /**
+   * Schedules a durable timer: at its time, function `fn` of this process is invoked with `data`,
+   * like any invocation (the process is swapped in, on any host, when it is out). A firing whose
+   * function throws is retried with backoff (`ctx.timer.attempt` counts) until it succeeds; a
+   * successful firing counts once. Resolves with the timer's id (its `key` when given).
+   * @example
+   * ```ts
+   * await ctx.schedule('expire', { order }, { afterMs: 15 * 60_000, key: `expire-${order}` });
+   * await ctx.schedule('report', undefined, { cron: '0 3 * * *', tz: 'Europe/Berlin' });
+   * ```
+   * @throws InvalidArgumentError naming what is wrong with the function, data or schedule.
+   */
+  schedule(fn: string, data: unknown, options: ScheduleOptions): Promise<string>;
+  /** Cancels a timer of this process; false when there was none with this id. */
+  cancel(id: string): Promise<boolean>;
+  /** This process's timers (declared schedules included), in no particular order. */
+  timers(): Promise<TimerInfo[]>;
+  /** Set when this call is a timer's firing; undefined for every other call. */
+  readonly timer?: TimerFiring;
 }

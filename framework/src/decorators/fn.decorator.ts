@@ -14,7 +14,7 @@ export interface FnOptions {
   timeoutMs?: number;
 }
 
-const TRIGGER_KINDS = new Set(['standard', 'multiSource', 'batch']);
+const TRIGGER_KINDS = new Set(['standard', 'multiSource', 'batch', 'schedule']);
 
 /**
  * Makes a method a function of its process. The method receives the invocation's data (for
@@ -36,7 +36,7 @@ export function Fn(options: FnOptions = {}): MethodDecorator {
     if (!isValidName(name)) fail(`name ${JSON.stringify(name)} must be 1-128 letters, digits, '_' or '-'`);
     const trigger = options.trigger ?? standard();
     if (!trigger || !TRIGGER_KINDS.has(trigger.kind))
-      fail('trigger must come from standard(), multiSource() or batch()');
+      fail('trigger must come from standard(), multiSource(), batch() or schedule()');
     const timeoutMs = options.timeoutMs;
     if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
       fail(`timeoutMs must be positive, got ${timeoutMs}`);

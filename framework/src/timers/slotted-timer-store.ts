@@ -280,6 +280,7 @@ function validateTimer(t: TimerRecord): void {
     ['dueAt', t.dueAt],
     ['createdAt', t.createdAt],
     ['attempt', t.attempt],
+    ...(t.scheduledAt === undefined ? [] : ([['scheduledAt', t.scheduledAt]] as const)),
   ] as const) {
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new InvalidArgumentError(`a timer's ${name} must be a non-negative integer, got ${String(value)}`);

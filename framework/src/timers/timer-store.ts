@@ -20,6 +20,12 @@ export interface TimerRecord {
   readonly schedule: Schedule;
   /** When the timer is next due (epoch ms). */
   readonly dueAt: number;
+  /**
+   * While a failed firing is retried: the time that firing was scheduled for (`dueAt` is then the
+   * retry's time). Absent when `dueAt` is the scheduled time. A firing is identified by the timer's
+   * id, `createdAt` and this time, so its retries and re-deliveries are deduplicated as one.
+   */
+  readonly scheduledAt?: number;
   readonly key?: string;
   /** Failed firings of the current due time so far (0 before the first firing). */
   readonly attempt: number;

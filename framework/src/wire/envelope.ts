@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr';
+import type { TimerFiring } from '../api/context';
 import { DecodeError, EncodeError, type WireError } from '../errors';
 import type { TraceCarrier } from '../tracing/tracing';
 
@@ -38,6 +39,8 @@ export interface InvokeEnvelope {
   readonly timeoutMs?: number;
   /** The caller's trace context; absent when it traces nothing (no OpenTelemetry SDK registered). */
   readonly trace?: TraceCarrier;
+  /** Set when the invocation is a timer's firing: the callee's `ctx.timer`. */
+  readonly timer?: TimerFiring;
 }
 
 export type Envelope = MessageEnvelope | InvokeEnvelope;
@@ -146,6 +149,20 @@ function checkTrace(o: Record<string, unknown>, what: string): void {
     throw new DecodeError(what, "field 'trace' must be { traceparent: string, tracestate?: string }");
 }
 
+/** An optional timer firing: absent, or { id: string, attempt: number, scheduledAt: number }. */
+function checkTimer(o: Record<string, unknown>): void {
+  const timer = o['timer'] as Record<string, unknown> | null | undefined;
+  if (timer === undefined) return;
+  if (
+    timer === null ||
+    typeof timer !== 'object' ||
+    typeof timer['id'] !== 'string' ||
+    typeof timer['attempt'] !== 'number' ||
+    typeof timer['scheduledAt'] !== 'number'
+  )
+    throw new DecodeError('invocation', "field 'timer' must be { id: string, attempt: number, scheduledAt: number }");
+}
+
 /** Decodes and checks an envelope arriving on a process subject. */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
   const o = decodeObject(bytes, 'envelope');
@@ -159,6 +176,7 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
   }
   if (o['t'] === 'inv') {
     requireString(o, 'fn', 'invocation');
+    checkTimer(o);
     return o as unknown as InvokeEnvelope;
   }
   throw new DecodeError('envelope', `unknown kind ${JSON.stringify(o['t'])}`);

@@ -23,6 +23,7 @@ import type { PeerHosts } from './peer-hosts';
 import type { ProcessInspector } from './process-inspector';
 import type { ProcessTable } from './process-table';
 import { startUpgraded } from './process-upgrade';
+import { createDeclaredSchedules, deleteProcessTimers, type HostTimers } from '../timers/process-timers';
 
 /** What every controller of the host shares; the life cycle adds the pid, definition and code. */
 export type SharedControllerDeps = Omit<
@@ -40,6 +41,8 @@ export interface ProcessLifecycleOptions {
   readonly code: CodeVersions;
   readonly claims: ActivationClaims;
   readonly peers: PeerHosts;
+  /** The application's timers: declared schedules are created with a process, and go with it. */
+  readonly timers?: HostTimers;
   readonly controllers: SharedControllerDeps;
   /** After a look for newer code asked for by the control plane: writes the host's record (its code error) now. */
   readonly codeRefreshed?: () => Promise<void>;
@@ -80,6 +83,7 @@ export class ProcessLifecycle implements HostOperations {
         // predecessor, and finding that out means listing the store (costly on some, e.g. s3rver).
         if (!options.generated) await this.options.snapshots.deleteAll(app, pid);
         const controller = await this.startController(pid, definition, processCode, 'fresh');
+        if (this.options.timers) await createDeclaredSchedules(app, pid, definition, this.options.timers);
         this.logger?.info('created process', { pid, class: processClass, version: processCode.version });
         return table.info(controller);
       } catch (e) {
@@ -258,6 +262,7 @@ export class ProcessLifecycle implements HostOperations {
       }
       await this.options.snapshots.deleteAll(app, pid);
       await this.options.transport.backup.purge(app, pid);
+      if (this.options.timers) await deleteProcessTimers(this.options.timers.store, app, pid);
       await registry.deleteProcess(app, pid);
       this.logger?.info('deleted process', { pid });
     });

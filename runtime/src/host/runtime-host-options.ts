@@ -4,6 +4,7 @@ import type { HostMetrics } from '../metrics/host-metrics';
 import type { ProcessControllerOptions } from '../process/process-controller';
 import type { SnapshotRepositoryOptions } from '../state/snapshot-repository';
 import type { SwapStore } from '../storage/swap-store';
+import type { HostTimerOptions } from '../timers/host-timer-service';
 import type { DataPlaneOption } from './host-data-plane';
 
 /** How a {@link RuntimeHost} is set up. */
@@ -61,4 +62,6 @@ export interface RuntimeHostOptions {
    * Node's process metrics: several hosts may share a Node process, e.g. embedded or in tests).
    */
   readonly metrics?: HostMetrics;
+  /** Where the application's timers live, the clock they run by, and how this host fires them (issue 19). */
+  readonly timers?: HostTimerOptions;
 }

@@ -10,6 +10,7 @@ import {
 import { warn } from '../log/warn';
 import { HostMetrics } from '../metrics/host-metrics';
 import { hostMetricsSource } from '../metrics/host-metrics-source';
+import { HostTimerService } from '../timers/host-timer-service';
 import type { ProcessController, ProcessDirectory } from '../process/process-controller';
 import { SnapshotRepository } from '../state/snapshot-repository';
 import { StateTypeCheck, UNTYPED_STATE_WARNING } from '../state/state-type-check';
@@ -53,6 +54,7 @@ export class RuntimeHost implements ProcessDirectory {
   private readonly fencing: Fencing;
   private readonly heartbeat: Heartbeat;
   private readonly control: ControlHandler;
+  private readonly timers: HostTimerService;
   /** What the host sends and serves through: the options' transport, or the direct data plane around it. */
   private readonly plane: HostDataPlane;
 
@@ -82,6 +84,8 @@ export class RuntimeHost implements ProcessDirectory {
     });
     this.snapshots = new SnapshotRepository(options.store, { logger, ...options.snapshots });
     const table = (this.table = new ProcessTable(app, hostId));
+    const dataPlane = new DataPlaneClient(transport, registry, app);
+    const timers = (this.timers = new HostTimerService({ app, hostId, dataPlane, logger, metrics }, options.timers));
     const peers = new PeerHosts({
       app,
       hostId,
@@ -111,6 +115,7 @@ export class RuntimeHost implements ProcessDirectory {
       peers,
       // The deploy's request to load a version: the record says at once whether it loads here.
       codeRefreshed: () => this.heartbeat.beat(),
+      timers,
       controllers: {
         app,
         hostId,
@@ -118,9 +123,10 @@ export class RuntimeHost implements ProcessDirectory {
         registry,
         snapshots: this.snapshots,
         stateTypes: new StateTypeCheck((message) => warn(UNTYPED_STATE_WARNING, message, logger)),
-        dataPlane: new DataPlaneClient(transport, registry, app),
+        dataPlane,
         logger,
         metrics,
+        timers,
         ...(options.controller ? { options: options.controller } : {}),
       },
     });
@@ -226,6 +232,7 @@ export class RuntimeHost implements ProcessDirectory {
     }
     await this.control.serve(this.plane.transport);
     await this.heartbeat.start();
+    this.timers.start();
   }
 
   /**
@@ -233,6 +240,7 @@ export class RuntimeHost implements ProcessDirectory {
    * lost; without it processes are dropped and come back from their last committed snapshot.
    */
   async stop(options: { swapOut?: boolean } = {}): Promise<void> {
+    await this.timers.stop();
     await this.heartbeat.stop();
     await this.control.close();
     await this.lifecycle.stopAll(options.swapOut !== false);

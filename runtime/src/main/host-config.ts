@@ -35,6 +35,14 @@ export interface HostConfig {
   /** `PRAAS_MEMORY_BUDGET_BYTES`: above this, the down-scaling policy swaps this host's processes out. */
   readonly memoryBudgetBytes?: number;
   /**
+   * `PRAAS_TIMER_CLOCK_OFFSET_MS`: the timers' clock runs this many ms ahead of (negative: behind)
+   * the system clock, so a test can run a cron schedule at a chosen wall-clock time. All hosts of an
+   * application must share it. Default 0.
+   */
+  readonly timerClockOffsetMs?: number;
+  /** `PRAAS_TIMER_RETRY_MS`: backoff before the first retry of a failed timer firing, doubling (default 1 000). */
+  readonly timerRetryMs?: number;
+  /**
    * `PRAAS_DATA_PLANE` (`direct`, the default, or `nats`) with, for `direct`, `PRAAS_DATA_PORT`
    * (default a free port), `PRAAS_ADVERTISE_ADDR` (the `host` or `host:port` other hosts dial, e.g.
    * a pod IP; `auto` takes this machine's first non-loopback IPv4 address; default the loopback
@@ -50,6 +58,16 @@ function optionalPositive(env: Env, name: string): number | undefined {
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new InvalidArgumentError(`${name} must be a positive whole number, got '${raw}'`, { variable: name });
+  }
+  return value;
+}
+
+function optionalInteger(env: Env, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value)) {
+    throw new InvalidArgumentError(`${name} must be a whole number of milliseconds, got '${raw}'`, { variable: name });
   }
   return value;
 }
@@ -77,6 +95,8 @@ export function readHostConfig(env: Env): HostConfig {
   const heartbeatMs = optionalPositive(env, 'PRAAS_HEARTBEAT_MS');
   const hostStaleMs = optionalPositive(env, 'PRAAS_HOST_STALE_MS');
   const memoryBudgetBytes = optionalPositive(env, 'PRAAS_MEMORY_BUDGET_BYTES');
+  const timerClockOffsetMs = optionalInteger(env, 'PRAAS_TIMER_CLOCK_OFFSET_MS');
+  const timerRetryMs = optionalPositive(env, 'PRAAS_TIMER_RETRY_MS');
   const dataPlane = readDataPlane(env, app);
   return {
     dataPlane,
@@ -89,6 +109,8 @@ export function readHostConfig(env: Env): HostConfig {
     ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
     ...(hostStaleMs === undefined ? {} : { hostStaleMs }),
     ...(memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes }),
+    ...(timerClockOffsetMs === undefined ? {} : { timerClockOffsetMs }),
+    ...(timerRetryMs === undefined ? {} : { timerRetryMs }),
   };
 }
 

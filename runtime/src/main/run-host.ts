@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { appInboxPrefix, loggerFromEnv, newId, tracingFromEnv, type TracingHandle } from '@praas/framework/internal';
-import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
+import { NatsKvRegistry, NatsKvTimerStore, NatsTransport } from '@praas/framework/nats';
 import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
 import { swapStoreFromEnv } from '../storage/swap-store-from-env';
@@ -29,7 +29,7 @@ environment: PRAAS_NATS_URL (required; comma-separated seed URLs of a cluster), 
   PRAAS_S3_ENDPOINT + PRAAS_S3_ACCESS_KEY + PRAAS_S3_SECRET_KEY [+ PRAAS_S3_BUCKET] or PRAAS_SWAP_DIR,
   PRAAS_HEALTH_PORT (serves GET /healthz: 503 while the deployed code does not load, and GET /metrics), PRAAS_HEARTBEAT_MS,
   PRAAS_HOST_STALE_MS, PRAAS_MEMORY_BUDGET_BYTES, PRAAS_DATA_PLANE (direct | nats; default direct), PRAAS_DATA_PORT,
-  PRAAS_ADVERTISE_ADDR (host[:port] | auto), PRAAS_DATA_BIND,
+  PRAAS_TIMER_RETRY_MS (first retry of a failed timer firing; default 1000), PRAAS_TIMER_CLOCK_OFFSET_MS (tests), PRAAS_ADVERTISE_ADDR (host[:port] | auto), PRAAS_DATA_BIND,
   PRAAS_LOG_LEVEL (trace | debug | info | warn | error | fatal | silent; default info: JSON records on stderr),
   PRAAS_OTEL=1 (traces: starts the OpenTelemetry SDK; install @opentelemetry/sdk-node; OTEL_* variables configure it)`;
 
@@ -78,6 +78,7 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
   let host: RuntimeHost | undefined;
   let transport: NatsTransport | undefined;
   let registry: NatsKvRegistry;
+  let timerStore: NatsKvTimerStore;
   let health: Server | undefined;
   let app = '';
   /** Set once the configuration is read: the host runs deployed code, so it may wait for a deployment. */
@@ -142,12 +143,17 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     });
     watchNatsStatus(transport.connection, logger, () => metrics.natsReconnects.inc(), config.nats.user);
     registry = await NatsKvRegistry.open(transport.connection, { replicas: config.nats.replicas });
+    // The application's timers, shared by all its hosts, on the host's own connection.
+    const offset = config.timerClockOffsetMs ?? 0;
+    const now = offset === 0 ? Date.now : (): number => Date.now() + offset;
+    timerStore = await NatsKvTimerStore.open(transport.connection, { replicas: config.nats.replicas, now });
     if (
       processes === undefined &&
       !(await waitForDeployment(registry, config.app, hostId, config, out, () => stopRequested))
     ) {
       unlisten();
       health?.close();
+      await timerStore.close();
       await registry.close();
       await transport.close();
       return 0;
@@ -164,6 +170,11 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
       registry,
       store,
       hostId,
+      timers: {
+        store: timerStore,
+        now,
+        ...(config.timerRetryMs === undefined ? {} : { firer: { retryBaseMs: config.timerRetryMs } }),
+      },
       ...(config.heartbeatMs === undefined ? {} : { heartbeatMs: config.heartbeatMs }),
       ...(config.hostStaleMs === undefined ? {} : { hostStaleMs: config.hostStaleMs }),
       ...(config.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: config.memoryBudgetBytes }),
@@ -193,6 +204,7 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
   try {
     health?.close();
     await host.stop({ swapOut: true });
+    await timerStore.close();
     await registry.close();
     await transport.close();
     await tracing?.shutdown();

@@ -6,6 +6,8 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 const SWAP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** Snapshot size buckets (bytes): 1 KiB to 1 GiB, by powers of 4. */
 const BYTE_BUCKETS = Array.from({ length: 11 }, (_, i) => 1024 * 4 ** i);
+/** Timer lateness buckets (ms): on time within a few milliseconds, up to a missed minute. */
+const LATENESS_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 5_000, 60_000];
 
 /** What the gauges read at scrape time: the host's processes as they are then. */
 export interface HostMetricsSource {
@@ -40,6 +42,10 @@ export class HostMetrics {
   readonly natsReconnects: Counter;
   readonly s3Errors: Counter<'operation'>;
   readonly s3Retries: Counter<'operation'>;
+  readonly timersDue: Gauge;
+  readonly timersFired: Counter<'outcome'>;
+  readonly timerLateness: Histogram;
+  readonly timerRetries: Counter;
   private source: HostMetricsSource | undefined;
 
   constructor(labels: { app: string; host: string }, options: { defaultMetrics?: boolean } = {}) {
@@ -110,6 +116,23 @@ export class HostMetrics {
       'S3 requests of the swap store tried again after a transient failure, by operation.',
       ['operation'],
     );
+    this.timersDue = new Gauge({
+      name: 'praas_host_timers_due',
+      help: 'Timers of the application found due by this host at its last look at the due index.',
+      registers,
+    });
+    this.timersFired = counter(
+      'praas_host_timers_fired_total',
+      'Timer firings this host delivered, by outcome (ok, failed and retried later, or skipped as a missed window).',
+      ['outcome'],
+    );
+    this.timerLateness = new Histogram({
+      name: 'praas_host_timer_lateness_ms',
+      help: 'How late this host took a timer firing, after its scheduled time, in milliseconds (first attempts).',
+      buckets: LATENESS_BUCKETS,
+      registers,
+    });
+    this.timerRetries = counter('praas_host_timer_retries_total', 'Failed timer firings scheduled to be retried.');
     const read = <T>(get: (s: HostMetricsSource) => T, fallback: T): T => (this.source ? get(this.source) : fallback);
     new Gauge({
       name: 'praas_host_processes',

@@ -18,8 +18,16 @@ import {
   type ProcessDefinition,
   type ReplyEnvelope,
   type Span,
+  type TimerFiring,
   type TraceContext,
 } from '@praas/framework/internal';
+
+/** A call that is a timer's firing: its `ctx.timer`, and what marks it done once it succeeded. */
+export interface FiringCall {
+  readonly timer: TimerFiring;
+  /** Runs after the call succeeded, before a `durability: 'call'` commit: the mark is committed with its state. */
+  readonly succeeded: () => void;
+}
 import type { ReplySink } from '../triggers/trigger-engine';
 import type { HostMetrics } from '../metrics/host-metrics';
 import { runInScope, type FaultOrigin } from './call-scope';
@@ -38,7 +46,7 @@ export interface CallRunnerDeps {
   readonly pid: string;
   readonly definition: ProcessDefinition;
   /** The Context a call of function `fn` gets; `signal` aborts when the call is abandoned. */
-  readonly context: (fn: string, signal: AbortSignal) => Context;
+  readonly context: (fn: string, signal: AbortSignal, timer?: TimerFiring) => Context;
   /** `durability: 'call'`: resolves once the state as of now is committed; a call's reply waits for it. */
   readonly commit?: (() => Promise<void>) | undefined;
   /** An error the user's code raised and nobody handled (a floating rejection, a throw in a timer). */
@@ -115,7 +123,8 @@ export class CallRunner {
   /**
    * Starts a call under the gate and hands its encoded result (or error) to `sink`. `args` is
    * called first, outside the gate: an argument that does not decode is answered at once. `trace`
-   * is the caller's trace context (from its envelope): the call's span is its child.
+   * is the caller's trace context (from its envelope): the call's span is its child. `firing` is
+   * set when the call is a timer's firing.
    */
   start(
     fn: FunctionDefinition,
@@ -123,6 +132,7 @@ export class CallRunner {
     sink: ReplySink,
     callerTimeoutMs?: number,
     trace?: TraceContext,
+    firing?: FiringCall,
   ): void {
     const run = async (): Promise<ReplyEnvelope> => {
       const data = args();
@@ -130,8 +140,9 @@ export class CallRunner {
       try {
         let reply: ReplyEnvelope;
         try {
-          const result = await this.call(fn, data, callerTimeoutMs, trace);
+          const result = await this.call(fn, data, callerTimeoutMs, trace, firing?.timer);
           reply = { ok: true, data: encode(result, `result of '${fn.name}'`) };
+          firing?.succeeded();
         } catch (e) {
           // An abandoned call's caller is gone: there is nobody to answer after a commit.
           if (!this.deps.commit || this.abandonedBy(e, fn)) throw e;
@@ -153,7 +164,13 @@ export class CallRunner {
    * the call is abandoned (see the class). The call is a span (`call <Class>.<fn>`), child of
    * `trace` (default: the active context, e.g. the calling function's for a call to SELF).
    */
-  call(fn: FunctionDefinition, data: unknown, callerTimeoutMs?: number, trace?: TraceContext): Promise<unknown> {
+  call(
+    fn: FunctionDefinition,
+    data: unknown,
+    callerTimeoutMs?: number,
+    trace?: TraceContext,
+    timer?: TimerFiring,
+  ): Promise<unknown> {
     const { app, pid, definition } = this.deps;
     const attributes = {
       [TRACE_ATTRIBUTES.app]: app ?? '',
@@ -162,7 +179,7 @@ export class CallRunner {
       [TRACE_ATTRIBUTES.fn]: fn.name,
     };
     return inSpan(`call ${definition.name}.${fn.name}`, { kind: SpanKind.SERVER, attributes, parent: trace }, (span) =>
-      this.run(fn, data, callerTimeoutMs, span),
+      this.run(fn, data, callerTimeoutMs, span, timer),
     );
   }
 
@@ -171,12 +188,13 @@ export class CallRunner {
     data: unknown,
     callerTimeoutMs: number | undefined,
     span: Span,
+    firing: TimerFiring | undefined,
   ): Promise<unknown> {
     const { pid } = this.deps;
     const instance = this.object;
     const method = instance[fn.method] as (arg: unknown, ctx: Context) => unknown;
     const abort = new AbortController();
-    const ctx = this.deps.context(fn.name, abort.signal);
+    const ctx = this.deps.context(fn.name, abort.signal, firing);
     const scope = {
       app: this.deps.app ?? '',
       pid,

@@ -5,6 +5,7 @@ import {
   encodeWire,
   InvalidArgumentError,
   processSubject,
+  startsPerInvocation,
   ProcessUnavailableError,
   toWireError,
   traceContextOf,
@@ -119,7 +120,11 @@ export class InboundDispatcher {
     }
     if (lifeCycle.status !== 'active') return unavailable(app, pid, lifeCycle.status);
     // A retry of an invocation (same id, e.g. after a broken direct connection) does not run it twice.
-    return this.invocations.get(envelope.id) ?? this.invocations.track(envelope.id, this.invokeHere(envelope));
+    const retryFailure = envelope.timer !== undefined;
+    return (
+      this.invocations.get(envelope.id) ??
+      this.invocations.track(envelope.id, this.invokeHere(envelope), { retryFailure })
+    );
   }
 
   /** Dispatches an invocation made in this process (to a trigger function of its own). */
@@ -208,7 +213,7 @@ export class InboundDispatcher {
       return;
     }
     if (!fn || triggers.has(envelope.id) || !mailbox.markSeen(envelope.id)) return;
-    if (fn.trigger.kind === 'standard') {
+    if (startsPerInvocation(fn.trigger)) {
       runner.start(
         fn,
         () => decode(envelope.data, `message '${envelope.key}' to '${fn.name}'`),
@@ -248,7 +253,11 @@ export class InboundDispatcher {
       sink({ ok: false, error: toWireError(e) });
       return;
     }
-    if (fn.trigger.kind === 'standard') {
+    if (startsPerInvocation(fn.trigger)) {
+      const timer = envelope.timer;
+      // A timer's firing that already succeeded here (its id is remembered, in the snapshot too) is done.
+      if (timer !== undefined && mailbox.hasSeen(envelope.id)) return sink(OK);
+      const firing = timer && { timer, succeeded: () => void mailbox.markSeen(envelope.id) };
       // The call runs no longer than its caller waits: after that nobody takes its result.
       const run = (reply: ReplySink): void =>
         runner.start(
@@ -257,10 +266,14 @@ export class InboundDispatcher {
           reply,
           envelope.timeoutMs,
           traceContextOf(envelope.trace),
+          firing,
         );
       if ('sink' in target) run(sink);
       // A queued call is tracked like a live one, so a live retry with its id joins it.
-      else void this.invocations.track(envelope.id, new Promise<ReplyEnvelope>((resolve) => run(resolve))).then(sink);
+      else {
+        const reply = new Promise<ReplyEnvelope>((resolve) => run(resolve));
+        void this.invocations.track(envelope.id, reply, { retryFailure: timer !== undefined }).then(sink);
+      }
       return;
     }
     if (!triggers.has(envelope.id) && !mailbox.markSeen(envelope.id)) {

@@ -11,6 +11,7 @@ import {
   SELF,
   SpanKind,
   startSpan,
+  startsPerInvocation,
   TRACE_ATTRIBUTES,
   traceContextOf,
   unwrapReply,
@@ -44,6 +45,7 @@ import { findFunction, type CallRunner } from './call-runner';
 import type { InboundDispatcher } from './inbound-dispatcher';
 import type { ContextHost } from './process-context';
 import type { HostMetrics } from '../metrics/host-metrics';
+import { ProcessTimers, type HostTimers, type TimerApi } from '../timers/process-timers';
 
 /** Finds the processes on the same host, which take envelopes in memory. */
 export interface LocalDirectory {
@@ -70,6 +72,8 @@ export interface ProcessApiDeps {
   readonly logger: Logger;
   /** Counters of this host (default: none). */
   readonly metrics?: HostMetrics;
+  /** The host's timer store and firer; without, `ctx.schedule` and the like fail. */
+  readonly timers?: HostTimers;
 }
 
 /**
@@ -81,12 +85,14 @@ export class ProcessApi implements ContextHost {
   readonly app: string;
   readonly pid: string;
   readonly keyedState: KeyedState;
+  readonly timerApi?: TimerApi;
   private readonly peerWatches = new Set<Subscription>();
 
   constructor(private readonly deps: ProcessApiDeps) {
     this.app = deps.app;
     this.pid = deps.pid;
     this.keyedState = deps.keyedState;
+    if (deps.timers) this.timerApi = new ProcessTimers(deps.app, deps.pid, deps.definition, deps.timers);
   }
 
   async send(dest: Destination, key: string | number, data: unknown, options: SendOptions = {}): Promise<void> {
@@ -136,7 +142,7 @@ export class ProcessApi implements ContextHost {
     const key = options.key === undefined ? undefined : normalizeKey('message key', options.key);
     const timeoutMs = options.timeoutMs ?? this.deps.invokeTimeoutMs;
     const self = dest === SELF || dest === this.pid;
-    if (self && findFunction(definition, fn).trigger.kind === 'standard') {
+    if (self && startsPerInvocation(findFunction(definition, fn).trigger)) {
       // Functions of one process share its memory: a call to SELF is a direct call, arguments by reference.
       return (await runner.call(findFunction(definition, fn), data, timeoutMs)) as R;
     }

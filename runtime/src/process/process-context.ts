@@ -1,18 +1,23 @@
-import type {
-  Context,
-  Destination,
-  InvokeOptions,
-  Part,
-  PeerEvent,
-  PeerInfo,
-  PeerPage,
-  PeerPageQuery,
-  RecvOptions,
-  SendOptions,
-  Source,
-  StateMap,
-  Unsubscribe,
+import {
+  UnavailableError,
+  type Context,
+  type Destination,
+  type InvokeOptions,
+  type Part,
+  type PeerEvent,
+  type PeerInfo,
+  type PeerPage,
+  type PeerPageQuery,
+  type RecvOptions,
+  type ScheduleOptions,
+  type SendOptions,
+  type Source,
+  type StateMap,
+  type TimerFiring,
+  type TimerInfo,
+  type Unsubscribe,
 } from '@praas/framework/internal';
+import type { TimerApi } from '../timers/process-timers';
 
 /** What a Context needs from its process; implemented by ProcessController. */
 export interface ContextHost {
@@ -25,6 +30,8 @@ export interface ContextHost {
   peers(): Promise<PeerInfo[]>;
   peerPage(query?: PeerPageQuery): Promise<PeerPage>;
   watchPeers(listener: (event: PeerEvent) => void): Unsubscribe;
+  /** The process's timers; absent on a host without a timer store. */
+  readonly timerApi?: TimerApi;
 }
 
 /**
@@ -39,6 +46,7 @@ export class ProcessContext implements Context {
     private readonly host: ContextHost,
     readonly fn: string,
     readonly signal: AbortSignal = new AbortController().signal,
+    readonly timer?: TimerFiring,
   ) {}
 
   get self(): string {
@@ -70,6 +78,27 @@ export class ProcessContext implements Context {
   }
   watchPeers(listener: (event: PeerEvent) => void): Unsubscribe {
     return this.host.watchPeers(listener);
+  }
+  async schedule(fn: string, data: unknown, options: ScheduleOptions): Promise<string> {
+    this.live();
+    return this.timerApi().schedule(fn, data, options);
+  }
+  async cancel(id: string): Promise<boolean> {
+    this.live();
+    return this.timerApi().cancel(id);
+  }
+  async timers(): Promise<TimerInfo[]> {
+    return this.timerApi().list();
+  }
+
+  private timerApi(): TimerApi {
+    const api = this.host.timerApi;
+    if (api === undefined) {
+      throw new UnavailableError(
+        `process '${this.host.pid}' runs on a host without a timer store: it cannot schedule timers`,
+      );
+    }
+    return api;
   }
 
   /** Throws the call's TimeoutError once it was abandoned. */

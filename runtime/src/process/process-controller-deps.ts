@@ -9,6 +9,7 @@ import type {
 import type { HostMetrics } from '../metrics/host-metrics';
 import type { KnownGeneration, SnapshotRepository } from '../state/snapshot-repository';
 import type { StateTypeCheck } from '../state/state-type-check';
+import type { HostTimers } from '../timers/process-timers';
 import type { FaultOrigin } from './call-scope';
 import type { ProcessController, ProcessDirectory } from './process-controller';
 
@@ -51,4 +52,6 @@ export interface ProcessControllerDeps {
   readonly startFrom?: 'fresh' | KnownGeneration;
   /** The host's metrics the process counts into (default: none). */
   readonly metrics?: HostMetrics;
+  /** The host's timers, for `ctx.schedule` (default: none, and the calls fail). */
+  readonly timers?: HostTimers;
 }

@@ -92,7 +92,7 @@ export class ProcessController implements ContextHost {
       pid,
       definition,
       ...observe,
-      context: (fn, signal) => new ProcessContext(this.api, fn, signal),
+      context: (fn, signal, timer) => new ProcessContext(this.api, fn, signal, timer),
       commit: definition.durability === 'call' ? () => this.snapshotter.commitCalls() : undefined,
       onFault: (error, origin) =>
         deps.onFault ? deps.onFault(this, error, origin) : logger.error(faultMessage(pid, origin), { err: error }),
@@ -129,6 +129,7 @@ export class ProcessController implements ContextHost {
       registry: deps.registry,
       invokeTimeoutMs,
       ...observe,
+      ...(deps.timers ? { timers: deps.timers } : {}),
     });
     this.snapshotter = new Snapshotter({
       ...parts,

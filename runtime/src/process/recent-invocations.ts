@@ -33,12 +33,16 @@ export class RecentInvocations {
     return done ? Promise.resolve(done.reply) : this.running.get(id);
   }
 
-  /** Tracks a running invocation; its reply is remembered once it settles. */
-  track(id: string, reply: Promise<ReplyEnvelope>): Promise<ReplyEnvelope> {
+  /**
+   * Tracks a running invocation; its reply is remembered once it settles. With `retryFailure` (a
+   * timer's firing, which is delivered again until it succeeds), a failed reply is not remembered:
+   * the next delivery runs the function again.
+   */
+  track(id: string, reply: Promise<ReplyEnvelope>, options: { retryFailure?: boolean } = {}): Promise<ReplyEnvelope> {
     this.running.set(id, reply);
     void reply.then((r) => {
       this.running.delete(id);
-      this.remember(id, r);
+      if (r.ok || options.retryFailure !== true) this.remember(id, r);
     });
     return reply;
   }

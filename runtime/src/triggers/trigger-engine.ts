@@ -189,7 +189,7 @@ export class TriggerEngine {
 
   private maxWaitMs(fnName: string): number | undefined {
     const trigger = this.functions.get(fnName)?.trigger;
-    return trigger && trigger.kind !== 'standard' ? trigger.maxWaitMs : undefined;
+    return trigger?.kind === 'multiSource' || trigger?.kind === 'batch' ? trigger.maxWaitMs : undefined;
   }
 
   private arm(accKey: string, acc: Accumulation): void {

@@ -28,6 +28,14 @@ describe('host configuration from the environment', function () {
     assert.deepEqual(config.nats, { servers: ['nats://n1:4222', 'nats://n2:4222', 'nats://n3:4222'], replicas: 3 });
   });
 
+  it('reads the timers’ clock offset and first retry backoff, naming a bad value', function () {
+    const config = readHostConfig({ ...base, PRAAS_TIMER_CLOCK_OFFSET_MS: '-3600000', PRAAS_TIMER_RETRY_MS: '250' });
+    assert.equal(config.timerClockOffsetMs, -3_600_000);
+    assert.equal(config.timerRetryMs, 250);
+    assert.throws(() => readHostConfig({ ...base, PRAAS_TIMER_CLOCK_OFFSET_MS: '1.5' }), /PRAAS_TIMER_CLOCK_OFFSET_MS/);
+    assert.throws(() => readHostConfig({ ...base, PRAAS_TIMER_RETRY_MS: '0' }), /PRAAS_TIMER_RETRY_MS/);
+  });
+
   it('runs deployed code when PRAAS_MODULE is unset, unpacking it into PRAAS_CODE_DIR', function () {
     const config = readHostConfig({ ...base, PRAAS_MODULE: '', PRAAS_CODE_DIR: '/var/cache/praas' });
     assert.equal(config.modulePath, undefined);

@@ -46,5 +46,21 @@ describe('Retried invocations (same id)', () => {
       assert.equal(recent.get('huge'), undefined, 'a result over the byte bound is not kept');
       assert.ok(recent.get('big'));
     });
+
+    it('forgets a failed reply tracked with retryFailure (a timer firing runs again) but joins it while it runs', async () => {
+      const recent = new RecentInvocations();
+      const failed: ReplyEnvelope = { ok: false, error: { code: 'FUNCTION_ERROR', message: 'boom', details: {} } };
+      let settle!: (r: ReplyEnvelope) => void;
+      const running = recent.track('t', new Promise<ReplyEnvelope>((r) => (settle = r)), { retryFailure: true });
+      assert.equal(recent.get('t'), running);
+      settle(failed);
+      await running;
+      await Promise.resolve();
+      assert.equal(recent.get('t'), undefined);
+      await recent.track('u', Promise.resolve(failed));
+      assert.ok(recent.get('u'), 'without retryFailure a failure is remembered');
+      await recent.track('v', Promise.resolve(ok(1)), { retryFailure: true });
+      assert.ok(recent.get('v'), 'a success is remembered either way');
+    });
   });
 });

@@ -53,7 +53,9 @@ describe('chaos: a NATS cluster node killed under traffic', function () {
     gateway = await spawnGateway({ natsUrl: cluster.url, env });
   });
 
-  afterEach(function () {
+  afterEach(async function () {
+    // A test that failed half-way (say by an unhandled rejection) leaves no callers running into the teardown.
+    for (const e of await Traffic.stopAll()) console.log(`--- traffic ended by: ${String(e)}`);
     if (this.currentTest?.state !== 'failed') return;
     for (const p of [gateway, ...hosts])
       console.log(`--- ${p === gateway ? 'gateway' : (p as HostProcess).id}\n${p?.output()}`);

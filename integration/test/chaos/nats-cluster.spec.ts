@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PraasClient } from '@praas/framework/internal';
+import { decode, decodeEnvelope, PraasClient } from '@praas/framework/internal';
+import { connectNats, NatsBackupQueue } from '@praas/framework/nats';
 import {
   MAILBOX_FIXTURE_MODULE,
   spawnGateway,
@@ -69,6 +70,30 @@ describe('chaos: a NATS cluster node killed under traffic', function () {
     if (swapDir) await rm(swapDir, { recursive: true, force: true });
   });
 
+  /**
+   * Where values acknowledged and not taken are: still in an inbox's backup queue (with their
+   * sender sequence and queue position), or nowhere; the path of a loss starts there.
+   */
+  const whereLost = async (lost: readonly number[]): Promise<string> => {
+    const nc = await connectNats({ servers: [...cluster.urls], name: 'cluster-spec-diagnosis' });
+    try {
+      const queue = new NatsBackupQueue(nc);
+      const queued = new Map<number, string>();
+      for (const pid of INBOXES) {
+        for (const entry of await queue.read(APP, pid, 0, 10_000)) {
+          const envelope = decodeEnvelope(entry.data);
+          if (envelope.t !== 'msg') continue;
+          const value = decode<number>(envelope.data);
+          queued.set(value, `queued for ${pid} at ${entry.seq} (from ${envelope.from} seq ${envelope.seq})`);
+        }
+      }
+      const where = lost.map((v) => `${v}: ${queued.get(v) ?? 'not in a backup queue'}`);
+      return `lost values: ${where.join('; ')}; ${queued.size} messages in the backup queues (taken or not)`;
+    } finally {
+      await nc.drain();
+    }
+  };
+
   it('loses and doubles no accepted call or message, keeps each caller’s order, and every service stays up', async function () {
     const client = new PraasClient({ url: gateway.httpUrl, token: gateway.token });
     await client.createApp(APP);
@@ -111,6 +136,7 @@ describe('chaos: a NATS cluster node killed under traffic', function () {
     console.log(
       `    ${invokes.summary(invoked)}\n    ${sends.summary(messages)}\n    node kills: ${outages.join('; ')}`,
     );
+    if (messages.lost.length > 0 || invoked.lost.length > 0) console.log(`    ${await whereLost(messages.lost)}`);
     assertDelivered('invocations', invoked);
     assertDelivered('messages', messages);
     assertUp();

@@ -70,6 +70,12 @@ describe('chaos: a NATS cluster node killed under traffic', function () {
     if (swapDir) await rm(swapDir, { recursive: true, force: true });
   });
 
+  /** Per host, how often it dropped a process another host took over while it was cut off (see Fencing). */
+  const fenced = (): string =>
+    hosts
+      .map((h) => `${h.id} ${h.output().split('dropped a process that another host took over').length - 1}`)
+      .join(', ');
+
   /**
    * Where values acknowledged and not taken are: still in an inbox's backup queue (with their
    * sender sequence and queue position), or nowhere; the path of a loss starts there.
@@ -134,7 +140,8 @@ describe('chaos: a NATS cluster node killed under traffic', function () {
     const invoked = invokes.check(kept.filter(([from]) => from === 'invoke').map(([, v]) => v));
     const messages = sends.check(kept.filter(([from]) => from !== 'invoke').map(([, v]) => v));
     console.log(
-      `    ${invokes.summary(invoked)}\n    ${sends.summary(messages)}\n    node kills: ${outages.join('; ')}`,
+      `    ${invokes.summary(invoked)}\n    ${sends.summary(messages)}\n    node kills: ${outages.join('; ')}\n` +
+        `    processes dropped by fencing (work since their last snapshot is lost): ${fenced()}`,
     );
     if (messages.lost.length > 0 || invoked.lost.length > 0) console.log(`    ${await whereLost(messages.lost)}`);
     assertDelivered('invocations', invoked);

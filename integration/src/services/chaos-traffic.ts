@@ -45,45 +45,71 @@ export class Traffic {
   readonly failures = new Map<string, number>();
   private sent = 0;
   private stopped = false;
+  /** What ended a caller: the other callers stop too, and every wait throws it. */
+  private failure: { readonly error: unknown } | undefined;
   private inFlight = 0;
   private paused: Promise<void> | undefined;
   private resumePaused: (() => void) | undefined;
   private running: Promise<void>[] = [];
   private lastAckAt = Date.now();
   private longestStall = 0;
+  /** Traffic started and not stopped yet, for {@link Traffic.stopAll}. */
+  private static readonly live = new Set<Traffic>();
 
   /** @param name names the traffic in {@link summary}, e.g. `invokes` */
   constructor(readonly name: string) {}
 
   /**
+   * Stops every traffic still running and returns what ended their callers (for a suite's
+   * `afterEach`: a test that failed half-way must not leave callers running into the teardown).
+   */
+  static async stopAll(): Promise<unknown[]> {
+    const live = [...Traffic.live];
+    const outcomes = await Promise.allSettled(live.map((t) => t.stop()));
+    return outcomes.flatMap((o): unknown[] => (o.status === 'rejected' ? [o.reason as unknown] : []));
+  }
+
+  /**
    * Starts the callers; `call(value)` resolves once the system acknowledged the value. A failure
-   * that is not a retryable PraasError ends its caller and is thrown by {@link stop}.
+   * that is not a retryable PraasError stops every caller and is thrown by {@link untilAcknowledged}
+   * and {@link stop}. A retried value waits `pauseMs` between its calls.
    */
   start(call: (value: number) => Promise<unknown>, options: TrafficOptions): void {
     this.lastAckAt = Date.now();
+    Traffic.live.add(this);
+    const pauseMs = options.pauseMs ?? 5;
     this.running = Array.from({ length: options.callers }, async (_, caller) => {
-      for (let i = 0; !this.stopped; i++) {
-        const value = caller * CALLER_STRIDE + i;
-        for (;;) {
-          if (this.paused) await this.paused;
-          this.sent++;
-          this.inFlight++;
-          try {
-            await call(value);
-            this.acknowledge(value);
-            break;
-          } catch (e) {
-            if (!(e instanceof PraasError) || !e.retryable) throw e;
-            this.failures.set(e.code, (this.failures.get(e.code) ?? 0) + 1);
-            this.uncertain.add(value);
-            if (!options.retry || this.stopped) break;
-          } finally {
-            this.inFlight--;
-          }
+      try {
+        for (let i = 0; !this.stopped; i++) {
+          const value = caller * CALLER_STRIDE + i;
+          while (!(await this.attempt(call, value, options.retry))) await sleep(pauseMs);
+          await sleep(pauseMs);
         }
-        await sleep(options.pauseMs ?? 5);
+      } catch (e) {
+        // Kept, not thrown: the waits and stop throw it, and no rejection is left unhandled meanwhile.
+        this.failure ??= { error: e };
+        this.stopped = true;
       }
     });
+  }
+
+  /** One call of `value`: true once the value is done with (acknowledged, or failed and not to be retried). */
+  private async attempt(call: (value: number) => Promise<unknown>, value: number, retry: boolean): Promise<boolean> {
+    if (this.paused) await this.paused;
+    this.sent++;
+    this.inFlight++;
+    try {
+      await call(value);
+      this.acknowledge(value);
+      return true;
+    } catch (e) {
+      if (!(e instanceof PraasError) || !e.retryable) throw e;
+      this.failures.set(e.code, (this.failures.get(e.code) ?? 0) + 1);
+      this.uncertain.add(value);
+      return !retry || this.stopped;
+    } finally {
+      this.inFlight--;
+    }
   }
 
   private acknowledge(value: number): void {
@@ -93,11 +119,19 @@ export class Traffic {
     this.accepted.push(value);
   }
 
-  /** Resolves once `more` further values were acknowledged (the test's timeout bounds the wait). */
+  /**
+   * Resolves once `more` further values were acknowledged (the test's timeout bounds the wait).
+   * @throws what ended a caller, or an Error when the traffic stopped before.
+   */
   async untilAcknowledged(more: number): Promise<void> {
     const target = this.accepted.length + more;
     while (this.accepted.length < target) {
-      await Promise.race([sleep(20), ...this.running]);
+      if (this.failure) throw this.failure.error;
+      if (this.stopped)
+        throw new Error(
+          `${this.name} stopped with ${target - this.accepted.length} of ${more} more acknowledgements to wait for`,
+        );
+      await sleep(20);
     }
   }
 
@@ -122,7 +156,9 @@ export class Traffic {
   async stop(): Promise<void> {
     this.stopped = true;
     this.resume();
-    await Promise.all(this.running);
+    await Promise.allSettled(this.running);
+    Traffic.live.delete(this);
+    if (this.failure) throw this.failure.error;
   }
 
   /** Longest time without an acknowledgement while the traffic ran. */

@@ -62,7 +62,9 @@ describe('chaos: faults one after another under traffic', function () {
     await side.plane.createApp(APP);
   });
 
-  afterEach(function () {
+  afterEach(async function () {
+    // A test that failed half-way (say by an unhandled rejection) leaves no callers running into the teardown.
+    for (const e of await Traffic.stopAll()) console.log(`--- traffic ended by: ${String(e)}`);
     if (this.currentTest?.state === 'failed') for (const h of hosts) console.log(`--- ${h.id}\n${h.output()}`);
   });
 

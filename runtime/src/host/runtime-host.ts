@@ -302,6 +302,14 @@ export class RuntimeHost implements ProcessDirectory {
     return this.lifecycle.delete(pid);
   }
 
+  /**
+   * After a reconnect to NATS: every live process reads its backup queue again, since notices of
+   * appends published while this host was cut off never arrive.
+   */
+  natsReconnected(): void {
+    for (const controller of this.table.list()) controller.recheckBackup();
+  }
+
   /** Writes a heartbeat now (tests and the down-scaling policy read it). */
   heartbeatNow(): Promise<void> {
     return this.heartbeat.beat();

@@ -141,7 +141,8 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
       // Its own inboxes: the only ones the application's NATS user may subscribe to.
       inboxPrefix: appInboxPrefix(config.app),
     });
-    watchNatsStatus(transport.connection, logger, () => metrics.natsReconnects.inc(), config.nats.user);
+    let reconnected = (): void => metrics.natsReconnects.inc();
+    watchNatsStatus(transport.connection, logger, () => reconnected(), config.nats.user);
     registry = await NatsKvRegistry.open(transport.connection, { replicas: config.nats.replicas });
     // The application's timers, shared by all its hosts, on the host's own connection.
     const offset = config.timerClockOffsetMs ?? 0;
@@ -183,6 +184,10 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     });
     await starting.start();
     host = starting;
+    reconnected = (): void => {
+      metrics.natsReconnects.inc();
+      starting.natsReconnected();
+    };
     const broken = host.codeError;
     const version = host.codeVersion === undefined ? '' : ` (code version ${host.codeVersion})`;
     const plane = host.dataAddress === undefined ? 'data plane nats' : `direct data plane on ${host.dataAddress}`;

@@ -92,12 +92,19 @@ export class BackupDrainer {
 
   /** Starts a pass on every append to the queue. */
   async watch(): Promise<void> {
-    this.watching = await this.deps.backup.watch(this.deps.app, this.deps.pid, () => {
-      this.drain().catch((err: unknown) =>
-        // Nothing is lost: the entries stay in the queue for the next append, gap or swap-in.
-        this.deps.logger.warn('reading the backup queue failed; it is read again at the next arrival', { err }),
-      );
-    });
+    this.watching = await this.deps.backup.watch(this.deps.app, this.deps.pid, () => this.recheck());
+  }
+
+  /**
+   * While the queue is watched, reads it again now: an append's notice is a plain NATS message, so
+   * one sent while this host was reconnecting never arrives (the host calls this on every reconnect).
+   */
+  recheck(): void {
+    if (!this.watching) return;
+    this.drain().catch((err: unknown) =>
+      // Nothing is lost: the entries stay in the queue for the next append, gap or swap-in.
+      this.deps.logger.warn('reading the backup queue failed; it is read again at the next arrival', { err }),
+    );
   }
 
   /** Stops watching and waits for the pass that runs, if any. */

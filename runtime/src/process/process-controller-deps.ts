@@ -11,9 +11,15 @@ import type { KnownGeneration, SnapshotRepository } from '../state/snapshot-repo
 import type { StateTypeCheck } from '../state/state-type-check';
 import type { HostTimers } from '../timers/process-timers';
 import type { FaultOrigin } from './call-scope';
-import type { ProcessController, ProcessDirectory } from './process-controller';
+import type { ProcessController } from './process-controller';
 
 /** What a {@link ProcessController} is built from: its identity, its services and its options. */
+/** Lets a controller reach other processes on the same host without the transport. */
+export interface ProcessDirectory {
+  /** The controller of `pid` when it is hosted here, whatever its status. */
+  local(pid: string): ProcessController | undefined;
+}
+
 export interface ProcessControllerOptions {
   /** How long a swap-out waits for running calls before it gives up (default 10 000 ms). */
   drainTimeoutMs?: number;

@@ -39,15 +39,9 @@ import { ProcessContext, type ContextHost } from './process-context';
 import { Snapshotter } from './snapshotter';
 import { processRecord } from './process-record';
 import type { SnapshotContent } from '../state/snapshot';
-import type { ProcessControllerDeps } from './process-controller-deps';
+import type { ProcessControllerDeps, ProcessDirectory } from './process-controller-deps';
 
-export type { ProcessControllerDeps, ProcessControllerOptions } from './process-controller-deps';
-
-/** Lets a controller reach other processes on the same host without the transport. */
-export interface ProcessDirectory {
-  /** The controller of `pid` when it is hosted here, whatever its status. */
-  local(pid: string): ProcessController | undefined;
-}
+export type { ProcessControllerDeps, ProcessControllerOptions, ProcessDirectory } from './process-controller-deps';
 
 /**
  * One cloud process on a runtime host (DESIGN §3, §5, §6). It composes collaborators with one role
@@ -169,6 +163,10 @@ export class ProcessController implements ContextHost {
   }
   get lastActivity(): number {
     return this.inbound.lastActivity;
+  }
+  /** Reads the backup queue again while live (see {@link BackupDrainer.recheck}). */
+  recheckBackup(): void {
+    this.drainer.recheck();
   }
   /** Calls running or waiting for admission. */
   get busy(): number {

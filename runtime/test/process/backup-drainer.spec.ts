@@ -53,6 +53,49 @@ describe('BackupDrainer', () => {
     );
   });
 
+  it('reads the queue again on recheck while watched: an append whose notice was lost (NATS reconnecting) is delivered', async () => {
+    let muted = false;
+    const lossy: BackupQueue = Object.assign(Object.create(backup) as BackupQueue, {
+      watch: (app: string, pid: string, onAppend: () => void) =>
+        backup.watch(app, pid, () => {
+          if (!muted) onAppend();
+        }),
+    });
+    const d = drainer(lossy);
+    d.recheck();
+    await append(msg(1));
+    await d.drain();
+    assert.deepEqual(
+      delivered.map((e) => e.id),
+      ['m1'],
+      'not watched yet: recheck does nothing, drain reads',
+    );
+    await d.watch();
+    muted = true;
+    await append(msg(2));
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(
+      delivered.map((e) => e.id),
+      ['m1'],
+      'the notice of m2 was lost',
+    );
+    d.recheck();
+    await d.drain();
+    assert.deepEqual(
+      delivered.map((e) => e.id),
+      ['m1', 'm2'],
+    );
+    await d.stop();
+    await append(msg(3));
+    d.recheck();
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(
+      delivered.map((e) => e.id),
+      ['m1', 'm2'],
+      'stopped: recheck reads nothing',
+    );
+  });
+
   it('goes on after a restored cursor', async () => {
     for (const e of [msg(1), msg(2)]) await append(e);
     const first = drainer();

@@ -39,7 +39,7 @@ import { ProcessContext, type ContextHost } from './process-context';
 import { Snapshotter } from './snapshotter';
 import { processRecord } from './process-record';
 import type { SnapshotContent } from '../state/snapshot';
-import type { ProcessControllerDeps, ProcessDirectory } from './process-controller-deps';
+import type { ProcessControllerDeps } from './process-controller-deps';
 
 export type { ProcessControllerDeps, ProcessControllerOptions, ProcessDirectory } from './process-controller-deps';
 

@@ -404,7 +404,7 @@ describe('praas-framework timers', function () {
   const timers = (gateway: FakeGateway, ...argv: string[]): Promise<string[]> =>
     capture((out) => timersCommand(parseCommandArgs('timers', argv, TIMERS_OPTIONS), gateway, out));
 
-  it('prints the timers as a table, the next due first, with schedule, attempts, lease and payload size', function () {
+  it('prints the timers as a table, the next due first, with schedule, attempts (and the firing retried), lease and payload size', function () {
     const rows = timerTable(
       [
         timerDetails('c2', 'later', NOW + 3_600_000),
@@ -412,6 +412,8 @@ describe('praas-framework timers', function () {
           schedule: { kind: 'cron', cron: '0 3 * * *', tz: 'Europe/Berlin', catchUp: 'skip' },
           key: 'nightly',
           attempt: 2,
+          scheduledAt: '2026-01-01T00:01:20.000Z',
+          scheduledAtMs: NOW + 80_000,
           lease: { holder: 'host-a', until: '2026-01-01T00:01:00.000Z', untilMs: NOW + 60_000 },
         }),
         timerDetails('c1', 'once', NOW - 5_000, { schedule: { kind: 'at', at: NOW - 5_000, catchUp: 'once' } }),
@@ -419,10 +421,10 @@ describe('praas-framework timers', function () {
       NOW,
     );
     assert.deepEqual(rows, [
-      'PID  ID       FN    NEXT DUE                  IN      SCHEDULE                                    ATTEMPT  LEASE                                  PAYLOAD',
-      'c1   once     tick  2025-12-31T23:59:55.000Z  5s ago  at 2025-12-31T23:59:55.000Z                 0        -                                      4 B',
-      'c1   nightly  tick  2026-01-01T00:01:30.000Z  in 2m   cron 0 3 * * * Europe/Berlin (skip missed)  2        host-a until 2026-01-01T00:01:00.000Z  4 B',
-      'c2   later    tick  2026-01-01T01:00:00.000Z  in 1h   every 300000 ms                             0        -                                      4 B',
+      'PID  ID       FN    NEXT DUE                  IN      SCHEDULE                                    ATTEMPT                                LEASE                                  PAYLOAD',
+      'c1   once     tick  2025-12-31T23:59:55.000Z  5s ago  at 2025-12-31T23:59:55.000Z                 0                                      -                                      4 B',
+      'c1   nightly  tick  2026-01-01T00:01:30.000Z  in 2m   cron 0 3 * * * Europe/Berlin (skip missed)  2 (retry of 2026-01-01T00:01:20.000Z)  host-a until 2026-01-01T00:01:00.000Z  4 B',
+      'c2   later    tick  2026-01-01T01:00:00.000Z  in 1h   every 300000 ms                             0                                      -                                      4 B',
     ]);
   });
 

@@ -122,6 +122,8 @@ export async function createEmbedded(options: EmbeddedOptions): Promise<Embedded
         ...(options.snapshots ? { snapshots: options.snapshots } : {}),
         ...(options.controller ? { controller: options.controller } : {}),
         logger: logger.child({ component: 'host' }),
+        // The hosts schedule into and fire from the store the control plane lists and cancels in.
+        timers: { store: timers },
       },
     });
     // A registry carried over from an earlier stack (dev's restart) knows applications that need hosts again.

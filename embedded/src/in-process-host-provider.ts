@@ -7,7 +7,7 @@ export interface InProcessHostProviderOptions {
   readonly transport: Transport;
   readonly registry: Registry;
   readonly store: SwapStore;
-  readonly host?: Pick<RuntimeHostOptions, 'snapshots' | 'controller' | 'heartbeatMs' | 'logger'>;
+  readonly host?: Pick<RuntimeHostOptions, 'snapshots' | 'controller' | 'heartbeatMs' | 'logger' | 'timers'>;
 }
 
 /** Provides one runtime host per application inside this Node.js process (the embedded mode). */

@@ -39,6 +39,8 @@ describe('gateway timer routes: list and cancel durable timers (on the embedded 
         key: 'nightly',
         schedule: parseSchedule({ cron: '0 3 * * *', tz: 'Europe/Berlin', key: 'nightly' }),
         dueAt: T0 + 7_200_000,
+        // Its firing of 01:59:50 failed twice: this is the retry.
+        scheduledAt: T0 + 7_190_000,
         attempt: 2,
         lease: { owner: 'host-a', until: T0 + 30_000 },
       }),
@@ -75,6 +77,8 @@ describe('gateway timer routes: list and cancel durable timers (on the embedded 
       schedule: { kind: 'cron', cron: '0 3 * * *', tz: 'Europe/Berlin', catchUp: 'once', key: 'nightly' },
       dueAt: '2026-01-01T02:00:00.000Z',
       dueAtMs: T0 + 7_200_000,
+      scheduledAt: '2026-01-01T01:59:50.000Z',
+      scheduledAtMs: T0 + 7_190_000,
       key: 'nightly',
       attempt: 2,
       createdAt: '2026-01-01T00:00:00.000Z',
@@ -125,6 +129,8 @@ describe('gateway timer routes: list and cancel durable timers (on the embedded 
       leaseUntilMs: number;
       payloadBytes: number;
       dueAtMs: number;
+      scheduledAt: string;
+      scheduledAtMs: number;
     }
     type Page = { timers: TimerMessage[]; cursor: string };
     const first = await grpcUnary<Page>(grpc, 'ListTimers', { app: 'shop', limit: 2 });
@@ -147,9 +153,13 @@ describe('gateway timer routes: list and cancel durable timers (on the embedded 
     assert.equal(every.key, '');
     assert.equal(every.leaseHolder, '');
     assert.equal(every.payloadBytes, 12);
+    assert.equal(every.scheduledAt, '');
+    assert.equal(every.scheduledAtMs, 0);
     const nightly = all.find((t) => t.id === 'nightly')!;
     assert.equal(nightly.leaseHolder, 'host-a');
     assert.equal(nightly.leaseUntilMs, T0 + 30_000);
+    assert.equal(nightly.scheduledAt, '2026-01-01T01:59:50.000Z');
+    assert.equal(nightly.scheduledAtMs, T0 + 7_190_000);
     const c2 = await grpcUnary<Page>(grpc, 'ListTimers', { app: 'shop', pid: 'c2' });
     assert.deepEqual(
       c2.timers.map((t) => t.id),

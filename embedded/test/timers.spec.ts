@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import 'reflect-metadata';
 import { Fn, Process, schedule, State, type Context, type TimerInfo } from '@praas/framework/internal';
+import { PraasClient } from '@praas/framework/internal';
 import { createEmbedded, type EmbeddedPraas } from '../src';
+import { startGatewayStack, type GatewayStack } from './support/gateway-stack';
 
 @Process()
 class Reminder {
@@ -56,5 +58,44 @@ describe('timers in embedded mode', () => {
       (await list()).map((t) => t.id),
       ['tick'],
     );
+  });
+});
+
+describe('timers in embedded mode, through the embedded gateway', () => {
+  let stack: GatewayStack;
+  let client: PraasClient;
+  beforeEach(async () => {
+    stack = await startGatewayStack({ processes: [Reminder] });
+    client = new PraasClient({ url: stack.addresses.httpUrl });
+    await client.createApp('clock');
+    await client.createProcess('clock', { processClass: 'Reminder', pid: 'r1' });
+  });
+  afterEach(async () => {
+    await client.close();
+    await stack.close();
+  });
+
+  it('lists a timer the process scheduled (REST), and a cancel through the gateway keeps it from firing', async () => {
+    assert.equal(await client.invoke('clock', 'remind', 400, { pid: 'r1' }), 'morning');
+    const listed = await client.listTimers('clock', { pid: 'r1' });
+    assert.deepEqual(listed.timers.map((t) => [t.id, t.fn, t.key]).sort(), [
+      ['morning', 'ring', 'morning'],
+      ['tick', 'tick', 'tick'],
+    ]);
+    await client.cancelTimer('clock', 'r1', 'morning');
+    assert.deepEqual(
+      (await client.listTimers('clock')).timers.map((t) => t.id),
+      ['tick'],
+    );
+    // The declared schedule keeps ticking past the cancelled timer's time; the reminder never rings.
+    type Seen = { rung: unknown[]; ticks: number };
+    const seen = (): Promise<Seen> => client.invoke<Seen>('clock', 'seen', undefined, { pid: 'r1' });
+    const ticks = (await seen()).ticks;
+    const due = listed.timers.find((t) => t.id === 'morning')!.dueAtMs;
+    await until(
+      'ticks past the cancelled timer’s time',
+      async () => Date.now() > due + 200 && (await seen()).ticks > ticks + 2,
+    );
+    assert.deepEqual((await seen()).rung, []);
   });
 });

@@ -17,5 +17,6 @@ export {
   type NatsKvTimerStoreOptions,
   type NatsKvTimerStoreConnectOptions,
 } from './timers/nats/nats-kv-timer-store';
+export type { KvMarkerSweep } from './timers/nats/kv-marker-sweep';
 export { natsPermissionViolation } from './transport/nats/nats-permission-status';
 export { denyKvRollups } from './registry/nats/kv-rollups';

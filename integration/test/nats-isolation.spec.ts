@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { headers, StorageType, type JetStreamManager, type Status } from 'nats';
 import {
+  ADMIN_NATS_USER,
   activationSubject,
   appInboxPrefix,
   appNatsCredentials,
@@ -10,6 +11,8 @@ import {
   backupSubjectsOf,
   gatewayNatsCredentials,
   hostSubject,
+  natsPassword,
+  parseSchedule,
   PraasClient,
   PraasError,
   processSubject,
@@ -17,10 +20,19 @@ import {
   UnauthenticatedError,
   type NatsCredentials,
   type ProcessRecord,
+  type TimerRecord,
 } from '@praas/framework/internal';
-import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
+import { connectNats, NatsKvRegistry, NatsKvTimerStore, NatsTransport } from '@praas/framework/nats';
 import { until } from './support/cli';
-import { spawnGateway, STACK_FIXTURE_MODULE, startNats, startStack, type GatewayProcess, type Stack } from '../src';
+import {
+  ISOLATION_FIXTURE_MODULE,
+  spawnGateway,
+  STACK_FIXTURE_MODULE,
+  startNats,
+  startStack,
+  type GatewayProcess,
+  type Stack,
+} from '../src';
 
 /**
  * Issue 18, item 3: applications isolated on NATS. A real nats-server runs the configuration
@@ -49,6 +61,10 @@ describe('NATS isolation: one user per application on a nats-server with the gen
   /** The attacker: a connection holding A's credentials, as A's hosts have them. */
   let attacker: NatsTransport;
   let registry: NatsKvRegistry;
+  /** The timer store as A's hosts open it (with A's user), and a timer of B written by the operator's admin. */
+  let timers: NatsKvTimerStore;
+  let timerB: TimerRecord;
+  let timerBRevision: number;
   const refusals: Status[] = [];
 
   before(async function () {
@@ -60,13 +76,13 @@ describe('NATS isolation: one user per application on a nats-server with the gen
     // The gateway first: it creates the registry buckets, which the applications' users may not.
     gateway = await spawnGateway({
       natsUrl: stack.nats.url,
-      env: { ...stack.s3Env, ...natsEnv(gatewayNatsCredentials({ secret })) },
+      env: { ...stack.s3Env, ...natsEnv(gatewayNatsCredentials({ secret })), PRAAS_TIMER_SWEEP_MS: '500' },
     });
     client = new PraasClient({ url: gateway.httpUrl, token: gateway.token });
     await client.createApp(appA);
     await client.createApp(appB);
     await Promise.all([
-      stack.spawnHost({ app: appA, hostId: `${appA}-h1`, modulePath: STACK_FIXTURE_MODULE, env: natsEnv(credsA) }),
+      stack.spawnHost({ app: appA, hostId: `${appA}-h1`, modulePath: ISOLATION_FIXTURE_MODULE, env: natsEnv(credsA) }),
       stack.spawnHost({ app: appB, hostId: `${appB}-h1`, modulePath: STACK_FIXTURE_MODULE, env: natsEnv(credsB) }),
     ]);
     const created = await client.createProcess(appB, { processClass: 'Tally' });
@@ -84,9 +100,33 @@ describe('NATS isolation: one user per application on a nats-server with the gen
       for await (const s of attacker.connection.status()) if (s.permissionContext) refusals.push(s);
     })();
     registry = await NatsKvRegistry.open(attacker.connection);
+    timers = await NatsKvTimerStore.open(attacker.connection);
+    const admin = await NatsKvTimerStore.connect({
+      servers: stack.nats.url,
+      user: ADMIN_NATS_USER,
+      password: natsPassword(secret, ADMIN_NATS_USER),
+    });
+    try {
+      const now = Date.now();
+      timerB = {
+        app: appB,
+        pid: pidB,
+        id: 'nightly',
+        fn: 'add',
+        data: new Uint8Array([1]),
+        schedule: parseSchedule({ afterMs: 3_600_000 }, now),
+        dueAt: now + 3_600_000,
+        attempt: 0,
+        createdAt: now,
+      };
+      timerBRevision = await admin.put(timerB);
+    } finally {
+      await admin.close();
+    }
   });
 
   after(async function () {
+    await timers?.close();
     await registry?.close();
     await attacker?.close();
     await client?.close();
@@ -137,6 +177,76 @@ describe('NATS isolation: one user per application on a nats-server with the gen
     assert.ok(!/nats-server refused|Permissions Violation/.test(logs), logs);
   });
 
+  it("fires A's durable timers with A's credentials: scheduled by a process, listed by the gateway, then gone", async () => {
+    const { pid } = await client.createProcess(appA, { processClass: 'Alarm' });
+    const plan = (key: string, afterMs: number): Promise<unknown> =>
+      client.invoke(appA, 'plan', { fn: 'ring', data: key, options: { afterMs, key } }, { pid });
+    assert.equal(await plan('iso', 4_000), 'iso');
+    const listed = await client.listTimers(appA, { pid });
+    assert.deepEqual(
+      listed.timers.map((t) => [t.id, t.fn, t.attempt]),
+      [['iso', 'ring', 0]],
+    );
+    // Another one, cancelled by the process before it is due (ctx.cancel deletes with A's user).
+    await plan('never', 2_000);
+    assert.equal(await client.invoke(appA, 'cancel', 'never', { pid }), true);
+    const report = (): Promise<{ fired: Record<string, number> }> =>
+      client.invoke<{ fired: Record<string, number> }>(appA, 'report', null, { pid });
+    await until(
+      'the firing of the timer',
+      async () => ((await report()).fired.iso === 1 ? true : undefined),
+      60_000,
+      250,
+    );
+    assert.deepEqual((await report()).fired, { iso: 1 }, 'the cancelled timer never fired');
+    // A fired one-shot timer is deleted, with its due-index entry, by the firer (A's user).
+    await until('the fired timer gone', async () =>
+      (await client.listTimers(appA, { pid })).timers.length === 0 ? true : undefined,
+    );
+    // The firer moves A's cursor past the slot it fired from, and forgets the slots it passed.
+    const slot = Math.floor(listed.timers[0]!.dueAtMs / 5_000);
+    const bucket = await attacker.connection.jetstream().views.kv('praas_timers');
+    await until(
+      "A's due cursor past the fired timer's slot",
+      async () => {
+        const cursor = await bucket.get(`c.${appA}`);
+        return cursor && (cursor.json<{ slot: number }>().slot > slot ? true : undefined);
+      },
+      60_000,
+      250,
+    );
+    // A's user may not purge: the deletion markers its deletes left go with the gateway's sweep.
+    const admin = await connectNats({
+      servers: stack.nats.url,
+      user: ADMIN_NATS_USER,
+      password: natsPassword(secret, ADMIN_NATS_USER),
+    });
+    try {
+      const jsm = await admin.jetstreamManager();
+      const keys = [`t.${appA}.${pid}.iso`, `t.${appA}.${pid}.never`, `d.${appA}.${slot}.${pid}.iso`];
+      await until(
+        'the deletion markers of the fired and the cancelled timer swept',
+        async () => {
+          const left = await Promise.all(
+            keys.map((key) =>
+              jsm.streams.getMessage('KV_praas_timers', { last_by_subj: `$KV.praas_timers.${key}` }).then(
+                () => key,
+                (e: Error) => (e.message.includes('no message found') ? undefined : Promise.reject(e)),
+              ),
+            ),
+          );
+          return left.every((key) => key === undefined) ? true : undefined;
+        },
+        30_000,
+        250,
+      );
+    } finally {
+      await admin.close();
+    }
+    const logs = `${gateway.output()}\n${stack.outputs()}`;
+    assert.ok(!/nats-server refused|Permissions Violation|PERMISSION_DENIED/.test(logs), logs);
+  });
+
   it("cannot publish into B's process subjects, host control subject or activation subject", async () => {
     for (const subject of [processSubject(appB, pidB), hostSubject(appB, hostB), activationSubject(appB)])
       await assert.rejects(attacker.request(subject, bytes, { timeoutMs: 5_000 }), refused(subject));
@@ -181,6 +291,52 @@ describe('NATS isolation: one user per application on a nats-server with the gen
     );
     await assert.rejects(registry.listApps(), refused('$KV.praas_apps.>'));
     await assert.rejects(registry.listHosts(appB), refused(`$KV.praas_hosts.${appB}.>`));
+  });
+
+  it("cannot read, write, list, watch or claim B's timers or due index, nor purge the timer bucket", async () => {
+    const record = (id: string): string => `$KV.praas_timers.t.${appB}.${pidB}.${id}`;
+    const { id } = timerB;
+    await assert.rejects(timers.get(appB, pidB, id), refused(record(id)));
+    await assert.rejects(timers.put({ ...timerB, id: 'forged' }), refused(record('forged')));
+    await assert.rejects(timers.update({ ...timerB, dueAt: Date.now() }, timerBRevision), refused(record(id)));
+    await assert.rejects(timers.delete(appB, pidB, id), refused(record(id)));
+    await assert.rejects(
+      timers.claim(appB, pidB, id, timerBRevision, { owner: 'attacker', leaseMs: 60_000 }),
+      refused(record(id)),
+    );
+    await assert.rejects(timers.list(appB, pidB), refused(`$KV.praas_timers.t.${appB}.${pidB}.>`));
+    await assert.rejects(timers.listPage(appB), refused(`$KV.praas_timers.t.${appB}.>`));
+    await assert.rejects(timers.due(appB, timerB.dueAt, 10), refused(`$KV.praas_timers.c.${appB}`));
+    // The keys themselves, past the store's checks: the record's compare-and-set (a claim), the due index.
+    const bucket = await attacker.connection.jetstream().views.kv('praas_timers');
+    const violation = (subject: string) => (e: Error) =>
+      e.message.includes('Permissions Violation') && e.message.includes(subject);
+    const indexKey = `d.${appB}.${Math.floor(timerB.dueAt / 5_000)}.${pidB}.${id}`;
+    await assert.rejects(bucket.update(`t.${appB}.${pidB}.${id}`, bytes, timerBRevision), violation(record(id)));
+    await assert.rejects(bucket.get(indexKey), violation(`$KV.praas_timers.${indexKey}`));
+    await assert.rejects(bucket.put(indexKey, bytes), violation(`$KV.praas_timers.${indexKey}`));
+    await assert.rejects(bucket.delete(indexKey), violation(`$KV.praas_timers.${indexKey}`));
+    await assert.rejects(bucket.put(`c.${appB}`, bytes), violation(`$KV.praas_timers.c.${appB}`));
+    // A watch or a key listing is a consumer: unnamed (nats.js's own), or named with B's keys as its filter.
+    const jsm = await attacker.connection.jetstreamManager({ checkAPI: false });
+    const createConsumer = '$JS.API.CONSUMER.CREATE.KV_praas_timers';
+    await assert.rejects(bucket.watch({ key: `d.${appB}.>` }), violation(createConsumer));
+    await assert.rejects(bucket.keys(`d.${appB}.>`), violation(createConsumer));
+    await assert.rejects(
+      jsm.consumers.add('KV_praas_timers', { name: 'peek', filter_subject: `$KV.praas_timers.d.${appB}.>` }),
+      violation(`${createConsumer}.peek.$KV.praas_timers.d.${appB}.>`),
+    );
+    // A purge names its filter in the request body, which permissions cannot see: no application may purge.
+    await assert.rejects(
+      jsm.streams.purge('KV_praas_timers', { filter: `$KV.praas_timers.t.${appB}.>` }),
+      violation('$JS.API.STREAM.PURGE.KV_praas_timers'),
+    );
+    // B's timer is as the operator wrote it: unclaimed, due at its time.
+    const { timers: listed } = await client.listTimers(appB);
+    assert.deepEqual(
+      listed.map((t) => [t.id, t.dueAtMs, t.attempt, t.lease]),
+      [[id, timerB.dueAt, 0, undefined]],
+    );
   });
 
   it("cannot read, append to or consume B's backup queue, nor make a stream capture B's subjects", async () => {

@@ -39,7 +39,7 @@ export function timerTable(timers: readonly TimerDetails[], now: number = Date.n
         t.dueAt,
         relative(t.dueAtMs - now),
         scheduleText(t),
-        String(t.attempt),
+        t.scheduledAt === undefined ? String(t.attempt) : `${t.attempt} (retry of ${t.scheduledAt})`,
         t.lease === undefined ? '-' : `${t.lease.holder} until ${t.lease.until}`,
         `${t.payloadBytes} B`,
       ]),

@@ -89,6 +89,8 @@ export function gatewayNatsCredentials(options: NatsAuthOptions): NatsCredential
  *   keys in `processes` and `hosts`, its timers (`t.<app>.>`, `d.<app>.>`, `c.<app>`) in `timers`.
  *   Consumer info, next-message and delete requests name a consumer, not a key: they are allowed on
  *   the KV streams for any consumer name (names are random, so another application's are unknown).
+ *   No purge of the shared buckets (its filter is in the body): the hosts' timer deletes leave their
+ *   deletion markers, which the gateway sweeps (NatsKvTimerStore.sweepDeleted).
  */
 export function appNatsPermissions(app: string, bucketPrefix = DEFAULT_BUCKET_PREFIX): NatsPermissions {
   validateName('application', app);

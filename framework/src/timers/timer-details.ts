@@ -16,6 +16,12 @@ export interface TimerDetails {
   /** When the timer is next due, ISO 8601 (UTC). */
   readonly dueAt: string;
   readonly dueAtMs: number;
+  /**
+   * While a failed firing is retried (`dueAt` is then the retry's time): the time that firing was
+   * scheduled for, ISO 8601 (UTC) and epoch ms. Absent when `dueAt` is the scheduled time.
+   */
+  readonly scheduledAt?: string;
+  readonly scheduledAtMs?: number;
   /** The scheduling key, when the timer was scheduled with one. */
   readonly key?: string;
   /** Failed firings of the current due time so far (0 before the first firing). */
@@ -52,6 +58,9 @@ export function timerDetails(record: TimerRecord): TimerDetails {
     schedule: record.schedule,
     dueAt: new Date(record.dueAt).toISOString(),
     dueAtMs: record.dueAt,
+    ...(record.scheduledAt === undefined
+      ? {}
+      : { scheduledAt: new Date(record.scheduledAt).toISOString(), scheduledAtMs: record.scheduledAt }),
     ...(record.key === undefined ? {} : { key: record.key }),
     attempt: record.attempt,
     createdAt: new Date(record.createdAt).toISOString(),

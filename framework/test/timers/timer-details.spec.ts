@@ -35,10 +35,19 @@ describe('timerDetails', () => {
     assert.ok(!JSON.stringify(info).includes('7,7'), 'no payload bytes');
   });
 
-  it('leaves out key and lease when the timer has none', () => {
+  it('leaves out key, lease and scheduled time when the timer has none', () => {
     const { key: _, ...keyless } = record;
     const info = timerDetails(keyless);
     assert.equal('key' in info, false);
     assert.equal('lease' in info, false);
+    assert.equal('scheduledAt' in info, false);
+    assert.equal('scheduledAtMs' in info, false);
+  });
+
+  it('shows the scheduled time of a firing being retried beside the retry’s due time', () => {
+    const info = timerDetails({ ...record, dueAt: at + 4_000, scheduledAt: at });
+    assert.equal(info.dueAt, '2026-01-01T03:00:04.000Z');
+    assert.equal(info.scheduledAt, '2026-01-01T03:00:00.000Z');
+    assert.equal(info.scheduledAtMs, at);
   });
 });

@@ -24,6 +24,7 @@ const SHARED_BUCKETS = [
   ...(['apps', 'processes', 'hosts'] as const).map((kind) => registryBucketName(DEFAULT_BUCKET_PREFIX, kind)),
   `${DEFAULT_BUCKET_PREFIX}timers`,
 ];
+import { TimerMarkerSweeper } from './timer-marker-sweeper';
 import { bundleStoreFromEnv } from '../bundles/s3-bundle-store';
 import { ControlPlane } from '../control/control-plane';
 import type { GatewayBackend, GatewayBackendFactory } from '../main';
@@ -64,7 +65,8 @@ function logPermissionViolations(nats: NatsTransport, user: string | undefined, 
  * `PRAAS_DATA_PLANE` (`direct`, the default, or `nats`) chooses how invocations and messages reach
  * the processes: over direct connections to the hosts' data ports (DESIGN §5a), NATS as fallback.
  * The durable timers the hosts fire are listed and cancelled in their JetStream KV store, opened on
- * the same connection. Its transport, registry, timer store, control plane, policy and bundle store log to `logger`.
+ * the same connection; the deletion markers hosts leave there are swept every `PRAAS_TIMER_SWEEP_MS`
+ * (default 30 000). Its transport, registry, timer store, control plane, policy and bundle store log to `logger`.
  */
 export const natsBackend: GatewayBackendFactory = async (
   _config,
@@ -109,6 +111,11 @@ export const natsBackend: GatewayBackendFactory = async (
       replicas,
       logger: logger.child({ component: 'timers' }),
     });
+    const sweeper = new TimerMarkerSweeper({
+      store: timers,
+      intervalMs: positive(env, 'PRAAS_TIMER_SWEEP_MS', 30_000),
+      logger: logger.child({ component: 'timers' }),
+    });
     const hardened = await denyKvRollups(await nats.connection.jetstreamManager(), SHARED_BUCKETS);
     if (hardened.length > 0) logger.info('turned rollup headers off on shared KV buckets', { buckets: hardened });
     const controlPlane = new ControlPlane({
@@ -128,10 +135,12 @@ export const natsBackend: GatewayBackendFactory = async (
       logger: logger.child({ component: 'down-scaling' }),
     });
     policy.start();
+    sweeper.start();
     return {
       controlPlane,
       close: async () => {
         await policy.stop();
+        await sweeper.stop();
         await timers.close();
         await registry.close();
         await transport.close();

@@ -57,5 +57,7 @@ export function timerMessage(info: TimerDetails): Record<string, unknown> {
     leaseUntil: info.lease?.until ?? '',
     leaseUntilMs: info.lease?.untilMs ?? 0,
     payloadBytes: info.payloadBytes,
+    scheduledAt: info.scheduledAt ?? '',
+    scheduledAtMs: info.scheduledAtMs ?? 0,
   };
 }

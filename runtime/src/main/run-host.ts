@@ -1,5 +1,12 @@
 import type { Server } from 'node:http';
-import { appInboxPrefix, loggerFromEnv, newId, tracingFromEnv, type TracingHandle } from '@praas/framework/internal';
+import {
+  appInboxPrefix,
+  appNatsUser,
+  loggerFromEnv,
+  newId,
+  tracingFromEnv,
+  type TracingHandle,
+} from '@praas/framework/internal';
 import { NatsKvRegistry, NatsKvTimerStore, NatsTransport } from '@praas/framework/nats';
 import { BundleLoader } from '../code/bundle-loader';
 import { RuntimeHost } from '../host/runtime-host';
@@ -147,7 +154,12 @@ export async function runHost(options: RunHostOptions = {}): Promise<number> {
     // The application's timers, shared by all its hosts, on the host's own connection.
     const offset = config.timerClockOffsetMs ?? 0;
     const now = offset === 0 ? Date.now : (): number => Date.now() + offset;
-    timerStore = await NatsKvTimerStore.open(transport.connection, { replicas: config.nats.replicas, now });
+    timerStore = await NatsKvTimerStore.open(transport.connection, {
+      replicas: config.nats.replicas,
+      now,
+      // An application's user may not purge: its deletion markers are left to the gateways' sweep.
+      purges: config.nats.user !== appNatsUser(config.app),
+    });
     if (
       processes === undefined &&
       !(await waitForDeployment(registry, config.app, hostId, config, out, () => stopRequested))

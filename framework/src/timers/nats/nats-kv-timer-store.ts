@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from '../../logging/logger';
 import { readKvEntries } from '../../registry/nats/kv-pages';
 import { RegistryBucket } from '../../registry/nats/registry-bucket';
 import { connectNats, type NatsConnectionOptions } from '../../transport/nats/nats-connection';
+import { sweepKvMarkers, type KvMarkerSweep } from './kv-marker-sweep';
 import { SlottedTimerStore, type TimerStoreOptions } from '../slotted-timer-store';
 import type { TimerKv, TimerKvEntry } from '../timer-kv';
 import type { TimerKvPage } from '../timer-pages';
@@ -19,6 +20,12 @@ export interface NatsKvTimerStoreOptions extends TimerStoreOptions {
   readonly replicas?: number;
   /** Where the store logs what it only reports, e.g. a page consumer it could not remove (default: nowhere). */
   readonly logger?: Logger;
+  /**
+   * Whether this connection's user may purge the bucket (default true). An application's NATS user
+   * may not (see `appNatsPermissions`): its deletes then leave their deletion markers, which a
+   * gateway's {@link NatsKvTimerStore.sweepDeleted} removes.
+   */
+  readonly purges?: boolean;
 }
 
 /** Options of {@link NatsKvTimerStore.connect}. */
@@ -34,6 +41,7 @@ class NatsTimerKv implements TimerKv {
     private readonly purge: (filter: string, beforeRevision?: number) => Promise<unknown>,
     private readonly closeConnection: () => Promise<void>,
     private readonly paging: { js: JetStreamClient; jsm: JetStreamManager; logger: Logger },
+    private readonly purges: boolean,
   ) {}
 
   async get(key: string): Promise<TimerKvEntry | undefined> {
@@ -74,7 +82,9 @@ class NatsTimerKv implements TimerKv {
     );
     return { entries: page.items, last: page.last, more: page.more };
   }
+  /** Without the right to purge, the markers stay for a gateway's sweep (the cursor's slots are moved up all the same). */
   async forget(keyOrFilter: string): Promise<void> {
+    if (!this.purges) return;
     if (keyOrFilter.endsWith('.>')) {
       await this.bucket.call('purge', keyOrFilter, () => this.purge(keyOrFilter));
       return;
@@ -83,6 +93,12 @@ class NatsTimerKv implements TimerKv {
     if (entry === null || entry.operation === 'PUT') return;
     // Only up to the marker: a value written after it survives.
     await this.bucket.call('purge', keyOrFilter, () => this.purge(keyOrFilter, entry.revision + 1));
+  }
+  sweep(after: number, scan: number): Promise<KvMarkerSweep> {
+    const { js, jsm, logger } = this.paging;
+    return this.bucket.call('sweep of deletion markers', '>', () =>
+      sweepKvMarkers(js, jsm, this.bucket.name, after, scan, logger),
+    );
   }
   close(): Promise<void> {
     return this.closeConnection();
@@ -102,6 +118,13 @@ class NatsTimerKv implements TimerKv {
  * ```
  */
 export class NatsKvTimerStore extends SlottedTimerStore {
+  private constructor(
+    private readonly natsKv: NatsTimerKv,
+    options: NatsKvTimerStoreOptions,
+  ) {
+    super(natsKv, options);
+  }
+
   /** Connects to NATS and opens (creating when missing) the bucket; the store owns the connection. */
   static async connect(options: NatsKvTimerStoreConnectOptions): Promise<NatsKvTimerStore> {
     const nc = await connectNats({ ...options, name: options.name ?? 'praas-timers' });
@@ -158,6 +181,21 @@ export class NatsKvTimerStore extends SlottedTimerStore {
         ...(beforeRevision === undefined ? {} : { seq: beforeRevision }),
       });
     const paging = { js, jsm, logger: options.logger ?? silentLogger };
-    return new NatsKvTimerStore(new NatsTimerKv(bucket, purge, close, paging), options);
+    return new NatsKvTimerStore(new NatsTimerKv(bucket, purge, close, paging, options.purges ?? true), options);
+  }
+
+  /**
+   * Removes the deletion markers written to the bucket after stream sequence `after` (looking at
+   * up to `scan` entries), which deletes by users that may not purge left (see `purges`). A gateway
+   * runs it over and over, each pass from the `last` of the one before.
+   */
+  sweepDeleted(after: number, scan = 10_000): Promise<KvMarkerSweep> {
+    if (!Number.isSafeInteger(after) || after < 0) {
+      throw new InvalidArgumentError(`after must be a non-negative integer, got ${String(after)}`);
+    }
+    if (!Number.isSafeInteger(scan) || scan < 1) {
+      throw new InvalidArgumentError(`scan must be a positive integer, got ${String(scan)}`);
+    }
+    return this.natsKv.sweep(after, scan);
   }
 }

@@ -6,6 +6,7 @@ import {
   type DeployOptions,
   type UpgradePolicy,
 } from '@praas/framework/internal';
+import { checkQueryParameters } from '../records/query-parameters';
 
 /** Longest invocation timeout a client may ask for: 15 minutes. */
 export const MAX_TIMEOUT_MS = 15 * 60_000;
@@ -77,20 +78,6 @@ export function sendMessageBody(value: unknown): { key: string | number; data: u
   return { key, data: o['data'] };
 }
 
-/**
- * Refuses a query with a parameter `operation` does not take (`allowed`), or one given twice.
- * @throws InvalidArgumentError naming the parameter.
- */
-function checkParameters(query: URLSearchParams, operation: string, allowed: readonly string[]): void {
-  for (const name of query.keys())
-    if (!allowed.includes(name))
-      throw new InvalidArgumentError(`unknown query parameter '${name}'; ${operation} takes ${allowed.join(', ')}`, {
-        parameter: name,
-      });
-  for (const name of allowed)
-    if (query.getAll(name).length > 1) throw new InvalidArgumentError(`query parameter '${name}' is given twice`);
-}
-
 /** Parses a timeout in milliseconds from a query parameter or a gRPC field. */
 export function parseTimeoutMs(raw: string): number {
   const n = Number(raw);
@@ -112,7 +99,7 @@ export function invokeOptions(
 ): ClientInvokeOptions {
   if (Array.isArray(idempotencyKey))
     throw new InvalidArgumentError('the Idempotency-Key header is given more than once');
-  checkParameters(query, 'invoke', INVOKE_PARAMETERS);
+  checkQueryParameters(query, 'invoke', INVOKE_PARAMETERS);
   if (Array.isArray(header)) throw new InvalidArgumentError('the Praas-Process header is given more than once');
   const fromQuery = query.get('pid') ?? undefined;
   if (fromQuery !== undefined && header !== undefined && fromQuery !== header)
@@ -155,7 +142,7 @@ const DEPLOY_PARAMETERS = ['upgrade', 'wave'];
  * @throws InvalidArgumentError for an unknown or repeated parameter, or a wave that is not a number.
  */
 export function deployOptions(query: URLSearchParams): DeployOptions {
-  checkParameters(query, 'deploy', DEPLOY_PARAMETERS);
+  checkQueryParameters(query, 'deploy', DEPLOY_PARAMETERS);
   const upgrade = query.get('upgrade');
   const wave = query.get('wave');
   if (wave !== null && !/^\d+$/.test(wave))

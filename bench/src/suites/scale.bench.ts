@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { NatsKvRegistry, NatsTransport } from '@praas/framework/nats';
 import { ControlPlane, RegisteredHostProvider } from '@praas/gateway';
-import { spawnHost, startNats, type HostProcess, type NatsService, type S3Service } from '@praas/integration';
+import { spawnHost } from '@praas/integration';
 import type { Suite, SuiteContext } from '../runner';
 import { measureRecovery, measureStartup, ns, pool } from './scale.phases';
-import { startS3InChild } from './s3-child';
+import { withHostStack } from './host-stack';
 
 const FIXTURE_MODULE = require.resolve('../fixtures/bench.processes');
 /** Processes brought back by their first call after all were swapped out. */
@@ -43,24 +42,9 @@ export const scaleSuite: Suite = {
     const phase = (what: string, since: number): void =>
       console.error(`scale: ${what} took ${((ns() - since) / 1e6).toFixed(0)} ms`);
     const app = `bench-scale-${Date.now().toString(36)}`;
-    let nats: NatsService | undefined;
-    let s3: S3Service | undefined;
-    const hosts: HostProcess[] = [];
-    let transport: NatsTransport | undefined;
-    let registry: NatsKvRegistry | undefined;
-    try {
-      nats = await startNats();
-      s3 = await startS3InChild();
-      const env = {
-        PRAAS_S3_ENDPOINT: s3.endpoint,
-        PRAAS_S3_ACCESS_KEY: s3.accessKey,
-        PRAAS_S3_SECRET_KEY: s3.secretKey,
-        PRAAS_S3_BUCKET: s3.bucket ?? `bench-scale-${Date.now().toString(36)}`,
-      };
+    await withHostStack('bench-scale', async ({ nats, s3Env: env, transport, registry, hosts }) => {
       const hostOptions = { natsUrl: nats.url, app, modulePath: FIXTURE_MODULE, env };
       for (const id of ['scale-h1', 'scale-h2']) hosts.push(await spawnHost({ ...hostOptions, hostId: id }));
-      transport = await NatsTransport.connect({ servers: nats.url, name: 'bench-scale' });
-      registry = await NatsKvRegistry.open(transport.connection);
       const plane = new ControlPlane({ transport, registry, provider: new RegisteredHostProvider(registry) });
       const stack = { context, natsUrl: nats.url, app, transport, registry, plane, host: hostOptions };
       await plane.createApp(app);
@@ -85,7 +69,7 @@ export const scaleSuite: Suite = {
       context.figure('scale_create_rate_last_vs_first', Math.round((last / first) * 1000) / 1000);
 
       const perHost = await Promise.all(
-        hosts.map((h) => registry!.listHosts(app).then((r) => r.find((x) => x.id === h.id))),
+        hosts.map((h) => registry.listHosts(app).then((r) => r.find((x) => x.id === h.id))),
       );
       const rssAfter = hosts.map((h) => rssKiB(h.pid));
       const kib = hosts.map((_, i) => (rssAfter[i]! - rssBefore[i]!) / Math.max(1, perHost[i]?.activeProcesses ?? 1));
@@ -138,15 +122,7 @@ export const scaleSuite: Suite = {
         context.figure(`scale_swap_in_first_call_p99_ms_${label}`, m.p99Us / 1000);
         if (label === '1KiB') context.figure('scale_swap_ins_per_s', Math.round(1e6 / (m.meanUs || 1)));
       }
-    } finally {
-      // SIGKILL: nothing after the measurements is measured, and a SIGTERM would have the hosts
-      // swap out every process they hold first (at 100,000, longer than the run itself).
-      for (const h of hosts) await h.kill();
-      await registry?.close();
-      await transport?.close();
-      await s3?.stop();
-      await nats?.stop();
-    }
+    });
   },
 };
 

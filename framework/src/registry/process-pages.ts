@@ -1,6 +1,7 @@
 import type { ProcessStatus } from '../api/context';
 import { InvalidArgumentError } from '../errors';
 import { validateName } from '../wire/names';
+import { checkPageLimit, decodeRevisionCursor, encodeRevisionCursor } from '../wire/page-cursor';
 import {
   DEFAULT_PAGE_LIMIT,
   MAX_PAGE_LIMIT,
@@ -31,11 +32,7 @@ export interface PageWalk {
  *   cursor this registry did not give; InvalidNameError for a class or host that is no name.
  */
 export function pageWalk(query: ProcessPageQuery = {}): PageWalk {
-  const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT)
-    throw new InvalidArgumentError(`limit must be an integer from 1 to ${MAX_PAGE_LIMIT}, got ${String(limit)}`, {
-      limit,
-    });
+  const limit = checkPageLimit(query.limit, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
   if (query.status !== undefined && !STATUSES.includes(query.status))
     throw new InvalidArgumentError(
       `status must be one of ${STATUSES.join(', ')}; got ${JSON.stringify(query.status)}`,
@@ -49,7 +46,7 @@ export function pageWalk(query: ProcessPageQuery = {}): PageWalk {
   const filtered = status !== undefined || processClass !== undefined || host !== undefined;
   return {
     limit,
-    after: query.cursor === undefined ? 0 : decodeCursor(query.cursor),
+    after: query.cursor === undefined ? 0 : decodeRevisionCursor(CURSOR_PREFIX, query.cursor, 'processes'),
     scan: PAGE_SCAN_LIMIT,
     filtered,
     matches: (r) =>
@@ -61,16 +58,5 @@ export function pageWalk(query: ProcessPageQuery = {}): PageWalk {
 
 /** The cursor of a page whose last looked-at record has `revision`. */
 export function encodeCursor(revision: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${revision}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const text = typeof cursor === 'string' ? Buffer.from(cursor, 'base64url').toString() : '';
-  const revision = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
-  if (!Number.isSafeInteger(revision) || revision < 0 || encodeCursor(revision) !== cursor)
-    throw new InvalidArgumentError(
-      `cursor ${JSON.stringify(cursor)} is not one a page of processes gave; start again without a cursor`,
-      { cursor },
-    );
-  return revision;
+  return encodeRevisionCursor(CURSOR_PREFIX, revision);
 }

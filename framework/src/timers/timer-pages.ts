@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../errors';
 import { validateName } from '../wire/names';
+import { checkPageLimit, decodeRevisionCursor, encodeRevisionCursor } from '../wire/page-cursor';
 import type { TimerKvEntry } from './timer-kv';
 import type { TimerRecord } from './timer-store';
 
@@ -54,30 +54,14 @@ const CURSOR_PREFIX = 'timers-after:';
  *   InvalidNameError for a pid that is no name.
  */
 export function timerPageWalk(query: TimerPageQuery = {}): TimerPageWalk {
-  const limit = query.limit ?? DEFAULT_TIMER_PAGE_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_TIMER_PAGE_LIMIT)
-    throw new InvalidArgumentError(`limit must be an integer from 1 to ${MAX_TIMER_PAGE_LIMIT}, got ${String(limit)}`, {
-      limit,
-    });
   return {
-    limit,
-    after: query.cursor === undefined ? 0 : decodeTimerCursor(query.cursor),
+    limit: checkPageLimit(query.limit, DEFAULT_TIMER_PAGE_LIMIT, MAX_TIMER_PAGE_LIMIT),
+    after: query.cursor === undefined ? 0 : decodeRevisionCursor(CURSOR_PREFIX, query.cursor, 'timers'),
     ...(query.pid === undefined ? {} : { pid: validateName('pid', query.pid) }),
   };
 }
 
 /** The cursor of a page whose last looked-at entry has `revision`. */
 export function encodeTimerCursor(revision: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${revision}`).toString('base64url');
-}
-
-function decodeTimerCursor(cursor: string): number {
-  const text = typeof cursor === 'string' ? Buffer.from(cursor, 'base64url').toString() : '';
-  const revision = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
-  if (!Number.isSafeInteger(revision) || revision < 0 || encodeTimerCursor(revision) !== cursor)
-    throw new InvalidArgumentError(
-      `cursor ${JSON.stringify(cursor)} is not one a page of timers gave; start again without a cursor`,
-      { cursor },
-    );
-  return revision;
+  return encodeRevisionCursor(CURSOR_PREFIX, revision);
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type ProcessPageQuery } from '@praas/framework/internal';
+import { checkQueryParameters } from './query-parameters';
 import { PROCESS_PAGE_PARAMETERS, PROCESS_PAGE_QUERY_FIELDS } from './record-fields';
 
 type PageField = keyof typeof PROCESS_PAGE_QUERY_FIELDS;
@@ -27,13 +28,6 @@ export function pageQuery(value: (field: PageField) => string | undefined): Proc
 
 /** A page query from the REST query (`limit`, `cursor`, `status`, `class`, `host`); anything else is refused. */
 export function restPageQuery(query: URLSearchParams): ProcessPageQuery {
-  const names = Object.values(PROCESS_PAGE_PARAMETERS);
-  for (const name of query.keys()) {
-    if (!names.includes(name))
-      throw new InvalidArgumentError(`unknown query parameter '${name}'; list processes takes ${names.join(', ')}`, {
-        parameter: name,
-      });
-    if (query.getAll(name).length > 1) throw new InvalidArgumentError(`query parameter '${name}' is given twice`);
-  }
+  checkQueryParameters(query, 'list processes', Object.values(PROCESS_PAGE_PARAMETERS));
   return pageQuery((field) => query.get(PROCESS_PAGE_PARAMETERS[field]) ?? undefined);
 }

@@ -220,19 +220,22 @@ export const appMessage = (info: AppInfo): Record<string, unknown> => grpcRecord
 /** A process as the gRPC message `Process`. */
 export const processMessage = (info: ProcessInfo): Record<string, unknown> => grpcRecord(PROCESS_FIELDS, info);
 
+/** A membership change as a watch event: its type and revision, and the process as `record` gives it. */
+export interface WatchEventOut {
+  type: string;
+  revision: number;
+  process: Record<string, unknown>;
+}
+
+const watchEvent = (
+  event: ProcessWatchEvent,
+  record: (info: ProcessInfo) => Record<string, unknown>,
+): WatchEventOut => ({
+  type: event.type,
+  revision: event.revision,
+  process: record(event.process),
+});
 /** A membership change as the data of a REST watch event: `{ type, revision, process }`. */
-export const watchEventJson = (
-  event: ProcessWatchEvent,
-): { type: string; revision: number; process: Record<string, unknown> } => ({
-  type: event.type,
-  revision: event.revision,
-  process: processJson(event.process),
-});
+export const watchEventJson = (event: ProcessWatchEvent): WatchEventOut => watchEvent(event, processJson);
 /** A membership change as the gRPC message `ProcessEvent`. */
-export const watchEventMessage = (
-  event: ProcessWatchEvent,
-): { type: string; revision: number; process: Record<string, unknown> } => ({
-  type: event.type,
-  revision: event.revision,
-  process: processMessage(event.process),
-});
+export const watchEventMessage = (event: ProcessWatchEvent): WatchEventOut => watchEvent(event, processMessage);

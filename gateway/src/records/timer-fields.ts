@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type TimerDetails, type TimerListQuery } from '@praas/framework/internal';
+import { checkQueryParameters } from './query-parameters';
 
 const PARAMETERS = ['limit', 'cursor'] as const;
 
@@ -18,13 +19,7 @@ export function timerQuery(limit: string | undefined, cursor: string | undefined
 
 /** A timer page query from the REST query (`limit`, `cursor`); anything else is refused. */
 export function restTimerQuery(query: URLSearchParams): TimerListQuery {
-  for (const name of query.keys()) {
-    if (!(PARAMETERS as readonly string[]).includes(name))
-      throw new InvalidArgumentError(`unknown query parameter '${name}'; list timers takes ${PARAMETERS.join(', ')}`, {
-        parameter: name,
-      });
-    if (query.getAll(name).length > 1) throw new InvalidArgumentError(`query parameter '${name}' is given twice`);
-  }
+  checkQueryParameters(query, 'list timers', PARAMETERS);
   return timerQuery(query.get('limit') ?? undefined, query.get('cursor') ?? undefined);
 }
 

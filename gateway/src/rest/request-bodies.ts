@@ -6,6 +6,7 @@ import {
   type DeployOptions,
   type UpgradePolicy,
 } from '@praas/framework/internal';
+import { checkQueryParameters } from '../records/query-parameters';
 
 /** Longest invocation timeout a client may ask for: 15 minutes. */
 export const MAX_TIMEOUT_MS = 15 * 60_000;
@@ -98,14 +99,7 @@ export function invokeOptions(
 ): ClientInvokeOptions {
   if (Array.isArray(idempotencyKey))
     throw new InvalidArgumentError('the Idempotency-Key header is given more than once');
-  for (const name of query.keys())
-    if (!INVOKE_PARAMETERS.includes(name))
-      throw new InvalidArgumentError(
-        `unknown query parameter '${name}'; invoke takes ${INVOKE_PARAMETERS.join(', ')}`,
-        { parameter: name },
-      );
-  for (const name of INVOKE_PARAMETERS)
-    if (query.getAll(name).length > 1) throw new InvalidArgumentError(`query parameter '${name}' is given twice`);
+  checkQueryParameters(query, 'invoke', INVOKE_PARAMETERS);
   if (Array.isArray(header)) throw new InvalidArgumentError('the Praas-Process header is given more than once');
   const fromQuery = query.get('pid') ?? undefined;
   if (fromQuery !== undefined && header !== undefined && fromQuery !== header)
@@ -148,14 +142,7 @@ const DEPLOY_PARAMETERS = ['upgrade', 'wave'];
  * @throws InvalidArgumentError for an unknown or repeated parameter, or a wave that is not a number.
  */
 export function deployOptions(query: URLSearchParams): DeployOptions {
-  for (const name of query.keys())
-    if (!DEPLOY_PARAMETERS.includes(name))
-      throw new InvalidArgumentError(
-        `unknown query parameter '${name}'; deploy takes ${DEPLOY_PARAMETERS.join(', ')}`,
-        { parameter: name },
-      );
-  for (const name of DEPLOY_PARAMETERS)
-    if (query.getAll(name).length > 1) throw new InvalidArgumentError(`query parameter '${name}' is given twice`);
+  checkQueryParameters(query, 'deploy', DEPLOY_PARAMETERS);
   const upgrade = query.get('upgrade');
   const wave = query.get('wave');
   if (wave !== null && !/^\d+$/.test(wave))

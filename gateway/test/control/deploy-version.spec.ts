@@ -7,7 +7,6 @@ import {
   packBundle,
   unpackBundle,
   UnavailableError,
-  type AppRecord,
 } from '@praas/framework/internal';
 import { credentials, status, type Client, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
 import {
@@ -18,38 +17,9 @@ import {
   loadGatewayService,
   MeteredOperations,
   RestServer,
-  type BundleStore,
-  type HostProvider,
 } from '../../src';
-
-class MemoryBundleStore implements BundleStore {
-  readonly objects = new Map<string, Uint8Array>();
-  put(key: string, data: Uint8Array): Promise<void> {
-    this.objects.set(key, data);
-    return Promise.resolve();
-  }
-  deletePrefix(prefix: string): Promise<void> {
-    for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) this.objects.delete(key);
-    return Promise.resolve();
-  }
-  describe(): string {
-    return 'memory';
-  }
-}
-
-const noHosts: HostProvider = {
-  ensureHosts: (_app: AppRecord) => Promise.resolve(),
-  releaseHosts: () => Promise.resolve(),
-  knownProcessClasses: () => Promise.resolve([]),
-  close: () => Promise.resolve(),
-};
-
-function bundleOf(app: string, classes = ['Counter']): Uint8Array {
-  return packBundle({
-    manifest: { app, version: '1.0.0', module: 'dist/index.js', processes: classes.map((name) => ({ name })) },
-    files: new Map([['dist/index.js', Buffer.from('exports.x = 1;')]]),
-  });
-}
+import { bundleOf, MemoryBundleStore } from '../support/memory-bundles';
+import { stubProvider } from '../support/stub-provider';
 
 describe('deploying code through the gateway', function () {
   let registry: MemoryRegistry;
@@ -61,7 +31,7 @@ describe('deploying code through the gateway', function () {
     registry = new MemoryRegistry();
     transport = new MemoryTransport();
     bundles = new MemoryBundleStore();
-    plane = new ControlPlane({ transport, registry, provider: noHosts, bundles });
+    plane = new ControlPlane({ transport, registry, provider: stubProvider(), bundles });
   });
   afterEach(async function () {
     await registry.close();
@@ -134,7 +104,7 @@ describe('deploying code through the gateway', function () {
 
   it('refuses to delete an application with deployed code on a gateway that cannot delete its bundles', async function () {
     await plane.deployVersion('tally', bundleOf('tally'));
-    const storeless = new ControlPlane({ transport, registry, provider: noHosts });
+    const storeless = new ControlPlane({ transport, registry, provider: stubProvider() });
     await assert.rejects(storeless.deleteApp('tally'), /has deployed code, which this gateway cannot delete/);
     assert.equal((await registry.getApp('tally'))?.version, 1, 'nothing was deleted');
   });
@@ -142,7 +112,7 @@ describe('deploying code through the gateway', function () {
   it('refuses a bundle of another application, bytes that are not a bundle, and a gateway without a store', async function () {
     await assert.rejects(plane.deployVersion('tally', bundleOf('other')), InvalidArgumentError);
     await assert.rejects(plane.deployVersion('tally', Buffer.from('zip')), DecodeError);
-    const storeless = new ControlPlane({ transport, registry, provider: noHosts });
+    const storeless = new ControlPlane({ transport, registry, provider: stubProvider() });
     await assert.rejects(
       storeless.deployVersion('tally', bundleOf('tally')),
       (e: unknown) => e instanceof UnavailableError && /PRAAS_S3_ENDPOINT/.test(e.message),

@@ -5,39 +5,17 @@ import {
   hostSubject,
   MemoryRegistry,
   MemoryTransport,
-  packBundle,
   processInfo,
   toWireError,
   MigrationFailedError,
-  type AppRecord,
   type ControlRequest,
   type ProcessRecord,
 } from '@praas/framework/internal';
-import { ControlPlane, type BundleStore, type HostProvider } from '../../src';
+import { ControlPlane } from '../../src';
+import { bundleOf, MemoryBundleStore } from '../support/memory-bundles';
+import { stubProvider } from '../support/stub-provider';
 
-class MemoryBundleStore implements BundleStore {
-  put(): Promise<void> {
-    return Promise.resolve();
-  }
-  deletePrefix(): Promise<void> {
-    return Promise.resolve();
-  }
-  describe(): string {
-    return 'memory';
-  }
-}
-
-const noHosts: HostProvider = {
-  ensureHosts: (_app: AppRecord) => Promise.resolve(),
-  releaseHosts: () => Promise.resolve(),
-  knownProcessClasses: () => Promise.resolve([]),
-  close: () => Promise.resolve(),
-};
-
-const bundle = packBundle({
-  manifest: { app: 'tally', version: '1.0.0', module: 'dist/index.js', processes: [{ name: 'Counter' }] },
-  files: new Map([['dist/index.js', Buffer.from('exports.x = 1;')]]),
-});
+const bundle = bundleOf('tally');
 
 /**
  * A runtime host stand-in on the memory transport: it answers `upgrade` as a host does (moves the
@@ -88,7 +66,7 @@ describe('rolling upgrades and the versions census, through the control plane', 
   beforeEach(async function () {
     registry = new MemoryRegistry();
     transport = new MemoryTransport();
-    plane = new ControlPlane({ transport, registry, provider: noHosts, bundles: new MemoryBundleStore() });
+    plane = new ControlPlane({ transport, registry, provider: stubProvider(), bundles: new MemoryBundleStore() });
     host = new FakeHost(registry, 'h1');
     await host.serve(transport);
     await plane.deployVersion('tally', bundle);
@@ -180,7 +158,7 @@ describe('rolling upgrades and the versions census, through the control plane', 
   it('reports a host that fails a process as a failure of that process, and goes on', async function () {
     await transport.close();
     transport = new MemoryTransport();
-    plane = new ControlPlane({ transport, registry, provider: noHosts, bundles: new MemoryBundleStore() });
+    plane = new ControlPlane({ transport, registry, provider: stubProvider(), bundles: new MemoryBundleStore() });
     await transport.serve(hostSubject('tally', 'h1'), (bytes) => {
       const request = decodeControl(bytes);
       const error = new MigrationFailedError(

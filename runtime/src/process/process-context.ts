@@ -19,7 +19,7 @@ import {
 } from '@praas/framework/internal';
 import type { TimerApi } from '../timers/process-timers';
 
-/** What a Context needs from its process; implemented by ProcessController. */
+/** What a Context needs from its process; implemented by ProcessApi. */
 export interface ContextHost {
   readonly app: string;
   readonly pid: string;

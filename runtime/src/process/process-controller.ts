@@ -8,21 +8,10 @@ import {
   silentLogger,
   SwapFailedError,
   TRACE_ATTRIBUTES,
-  type Destination,
   type Envelope,
-  type InvokeOptions,
-  type Part,
-  type PeerEvent,
-  type PeerInfo,
-  type PeerPage,
-  type PeerPageQuery,
   type ProcessDefinition,
   type ProcessStatus,
-  type RecvOptions,
   type ReplyEnvelope,
-  type SendOptions,
-  type Source,
-  type Unsubscribe,
   type UpgradeError,
 } from '@praas/framework/internal';
 import { Mailbox } from '../mailbox/mailbox';
@@ -35,7 +24,7 @@ import { faultMessage } from './call-scope';
 import { InboundDispatcher, unavailable } from './inbound-dispatcher';
 import { LifeCycle } from './life-cycle';
 import { ProcessApi } from './process-api';
-import { ProcessContext, type ContextHost } from './process-context';
+import { ProcessContext } from './process-context';
 import { Snapshotter } from './snapshotter';
 import { processRecord } from './process-record';
 import type { SnapshotContent } from '../state/snapshot';
@@ -52,7 +41,7 @@ export type { ProcessControllerDeps, ProcessControllerOptions, ProcessDirectory 
  * (what `ctx` calls). Here they are wired, and the life cycle's steps run across them in order.
  * Life cycle: swapping-in → active → swapping-out → swapped (or back to active when a swap fails).
  */
-export class ProcessController implements ContextHost {
+export class ProcessController {
   readonly app: string;
   readonly pid: string;
   readonly definition: ProcessDefinition;
@@ -63,7 +52,8 @@ export class ProcessController implements ContextHost {
   private readonly triggers: TriggerEngine;
   private readonly drainer: BackupDrainer;
   private readonly inbound: InboundDispatcher;
-  private readonly api: ProcessApi;
+  /** The process API its calls' `ctx` use (send, recv, invoke, peers, timers), as this process. */
+  readonly api: ProcessApi;
   private readonly snapshotter: Snapshotter;
   private readonly drainTimeoutMs: number;
 
@@ -192,27 +182,6 @@ export class ProcessController implements ContextHost {
   /** Handles one request from the transport or from a process on the same host. */
   handle(envelope: Envelope): Promise<ReplyEnvelope> {
     return this.inbound.handle(envelope);
-  }
-
-  // ---------------------------------------------------------------- the process API (Context)
-
-  send(dest: Destination, key: string | number, data: unknown, options?: SendOptions): Promise<void> {
-    return this.api.send(dest, key, data, options);
-  }
-  recv<T>(source: Source, key: string | number, options?: RecvOptions): Promise<Part<T>> {
-    return this.api.recv<T>(source, key, options);
-  }
-  invoke<R>(dest: Destination, fn: string, data: unknown, options?: InvokeOptions): Promise<R> {
-    return this.api.invoke<R>(dest, fn, data, options);
-  }
-  peers(): Promise<PeerInfo[]> {
-    return this.api.peers();
-  }
-  peerPage(query?: PeerPageQuery): Promise<PeerPage> {
-    return this.api.peerPage(query);
-  }
-  watchPeers(listener: (event: PeerEvent) => void): Unsubscribe {
-    return this.api.watchPeers(listener);
   }
 
   // ---------------------------------------------------------------- life cycle

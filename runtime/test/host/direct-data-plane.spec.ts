@@ -46,7 +46,7 @@ describe('RuntimeHost on the direct data plane', () => {
     return host;
   };
   const invoke = async <R>(host: RuntimeHost, pid: string, fn: string, data: unknown): Promise<R> =>
-    await host.local(pid)!.invoke(pid, fn, data);
+    await host.local(pid)!.api.invoke(pid, fn, data);
 
   beforeEach(async () => {
     transport = new CountingTransport();
